@@ -1,0 +1,84 @@
+"""Dependencies: the runtime, the caller's identity, idempotency keys, fresh read models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine
+
+from projections.runner import ProjectionRunner
+from timebank.application import Idempotency, TimebankApp
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+from timebank.runtime import Runtime
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def get_services(request: Request) -> TimebankApp:
+    return request.app.state.runtime.app
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.runtime.engine
+
+
+def fresh_read_models(request: Request) -> ProjectionRunner:
+    """Reads come from projections; catch them up first so a caller reads its own writes."""
+    runner: ProjectionRunner = request.app.state.runner
+    runner.catch_up()
+    return runner
+
+
+def current_actor(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Actor:
+    runtime: Runtime = request.app.state.runtime
+    claims = runtime.signer.verify(token) if token else None
+    if claims is None:
+        raise DomainError("unauthenticated")
+    request_id = getattr(request.state, "request_id", None)
+    if claims.kind == "user":
+        actor = runtime.app.actor_for_user(claims.subject, request_id)
+    else:
+        actor = runtime.app.actor_for_volunteer(claims.subject, request_id)
+    if actor is None:
+        raise DomainError("unauthenticated")
+    return actor
+
+
+Services = Annotated[TimebankApp, Depends(get_services)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+ReadModels = Annotated[ProjectionRunner, Depends(fresh_read_models)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Required on POSTs that move points, stock or money.",
+    ),
+]
+
+
+def idempotency_for(
+    key: str | None, actor: Actor, operation: str, payload: Any, required: bool = True
+) -> Idempotency | None:
+    """Keys are scoped to the caller and the operation, so two clients never collide."""
+    if not key:
+        if required:
+            raise DomainError("idempotency_key_required")
+        return None
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise DomainError("invalid_input", "Idempotency-Key is at most 200 characters.")
+    return Idempotency(
+        scope=f"{actor.kind}:{actor.id}:{operation}",
+        key=key,
+        fingerprint=Idempotency.fingerprint_of(payload),
+    )

@@ -1,0 +1,109 @@
+"""Every error in the contract's shape: {"error": {"code", "message", "message_zh"}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from timebank.domain.errors import MESSAGES, DomainError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid_input": 422,
+    "invalid_parent": 422,
+    "not_found": 404,
+    "unauthenticated": 401,
+    "invalid_credentials": 401,
+    "forbidden": 403,
+    "wrong_pin": 403,
+    "passbook_locked": 423,
+    "insufficient_points": 409,
+    "idempotency_key_required": 400,
+    "idempotency_key_reused": 422,
+    "office_closed": 409,
+    "office_not_bank": 422,
+    "invalid_point_rules": 422,
+    "phone_taken": 409,
+    "username_taken": 409,
+    "invalid_phone": 422,
+    "invalid_id_number": 422,
+    "invalid_pin": 422,
+    "invalid_name": 422,
+    "invalid_password": 422,
+    "invalid_role": 422,
+    "invalid_time_range": 422,
+    "invalid_hours": 422,
+    "invalid_points": 422,
+    "same_passbook": 422,
+    "not_pending": 409,
+    "not_approved": 409,
+    "activity_cancelled": 409,
+    "office_mismatch": 422,
+    "volunteer_inactive": 409,
+    "conflict": 409,
+    "internal_error": 500,
+}
+
+# Plain HTTP statuses raised by the framework itself (unknown route, wrong method...).
+CODE_BY_STATUS = {
+    400: "invalid_input",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "invalid_input",
+    422: "invalid_input",
+}
+
+
+def error_body(code: str, message: str | None = None, **extra: Any) -> dict[str, Any]:
+    english, chinese = MESSAGES.get(code, MESSAGES["internal_error"])
+    return {"error": {"code": code, "message": message or english, "message_zh": chinese, **extra}}
+
+
+def error_response(code: str, message: str | None = None, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if code == "unauthenticated" else None
+    return JSONResponse(
+        error_body(code, message, **extra), status_code=STATUS_BY_CODE.get(code, 400),
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        response = error_response(exc.code, exc.message)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "field": ".".join(str(part) for part in err.get("loc", ()) if part != "body"),
+                "problem": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse(
+            error_body("invalid_input", "The request is not valid.", fields=fields),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = CODE_BY_STATUS.get(exc.status_code, "invalid_input")
+        message = exc.detail if isinstance(exc.detail, str) else None
+        response = JSONResponse(error_body(code, message), status_code=exc.status_code)
+        if exc.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal_error"), status_code=500)

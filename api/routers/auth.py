@@ -1,0 +1,42 @@
+"""Bearer tokens for staff (OAuth2 password flow) and for volunteers (phone + PIN)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import Services, get_runtime
+from api.schemas import Token, VolunteerLogin
+from timebank.runtime import Runtime
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=Token)
+def staff_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    services: Services,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, object]:
+    user = services.authenticate_user(form.username, form.password)
+    return {
+        "access_token": runtime.signer.issue(str(user.id), "user"),
+        "token_type": "bearer",
+        "expires_in": runtime.signer.ttl_seconds,
+    }
+
+
+@router.post("/volunteer-token", response_model=Token)
+def volunteer_token(
+    body: VolunteerLogin,
+    services: Services,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict[str, object]:
+    volunteer = services.authenticate_volunteer(body.phone, body.pin)
+    return {
+        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer"),
+        "token_type": "bearer",
+        "expires_in": runtime.signer.ttl_seconds,
+    }

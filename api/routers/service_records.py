@@ -1,0 +1,122 @@
+"""Service records: manual entry (代录), lists, approval, rejection, correction."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, IdempotencyKey, ReadModels, Services, idempotency_for
+from api.schemas import (
+    Correction,
+    CorrectionOut,
+    Rejection,
+    ServiceRecordCreate,
+    ServiceRecordCreated,
+    ServiceRecordDecision,
+    ServiceRecordOut,
+)
+from projections import queries
+from timebank.application.authz import READERS, require_scope
+from timebank.domain.errors import DomainError
+from timebank.domain.service import ServiceRecord
+from timebank.domain.values import hours_text
+
+router = APIRouter(prefix="/service-records", tags=["service records"])
+
+
+def record_out(record: ServiceRecord) -> dict[str, Any]:
+    return {"id": str(record.id), "status": record.status}
+
+
+@router.post("", status_code=201, response_model=ServiceRecordCreated)
+def enter_service_record(
+    body: ServiceRecordCreate, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    record = services.enter_service_record(
+        actor, body.volunteer_id, body.activity_id, body.started_at, body.ended_at, body.note
+    )
+    return record_out(record)
+
+
+@router.get("", response_model=list[ServiceRecordOut])
+def list_service_records(
+    actor: CurrentActor,
+    services: Services,
+    read_models: ReadModels,
+    office_id: str | None = None,
+    status: Literal["pending", "approved", "rejected"] | None = None,
+    volunteer_id: str | None = None,
+    activity_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    if actor.kind == "volunteer":
+        # A volunteer sees their own records only.
+        volunteer_id, office_id = actor.id, None
+        prefix = None
+    else:
+        scope_office = office_id or (str(actor.office_id) if actor.office_id else None)
+        if scope_office is None:
+            if not actor.is_admin:
+                raise DomainError("forbidden")
+            prefix = None
+        else:
+            require_scope(actor, services.load_office(scope_office), READERS)
+            prefix = queries.office_path(read_models.engine, scope_office)
+            if prefix is None:
+                return []
+    return queries.list_service_records(
+        read_models.engine, prefix, status, volunteer_id, activity_id, limit, offset
+    )
+
+
+@router.get("/{record_id}", response_model=ServiceRecordOut)
+def read_service_record(
+    record_id: str, actor: CurrentActor, services: Services, read_models: ReadModels
+) -> dict[str, Any]:
+    record = services.load_service_record(record_id)
+    if actor.kind == "volunteer":
+        if str(record.volunteer_id) != actor.id:
+            raise DomainError("forbidden")
+    else:
+        require_scope(actor, services.load_office(record.office_id), READERS)
+    row = queries.service_record(read_models.engine, str(record.id))
+    if row is None:
+        raise DomainError("not_found", "service record not found.")
+    return row
+
+
+@router.post("/{record_id}/approve", response_model=ServiceRecordDecision)
+def approve(
+    record_id: str,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    idem = idempotency_for(idempotency_key, actor, f"approve:{record_id}", {}, required=False)
+    return services.approve_service_record(actor, record_id, idem)
+
+
+@router.post("/{record_id}/reject", response_model=ServiceRecordDecision)
+def reject(
+    record_id: str, body: Rejection, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    record = services.reject_service_record(actor, record_id, body.reason)
+    return {"id": str(record.id), "status": record.status, "hours": hours_text(record.minutes),
+            "points": record.points}
+
+
+@router.post("/{record_id}/correct", response_model=CorrectionOut)
+def correct(
+    record_id: str,
+    body: Correction,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    idem = idempotency_for(
+        idempotency_key, actor, f"correct:{record_id}", body.model_dump(mode="json"),
+        required=False,
+    )
+    return services.correct_service_record(actor, record_id, str(body.hours), body.reason, idem)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the read models and the write-side side tables."""

@@ -1,0 +1,37 @@
+"""Alembic environment: the URL and schema come from timebank's settings, never from alembic.ini."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+
+from projections.tables import metadata as read_models
+from timebank.infrastructure.database import make_engine
+from timebank.infrastructure.tables import metadata as write_side
+from timebank.settings import Settings
+
+config = context.config
+settings: Settings = config.attributes.get("settings") or Settings()
+target_metadata = [read_models, write_side]
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(settings)
+    with engine.connect() as connection:
+        if settings.is_postgres:
+            # Two processes starting at once must not both run the same migration.
+            connection.execute(text("SELECT pg_advisory_xact_lock(7423001)"))
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=not settings.is_postgres,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline migrations are not supported; run `timebank migrate`.")
+run_migrations_online()

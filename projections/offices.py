@@ -1,0 +1,82 @@
+"""The office tree and the volunteers' index (no personal data): what lists and rollups join on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from projections.base import Projection, handles
+from projections.tables import offices, volunteers
+from timebank.domain.offices import Office
+from timebank.domain.volunteers import Volunteer
+
+
+def office_path(event: Any) -> str:
+    ids = [*event.ancestor_ids, event.originator_id]
+    return "/" + "/".join(str(i) for i in ids) + "/"
+
+
+class OfficesProjection(Projection):
+    name = "offices"
+    tables = (offices, volunteers)
+
+    @handles(Office.Opened)
+    def opened(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            insert(offices).values(
+                office_id=str(event.originator_id),
+                name=event.name,
+                kind=event.kind,
+                parent_id=str(event.parent_id) if event.parent_id else None,
+                bank_id=str(event.ancestor_ids[0] if event.ancestor_ids else event.originator_id),
+                path=office_path(event),
+                closed=False,
+                opened_at=event.timestamp,
+                points_per_hour=10 if event.kind == "bank" else 0,
+            )
+        )
+
+    @handles(Office.Renamed)
+    def renamed(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            update(offices)
+            .where(offices.c.office_id == str(event.originator_id))
+            .values(name=event.name)
+        )
+
+    @handles(Office.Closed)
+    def closed(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            update(offices)
+            .where(offices.c.office_id == str(event.originator_id))
+            .values(closed=True)
+        )
+
+    @handles(Office.PointRulesChanged)
+    def rules_changed(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            update(offices)
+            .where(offices.c.office_id == str(event.originator_id))
+            .values(points_per_hour=event.points_per_hour)
+        )
+
+    @handles(Volunteer.Registered)
+    def registered(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            insert(volunteers).values(
+                volunteer_id=str(event.originator_id),
+                passbook_no=event.passbook_no,
+                office_id=str(event.office_id),
+                bank_id=str(event.bank_id),
+                registered_at=event.timestamp,
+            )
+        )
+
+    @handles(Volunteer.Moved)
+    def moved(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            update(volunteers)
+            .where(volunteers.c.volunteer_id == str(event.originator_id))
+            .values(office_id=str(event.to_office_id))
+        )

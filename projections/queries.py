@@ -1,0 +1,202 @@
+"""Questions answered from the read models: passbooks, service-record lists, rollups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, select
+
+from projections.tables import (
+    office_daily_totals,
+    offices,
+    passbook_entries,
+    passbooks,
+    service_records,
+)
+from timebank.domain.values import hours_text
+
+
+def passbook_view(engine: Engine, passbook_no: str, limit: int | None = None) -> dict[str, Any]:
+    with engine.connect() as conn:
+        book = conn.execute(
+            select(passbooks).where(passbooks.c.passbook_no == passbook_no)
+        ).one_or_none()
+        if book is None:
+            return {"passbook_no": passbook_no, "balance_points": 0, "total_hours": "0.00",
+                    "entries": []}
+        query = (
+            select(passbook_entries)
+            .where(passbook_entries.c.passbook_id == book.passbook_id)
+            .order_by(passbook_entries.c.version.desc())
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = list(reversed(conn.execute(query).all()))
+    return {
+        "passbook_no": book.passbook_no,
+        "balance_points": book.balance,
+        "total_hours": hours_text(book.total_minutes),
+        "entries": [
+            {
+                "at": row.at,
+                "kind": row.kind,
+                "hours": hours_text(row.minutes),
+                "points": row.points,
+                "balance_after": row.balance_after,
+                "ref": row.ref,
+            }
+            for row in rows
+        ],
+    }
+
+
+def office_path(engine: Engine, office_id: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(offices.c.path).where(offices.c.office_id == office_id)
+        ).scalar_one_or_none()
+
+
+def list_service_records(
+    engine: Engine,
+    office_path_prefix: str | None,
+    status: str | None = None,
+    volunteer_id: str | None = None,
+    activity_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    query = select(service_records)
+    if office_path_prefix is not None:
+        subtree = select(offices.c.office_id).where(offices.c.path.startswith(office_path_prefix))
+        query = query.where(service_records.c.office_id.in_(subtree))
+    if status:
+        query = query.where(service_records.c.status == status)
+    if volunteer_id:
+        query = query.where(service_records.c.volunteer_id == volunteer_id)
+    if activity_id:
+        query = query.where(service_records.c.activity_id == activity_id)
+    query = query.order_by(
+        service_records.c.entered_at.desc(), service_records.c.record_id
+    ).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        return [_record_row(row) for row in conn.execute(query).all()]
+
+
+def service_record(engine: Engine, record_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(service_records).where(service_records.c.record_id == record_id)
+        ).one_or_none()
+    return _record_row(row) if row is not None else None
+
+
+def _record_row(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.record_id,
+        "volunteer_id": row.volunteer_id,
+        "activity_id": row.activity_id,
+        "office_id": row.office_id,
+        "category": row.category,
+        "started_at": row.started_at,
+        "ended_at": row.ended_at,
+        "hours": hours_text(row.minutes),
+        "status": row.status,
+        "points": row.points,
+        "source": row.source,
+        "note": row.note,
+        "reason": row.reason,
+        "entered_at": row.entered_at,
+        "decided_at": row.decided_at,
+    }
+
+
+@dataclass
+class RollupNode:
+    office_id: str
+    kind: str
+    name: str
+    volunteers: int = 0
+    approved_minutes: int = 0
+    points_earned: int = 0
+    points_redeemed: int = 0
+    points_balance: int = 0
+    children: list[RollupNode] = field(default_factory=list)
+
+    def add(self, other: RollupNode) -> None:
+        self.volunteers += other.volunteers
+        self.approved_minutes += other.approved_minutes
+        self.points_earned += other.points_earned
+        self.points_redeemed += other.points_redeemed
+        self.points_balance += other.points_balance
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "office_id": self.office_id,
+            "kind": self.kind,
+            "name": self.name,
+            "totals": {
+                "volunteers": self.volunteers,
+                "approved_hours": hours_text(self.approved_minutes),
+                "points_earned": self.points_earned,
+                "points_redeemed": self.points_redeemed,
+                "points_balance": self.points_balance,
+            },
+            "children": [child.as_dict() for child in self.children],
+        }
+
+
+def rollup(
+    engine: Engine, office_id: str, date_from: date | None, date_to: date | None
+) -> dict[str, Any] | None:
+    """Totals of an office's whole subtree: flows within [from, to], stocks as of `to`."""
+    with engine.connect() as conn:
+        root_path = conn.execute(
+            select(offices.c.path).where(offices.c.office_id == office_id)
+        ).scalar_one_or_none()
+        if root_path is None:
+            return None
+        tree = conn.execute(
+            select(offices.c.office_id, offices.c.kind, offices.c.name, offices.c.parent_id)
+            .where(offices.c.path.startswith(root_path))
+            .order_by(offices.c.path)
+        ).all()
+        t = office_daily_totals
+        in_range = [t.c.day <= date_to] if date_to else []
+        flow_window = and_(
+            *(([t.c.day >= date_from] if date_from else []) + in_range)
+        ) if (date_from or date_to) else None
+
+        def flow(column: Any) -> Any:
+            if flow_window is None:
+                return func.coalesce(func.sum(column), 0)
+            return func.coalesce(func.sum(case((flow_window, column), else_=0)), 0)
+
+        subtree = select(offices.c.office_id).where(offices.c.path.startswith(root_path))
+        sums = conn.execute(
+            select(
+                t.c.office_id,
+                func.coalesce(func.sum(t.c.volunteers_net), 0),
+                flow(t.c.approved_minutes),
+                flow(t.c.points_earned),
+                flow(t.c.points_redeemed),
+                func.coalesce(func.sum(t.c.points_net), 0),
+            )
+            .where(t.c.office_id.in_(subtree), *in_range)
+            .group_by(t.c.office_id)
+        ).all()
+    nodes = {row.office_id: RollupNode(row.office_id, row.kind, row.name) for row in tree}
+    for office, volunteers, minutes, earned, redeemed, balance in sums:
+        node = nodes[office]
+        node.volunteers, node.approved_minutes = int(volunteers), int(minutes)
+        node.points_earned, node.points_redeemed = int(earned), int(redeemed)
+        node.points_balance = int(balance)
+    # Paths sort parents before children; fold totals upwards from the leaves.
+    for row in reversed(tree):
+        if row.office_id != office_id and row.parent_id in nodes:
+            parent = nodes[row.parent_id]
+            parent.children.insert(0, nodes[row.office_id])
+            parent.add(nodes[row.office_id])
+    return nodes[office_id].as_dict()

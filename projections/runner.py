@@ -1,0 +1,186 @@
+"""Follows the notification log and feeds the projections, exactly once.
+
+For each projection, one transaction applies a batch of events and moves the
+projection's recorded position. The transaction opens by writing that position row,
+which makes concurrent runners (threads, API workers, a worker process) take turns:
+a batch is applied once, or rolled back with its position.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from projections.base import Projection
+from projections.offices import OfficesProjection
+from projections.passbooks import PassbooksProjection
+from projections.rollups import RollupsProjection
+from projections.service_records import ServiceRecordsProjection
+from projections.tables import projection_positions
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+def all_projections() -> list[Projection]:
+    return [
+        OfficesProjection(),
+        PassbooksProjection(),
+        ServiceRecordsProjection(),
+        RollupsProjection(),
+    ]
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class ProjectionRunner:
+    def __init__(
+        self, app: Any, engine: Engine, projections: Iterable[Projection] | None = None
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.projections = list(projections) if projections is not None else all_projections()
+        self._lock = threading.Lock()
+
+    # -- positions ---------------------------------------------------------------------------
+    def _ensure_position_rows(self) -> None:
+        with self.engine.begin() as conn:
+            known = set(conn.execute(select(projection_positions.c.name)).scalars())
+            for projection in self.projections:
+                if projection.name not in known:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(
+                                insert(projection_positions).values(
+                                    name=projection.name, position=0
+                                )
+                            )
+                    except IntegrityError:
+                        pass  # another runner made it first
+
+    def _lock_position(self, conn: Connection, name: str) -> int:
+        # The no-op update takes the row's write lock (PostgreSQL) or the database's (SQLite).
+        conn.execute(
+            update(projection_positions)
+            .where(projection_positions.c.name == name)
+            .values(position=projection_positions.c.position)
+        )
+        return int(
+            conn.execute(
+                select(projection_positions.c.position).where(
+                    projection_positions.c.name == name
+                )
+            ).scalar_one()
+        )
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def status(self) -> list[ProjectionStatus]:
+        self._ensure_position_rows()
+        head = self.head()
+        with self.engine.connect() as conn:
+            rows = dict(conn.execute(select(projection_positions)).tuples().all())
+        return [
+            ProjectionStatus(p.name, int(rows.get(p.name, 0)), head) for p in self.projections
+        ]
+
+    # -- following the log -------------------------------------------------------------------
+    def _apply_batch(self, projection: Projection) -> int:
+        """Apply up to one batch; returns how many notifications were consumed."""
+        with self.engine.begin() as conn:
+            position = self._lock_position(conn, projection.name)
+            notifications = self.app.recorder.select_notifications(
+                start=position, limit=BATCH_SIZE, inclusive_of_start=False
+            )
+            if not notifications:
+                return 0
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                projection.apply(conn, event)
+            conn.execute(
+                update(projection_positions)
+                .where(projection_positions.c.name == projection.name)
+                .values(position=notifications[-1].id)
+            )
+            return len(notifications)
+
+    def catch_up(self) -> int:
+        """Bring every projection up to the head of the log; returns events applied."""
+        self._ensure_position_rows()
+        applied = 0
+        with self._lock:
+            for projection in self.projections:
+                while True:
+                    try:
+                        count = self._apply_batch(projection)
+                    except DBAPIError as exc:
+                        # Another runner holds the batch (SQLite busy snapshot): it will apply it.
+                        log.warning("projection %s batch deferred: %s", projection.name, exc)
+                        break
+                    applied += count
+                    if count < BATCH_SIZE:
+                        break
+        return applied
+
+    def rebuild(self, names: Iterable[str] | None = None) -> None:
+        """Drop the projections' rows and replay the whole log into them."""
+        chosen = set(names) if names else {p.name for p in self.projections}
+        unknown = chosen - {p.name for p in self.projections}
+        if unknown:
+            raise ValueError(f"unknown projections: {', '.join(sorted(unknown))}")
+        self._ensure_position_rows()
+        with self._lock:
+            for projection in self.projections:
+                if projection.name not in chosen:
+                    continue
+                with self.engine.begin() as conn:
+                    self._lock_position(conn, projection.name)
+                    for table in reversed(projection.tables):
+                        conn.execute(delete(table))
+                    conn.execute(
+                        update(projection_positions)
+                        .where(projection_positions.c.name == projection.name)
+                        .values(position=0)
+                    )
+        self.catch_up()
+
+
+class BackgroundFollower:
+    """Keeps projections following the log inside the serving process."""
+
+    def __init__(self, runner: ProjectionRunner, interval: float = 0.5) -> None:
+        self.runner = runner
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.runner.catch_up()
+            except Exception:  # keep following; the next round retries the batch
+                log.exception("projection catch-up failed")

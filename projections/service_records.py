@@ -1,0 +1,67 @@
+"""Service-record lists for coordinators: by office, status, volunteer or activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from projections.base import Projection, handles
+from projections.tables import service_records
+from timebank.domain.service import APPROVED, PENDING, REJECTED, ServiceRecord
+
+
+class ServiceRecordsProjection(Projection):
+    name = "service_records"
+    tables = (service_records,)
+
+    @handles(ServiceRecord.Entered)
+    def entered(self, conn: Connection, event: Any) -> None:
+        conn.execute(
+            insert(service_records).values(
+                record_id=str(event.originator_id),
+                volunteer_id=str(event.volunteer_id),
+                activity_id=str(event.activity_id),
+                office_id=str(event.office_id),
+                category=event.category,
+                started_at=event.started_at,
+                ended_at=event.ended_at,
+                minutes=event.minutes,
+                status=PENDING,
+                points=0,
+                source=event.source,
+                note=event.note,
+                entered_at=event.timestamp,
+                decided_at=None,
+                reason=None,
+                corrections=0,
+            )
+        )
+
+    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+        conn.execute(
+            update(service_records)
+            .where(service_records.c.record_id == str(event.originator_id))
+            .values(**values)
+        )
+
+    @handles(ServiceRecord.Approved)
+    def approved(self, conn: Connection, event: Any) -> None:
+        self._update(conn, event, status=APPROVED, points=event.points,
+                     decided_at=event.timestamp)
+
+    @handles(ServiceRecord.Rejected)
+    def rejected(self, conn: Connection, event: Any) -> None:
+        self._update(conn, event, status=REJECTED, reason=event.reason,
+                     decided_at=event.timestamp)
+
+    @handles(ServiceRecord.Corrected)
+    def corrected(self, conn: Connection, event: Any) -> None:
+        self._update(
+            conn,
+            event,
+            minutes=event.minutes,
+            points=service_records.c.points + event.points_delta,
+            reason=event.reason,
+            corrections=service_records.c.corrections + 1,
+        )

@@ -1,0 +1,126 @@
+"""The read models: SQLAlchemy tables written only by projections (Alembic migrates them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+UUID_LEN = 36
+
+# Each projection's position in the notification log, written in the same transaction as its rows.
+projection_positions = Table(
+    "projection_positions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+offices = Table(
+    "offices",
+    metadata,
+    Column("office_id", String(UUID_LEN), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("parent_id", String(UUID_LEN), nullable=True),
+    Column("bank_id", String(UUID_LEN), nullable=False),
+    # "/<bank>/<branch>/<office>/": a subtree is a prefix match, served by the index.
+    Column("path", String(200), nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("points_per_hour", Integer, nullable=False),
+    Index("ix_offices_path", "path"),
+    Index("ix_offices_parent", "parent_id"),
+)
+
+volunteers = Table(
+    "volunteers",
+    metadata,
+    Column("volunteer_id", String(UUID_LEN), primary_key=True),
+    Column("passbook_no", String(12), nullable=False, unique=True),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("bank_id", String(UUID_LEN), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Index("ix_volunteers_office", "office_id"),
+)
+
+passbooks = Table(
+    "passbooks",
+    metadata,
+    Column("passbook_id", String(UUID_LEN), primary_key=True),
+    Column("passbook_no", String(12), nullable=False, unique=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=False, unique=True),
+    Column("balance", BigInteger, nullable=False),
+    Column("total_minutes", BigInteger, nullable=False),
+)
+
+passbook_entries = Table(
+    "passbook_entries",
+    metadata,
+    Column("passbook_id", String(UUID_LEN), primary_key=True),
+    # The passbook aggregate's version: deterministic, so a rebuild gives the same rows.
+    Column("version", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    Column("ref", String(64), nullable=False),
+)
+
+service_records = Table(
+    "service_records",
+    metadata,
+    Column("record_id", String(UUID_LEN), primary_key=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("activity_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("category", String(50), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("corrections", Integer, nullable=False),
+    Index("ix_service_records_office_status", "office_id", "status"),
+    Index("ix_service_records_volunteer", "volunteer_id"),
+)
+
+# Rollups: per office and Shanghai calendar day, so a date range and a subtree are one grouped sum.
+rollup_members = Table(
+    "rollup_members",
+    metadata,
+    Column("volunteer_id", String(UUID_LEN), primary_key=True),
+    Column("passbook_id", String(UUID_LEN), nullable=False, unique=True),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("balance", BigInteger, nullable=False),
+)
+
+office_daily_totals = Table(
+    "office_daily_totals",
+    metadata,
+    Column("office_id", String(UUID_LEN), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("volunteers_net", Integer, nullable=False),
+    Column("approved_minutes", BigInteger, nullable=False),
+    Column("points_earned", BigInteger, nullable=False),
+    Column("points_redeemed", BigInteger, nullable=False),
+    Column("points_net", BigInteger, nullable=False),
+)

@@ -1,0 +1,75 @@
+"""The shared machinery of the application services: typed loads, idempotent saves."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+from timebank.application.idempotency import Idempotency
+from timebank.domain.errors import DomainError
+from timebank.domain.idempotency import IdempotencyRecord
+from timebank.domain.ids import idempotency_id_for
+from timebank.domain.offices import Office
+from timebank.security.personal_data import PersonalDataVault
+from timebank.settings import Settings
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class BaseServices(Application[UUID]):
+    settings: Settings
+    vault: PersonalDataVault
+
+    def load(self, cls: type[A], aggregate_id: UUID | str | None, what: str = "") -> A:
+        """Load an aggregate of a known type, or answer 404 — never another type's aggregate."""
+        try:
+            uid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+        except (ValueError, TypeError) as exc:
+            raise DomainError("not_found", f"{what or cls.__name__} not found.") from exc
+        try:
+            aggregate = self.repository.get(uid)
+        except AggregateNotFoundError as exc:
+            raise DomainError("not_found", f"{what or cls.__name__} not found.") from exc
+        if not isinstance(aggregate, cls):
+            raise DomainError("not_found", f"{what or cls.__name__} not found.")
+        return aggregate
+
+    def load_office(self, office_id: UUID | str | None) -> Office:
+        return self.load(Office, office_id, "office")
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def replay(self, idem: Idempotency | None) -> dict[str, Any] | None:
+        """The first answer to this key, if the request was already done."""
+        if idem is None:
+            return None
+        record_id = idempotency_id_for(idem.scope, idem.key)
+        try:
+            record = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        _status, body = record.replay(idem.fingerprint)
+        return body
+
+    def save_with(
+        self,
+        *aggregates: Aggregate,
+        idem: Idempotency | None = None,
+        status: int = 201,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """One atomic save of the command's aggregates and, if given, its idempotency record."""
+        record = (
+            IdempotencyRecord(
+                scope=idem.scope, key=idem.key, fingerprint=idem.fingerprint,
+                status=status, body=body or {},
+            )
+            if idem is not None
+            else None
+        )
+        self.save(*aggregates, record)

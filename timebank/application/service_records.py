@@ -1,0 +1,176 @@
+"""Activities and service records: manual entry (代录), approval, rejection, correction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.base import BaseServices
+from timebank.application.idempotency import Idempotency
+from timebank.application.retry import retry_on_conflict
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.offices import SAVINGS_OFFICE, Office
+from timebank.domain.service import APPROVED, Activity, ServiceRecord
+from timebank.domain.values import hours_text, minutes_from_hours, points_for
+from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, Volunteer
+
+
+class ServiceRecordServices(BaseServices):
+    def bank_of(self, office: Office) -> Office:
+        return office if office.ancestor_ids == [] else self.load_office(office.bank_id)
+
+    def plan_activity(
+        self,
+        actor: Actor,
+        office_id: UUID | str,
+        title: str,
+        category: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        location: str,
+    ) -> Activity:
+        office = self.load_office(office_id)
+        require_scope(actor, office, OPERATORS)
+        office.ensure_open()
+        if office.kind != SAVINGS_OFFICE:
+            raise DomainError("invalid_input", "Activities belong to a savings office.")
+        activity = Activity.plan(
+            office_id=office.id,
+            bank_id=office.bank_id,
+            title=title,
+            category=category,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=location,
+            actor=actor.record(),
+        )
+        self.save(activity)
+        return activity
+
+    def load_activity(self, activity_id: UUID | str) -> Activity:
+        return self.load(Activity, activity_id, "activity")
+
+    @retry_on_conflict
+    def cancel_activity(self, actor: Actor, activity_id: UUID | str, reason: str) -> Activity:
+        activity = self.load_activity(activity_id)
+        require_scope(actor, self.load_office(activity.office_id), OPERATORS)
+        activity.cancel(actor.record(), reason)
+        self.save(activity)
+        return activity
+
+    def enter_service_record(
+        self,
+        actor: Actor,
+        volunteer_id: UUID | str,
+        activity_id: UUID | str,
+        started_at: datetime,
+        ended_at: datetime,
+        note: str,
+    ) -> ServiceRecord:
+        activity = self.load_activity(activity_id)
+        require_scope(actor, self.load_office(activity.office_id), OPERATORS)
+        volunteer = self.load(Volunteer, volunteer_id, "volunteer")
+        if not volunteer.active:
+            raise DomainError("volunteer_inactive")
+        if volunteer.bank_id != activity.bank_id:
+            raise DomainError("office_mismatch")
+        record = ServiceRecord.enter_manually(
+            volunteer_id=volunteer.id,
+            passbook_id=volunteer.passbook_id,
+            activity=activity,
+            started_at=started_at,
+            ended_at=ended_at,
+            note=note,
+            actor=actor.record(),
+        )
+        self.save(record)
+        return record
+
+    def load_service_record(self, record_id: UUID | str) -> ServiceRecord:
+        return self.load(ServiceRecord, record_id, "service record")
+
+    def _authorize_record(self, actor: Actor, record: ServiceRecord) -> Office:
+        office = self.load_office(record.office_id)
+        require_scope(actor, office, OPERATORS)
+        return office
+
+    @retry_on_conflict
+    def approve_service_record(
+        self, actor: Actor, record_id: UUID | str, idem: Idempotency | None = None
+    ) -> dict[str, Any]:
+        """Points under the bank's rules in force now; record and passbook saved together."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        record = self.load_service_record(record_id)
+        office = self._authorize_record(actor, record)
+        bank = self.bank_of(office)
+        multiplier = bank.multiplier_for(record.category)
+        points = points_for(record.minutes, bank.points_per_hour, multiplier)
+        record.approve(bank.points_per_hour, str(multiplier), points, actor.record())
+        passbook = self.load(Passbook, record.passbook_id, "passbook")
+        passbook.credit(points, SERVICE, str(record.id), actor.record(), minutes=record.minutes)
+        body = {
+            "id": str(record.id),
+            "status": APPROVED,
+            "hours": hours_text(record.minutes),
+            "points": points,
+        }
+        self.save_with(record, passbook, idem=idem, status=200, body=body)
+        return body
+
+    @retry_on_conflict
+    def reject_service_record(
+        self, actor: Actor, record_id: UUID | str, reason: str
+    ) -> ServiceRecord:
+        record = self.load_service_record(record_id)
+        self._authorize_record(actor, record)
+        record.reject(reason, actor.record())
+        self.save(record)
+        return record
+
+    @retry_on_conflict
+    def correct_service_record(
+        self,
+        actor: Actor,
+        record_id: UUID | str,
+        hours: str,
+        reason: str,
+        idem: Idempotency | None = None,
+    ) -> dict[str, Any]:
+        """A compensating entry: the approved points move by the difference, at the
+        rate the record was approved with, so a later change of rules does not leak in."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        record = self.load_service_record(record_id)
+        self._authorize_record(actor, record)
+        minutes = minutes_from_hours(hours)
+        previous_minutes = record.minutes
+        new_points = (
+            points_for(minutes, record.points_per_hour, Decimal(record.multiplier))
+            if record.status == APPROVED
+            else 0
+        )
+        delta = record.correct(minutes, new_points, reason, actor.record())
+        aggregates: list[Any] = [record]
+        if delta != 0 or (record.status == APPROVED and minutes != previous_minutes):
+            passbook = self.load(Passbook, record.passbook_id, "passbook")
+            ref = str(record.id)
+            minutes_delta = minutes - previous_minutes
+            if delta >= 0:
+                passbook.credit(delta, CORRECTION, ref, actor.record(), minutes=minutes_delta)
+            else:
+                passbook.debit(-delta, CORRECTION, ref, actor.record(), minutes=minutes_delta)
+            aggregates.append(passbook)
+        body = {
+            "id": str(record.id),
+            "status": record.status,
+            "hours": hours_text(record.minutes),
+            "points": record.points,
+            "points_delta": delta,
+        }
+        self.save_with(*aggregates, idem=idem, status=200, body=body)
+        return body

@@ -1,0 +1,59 @@
+"""转赠: points from one passbook to another, in one atomic save."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.base import BaseServices
+from timebank.application.idempotency import Idempotency
+from timebank.application.retry import retry_on_conflict
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.ids import passbook_id_for
+from timebank.domain.values import is_valid_passbook_no
+from timebank.domain.volunteers import TRANSFER_IN, TRANSFER_OUT, Passbook, Volunteer
+
+MAX_NOTE = 200
+
+
+class TransferServices(BaseServices):
+    @retry_on_conflict
+    def transfer_points(
+        self,
+        actor: Actor,
+        from_passbook: str,
+        to_passbook: str,
+        points: int,
+        note: str,
+        idem: Idempotency | None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+            raise DomainError("invalid_points")
+        if len(note or "") > MAX_NOTE:
+            raise DomainError("invalid_input", f"note is at most {MAX_NOTE} characters.")
+        for number in (from_passbook, to_passbook):
+            if not is_valid_passbook_no(number):
+                raise DomainError("not_found", f"Passbook {number!r} not found.")
+        if from_passbook == to_passbook:
+            raise DomainError("same_passbook")
+        source = self.load(Passbook, passbook_id_for(from_passbook), "passbook")
+        target = self.load(Passbook, passbook_id_for(to_passbook), "passbook")
+        owner = self.load(Volunteer, source.volunteer_id, "volunteer")
+        if actor.kind == "volunteer":
+            if actor.id != str(owner.id):
+                raise DomainError("forbidden")
+        else:
+            require_scope(actor, self.load_office(owner.office_id), OPERATORS)
+        recipient = self.load(Volunteer, target.volunteer_id, "volunteer")
+        if not recipient.active:
+            raise DomainError("volunteer_inactive")
+        transfer_id = str(uuid4())
+        source.debit(points, TRANSFER_OUT, transfer_id, actor.record())
+        target.credit(points, TRANSFER_IN, transfer_id, actor.record())
+        body = {"transfer_id": transfer_id, "balance_after": source.balance}
+        self.save_with(source, target, idem=idem, status=201, body=body)
+        return body

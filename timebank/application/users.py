@@ -1,0 +1,94 @@
+"""Staff accounts and logins."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import RecordConflictError
+
+from timebank.application.authz import require_may_grant
+from timebank.application.base import BaseServices
+from timebank.domain.actors import ADMIN_ROLE, SYSTEM, Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.ids import user_id_for
+from timebank.domain.users import ROLES, User, normalise_username
+from timebank.security.passwords import hash_secret, verify_secret
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password(password: str) -> str:
+    if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= 256:
+        raise DomainError("invalid_password")
+    return password
+
+
+class UserServices(BaseServices):
+    def create_user(
+        self,
+        actor: Actor,
+        username: str,
+        password: str,
+        role: str,
+        office_id: UUID | str | None,
+    ) -> User:
+        username = normalise_username(username)
+        _check_password(password)
+        if role not in ROLES:
+            raise DomainError("invalid_role")
+        office = self.load_office(office_id) if office_id else None
+        if role != ADMIN_ROLE and office is None:
+            raise DomainError("invalid_input", "office_id is required for this role.")
+        require_may_grant(actor, role, office)
+        if office is not None:
+            office.ensure_open()
+        if self.exists(user_id_for(username)):
+            raise DomainError("username_taken")
+        user = User(
+            username=username,
+            password_hash=hash_secret(password),
+            role=role,
+            office_id=office.id if office else None,
+            actor=actor.record(),
+        )
+        try:
+            self.save(user)
+        except RecordConflictError as exc:
+            raise DomainError("username_taken") from exc
+        return user
+
+    def ensure_admin(self, username: str, password: str) -> tuple[User, bool]:
+        """`timebank users create-admin`: create once; running it again changes nothing."""
+        username = normalise_username(username)
+        existing = self.find_user(username)
+        if existing is not None:
+            return existing, False
+        return self.create_user(SYSTEM, username, password, ADMIN_ROLE, None), True
+
+    def find_user(self, username: str) -> User | None:
+        try:
+            user = self.repository.get(user_id_for(normalise_username(username)))
+        except (AggregateNotFoundError, DomainError):
+            return None
+        return user if isinstance(user, User) else None
+
+    def authenticate_user(self, username: str, password: str) -> User:
+        user = self.find_user(username) if username else None
+        # Verify even when there is no such user, so that timing does not reveal usernames.
+        ok = verify_secret(user.password_hash if user else None, password or "")
+        if user is None or not ok or not user.active:
+            raise DomainError("invalid_credentials")
+        return user
+
+    def actor_for_user(self, user_id: UUID | str, request_id: str | None = None) -> Actor | None:
+        try:
+            user = self.load(User, user_id)
+        except DomainError:
+            return None
+        if not user.active:
+            return None
+        return Actor(
+            kind="user", id=str(user.id), role=user.role, office_id=user.office_id,
+            request_id=request_id,
+        )

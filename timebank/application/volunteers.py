@@ -1,0 +1,177 @@
+"""Volunteer registration, moves between offices, logins, and reading a person's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import RecordConflictError
+
+from timebank.application.authz import OPERATORS, READERS, require_scope
+from timebank.application.base import BaseServices
+from timebank.application.retry import retry_on_conflict
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.ids import passbook_id_for, phone_claim_id_for
+from timebank.domain.offices import SAVINGS_OFFICE, Office
+from timebank.domain.values import (
+    mask_name,
+    new_passbook_no,
+    normalise_mobile,
+    normalise_name,
+    normalise_resident_id,
+    validate_pin,
+)
+from timebank.domain.volunteers import Passbook, PhoneClaim, Volunteer
+from timebank.security.passwords import hash_secret, verify_secret
+
+PASSBOOK_NO_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    name: str
+    phone: str
+    id_number: str | None
+
+    @property
+    def name_masked(self) -> str:
+        return mask_name(self.name)
+
+
+def _require_savings_office(office: Office) -> None:
+    if office.kind != SAVINGS_OFFICE:
+        raise DomainError("invalid_input", "Volunteers belong to a savings office.")
+    office.ensure_open()
+
+
+class VolunteerServices(BaseServices):
+    def register_volunteer(
+        self,
+        actor: Actor,
+        name: str,
+        phone: str,
+        id_number: str | None,
+        office_id: UUID | str,
+        pin: str,
+    ) -> Volunteer:
+        office = self.load_office(office_id)
+        require_scope(actor, office, OPERATORS)
+        _require_savings_office(office)
+        clean_name = normalise_name(name)
+        clean_phone = normalise_mobile(phone)
+        clean_id = normalise_resident_id(id_number) if id_number else None
+        validate_pin(pin)
+        phone_index = self.vault.blind_index(clean_phone)
+        if self.exists(phone_claim_id_for(phone_index)):
+            raise DomainError("phone_taken")
+
+        volunteer_id = uuid4()
+        self.vault.create_key(volunteer_id)
+        sealed = self.vault.seal(
+            volunteer_id, {"name": clean_name, "phone": clean_phone, "id_number": clean_id}
+        )
+        pin_hash = hash_secret(pin)
+        for _attempt in range(PASSBOOK_NO_ATTEMPTS):
+            passbook_no = new_passbook_no()
+            volunteer = Volunteer(
+                id=volunteer_id,
+                office_id=office.id,
+                bank_id=office.bank_id,
+                passbook_no=passbook_no,
+                name_sealed=sealed["name"],
+                phone_sealed=sealed["phone"],
+                id_number_sealed=sealed["id_number"],
+                phone_index=phone_index,
+                pin_hash=pin_hash,
+                actor=actor.record(),
+            )
+            claim = PhoneClaim(phone_index=phone_index, volunteer_id=volunteer_id)
+            passbook = Passbook(
+                passbook_no=passbook_no, volunteer_id=volunteer_id, actor=actor.record()
+            )
+            try:
+                self.save(volunteer, claim, passbook)
+                return volunteer
+            except RecordConflictError as exc:
+                if self.exists(phone_claim_id_for(phone_index)):
+                    raise DomainError("phone_taken") from exc
+                # A passbook number collided (one in ten billion): draw another.
+        raise DomainError("conflict")
+
+    def load_volunteer(self, volunteer_id: UUID | str) -> Volunteer:
+        return self.load(Volunteer, volunteer_id, "volunteer")
+
+    def authorize_volunteer_read(self, actor: Actor, volunteer: Volunteer) -> None:
+        """The volunteer themself, or staff whose subtree holds the volunteer's office."""
+        if actor.kind == "volunteer":
+            if actor.id != str(volunteer.id):
+                raise DomainError("forbidden")
+            return
+        require_scope(actor, self.load_office(volunteer.office_id), READERS)
+
+    def personal_data(self, volunteer: Volunteer) -> PersonalData:
+        opened = self.vault.open(
+            volunteer.id,
+            {
+                "name": volunteer.name_sealed,
+                "phone": volunteer.phone_sealed,
+                "id_number": volunteer.id_number_sealed,
+            },
+        )
+        return PersonalData(
+            name=opened["name"] or "", phone=opened["phone"] or "", id_number=opened["id_number"]
+        )
+
+    @retry_on_conflict
+    def move_volunteer(
+        self, actor: Actor, volunteer_id: UUID | str, office_id: UUID | str, reason: str
+    ) -> Volunteer:
+        volunteer = self.load_volunteer(volunteer_id)
+        source = self.load_office(volunteer.office_id)
+        target = self.load_office(office_id)
+        require_scope(actor, source, OPERATORS)
+        require_scope(actor, target, OPERATORS)
+        _require_savings_office(target)
+        if target.bank_id != volunteer.bank_id:
+            raise DomainError("office_mismatch", "Moves stay within one bank.")
+        volunteer.move_to(target.id, actor.record(), reason)
+        self.save(volunteer)
+        return volunteer
+
+    def find_volunteer_by_phone(self, phone: str) -> Volunteer | None:
+        try:
+            clean_phone = normalise_mobile(phone)
+        except DomainError:
+            return None
+        try:
+            claim = self.repository.get(phone_claim_id_for(self.vault.blind_index(clean_phone)))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, PhoneClaim)
+        return self.load_volunteer(claim.volunteer_id)
+
+    def authenticate_volunteer(self, phone: str, pin: str) -> Volunteer:
+        volunteer = self.find_volunteer_by_phone(phone)
+        ok = verify_secret(volunteer.pin_hash if volunteer else None, pin or "")
+        if volunteer is None or not ok or not volunteer.active:
+            raise DomainError("wrong_pin")
+        return volunteer
+
+    def actor_for_volunteer(
+        self, volunteer_id: UUID | str, request_id: str | None = None
+    ) -> Actor | None:
+        try:
+            volunteer = self.load_volunteer(volunteer_id)
+        except DomainError:
+            return None
+        if not volunteer.active:
+            return None
+        return Actor(
+            kind="volunteer", id=str(volunteer.id), role=None, office_id=volunteer.office_id,
+            request_id=request_id,
+        )
+
+    def load_passbook(self, passbook_no: str) -> Passbook:
+        return self.load(Passbook, passbook_id_for(passbook_no), "passbook")

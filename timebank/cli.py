@@ -1,0 +1,161 @@
+"""The `timebank` command."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Annotated
+
+import typer
+
+from timebank.settings import Settings
+
+app = typer.Typer(help="公益时间银行 timebank — serve, migrate and operate.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+projections_app = typer.Typer(help="Read models fed from the event log.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo district.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(projections_app, name="projections")
+app.add_typer(demo_app, name="demo")
+
+
+def _runtime(migrate: bool = True):
+    from timebank.runtime import build_runtime
+
+    return build_runtime(Settings(), migrate=migrate)
+
+
+def _runner(runtime):
+    # The CLI is an adapter at the edge: it may assemble read and write sides together.
+    from projections.runner import ProjectionRunner
+
+    return ProjectionRunner(runtime.app, runtime.engine)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (read models and side tables)."""
+    from timebank.infrastructure.migrations import upgrade
+
+    upgrade(Settings())
+    typer.echo("migrations applied")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="API worker processes.")] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create a demo district first if the database is empty.")
+    ] = False,
+) -> None:
+    """Migrate, then serve the API and the web pages."""
+    import uvicorn
+
+    from timebank.infrastructure.migrations import upgrade
+
+    settings = Settings()
+    upgrade(settings)
+    if demo:
+        _seed_demo()
+    typer.echo(f"timebank serving on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info",
+    )
+
+
+def _seed_demo() -> None:
+    from timebank.demo import seed_demo
+
+    runtime = _runtime()
+    try:
+        summary = seed_demo(runtime.app)
+        _runner(runtime).catch_up()
+    finally:
+        runtime.close()
+    if summary is None:
+        typer.echo("demo district already present; nothing added")
+        return
+    typer.echo("demo district created:")
+    for line in summary:
+        typer.echo(f"  {line}")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create the demo district (a bank, branches, savings offices, volunteers, history)."""
+    _seed_demo()
+
+
+@users_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="Login name.")],
+    password: Annotated[str, typer.Option(help="At least 8 characters.", prompt=True,
+                                          hide_input=True)],
+) -> None:
+    """Create a system administrator (running it again is harmless)."""
+    from timebank.domain.errors import DomainError
+
+    runtime = _runtime()
+    try:
+        _user, created = runtime.app.ensure_admin(username, password)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message} / {exc.message_zh}", err=True)
+        raise typer.Exit(code=2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"administrator {username!r} " + ("created" if created else "already exists"))
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[list[str] | None, typer.Argument(help="Projections to rebuild (all).")] = None,
+) -> None:
+    """Drop the read models' rows and replay the whole event log into them."""
+    runtime = _runtime()
+    try:
+        runner = _runner(runtime)
+        runner.rebuild(name or None)
+        for status in runner.status():
+            typer.echo(f"{status.name}: position {status.position} (head {status.head})")
+    finally:
+        runtime.close()
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each projection's position in the event log and its lag."""
+    runtime = _runtime()
+    try:
+        for status in _runner(runtime).status():
+            typer.echo(f"{status.name}: position {status.position}, lag {status.lag}")
+    finally:
+        runtime.close()
+
+
+@projections_app.command("run")
+def projections_run(
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 0.5,
+) -> None:
+    """Follow the event log and keep the read models current, until interrupted."""
+    logging.basicConfig(level=logging.INFO)
+    runtime = _runtime()
+    runner = _runner(runtime)
+    try:
+        while True:
+            runner.catch_up()
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""A demo district, so a newcomer sees a living system at once. Made through the real commands."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from timebank.application import Idempotency, TimebankApp
+from timebank.domain.actors import SYSTEM
+from timebank.domain.values import SHANGHAI, gb11643_check_digit, utc_now
+
+ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "admin-demo-2026"
+STAFF_PASSWORD = "demo-pass-2026"
+DEMO_PIN = "123456"
+DEMO_MARKER_USER = "demo-bank-admin"
+
+BRANCHES = {
+    "东湖街道分行": ["樱花社区储蓄所", "梧桐社区储蓄所"],
+    "西岭街道分行": ["松林社区储蓄所", "竹园社区储蓄所"],
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["建国", "秀英", "桂兰", "志强", "丽华", "海燕",
+         "晓明", "玉梅", "国平", "淑珍", "红霞", "伟"]
+ACTIVITIES = [
+    ("为独居老人送餐", "elderly_care", "社区老年食堂"),
+    ("垃圾分类宣传", "environment", "小区广场"),
+    ("儿童课后辅导", "education", "社区图书室"),
+    ("楼道清洁日", "environment", "3号楼"),
+]
+
+
+def _synthetic_id_number(rng: random.Random) -> str:
+    birth = f"{rng.randint(1945, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = f"110105{birth}{rng.randint(100, 999)}"
+    return body + gb11643_check_digit(body)
+
+
+def seed_demo(app: TimebankApp, seed: int = 20260305) -> list[str] | None:
+    """Create the demo district; returns what to tell the user, or None if it already exists."""
+    if app.find_user(DEMO_MARKER_USER) is not None:
+        return None
+    rng = random.Random(seed)
+    app.ensure_admin(ADMIN_USERNAME, ADMIN_PASSWORD)
+    bank = app.open_office(SYSTEM, "示范区公益银行", "bank", None)
+    app.change_point_rules(
+        SYSTEM, bank.id, 10, {"elderly_care": "1.5", "education": "1.2", "environment": "1"}
+    )
+    app.create_user(SYSTEM, DEMO_MARKER_USER, STAFF_PASSWORD, "bank_admin", bank.id)
+    app.create_user(SYSTEM, "demo-treasurer", STAFF_PASSWORD, "treasurer", bank.id)
+    lines = [
+        f"administrator: {ADMIN_USERNAME} / {ADMIN_PASSWORD}",
+        f"bank admin: {DEMO_MARKER_USER} / {STAFF_PASSWORD}",
+    ]
+    volunteer_logins: list[str] = []
+    phone_counter = 0
+    now = utc_now()
+    for branch_index, (branch_name, office_names) in enumerate(BRANCHES.items(), start=1):
+        branch = app.open_office(SYSTEM, branch_name, "branch", bank.id)
+        app.create_user(SYSTEM, f"demo-branch-{branch_index}", STAFF_PASSWORD, "branch_admin",
+                        branch.id)
+        for office_name in office_names:
+            office = app.open_office(SYSTEM, office_name, "savings_office", branch.id)
+            coordinator_name = f"coord-{len(volunteer_logins) // 6 + 1}"
+            app.create_user(SYSTEM, coordinator_name, STAFF_PASSWORD, "coordinator", office.id)
+            lines.append(f"coordinator of {office_name}: {coordinator_name} / {STAFF_PASSWORD}")
+            volunteers = []
+            for _ in range(6):
+                phone_counter += 1
+                phone = f"1390000{phone_counter:04d}"
+                name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                volunteer = app.register_volunteer(
+                    SYSTEM, name, phone, _synthetic_id_number(rng), office.id, DEMO_PIN
+                )
+                volunteers.append(volunteer)
+                volunteer_logins.append(phone)
+            for days_ago, (title, category, place) in zip(
+                (21, 14, 7, 2), ACTIVITIES, strict=True
+            ):
+                start = (now - timedelta(days=days_ago)).astimezone(SHANGHAI).replace(
+                    hour=9, minute=0, second=0, microsecond=0
+                )
+                activity = app.plan_activity(
+                    SYSTEM, office.id, title, category, start, start + timedelta(hours=3), place
+                )
+                for volunteer in rng.sample(volunteers, 4):
+                    minutes = rng.choice((60, 90, 120, 150, 180))
+                    record = app.enter_service_record(
+                        SYSTEM, volunteer.id, activity.id, start,
+                        start + timedelta(minutes=minutes), "演示数据",
+                    )
+                    if days_ago > 2:
+                        app.approve_service_record(SYSTEM, record.id)
+            first, second = volunteers[0], volunteers[1]
+            if app.load_passbook(first.passbook_no).balance >= 5:
+                app.transfer_points(
+                    SYSTEM, first.passbook_no, second.passbook_no, 5, "邻里互助",
+                    Idempotency("demo", f"transfer-{first.passbook_no}", "demo"),
+                )
+    lines.append(f"volunteers: phones {volunteer_logins[0]} … {volunteer_logins[-1]}, "
+                 f"PIN {DEMO_PIN}")
+    return lines

@@ -1,0 +1,1 @@
+"""Pure domain model: aggregates, value rules and errors. No I/O here."""

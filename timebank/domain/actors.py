@@ -1,0 +1,35 @@
+"""Who did something: recorded on every event, so the audit trail can say who, as what, where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+STAFF_ROLES = ("coordinator", "branch_admin", "bank_admin", "treasurer", "auditor")
+ADMIN_ROLE = "admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "user" | "volunteer" | "kiosk" | "system"
+    id: str
+    role: str | None = None
+    office_id: UUID | None = None
+    request_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "user" and self.role == ADMIN_ROLE
+
+    def record(self) -> dict[str, str | None]:
+        """The plain form stored inside events."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "role": self.role,
+            "office_id": str(self.office_id) if self.office_id else None,
+            "request_id": self.request_id,
+        }
+
+
+SYSTEM = Actor(kind="system", id="system", role=ADMIN_ROLE)

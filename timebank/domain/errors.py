@@ -1,0 +1,98 @@
+"""Domain errors with stable codes: the contract's error codes live here, once.
+
+Each code has an English and a Chinese message; the HTTP status of each code is
+decided at the edge (`api/errors.py`), not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (English message, 中文说明)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "invalid_input": ("The request is not valid.", "请求内容无效。"),
+    "invalid_parent": (
+        "A bank has no parent, a branch's parent is a bank and a savings office's parent "
+        "is a branch.",
+        "总行没有上级；分行的上级必须是总行；储蓄所的上级必须是分行。",
+    ),
+    "not_found": ("Not found.", "未找到。"),
+    "unauthenticated": ("Missing or invalid credentials.", "未登录或凭证无效。"),
+    "forbidden": (
+        "This is outside your role or office.",
+        "超出您的角色或所属机构的权限范围。",
+    ),
+    "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
+    "wrong_pin": ("Wrong phone number or PIN.", "手机号或密码错误。"),
+    "passbook_locked": (
+        "Too many wrong PINs; the passbook is locked for a while.",
+        "密码错误次数过多，存折已暂时锁定。",
+    ),
+    "insufficient_points": ("Not enough points in the passbook.", "存折积分不足。"),
+    "idempotency_key_required": (
+        "This request needs an Idempotency-Key header.",
+        "此请求需要提供 Idempotency-Key 请求头。",
+    ),
+    "idempotency_key_reused": (
+        "This Idempotency-Key was already used with a different request.",
+        "该幂等键已用于另一个不同的请求。",
+    ),
+    "office_closed": ("The office is closed.", "该机构已撤销。"),
+    "office_not_bank": ("Point rules belong to a bank.", "积分规则只能由总行设置。"),
+    "invalid_point_rules": ("The point rules are not valid.", "积分规则无效。"),
+    "phone_taken": (
+        "A volunteer with this phone number is already registered.",
+        "该手机号已注册志愿者。",
+    ),
+    "username_taken": ("This username is taken.", "该用户名已被使用。"),
+    "invalid_phone": ("Not a valid mainland mobile number.", "手机号码格式不正确。"),
+    "invalid_id_number": (
+        "Not a valid resident ID number (GB 11643).",
+        "居民身份证号码无效（GB 11643 校验未通过）。",
+    ),
+    "invalid_pin": ("A PIN is 6 digits.", "密码应为 6 位数字。"),
+    "invalid_name": ("A name is 1 to 50 characters.", "姓名应为 1 至 50 个字符。"),
+    "invalid_password": ("A password has at least 8 characters.", "密码至少 8 个字符。"),
+    "invalid_role": ("This role cannot be given here.", "无法在此授予该角色。"),
+    "invalid_time_range": ("The end must be after the start.", "结束时间必须晚于开始时间。"),
+    "invalid_hours": ("Hours must be between 0 and 24.", "时长必须在 0 到 24 小时之间。"),
+    "invalid_points": ("Points must be a positive whole number.", "积分必须为正整数。"),
+    "same_passbook": ("Cannot give points to the same passbook.", "不能转赠给同一存折。"),
+    "not_pending": ("The service record is not pending.", "该服务记录不是待审核状态。"),
+    "not_approved": (
+        "Only a pending or approved record can be corrected.",
+        "只有待审核或已审核的服务记录才能更正。",
+    ),
+    "activity_cancelled": ("The activity was cancelled.", "该活动已取消。"),
+    "office_mismatch": (
+        "The volunteer and the activity belong to different banks.",
+        "志愿者与活动不属于同一总行。",
+    ),
+    "volunteer_inactive": ("The volunteer is not active.", "该志愿者已停用。"),
+    "conflict": (
+        "The request collided with others too many times; please retry.",
+        "请求冲突，请稍后重试。",
+    ),
+    "internal_error": ("Something went wrong on our side.", "服务器内部错误。"),
+}
+
+
+class DomainError(Exception):
+    """A refused command: nothing was changed."""
+
+    def __init__(self, code: str, detail: str | None = None, **context: Any) -> None:
+        if code not in MESSAGES:
+            raise KeyError(f"unknown error code {code!r}")
+        self.code = code
+        self.detail = detail
+        self.context = context
+        super().__init__(f"{code}: {detail or MESSAGES[code][0]}")
+
+    @property
+    def message(self) -> str:
+        base = MESSAGES[self.code][0]
+        return f"{base} {self.detail}" if self.detail else base
+
+    @property
+    def message_zh(self) -> str:
+        return MESSAGES[self.code][1]

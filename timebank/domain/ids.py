@@ -1,0 +1,28 @@
+"""Deterministic aggregate ids for things that must be unique by a natural key.
+
+Creating an aggregate whose id is derived from a natural key (a username, a phone's
+blind index, a passbook number, an idempotency key) makes the event store's own
+optimistic-concurrency check enforce uniqueness atomically with the rest of a save.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6f1c1a52-4f55-4c63-9a8e-5b0a51d6c1e2")
+
+
+def user_id_for(username: str) -> UUID:
+    return uuid5(NAMESPACE, f"user:{username.strip().lower()}")
+
+
+def passbook_id_for(passbook_no: str) -> UUID:
+    return uuid5(NAMESPACE, f"passbook:{passbook_no}")
+
+
+def phone_claim_id_for(phone_index: str) -> UUID:
+    return uuid5(NAMESPACE, f"phone:{phone_index}")
+
+
+def idempotency_id_for(scope: str, key: str) -> UUID:
+    return uuid5(NAMESPACE, f"idempotency:{scope}:{key}")

@@ -1,0 +1,152 @@
+"""The office tree: bank (区级总行) → branch (街道分行) → savings office (社区储蓄所).
+
+A bank owns its point rules. Changes of rules are events; points are computed when
+hours are approved, with the rules in force then, so a change is never retroactive.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from timebank.domain.errors import DomainError
+
+BANK, BRANCH, SAVINGS_OFFICE = "bank", "branch", "savings_office"
+KINDS = (BANK, BRANCH, SAVINGS_OFFICE)
+PARENT_KIND: dict[str, str | None] = {BANK: None, BRANCH: BANK, SAVINGS_OFFICE: BRANCH}
+
+DEFAULT_POINTS_PER_HOUR = 10
+MAX_POINTS_PER_HOUR = 10_000
+MAX_MULTIPLIER = Decimal("10")
+
+
+def check_tier(kind: str, parent: Office | None) -> None:
+    """The contract's tier rule, in one place."""
+    if kind not in KINDS:
+        raise DomainError("invalid_input", f"kind must be one of {', '.join(KINDS)}.")
+    expected = PARENT_KIND[kind]
+    actual = parent.kind if parent is not None else None
+    if expected != actual:
+        raise DomainError("invalid_parent")
+    if parent is not None and parent.closed:
+        raise DomainError("office_closed")
+
+
+def normalise_multipliers(raw: dict[str, Any]) -> dict[str, str]:
+    multipliers: dict[str, str] = {}
+    for category, value in (raw or {}).items():
+        try:
+            multiplier = Decimal(str(value))
+        except (InvalidOperation, ValueError) as exc:
+            raise DomainError("invalid_point_rules", f"bad multiplier for {category!r}") from exc
+        category = str(category).strip()
+        if (
+            not category
+            or not multiplier.is_finite()
+            or multiplier <= 0
+            or multiplier > MAX_MULTIPLIER
+        ):
+            raise DomainError("invalid_point_rules", f"bad multiplier for {category!r}")
+        multipliers[category] = str(multiplier.normalize())
+    return multipliers
+
+
+class Office(Aggregate):
+    @event("Opened")
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        parent_id: UUID | None,
+        ancestor_ids: list[UUID],
+        actor: dict[str, Any],
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.parent_id = parent_id
+        # Root first; an office never moves, so its ancestry is a fact of its opening.
+        self.ancestor_ids = list(ancestor_ids)
+        self.closed = False
+        self.points_per_hour = DEFAULT_POINTS_PER_HOUR if kind == BANK else 0
+        self.category_multipliers: dict[str, str] = {}
+        self.rules_version = 1 if kind == BANK else 0
+
+    @classmethod
+    def open(
+        cls, name: str, kind: str, parent: Office | None, actor: dict[str, Any]
+    ) -> Office:
+        check_tier(kind, parent)
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 100:
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+        ancestors = [*parent.ancestor_ids, parent.id] if parent else []
+        return cls(
+            name=name,
+            kind=kind,
+            parent_id=parent.id if parent else None,
+            ancestor_ids=ancestors,
+            actor=actor,
+        )
+
+    @property
+    def bank_id(self) -> UUID:
+        return self.ancestor_ids[0] if self.ancestor_ids else self.id
+
+    def is_within(self, office_id: UUID) -> bool:
+        """True when this office is `office_id` or lies under it."""
+        return office_id == self.id or office_id in self.ancestor_ids
+
+    def ensure_open(self) -> None:
+        if self.closed:
+            raise DomainError("office_closed")
+
+    def rename(self, name: str, actor: dict[str, Any], reason: str = "") -> None:
+        self.ensure_open()
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 100:
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+        self._renamed(name=name, actor=actor, reason=reason)
+
+    @event("Renamed")
+    def _renamed(self, name: str, actor: dict[str, Any], reason: str) -> None:
+        self.name = name
+
+    def close(self, actor: dict[str, Any], reason: str) -> None:
+        self.ensure_open()
+        self._closed(actor=actor, reason=reason)
+
+    @event("Closed")
+    def _closed(self, actor: dict[str, Any], reason: str) -> None:
+        self.closed = True
+
+    def change_point_rules(
+        self, points_per_hour: int, category_multipliers: dict[str, Any], actor: dict[str, Any]
+    ) -> None:
+        if self.kind != BANK:
+            raise DomainError("office_not_bank")
+        self.ensure_open()
+        if (
+            isinstance(points_per_hour, bool)
+            or not isinstance(points_per_hour, int)
+            or not 0 < points_per_hour <= MAX_POINTS_PER_HOUR
+        ):
+            raise DomainError("invalid_point_rules", "points_per_hour must be 1 to 10000.")
+        self._point_rules_changed(
+            points_per_hour=points_per_hour,
+            category_multipliers=normalise_multipliers(category_multipliers),
+            actor=actor,
+        )
+
+    @event("PointRulesChanged")
+    def _point_rules_changed(
+        self, points_per_hour: int, category_multipliers: dict[str, str], actor: dict[str, Any]
+    ) -> None:
+        self.points_per_hour = points_per_hour
+        self.category_multipliers = dict(category_multipliers)
+        self.rules_version += 1
+
+    def multiplier_for(self, category: str) -> Decimal:
+        return Decimal(self.category_multipliers.get(category, "1"))

@@ -1,0 +1,137 @@
+"""Volunteers (志愿者) and their passbooks (爱心存折).
+
+A `Volunteer` holds who the person is (encrypted; see timebank.security.personal_data)
+and where they belong. A `Passbook` is the points account: small events, many of them,
+over decades — so it is snapshotted and kept separate from the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from timebank.domain.errors import DomainError
+from timebank.domain.ids import passbook_id_for, phone_claim_id_for
+
+# Passbook entry kinds, as shown in the passbook history.
+SERVICE = "service"
+CORRECTION = "correction"
+TRANSFER_IN = "transfer_in"
+TRANSFER_OUT = "transfer_out"
+REDEMPTION = "redemption"
+REDEMPTION_CANCELLED = "redemption_cancelled"
+
+CREDIT_KINDS = (SERVICE, CORRECTION, TRANSFER_IN, REDEMPTION_CANCELLED)
+DEBIT_KINDS = (CORRECTION, TRANSFER_OUT, REDEMPTION)
+
+
+class Volunteer(Aggregate):
+    @event("Registered")
+    def __init__(
+        self,
+        id: UUID,  # chosen by the caller: the person's data key is made before the event
+        office_id: UUID,
+        bank_id: UUID,
+        passbook_no: str,
+        name_sealed: str,
+        phone_sealed: str,
+        id_number_sealed: str | None,
+        phone_index: str,
+        pin_hash: str,
+        actor: dict[str, Any],
+    ) -> None:
+        self.office_id = office_id
+        self.bank_id = bank_id
+        self.passbook_no = passbook_no
+        self.name_sealed = name_sealed
+        self.phone_sealed = phone_sealed
+        self.id_number_sealed = id_number_sealed
+        self.phone_index = phone_index
+        self.pin_hash = pin_hash
+        self.active = True
+
+    @property
+    def passbook_id(self) -> UUID:
+        return passbook_id_for(self.passbook_no)
+
+    def move_to(self, office_id: UUID, actor: dict[str, Any], reason: str) -> None:
+        if office_id == self.office_id:
+            raise DomainError("invalid_input", "The volunteer already belongs to that office.")
+        self._moved(from_office_id=self.office_id, to_office_id=office_id, actor=actor,
+                    reason=reason)
+
+    @event("Moved")
+    def _moved(
+        self, from_office_id: UUID, to_office_id: UUID, actor: dict[str, Any], reason: str
+    ) -> None:
+        self.office_id = to_office_id
+
+    def change_pin(self, pin_hash: str, actor: dict[str, Any]) -> None:
+        self._pin_changed(pin_hash=pin_hash, actor=actor)
+
+    @event("PinChanged")
+    def _pin_changed(self, pin_hash: str, actor: dict[str, Any]) -> None:
+        self.pin_hash = pin_hash
+
+
+class PhoneClaim(Aggregate):
+    """One volunteer per phone: the claim's id is derived from the phone's blind index."""
+
+    @staticmethod
+    def create_id(phone_index: str, **_: Any) -> UUID:
+        return phone_claim_id_for(phone_index)
+
+    @event("Claimed")
+    def __init__(self, phone_index: str, volunteer_id: UUID) -> None:
+        self.phone_index = phone_index
+        self.volunteer_id = volunteer_id
+
+
+class Passbook(Aggregate):
+    @staticmethod
+    def create_id(passbook_no: str, **_: Any) -> UUID:
+        return passbook_id_for(passbook_no)
+
+    @event("Opened")
+    def __init__(self, passbook_no: str, volunteer_id: UUID, actor: dict[str, Any]) -> None:
+        self.passbook_no = passbook_no
+        self.volunteer_id = volunteer_id
+        self.balance = 0
+
+    def credit(
+        self, points: int, kind: str, ref: str, actor: dict[str, Any], minutes: int = 0
+    ) -> None:
+        if kind not in CREDIT_KINDS:
+            raise ValueError(kind)
+        if points < 0:
+            raise DomainError("invalid_points")
+        self._credited(points=points, kind=kind, ref=ref, minutes=minutes, actor=actor)
+
+    @event("PointsCredited")
+    def _credited(
+        self, points: int, kind: str, ref: str, minutes: int, actor: dict[str, Any]
+    ) -> None:
+        self.balance += points
+
+    def debit(
+        self, points: int, kind: str, ref: str, actor: dict[str, Any], minutes: int = 0
+    ) -> None:
+        """Never below zero: this is the invariant concurrent spenders race for."""
+        if kind not in DEBIT_KINDS:
+            raise ValueError(kind)
+        if points < 0:
+            raise DomainError("invalid_points")
+        if points > self.balance:
+            raise DomainError(
+                "insufficient_points", f"Balance {self.balance}, needed {points}.",
+                balance=self.balance,
+            )
+        self._debited(points=points, kind=kind, ref=ref, minutes=minutes, actor=actor)
+
+    @event("PointsDebited")
+    def _debited(
+        self, points: int, kind: str, ref: str, minutes: int, actor: dict[str, Any]
+    ) -> None:
+        self.balance -= points

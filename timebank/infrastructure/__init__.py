@@ -1,0 +1,1 @@
+"""Write-side adapters beside the event store: the database engine and the key store."""

@@ -1,0 +1,18 @@
+"""Write-side tables kept beside the event store (created by the Alembic migrations)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+# One data key per person, wrapped with the server key. Destroying a row is how a person's
+# data is erased (crypto-shredding): the events keep only ciphertext.
+personal_data_keys = Table(
+    "personal_data_keys",
+    metadata,
+    Column("subject_id", String(36), primary_key=True),
+    Column("wrapped_key", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("destroyed_at", DateTime(timezone=True), nullable=True),
+)

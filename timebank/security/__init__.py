@@ -1,0 +1,1 @@
+"""Passwords, tokens, signing and personal-data encryption."""

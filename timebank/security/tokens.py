@@ -1,0 +1,50 @@
+"""Signed, expiring bearer tokens (JWT, HS256) for staff and volunteers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+
+from timebank.domain.values import utc_now
+from timebank.security.keys import derive_key
+
+ISSUER = "timebank"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: str
+    kind: str  # "user" | "volunteer"
+
+
+class TokenSigner:
+    def __init__(self, secret: str, ttl_seconds: int) -> None:
+        self._key = derive_key(secret, "bearer-tokens")
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, subject: str, kind: str) -> str:
+        now = utc_now()
+        payload: dict[str, Any] = {
+            "iss": ISSUER,
+            "sub": subject,
+            "kind": kind,
+            "iat": now,
+            "exp": now + timedelta(seconds=self.ttl_seconds),
+        }
+        return jwt.encode(payload, self._key, algorithm="HS256")
+
+    def verify(self, token: str) -> TokenClaims | None:
+        try:
+            payload = jwt.decode(
+                token, self._key, algorithms=["HS256"], issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        kind = payload.get("kind")
+        if kind not in ("user", "volunteer"):
+            return None
+        return TokenClaims(subject=str(payload["sub"]), kind=kind)

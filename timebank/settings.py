@@ -1,0 +1,106 @@
+"""The one place that reads the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TIMEBANK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    var_dir: Path = Field(default=Path("var"), description="SQLite file and dev key folder.")
+    database_url: str = Field(
+        default="", description="sqlite:///<file> (default: var/timebank.db) or postgresql://..."
+    )
+    database_schema: str | None = Field(
+        default=None, description="PostgreSQL schema for events and read models (default: public)."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Signs tokens and QR codes; a dev key is generated when unset."
+    )
+    public_base_url: str = "http://127.0.0.1:8000"
+    token_ttl_seconds: int = 8 * 3600
+    pool_size: int = 5
+    pool_max_overflow: int = 10
+    # Passbooks live for decades; a snapshot every N events keeps reloads bounded.
+    passbook_snapshot_interval: int = 100
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'timebank.db'}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith(("postgresql", "postgres"))
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        # Development convenience: generate once, keep beside the SQLite file, never commit it.
+        key_file = self.var_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+    def sqlite_path(self) -> Path:
+        url = self.resolved_database_url
+        path = url.split(":///", 1)[1] if ":///" in url else "timebank.db"
+        return Path(path)
+
+    def sqlalchemy_url(self) -> str:
+        """The read models' URL, on the same database as the events."""
+        if self.is_postgres:
+            parts = urlsplit(self.resolved_database_url)
+            return parts._replace(scheme="postgresql+psycopg").geturl()
+        return f"sqlite:///{self.sqlite_path()}"
+
+    def sqlalchemy_connect_args(self) -> dict[str, object]:
+        if self.is_postgres and self.database_schema:
+            return {"options": f"-csearch_path={self.database_schema}"}
+        if not self.is_postgres:
+            return {"timeout": 30, "check_same_thread": False}
+        return {}
+
+    def event_store_env(self) -> dict[str, str]:
+        """Environment for the `eventsourcing` library's infrastructure factory."""
+        if not self.is_postgres:
+            path = self.sqlite_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        parts = urlsplit(self.resolved_database_url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_max_overflow),
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+        }
+        if self.database_schema:
+            env["POSTGRES_SCHEMA"] = self.database_schema
+        return env
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
