@@ -96,7 +96,7 @@ class ProjectionRunner:
         self._ensure_position_rows()
         head = self.head()
         with self.engine.connect() as conn:
-            rows = dict(conn.execute(select(projection_positions)).tuples().all())
+            rows = {name: pos for name, pos in conn.execute(select(projection_positions))}
         return [
             ProjectionStatus(p.name, int(rows.get(p.name, 0)), head) for p in self.projections
         ]

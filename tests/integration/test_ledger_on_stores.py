@@ -1,0 +1,127 @@
+"""The application on SQLite and PostgreSQL: what is stored, how points are computed, snapshots."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from projections.runner import ProjectionRunner
+from tests.helpers import District
+from timebank.domain.actors import SYSTEM
+from timebank.domain.errors import DomainError
+from timebank.domain.volunteers import Passbook
+from timebank.runtime import Runtime, build_runtime
+from timebank.security.personal_data import ERASED
+
+
+def stored_states(app) -> list[bytes]:  # noqa: ANN001
+    return [n.state for n in app.recorder.select_notifications(start=None, limit=100_000)]
+
+
+def test_personal_data_is_encrypted_in_the_event_store(services) -> None:  # noqa: ANN001
+    d = District.build(services)
+    volunteer = services.register_volunteer(
+        SYSTEM, "欧阳娜娜", "13912345678", "11010519491231002X", d.office.id, "246810"
+    )
+    states = b"\n".join(stored_states(services))
+    for secret in ("欧阳娜娜".encode(), b"13912345678", b"11010519491231002X", b"246810"):
+        assert secret not in states
+    person = services.personal_data(services.load_volunteer(volunteer.id))
+    assert (person.name, person.phone, person.id_number) == (
+        "欧阳娜娜", "13912345678", "11010519491231002X"
+    )
+    assert person.name_masked == "欧**娜"
+
+
+def test_destroying_the_key_erases_the_person_but_not_the_points(services) -> None:  # noqa: ANN001
+    d = District.build(services)
+    volunteer = d.volunteer(name="王五")
+    d.earn(volunteer, 60)
+    assert services.vault.destroy_key(volunteer.id)
+    person = services.personal_data(services.load_volunteer(volunteer.id))
+    assert person.name == ERASED and person.phone == ERASED
+    assert services.load_passbook(volunteer.passbook_no).balance == 10
+
+
+def test_rule_changes_apply_to_later_approvals_only(services) -> None:  # noqa: ANN001
+    d = District.build(services)
+    volunteer = d.volunteer()
+    first = d.serve(volunteer, 120)
+    assert services.approve_service_record(SYSTEM, first.id)["points"] == 20
+    pending = d.serve(volunteer, 60)
+
+    services.change_point_rules(SYSTEM, d.bank.id, 12, {"elderly_care": "1.5"})
+    # Pending when the rules changed, approved after: the new rules apply.
+    assert services.approve_service_record(SYSTEM, pending.id)["points"] == 18
+    # The earlier approval keeps its points, and a correction of it keeps its original rate.
+    corrected = services.correct_service_record(SYSTEM, first.id, "3", "记录有误")
+    assert corrected["points"] == 30 and corrected["points_delta"] == 10
+    assert services.load_passbook(volunteer.passbook_no).balance == 20 + 18 + 10
+
+
+def test_category_multiplier_and_rounding(services) -> None:  # noqa: ANN001
+    d = District.build(services)
+    services.change_point_rules(SYSTEM, d.bank.id, 7, {"elderly_care": Decimal("1.25")})
+    volunteer = d.volunteer()
+    # 100 minutes * 7 / 60 * 1.25 = 14.583 -> 15 (half up)
+    assert d.earn(volunteer, 100)["points"] == 15
+    other = d.plan_activity(d.office, "environment")
+    assert d.earn(volunteer, 100, other)["points"] == 12  # 11.67 -> 12, no multiplier
+
+
+def test_correction_cannot_take_back_points_already_spent(services) -> None:  # noqa: ANN001
+    d = District.build(services)
+    giver, receiver = d.volunteer(), d.volunteer(name="李四")
+    record = d.serve(giver, 120)
+    services.approve_service_record(SYSTEM, record.id)
+    services.transfer_points(SYSTEM, giver.passbook_no, receiver.passbook_no, 15, "", None)
+    with pytest.raises(DomainError) as refused:
+        services.correct_service_record(SYSTEM, record.id, "0.5", "多记了")
+    assert refused.value.code == "insufficient_points"
+    assert services.load_service_record(record.id).minutes == 120
+    assert services.load_passbook(giver.passbook_no).balance == 5
+
+
+def test_long_passbooks_are_snapshotted_and_reload_exactly(settings) -> None:  # noqa: ANN001
+    runtime: Runtime = build_runtime(settings.model_copy(update={"passbook_snapshot_interval": 5}))
+    try:
+        app = runtime.app
+        d = District.build(app)
+        giver, receiver = d.volunteer(), d.volunteer(name="李四")
+        d.earn(giver, 600)  # 100 points
+        for _ in range(23):
+            app.transfer_points(SYSTEM, giver.passbook_no, receiver.passbook_no, 3, "", None)
+        snapshots = list(app.snapshots.get(giver.passbook_id))
+        assert [s.originator_version for s in snapshots] == [5, 10, 15, 20, 25]
+        app.repository.cache.clear()
+        reloaded = app.repository.get(giver.passbook_id)
+        assert isinstance(reloaded, Passbook)
+        assert reloaded.balance == 100 - 69 and reloaded.version == 25
+    finally:
+        runtime.close()
+
+
+def test_moving_a_volunteer_moves_their_balance_in_the_rollup(
+    services, runner: ProjectionRunner  # noqa: ANN001
+) -> None:
+    from projections import queries
+
+    d = District.build(services)
+    volunteer = d.volunteer()
+    d.earn(volunteer, 120)
+    services.move_volunteer(SYSTEM, volunteer.id, d.other_office.id, "搬家")
+    runner.catch_up()
+    tree = queries.rollup(runner.engine, str(d.bank.id), None, None)
+    by_office = {
+        child["office_id"]: child["totals"]
+        for branch in tree["children"]
+        for child in branch["children"]
+    }
+    assert by_office[str(d.office.id)]["points_balance"] == 0
+    assert by_office[str(d.office.id)]["volunteers"] == 0
+    assert by_office[str(d.other_office.id)]["points_balance"] == 20
+    assert by_office[str(d.other_office.id)]["volunteers"] == 1
+    # Earned stays where it was earned: the flow happened while the volunteer belonged there.
+    assert by_office[str(d.office.id)]["points_earned"] == 20
+    assert tree["totals"]["points_balance"] == 20
