@@ -17,7 +17,7 @@ ATTEMPTS = 40
 POINTS_EACH = 7
 
 
-def test_concurrent_transfers_never_overdraw(services, runner: ProjectionRunner) -> None:  # noqa: ANN001
+def test_concurrent_transfers_never_overdraw(services, runner: ProjectionRunner) -> None:
     d = District.build(services)
     giver = d.volunteer()
     receivers = [d.volunteer(name=f"收{i}") for i in range(4)]
@@ -62,7 +62,7 @@ def test_concurrent_transfers_never_overdraw(services, runner: ProjectionRunner)
     assert len(view["entries"]) == 1 + outcomes["ok"]
 
 
-def test_the_same_key_from_many_threads_moves_points_once(services) -> None:  # noqa: ANN001
+def test_the_same_key_from_many_threads_moves_points_once(services) -> None:
     d = District.build(services)
     giver, receiver = d.volunteer(), d.volunteer(name="李四")
     d.earn(giver, 600)

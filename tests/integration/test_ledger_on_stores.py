@@ -15,11 +15,11 @@ from timebank.runtime import Runtime, build_runtime
 from timebank.security.personal_data import ERASED
 
 
-def stored_states(app) -> list[bytes]:  # noqa: ANN001
+def stored_states(app) -> list[bytes]:
     return [n.state for n in app.recorder.select_notifications(start=None, limit=100_000)]
 
 
-def test_personal_data_is_encrypted_in_the_event_store(services) -> None:  # noqa: ANN001
+def test_personal_data_is_encrypted_in_the_event_store(services) -> None:
     d = District.build(services)
     volunteer = services.register_volunteer(
         SYSTEM, "欧阳娜娜", "13912345678", "11010519491231002X", d.office.id, "246810"
@@ -34,7 +34,7 @@ def test_personal_data_is_encrypted_in_the_event_store(services) -> None:  # noq
     assert person.name_masked == "欧**娜"
 
 
-def test_destroying_the_key_erases_the_person_but_not_the_points(services) -> None:  # noqa: ANN001
+def test_destroying_the_key_erases_the_person_but_not_the_points(services) -> None:
     d = District.build(services)
     volunteer = d.volunteer(name="王五")
     d.earn(volunteer, 60)
@@ -44,7 +44,7 @@ def test_destroying_the_key_erases_the_person_but_not_the_points(services) -> No
     assert services.load_passbook(volunteer.passbook_no).balance == 10
 
 
-def test_rule_changes_apply_to_later_approvals_only(services) -> None:  # noqa: ANN001
+def test_rule_changes_apply_to_later_approvals_only(services) -> None:
     d = District.build(services)
     volunteer = d.volunteer()
     first = d.serve(volunteer, 120)
@@ -60,7 +60,7 @@ def test_rule_changes_apply_to_later_approvals_only(services) -> None:  # noqa: 
     assert services.load_passbook(volunteer.passbook_no).balance == 20 + 18 + 10
 
 
-def test_category_multiplier_and_rounding(services) -> None:  # noqa: ANN001
+def test_category_multiplier_and_rounding(services) -> None:
     d = District.build(services)
     services.change_point_rules(SYSTEM, d.bank.id, 7, {"elderly_care": Decimal("1.25")})
     volunteer = d.volunteer()
@@ -70,7 +70,7 @@ def test_category_multiplier_and_rounding(services) -> None:  # noqa: ANN001
     assert d.earn(volunteer, 100, other)["points"] == 12  # 11.67 -> 12, no multiplier
 
 
-def test_correction_cannot_take_back_points_already_spent(services) -> None:  # noqa: ANN001
+def test_correction_cannot_take_back_points_already_spent(services) -> None:
     d = District.build(services)
     giver, receiver = d.volunteer(), d.volunteer(name="李四")
     record = d.serve(giver, 120)
@@ -83,7 +83,7 @@ def test_correction_cannot_take_back_points_already_spent(services) -> None:  # 
     assert services.load_passbook(giver.passbook_no).balance == 5
 
 
-def test_long_passbooks_are_snapshotted_and_reload_exactly(settings) -> None:  # noqa: ANN001
+def test_long_passbooks_are_snapshotted_and_reload_exactly(settings) -> None:
     runtime: Runtime = build_runtime(settings.model_copy(update={"passbook_snapshot_interval": 5}))
     try:
         app = runtime.app
@@ -103,7 +103,7 @@ def test_long_passbooks_are_snapshotted_and_reload_exactly(settings) -> None:  #
 
 
 def test_moving_a_volunteer_moves_their_balance_in_the_rollup(
-    services, runner: ProjectionRunner  # noqa: ANN001
+    services, runner: ProjectionRunner
 ) -> None:
     from projections import queries
 

@@ -26,7 +26,7 @@ def dump(runner: ProjectionRunner) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def busy_district(services) -> District:  # noqa: ANN001
+def busy_district(services) -> District:
     d = District.build(services)
     alice, bob, carol = d.volunteer(), d.volunteer(name="李四"), d.volunteer(d.other_office, "王五")
     d.earn(alice, 150)
@@ -43,7 +43,7 @@ def busy_district(services) -> District:  # noqa: ANN001
     return d
 
 
-def test_live_tables_equal_a_rebuild(services, runner: ProjectionRunner) -> None:  # noqa: ANN001
+def test_live_tables_equal_a_rebuild(services, runner: ProjectionRunner) -> None:
     busy_district(services)
     runner.catch_up()
     live = dump(runner)
@@ -54,7 +54,7 @@ def test_live_tables_equal_a_rebuild(services, runner: ProjectionRunner) -> None
     assert all(s.lag == 0 for s in runner.status())
 
 
-def test_a_single_projection_rebuilds_alone(services, runner: ProjectionRunner) -> None:  # noqa: ANN001
+def test_a_single_projection_rebuilds_alone(services, runner: ProjectionRunner) -> None:
     busy_district(services)
     runner.catch_up()
     live = dump(runner)
@@ -65,13 +65,13 @@ def test_a_single_projection_rebuilds_alone(services, runner: ProjectionRunner) 
 
 
 def test_a_crash_mid_batch_leaves_nothing_half_applied(services, runner: ProjectionRunner,
-                                                        monkeypatch) -> None:  # noqa: ANN001
+                                                        monkeypatch) -> None:
     busy_district(services)
     passbooks = next(p for p in runner.projections if p.name == "passbooks")
     calls = {"n": 0}
     original = type(passbooks).debited
 
-    def crash_on_debit(self, conn, event):  # noqa: ANN001, ANN202
+    def crash_on_debit(self, conn, event):
         calls["n"] += 1
         raise RuntimeError("power cut")
 
@@ -91,7 +91,7 @@ def test_a_crash_mid_batch_leaves_nothing_half_applied(services, runner: Project
     assert dump(runner) == live
 
 
-def test_concurrent_runners_apply_each_event_once(services, runtime) -> None:  # noqa: ANN001
+def test_concurrent_runners_apply_each_event_once(services, runtime) -> None:
     busy_district(services)
     runners = [ProjectionRunner(runtime.app, runtime.engine) for _ in range(4)]
     errors: list[BaseException] = []
@@ -100,7 +100,7 @@ def test_concurrent_runners_apply_each_event_once(services, runtime) -> None:  #
         try:
             for _ in range(3):
                 r.catch_up()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(r,)) for r in runners]
