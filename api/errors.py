@@ -46,6 +46,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "activity_cancelled": 409,
     "office_mismatch": 422,
     "volunteer_inactive": 409,
+    "out_of_stock": 409,
+    "item_unavailable": 409,
+    "already_cancelled": 409,
+    "cancel_not_allowed": 403,
+    "invalid_card": 400,
+    "sku_taken": 409,
     "conflict": 409,
     "internal_error": 500,
 }

@@ -69,6 +69,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "志愿者与活动不属于同一总行。",
     ),
     "volunteer_inactive": ("The volunteer is not active.", "该志愿者已停用。"),
+    "out_of_stock": ("Not enough stock for this item.", "该物品库存不足。"),
+    "item_unavailable": ("This item is not on offer.", "该物品暂不可兑换。"),
+    "already_cancelled": ("This redemption is already cancelled.", "该兑换已撤销。"),
+    "cancel_not_allowed": (
+        "A kiosk can cancel only its own redemptions of the same day; staff can cancel later.",
+        "兑换终端只能撤销本机当天的兑换，之后请由工作人员撤销。",
+    ),
+    "invalid_card": ("This passbook card is not genuine.", "存折卡无效或被伪造。"),
+    "sku_taken": ("This sku is already in the catalog.", "该商品编号已存在。"),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

@@ -50,7 +50,7 @@ def normalise_multipliers(raw: dict[str, Any]) -> dict[str, str]:
             or multiplier > MAX_MULTIPLIER
         ):
             raise DomainError("invalid_point_rules", f"bad multiplier for {category!r}")
-        multipliers[category] = str(multiplier.normalize())
+        multipliers[category] = format(multiplier.normalize(), "f")
     return multipliers
 
 

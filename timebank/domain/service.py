@@ -131,8 +131,9 @@ class ServiceRecord(Aggregate):
         ended_at = require_aware(ended_at, "ended_at")
         if ended_at <= started_at:
             raise DomainError("invalid_time_range")
-        minutes = int((ended_at - started_at).total_seconds() // 60)
-        if minutes > MAX_SERVICE_MINUTES:
+        seconds = (ended_at - started_at).total_seconds()
+        minutes = int(seconds // 60)
+        if seconds > MAX_SERVICE_MINUTES * 60:
             raise DomainError("invalid_hours")
         return cls(
             volunteer_id=volunteer_id,

@@ -50,7 +50,7 @@ def points_for(minutes: int, points_per_hour: int, multiplier: Decimal) -> int:
     return int(exact.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def normalise_mobile(raw: str) -> str:
@@ -77,13 +77,13 @@ def gb11643_check_digit(first17: str) -> str:
 def normalise_resident_id(raw: str) -> str:
     """An 18-character resident ID: region, birth date, sequence, GB 11643 check character."""
     value = (raw or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         raise DomainError("invalid_id_number")
     try:
         birth = datetime.strptime(value[6:14], "%Y%m%d").date()
     except ValueError as exc:
         raise DomainError("invalid_id_number") from exc
-    if birth.year < 1900 or birth > utc_now().date():
+    if birth.year < 1900 or birth > shanghai_date(utc_now()):
         raise DomainError("invalid_id_number")
     if gb11643_check_digit(value[:17]) != value[17]:
         raise DomainError("invalid_id_number")
@@ -107,7 +107,7 @@ def mask_name(name: str) -> str:
 
 
 def validate_pin(pin: str) -> str:
-    if not re.fullmatch(r"\d{6}", pin or ""):
+    if not re.fullmatch(r"[0-9]{6}", pin or ""):
         raise DomainError("invalid_pin")
     return pin
 
@@ -131,4 +131,6 @@ def new_passbook_no() -> str:
 
 
 def is_valid_passbook_no(value: str) -> bool:
-    return bool(re.fullmatch(r"\d{12}", value or "")) and luhn_check_digit(value[:-1]) == value[-1]
+    if not re.fullmatch(r"[0-9]{12}", value or ""):
+        return False
+    return luhn_check_digit(value[:-1]) == value[-1]

@@ -7,6 +7,7 @@ over decades — so it is snapshotted and kept separate from the person.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,16 @@ REDEMPTION_CANCELLED = "redemption_cancelled"
 
 CREDIT_KINDS = (SERVICE, CORRECTION, TRANSFER_IN, REDEMPTION_CANCELLED)
 DEBIT_KINDS = (CORRECTION, TRANSFER_OUT, REDEMPTION)
+
+# Five wrong PINs in a row lock the passbook for a quarter of an hour.
+PIN_ATTEMPTS_BEFORE_LOCK = 5
+PIN_LOCK_DURATION = timedelta(minutes=15)
+
+
+def _check_points(points: object) -> None:
+    # Zero is allowed: a one-minute record approved at a low rate earns nothing.
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise DomainError("invalid_points")
 
 
 class Volunteer(Aggregate):
@@ -99,14 +110,44 @@ class Passbook(Aggregate):
         self.passbook_no = passbook_no
         self.volunteer_id = volunteer_id
         self.balance = 0
+        self.wrong_pins = 0
+        self.locked_until: datetime | None = None
+
+    # -- PIN attempts: recorded, because a lock-out must hold across servers and restarts --
+    def ensure_unlocked(self, now: datetime) -> None:
+        if self.locked_until is not None and now < self.locked_until:
+            raise DomainError("passbook_locked", f"Locked until {self.locked_until.isoformat()}.",
+                              locked_until=self.locked_until)
+
+    def record_wrong_pin(self, now: datetime, actor: dict[str, Any]) -> None:
+        consecutive = self.wrong_pins + 1
+        locked_until = now + PIN_LOCK_DURATION if consecutive >= PIN_ATTEMPTS_BEFORE_LOCK else None
+        self._pin_rejected(
+            consecutive=0 if locked_until else consecutive, locked_until=locked_until, actor=actor
+        )
+
+    @event("PinRejected")
+    def _pin_rejected(
+        self, consecutive: int, locked_until: datetime | None, actor: dict[str, Any]
+    ) -> None:
+        self.wrong_pins = consecutive
+        self.locked_until = locked_until
+
+    def record_right_pin(self, actor: dict[str, Any]) -> None:
+        if self.wrong_pins or self.locked_until:
+            self._pin_accepted(actor=actor)
+
+    @event("PinAccepted")
+    def _pin_accepted(self, actor: dict[str, Any]) -> None:
+        self.wrong_pins = 0
+        self.locked_until = None
 
     def credit(
         self, points: int, kind: str, ref: str, actor: dict[str, Any], minutes: int = 0
     ) -> None:
         if kind not in CREDIT_KINDS:
             raise ValueError(kind)
-        if points < 0:
-            raise DomainError("invalid_points")
+        _check_points(points)
         self._credited(points=points, kind=kind, ref=ref, minutes=minutes, actor=actor)
 
     @event("PointsCredited")
@@ -121,8 +162,7 @@ class Passbook(Aggregate):
         """Never below zero: this is the invariant concurrent spenders race for."""
         if kind not in DEBIT_KINDS:
             raise ValueError(kind)
-        if points < 0:
-            raise DomainError("invalid_points")
+        _check_points(points)
         if points > self.balance:
             raise DomainError(
                 "insufficient_points", f"Balance {self.balance}, needed {points}.",

@@ -16,3 +16,11 @@ personal_data_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("destroyed_at", DateTime(timezone=True), nullable=True),
 )
+
+# When each kiosk key was last used: operational metadata, not a ledger fact, so not an event.
+kiosk_key_usage = Table(
+    "kiosk_key_usage",
+    metadata,
+    Column("kiosk_id", String(36), primary_key=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+)
