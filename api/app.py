@@ -10,7 +10,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routers import activities, auth, health, offices, service_records, transfers, users
+from api.routers import (
+    activities,
+    auth,
+    health,
+    kiosks,
+    offices,
+    service_records,
+    transfers,
+    users,
+)
 from api.routers import volunteers as volunteers_router
 from projections.runner import BackgroundFollower, ProjectionRunner
 from timebank import __version__
@@ -69,5 +78,7 @@ def create_app(
         health, auth, offices, users, volunteers_router, transfers, activities, service_records,
     ):
         api.include_router(module.router)
+    api.include_router(kiosks.staff_router)
+    api.include_router(kiosks.kiosk_router)
     app.include_router(api)
     return app

@@ -55,7 +55,30 @@ def current_actor(
     return actor
 
 
+def current_kiosk(
+    request: Request,
+    kiosk_key: Annotated[
+        str | None, Header(alias="X-Kiosk-Key", description="The kiosk's API key.")
+    ] = None,
+) -> Actor:
+    services: TimebankApp = request.app.state.runtime.app
+    return services.authenticate_kiosk(kiosk_key, getattr(request.state, "request_id", None))
+
+
+def kiosk_or_staff(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    kiosk_key: Annotated[str | None, Header(alias="X-Kiosk-Key")] = None,
+) -> Actor:
+    """Either credential: a kiosk cancels its own same-day redemptions, staff any later."""
+    if kiosk_key:
+        return current_kiosk(request, kiosk_key)
+    return current_actor(request, token)
+
+
 Services = Annotated[TimebankApp, Depends(get_services)]
+CurrentKiosk = Annotated[Actor, Depends(current_kiosk)]
+KioskOrStaff = Annotated[Actor, Depends(kiosk_or_staff)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 ReadModels = Annotated[ProjectionRunner, Depends(fresh_read_models)]
 IdempotencyKey = Annotated[

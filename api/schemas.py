@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -230,3 +230,127 @@ class ServiceRecordOut(ApiModel):
     reason: str | None
     entered_at: datetime
     decided_at: datetime | None
+
+
+class KioskCreate(ApiModel):
+    office_id: str = Field(max_length=64)
+    name: str = Field(max_length=100)
+
+
+class KioskCreated(ApiModel):
+    kiosk_id: str
+    api_key: str = Field(description="Shown once; only a keyed hash is stored.")
+
+
+class KioskOut(ApiModel):
+    kiosk_id: str
+    office_id: str
+    name: str
+    revoked: bool
+    last_used_at: datetime | None = None
+
+
+class KioskRevoke(ApiModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class CatalogItemCreate(ApiModel):
+    sku: str = Field(max_length=40)
+    name: str = Field(max_length=100)
+    points: int
+    stock: int
+    sponsor: str | None = Field(default=None, max_length=200)
+
+
+class CatalogItemPatch(ApiModel):
+    points: int | None = Field(default=None, description="New price in points (reprice).")
+    stock: int | None = Field(default=None, description="Counted stock level (stocktake).")
+    restock: int | None = Field(default=None, description="Units to add (negative: write-off).")
+    active: bool | None = None
+    reason: str = Field(default="", max_length=500)
+
+
+class CatalogItemOut(ApiModel):
+    sku: str
+    name: str
+    points: int
+    stock: int
+    active: bool = True
+    sponsor: str | None = None
+
+
+class KioskPassbook(ApiModel):
+    passbook_no: str
+    name_masked: str
+    balance_points: int
+
+
+class RedemptionLine(ApiModel):
+    sku: str = Field(max_length=40)
+    quantity: int
+
+
+class RedemptionCreate(ApiModel):
+    passbook_no: str = Field(max_length=200, description="A passbook number or a scanned card.")
+    pin: str = Field(max_length=20)
+    items: list[RedemptionLine] = Field(max_length=20)
+
+
+class RedemptionOut(ApiModel):
+    redemption_id: str
+    points_spent: int
+    balance_after: int
+
+
+class RedemptionCancel(ApiModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class RedemptionCancelled(ApiModel):
+    redemption_id: str
+    status: str
+    points_returned: int
+    balance_after: int
+
+
+class OfflineRedemption(RedemptionCreate):
+    sequence: int = Field(ge=0, description="The kiosk's own sequence number; applied once.")
+    occurred_at: datetime | None = Field(default=None, description="When it happened offline.")
+
+
+class OfflineBatch(ApiModel):
+    redemptions: list[OfflineRedemption] = Field(max_length=500)
+
+
+class OfflineResult(ApiModel):
+    sequence: int
+    status: Literal["applied", "already_applied", "refused"]
+    redemption_id: str | None = None
+    points_spent: int | None = None
+    balance_after: int | None = None
+    error: ErrorDetail | None = None
+
+
+class OfflineBatchOut(ApiModel):
+    results: list[OfflineResult]
+
+
+class RedemptionHistoryItem(ApiModel):
+    redemption_id: str
+    kiosk_id: str
+    office_id: str
+    passbook_no: str
+    lines: list[dict[str, Any]]
+    points_spent: int
+    status: str
+    made_at: datetime
+    occurred_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class KioskDailySales(ApiModel):
+    day: str
+    redemptions: int
+    points_spent: int
+    cancellations: int
+    points_returned: int

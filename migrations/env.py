@@ -15,6 +15,18 @@ settings: Settings = config.attributes.get("settings") or Settings()
 target_metadata = [read_models, write_side]
 
 
+OWN_TABLES = {t for m in target_metadata for t in m.tables}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, _compare: object
+) -> bool:
+    # The event store's tables belong to the eventsourcing library: never ours to migrate.
+    if type_ == "table":
+        return name in OWN_TABLES
+    return True
+
+
 def run_migrations_online() -> None:
     engine = make_engine(settings)
     with engine.connect() as connection:
@@ -25,6 +37,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=not settings.is_postgres,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

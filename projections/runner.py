@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from projections.base import Projection
+from projections.kiosks import KiosksProjection
 from projections.offices import OfficesProjection
 from projections.passbooks import PassbooksProjection
 from projections.rollups import RollupsProjection
@@ -35,6 +36,7 @@ def all_projections() -> list[Projection]:
         PassbooksProjection(),
         ServiceRecordsProjection(),
         RollupsProjection(),
+        KiosksProjection(),
     ]
 
 

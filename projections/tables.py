@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -123,4 +124,59 @@ office_daily_totals = Table(
     Column("points_earned", BigInteger, nullable=False),
     Column("points_redeemed", BigInteger, nullable=False),
     Column("points_net", BigInteger, nullable=False),
+)
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("kiosk_id", String(UUID_LEN), primary_key=True),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Index("ix_kiosks_office", "office_id"),
+)
+
+catalog_items = Table(
+    "catalog_items",
+    metadata,
+    Column("item_id", String(UUID_LEN), primary_key=True),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("sku", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("sponsor", String(200), nullable=True),
+    UniqueConstraint("office_id", "sku", name="uq_catalog_items_office_sku"),
+)
+
+redemptions = Table(
+    "redemptions",
+    metadata,
+    Column("redemption_id", String(UUID_LEN), primary_key=True),
+    Column("kiosk_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("passbook_no", String(12), nullable=False),
+    Column("lines", Text, nullable=False),  # JSON, keys sorted: a rebuild writes the same text
+    Column("points_spent", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=True),
+    Column("offline_sequence", BigInteger, nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
+    Index("ix_redemptions_passbook", "passbook_no", "made_at"),
+    Index("ix_redemptions_kiosk", "kiosk_id", "made_at"),
+)
+
+kiosk_daily_sales = Table(
+    "kiosk_daily_sales",
+    metadata,
+    Column("kiosk_id", String(UUID_LEN), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("redemptions", Integer, nullable=False),
+    Column("points_spent", BigInteger, nullable=False),
+    Column("cancellations", Integer, nullable=False),
+    Column("points_returned", BigInteger, nullable=False),
 )

@@ -38,5 +38,5 @@ def build_runtime(settings: Settings, migrate: bool = True) -> Runtime:
         engine=engine,
         vault=vault,
         signer=TokenSigner(secret, settings.token_ttl_seconds),
-        app=TimebankApp(settings, vault),
+        app=TimebankApp(settings, vault, engine),
     )

@@ -81,3 +81,49 @@ def test_the_same_key_from_many_threads_moves_points_once(services) -> None:
     services.repository.cache.clear()
     assert services.load_passbook(giver.passbook_no).balance == 90
     assert services.load_passbook(receiver.passbook_no).balance == 10
+
+
+def test_concurrent_kiosk_redemptions_spend_exactly_the_balance(services) -> None:
+    d = District.build(services)
+    volunteer = d.volunteer()
+    d.earn(volunteer, 600)  # 100 points
+    services.list_catalog_item(SYSTEM, d.office.id, "SOAP", "香皂", 10, 1000)
+    services.list_catalog_item(SYSTEM, d.office.id, "TOWEL", "毛巾", 10, 1000)
+    kiosks = []
+    for n in range(4):
+        _kiosk, key = services.register_kiosk(SYSTEM, d.office.id, f"{n} 号机")
+        kiosks.append(services.authenticate_kiosk(key))
+    start = threading.Barrier(THREADS)
+    outcomes: Counter[str] = Counter()
+    spent: list[int] = []
+    lock = threading.Lock()
+
+    def redeem(worker: int) -> None:
+        kiosk = kiosks[worker % len(kiosks)]
+        start.wait()
+        for attempt in range(4):
+            sku = "TOWEL" if (worker + attempt) % 3 == 0 else "SOAP"
+            key = Idempotency(f"kiosk:{kiosk.id}", f"{worker}-{attempt}", "body")
+            try:
+                body = services.redeem(kiosk, volunteer.passbook_no, "123456",
+                                       [{"sku": sku, "quantity": 1}], key)
+                result = "ok"
+            except DomainError as exc:
+                result, body = exc.code, None
+            with lock:
+                outcomes[result] += 1
+                if body:
+                    spent.append(body["points_spent"])
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(redeem, range(THREADS)))
+
+    assert set(outcomes) <= {"ok", "insufficient_points"}
+    assert sum(spent) == 100 - services.load_passbook(volunteer.passbook_no).balance
+    services.repository.cache.clear()
+    remaining = services.load_passbook(volunteer.passbook_no).balance
+    assert remaining == 0, outcomes  # every item costs 10: exactly ten succeed
+    assert outcomes["ok"] == 10
+    soap = services.load_catalog_item(d.office.id, "SOAP")
+    towel = services.load_catalog_item(d.office.id, "TOWEL")
+    assert (1000 - soap.stock) * 10 + (1000 - towel.stock) * 10 == sum(spent) == 100

@@ -40,6 +40,14 @@ def busy_district(services) -> District:
     services.transfer_points(SYSTEM, alice.passbook_no, carol.passbook_no, 7, "谢谢", None)
     services.move_volunteer(SYSTEM, bob.id, d.other_office.id, "搬家")
     services.rename_office(SYSTEM, d.office.id, "樱花社区储蓄所（新址）", "搬迁")
+    services.list_catalog_item(SYSTEM, d.office.id, "SOAP", "香皂", 4, 10, "爱心企业")
+    services.update_catalog_item(SYSTEM, d.office.id, "SOAP", points=5, restock=3)
+    _kiosk, key = services.register_kiosk(SYSTEM, d.office.id, "1 号机")
+    kiosk = services.authenticate_kiosk(key)
+    made = services.redeem(kiosk, alice.passbook_no, "123456", [{"sku": "SOAP", "quantity": 2}],
+                           None)
+    services.redeem(kiosk, carol.passbook_no, "123456", [{"sku": "SOAP", "quantity": 1}], None)
+    services.cancel_redemption(kiosk, made["redemption_id"], "退货")
     return d
 
 
@@ -47,7 +55,9 @@ def test_live_tables_equal_a_rebuild(services, runner: ProjectionRunner) -> None
     busy_district(services)
     runner.catch_up()
     live = dump(runner)
-    assert len(live["passbook_entries"]) == 6
+    assert len(live["passbook_entries"]) == 9
+    assert [(r[2], r[5]) for r in live["catalog_items"]] == [("SOAP", 12)]
+    assert sorted(r[6] for r in live["redemptions"]) == ["cancelled", "completed"]
     assert {row[8] for row in live["service_records"]} == {"approved", "rejected", "pending"}
     runner.rebuild()
     assert dump(runner) == live

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlalchemy import Engine
+
+from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.service_records import ServiceRecordServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
 from timebank.application.volunteers import VolunteerServices
+from timebank.domain.kiosks import CatalogItem
 from timebank.domain.volunteers import Passbook
+from timebank.infrastructure.kiosk_usage import KioskUsage
+from timebank.security.api_keys import ApiKeys
 from timebank.security.personal_data import PersonalDataVault
 from timebank.settings import Settings
 
@@ -22,15 +28,19 @@ class TimebankApp(
     VolunteerServices,
     ServiceRecordServices,
     TransferServices,
+    KioskServices,
 ):
     name = "timebank"
-    snapshotting_intervals: ClassVar = {Passbook: 100}
+    snapshotting_intervals: ClassVar = {Passbook: 100, CatalogItem: 100}
 
-    def __init__(self, settings: Settings, vault: PersonalDataVault) -> None:
+    def __init__(self, settings: Settings, vault: PersonalDataVault, engine: Engine) -> None:
         self.settings = settings
         self.vault = vault
+        self.api_keys = ApiKeys(settings.resolved_secret_key)
+        self.kiosk_usage = KioskUsage(engine)
         # Instance override: the interval is a setting, the class value only switches it on.
-        self.snapshotting_intervals = {Passbook: settings.passbook_snapshot_interval}
+        interval = settings.passbook_snapshot_interval
+        self.snapshotting_intervals = {Passbook: interval, CatalogItem: interval}
         env = settings.event_store_env()
         env.update(
             {

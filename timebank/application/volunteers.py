@@ -21,6 +21,7 @@ from timebank.domain.values import (
     normalise_mobile,
     normalise_name,
     normalise_resident_id,
+    utc_now,
     validate_pin,
 )
 from timebank.domain.volunteers import Passbook, PhoneClaim, Volunteer
@@ -152,11 +153,25 @@ class VolunteerServices(BaseServices):
         assert isinstance(claim, PhoneClaim)
         return self.load_volunteer(claim.volunteer_id)
 
+    @retry_on_conflict
     def authenticate_volunteer(self, phone: str, pin: str) -> Volunteer:
+        """Phone + PIN; wrong PINs count towards the passbook's lock-out, as at a kiosk."""
         volunteer = self.find_volunteer_by_phone(phone)
-        ok = verify_secret(volunteer.pin_hash if volunteer else None, pin or "")
-        if volunteer is None or not ok or not volunteer.active:
+        if volunteer is None:
+            verify_secret(None, pin or "")  # same work as a real check: timing tells nothing
             raise DomainError("wrong_pin")
+        passbook = self.load(Passbook, volunteer.passbook_id, "passbook")
+        now = utc_now()
+        passbook.ensure_unlocked(now)
+        actor = {"kind": "volunteer", "id": str(volunteer.id), "role": None,
+                 "office_id": str(volunteer.office_id), "request_id": None}
+        if not verify_secret(volunteer.pin_hash, pin or "") or not volunteer.active:
+            passbook.record_wrong_pin(now, actor)
+            self.save(passbook)
+            raise DomainError("wrong_pin")
+        if passbook.wrong_pins or passbook.locked_until:
+            passbook.record_right_pin(actor)
+            self.save(passbook)
         return volunteer
 
     def actor_for_volunteer(

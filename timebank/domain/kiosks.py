@@ -144,7 +144,12 @@ class CatalogItem(Aggregate):
 class Kiosk(Aggregate):
     @event("Registered")
     def __init__(
-        self, office_id: UUID, name: str, key_hash: str, actor: dict[str, Any]
+        self,
+        id: UUID,  # chosen first: the API key names its kiosk
+        office_id: UUID,
+        name: str,
+        key_hash: str,
+        actor: dict[str, Any],
     ) -> None:
         self.office_id = office_id
         self.name = name

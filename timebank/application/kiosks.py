@@ -1,0 +1,322 @@
+"""Kiosks (爱心超市): keys, catalog, redemptions with PIN checks, cancellations, offline queues."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import RecordConflictError
+
+from timebank.application.authz import OPERATORS, READERS, require_scope
+from timebank.application.base import BaseServices
+from timebank.application.idempotency import Idempotency
+from timebank.application.retry import retry_on_conflict
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.ids import passbook_id_for
+from timebank.domain.kiosks import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    CatalogItem,
+    Kiosk,
+    Redemption,
+    catalog_item_id_for,
+    normalise_sku,
+)
+from timebank.domain.offices import SAVINGS_OFFICE, Office
+from timebank.domain.values import is_valid_passbook_no, mask_name, shanghai_date, utc_now
+from timebank.domain.volunteers import REDEMPTION, REDEMPTION_CANCELLED, Passbook, Volunteer
+from timebank.infrastructure.kiosk_usage import KioskUsage
+from timebank.security.api_keys import ApiKeys
+from timebank.security.cards import PREFIX as CARD_PREFIX
+from timebank.security.cards import read_card_payload
+from timebank.security.passwords import verify_secret
+
+
+class KioskServices(BaseServices):
+    api_keys: ApiKeys
+    kiosk_usage: KioskUsage
+
+    # -- kiosks and their keys ---------------------------------------------------------------
+    def register_kiosk(self, actor: Actor, office_id: UUID | str, name: str) -> tuple[Kiosk, str]:
+        office = self._savings_office(actor, office_id)
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 100:
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+        kiosk_id = uuid4()
+        api_key = self.api_keys.new_key(kiosk_id)
+        kiosk = Kiosk(
+            id=kiosk_id, office_id=office.id, name=name, key_hash=self.api_keys.hash(api_key),
+            actor=actor.record(),
+        )
+        self.save(kiosk)
+        return kiosk, api_key
+
+    @retry_on_conflict
+    def revoke_kiosk(self, actor: Actor, kiosk_id: UUID | str, reason: str) -> Kiosk:
+        kiosk = self.load(Kiosk, kiosk_id, "kiosk")
+        require_scope(actor, self.load_office(kiosk.office_id), OPERATORS)
+        kiosk.revoke(actor.record(), reason)
+        self.save(kiosk)
+        return kiosk
+
+    def authenticate_kiosk(self, api_key: str | None, request_id: str | None = None) -> Actor:
+        kiosk_id = ApiKeys.kiosk_id_of(api_key or "")
+        kiosk = None
+        if kiosk_id is not None:
+            try:
+                kiosk = self.load(Kiosk, kiosk_id, "kiosk")
+            except DomainError:
+                kiosk = None
+        if kiosk is None or kiosk.revoked or not self.api_keys.verify(api_key or "",
+                                                                        kiosk.key_hash):
+            raise DomainError("unauthenticated")
+        self.kiosk_usage.touch(kiosk.id)
+        return Actor(kind="kiosk", id=str(kiosk.id), role="kiosk", office_id=kiosk.office_id,
+                     request_id=request_id)
+
+    def _savings_office(self, actor: Actor, office_id: UUID | str) -> Office:
+        office = self.load_office(office_id)
+        require_scope(actor, office, OPERATORS)
+        if office.kind != SAVINGS_OFFICE:
+            raise DomainError("invalid_input", "Kiosks and catalogs belong to a savings office.")
+        office.ensure_open()
+        return office
+
+    # -- catalog -----------------------------------------------------------------------------
+    def list_catalog_item(
+        self,
+        actor: Actor,
+        office_id: UUID | str,
+        sku: str,
+        name: str,
+        points: int,
+        stock: int,
+        sponsor: str | None = None,
+    ) -> CatalogItem:
+        office = self._savings_office(actor, office_id)
+        item = CatalogItem.list_item(office.id, sku, name, points, stock, sponsor, actor.record())
+        if self.exists(item.id):
+            raise DomainError("sku_taken")
+        try:
+            self.save(item)
+        except RecordConflictError as exc:
+            raise DomainError("sku_taken") from exc
+        return item
+
+    def load_catalog_item(self, office_id: UUID, sku: str) -> CatalogItem:
+        return self.load(CatalogItem, catalog_item_id_for(office_id, normalise_sku(sku)),
+                         f"catalog item {sku!r}")
+
+    @retry_on_conflict
+    def update_catalog_item(
+        self,
+        actor: Actor,
+        office_id: UUID | str,
+        sku: str,
+        points: int | None = None,
+        stock: int | None = None,
+        restock: int | None = None,
+        active: bool | None = None,
+        reason: str = "",
+    ) -> CatalogItem:
+        """Reprice, restock (add), set the counted stock, or take off/put back on offer."""
+        office = self.load_office(office_id)
+        require_scope(actor, office, OPERATORS)
+        item = self.load_catalog_item(office.id, sku)
+        if stock is not None and restock is not None:
+            raise DomainError("invalid_input", "Give either stock or restock, not both.")
+        if points is not None:
+            item.reprice(points, actor.record())
+        if restock is not None:
+            item.restock(restock, actor.record(), reason)
+        if stock is not None:
+            if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
+                raise DomainError("invalid_input", "stock: a whole number from 0.")
+            if stock != item.stock:
+                item.restock(stock - item.stock, actor.record(), reason or "stocktake")
+        if active is not None:
+            item.set_active(active, actor.record())
+        self.save(item)
+        return item
+
+    # -- passbooks seen from a kiosk ---------------------------------------------------------
+    def resolve_passbook_ref(self, reference: str) -> str:
+        """A scanned card (signed) or a typed passbook number; a forged card is refused."""
+        reference = (reference or "").strip()
+        if reference.startswith(CARD_PREFIX + "."):
+            number = read_card_payload(self.settings.resolved_secret_key, reference)
+            if number is None:
+                raise DomainError("invalid_card")
+            return number
+        if not is_valid_passbook_no(reference):
+            raise DomainError("not_found", "passbook not found.")
+        return reference
+
+    def _kiosk_passbook(self, actor: Actor, reference: str) -> tuple[Passbook, Volunteer]:
+        passbook = self.load(Passbook, passbook_id_for(self.resolve_passbook_ref(reference)),
+                             "passbook")
+        volunteer = self.load(Volunteer, passbook.volunteer_id, "volunteer")
+        kiosk_office = self.load_office(actor.office_id)
+        if volunteer.bank_id != kiosk_office.bank_id:
+            # Points are a bank's currency: another district's passbook is unknown here.
+            raise DomainError("not_found", "passbook not found.")
+        return passbook, volunteer
+
+    def kiosk_passbook_view(self, actor: Actor, reference: str) -> dict[str, Any]:
+        passbook, volunteer = self._kiosk_passbook(actor, reference)
+        person = self.vault.open(volunteer.id, {"name": volunteer.name_sealed})
+        return {
+            "passbook_no": passbook.passbook_no,
+            "name_masked": mask_name(person["name"] or ""),
+            "balance_points": passbook.balance,
+        }
+
+    # -- redemptions -------------------------------------------------------------------------
+    @retry_on_conflict
+    def redeem(
+        self,
+        actor: Actor,
+        passbook_ref: str,
+        pin: str,
+        items: list[dict[str, Any]],
+        idem: Idempotency | None,
+        offline_sequence: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        if actor.kind != "kiosk":
+            raise DomainError("forbidden")
+        wanted = _merge_lines(items)
+        passbook, volunteer = self._kiosk_passbook(actor, passbook_ref)
+        now = utc_now()
+        passbook.ensure_unlocked(now)
+        if not verify_secret(volunteer.pin_hash, pin or ""):
+            passbook.record_wrong_pin(now, actor.record())
+            self.save(passbook)
+            raise DomainError("wrong_pin")
+        passbook.record_right_pin(actor.record())
+
+        redemption_id = uuid4()
+        catalog = [(self.load_catalog_item(actor.office_id, sku), qty)
+                   for sku, qty in wanted.items()]
+        total = sum(item.points * quantity for item, quantity in catalog)
+        # Stock first: "out of stock" is the more useful answer when both would fail.
+        for item, quantity in catalog:
+            item.take(quantity, redemption_id, actor.record())
+        passbook.debit(total, REDEMPTION, str(redemption_id), actor.record())
+        redemption = Redemption(
+            id=redemption_id,
+            kiosk_id=UUID(actor.id),
+            office_id=actor.office_id,
+            passbook_id=passbook.id,
+            passbook_no=passbook.passbook_no,
+            lines=[
+                {"sku": item.sku, "name": item.name, "quantity": quantity, "points": item.points}
+                for item, quantity in catalog
+            ],
+            points_spent=total,
+            offline_sequence=offline_sequence,
+            occurred_at=occurred_at,
+            actor=actor.record(),
+        )
+        body = {
+            "redemption_id": str(redemption_id),
+            "points_spent": total,
+            "balance_after": passbook.balance,
+        }
+        self.save_with(passbook, *(item for item, _ in catalog), redemption, idem=idem,
+                       status=201, body=body)
+        return body
+
+    @retry_on_conflict
+    def cancel_redemption(
+        self, actor: Actor, redemption_id: UUID | str, reason: str,
+        idem: Idempotency | None = None,
+    ) -> dict[str, Any]:
+        """The kiosk that made it, the same (Shanghai) day; staff of the office, any time."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        redemption = self.load(Redemption, redemption_id, "redemption")
+        if actor.kind == "kiosk":
+            same_kiosk = actor.id == str(redemption.kiosk_id)
+            same_day = shanghai_date(redemption.created_on) == shanghai_date(utc_now())
+            if not (same_kiosk and same_day):
+                raise DomainError("cancel_not_allowed")
+        else:
+            require_scope(actor, self.load_office(redemption.office_id), OPERATORS)
+        redemption.cancel(actor.record(), reason)
+        passbook = self.load(Passbook, redemption.passbook_id, "passbook")
+        passbook.credit(redemption.points_spent, REDEMPTION_CANCELLED, str(redemption.id),
+                        actor.record())
+        items = []
+        for line in redemption.lines:
+            item = self.load_catalog_item(redemption.office_id, line["sku"])
+            item.give_back(line["quantity"], redemption.id, actor.record())
+            items.append(item)
+        body = {
+            "redemption_id": str(redemption.id),
+            "status": redemption.status,
+            "points_returned": redemption.points_spent,
+            "balance_after": passbook.balance,
+        }
+        self.save_with(redemption, passbook, *items, idem=idem, status=200, body=body)
+        return body
+
+    def redeem_offline_batch(
+        self, actor: Actor, entries: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Apply a reconnected kiosk's queue in its own order; each sequence number once."""
+        results = []
+        for entry in sorted(entries, key=lambda e: e["sequence"]):
+            sequence = entry["sequence"]
+            idem = Idempotency(
+                scope=f"kiosk:{actor.id}:offline",
+                key=str(sequence),
+                fingerprint=Idempotency.fingerprint_of(
+                    {k: entry.get(k) for k in ("passbook_no", "pin", "items", "occurred_at")}
+                ),
+            )
+            try:
+                if (replayed := self.replay(idem)) is not None:
+                    results.append({"sequence": sequence, "status": "already_applied",
+                                    **replayed})
+                    continue
+                body = self.redeem(
+                    actor, entry["passbook_no"], entry["pin"], entry["items"], idem,
+                    offline_sequence=sequence, occurred_at=entry.get("occurred_at"),
+                )
+                results.append({"sequence": sequence, "status": "applied", **body})
+            except DomainError as exc:
+                results.append({
+                    "sequence": sequence,
+                    "status": "refused",
+                    "error": {"code": exc.code, "message": exc.message,
+                              "message_zh": exc.message_zh},
+                })
+        return results
+
+    def authorize_kiosk_read(self, actor: Actor, kiosk_id: UUID | str) -> Kiosk:
+        kiosk = self.load(Kiosk, kiosk_id, "kiosk")
+        require_scope(actor, self.load_office(kiosk.office_id), READERS)
+        return kiosk
+
+
+def _merge_lines(items: list[dict[str, Any]]) -> OrderedDict[str, int]:
+    if not items:
+        raise DomainError("invalid_input", "items: at least one line.")
+    if len(items) > MAX_LINES:
+        raise DomainError("invalid_input", f"items: at most {MAX_LINES} lines.")
+    merged: OrderedDict[str, int] = OrderedDict()
+    for line in items:
+        sku = normalise_sku(str(line.get("sku", "")))
+        quantity = line.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise DomainError("invalid_input", "quantity: a whole number from 1.")
+        merged[sku] = merged.get(sku, 0) + quantity
+        if merged[sku] > MAX_QUANTITY:
+            raise DomainError("invalid_input", f"quantity: at most {MAX_QUANTITY} of one item.")
+    return merged
