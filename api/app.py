@@ -9,13 +9,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from api.background import PeriodicCloser
 from api.errors import install_error_handlers
+from api.rate_limits import RateLimiter
 from api.routers import (
     activities,
     auth,
     health,
     kiosks,
     offices,
+    scans,
     service_records,
     transfers,
     users,
@@ -42,15 +45,19 @@ def create_app(
         runner = ProjectionRunner(runtime.app, runtime.engine)
         runner.catch_up()
         follower = BackgroundFollower(runner) if follow_projections else None
-        if follower:
-            follower.start()
+        closer = PeriodicCloser(runtime.app, runner) if follow_projections else None
+        for worker in (follower, closer):
+            if worker:
+                worker.start()
         app.state.runtime = runtime
         app.state.runner = runner
+        app.state.rate_limiter = RateLimiter()
         try:
             yield
         finally:
-            if follower:
-                follower.stop()
+            for worker in (follower, closer):
+                if worker:
+                    worker.stop()
             runtime.close()
 
     app = FastAPI(
@@ -78,6 +85,8 @@ def create_app(
         health, auth, offices, users, volunteers_router, transfers, activities, service_records,
     ):
         api.include_router(module.router)
+    api.include_router(scans.router)
+    api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)
     app.include_router(api)

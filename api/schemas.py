@@ -161,13 +161,74 @@ class TransferOut(ApiModel):
     balance_after: int
 
 
-class ActivityCreate(ApiModel):
+class ActivityOptions(ApiModel):
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    radius_m: int | None = Field(default=None, description="Geofence radius (default 200 m).")
+    capacity: int | None = None
+    approval_policy: Literal["manual", "auto_on_checkout"] | None = Field(
+        default=None, description="manual (default): a coordinator approves each record.")
+    geofence_mode: Literal["refuse", "flag"] | None = Field(
+        default=None, description="What a scan far from the place does (default: flag).")
+
+
+class ActivityCreate(ActivityOptions):
     office_id: str = Field(max_length=64)
     title: str = Field(max_length=200)
     category: str = Field(max_length=50)
     starts_at: datetime
     ends_at: datetime
     location: str = Field(default="", max_length=200)
+
+
+class ActivityEdit(ActivityOptions):
+    title: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=50)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    location: str | None = Field(default=None, max_length=200)
+
+
+class ActivityCancel(ApiModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ScanRequest(ApiModel):
+    token: str = Field(max_length=200)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    action: Literal["check_in", "check_out"] | None = Field(
+        default=None, description="If given, the code must be for this action.")
+    activity_id: str | None = Field(default=None, max_length=64)
+
+
+class ScanActivity(ApiModel):
+    id: str
+    title: str
+    location: str
+
+
+class ScanResult(ApiModel):
+    service_record_id: str
+    action: str
+    at: datetime
+    status: str
+    hours: str
+    points: int
+    flags: list[str]
+    activity: ScanActivity
+
+
+class BulkApprove(ApiModel):
+    ids: list[str] = Field(min_length=1, max_length=500)
+
+
+class BulkResult(ApiModel):
+    id: str
+    status: str
+    hours: str | None = None
+    points: int | None = None
+    error: ErrorDetail | None = None
 
 
 class ActivityOut(ApiModel):
@@ -179,6 +240,13 @@ class ActivityOut(ApiModel):
     ends_at: datetime
     location: str
     cancelled: bool
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_m: int | None = None
+    capacity: int | None = None
+    approval_policy: str = "manual"
+    geofence_mode: str = "flag"
+    checked_in: int | None = None
 
 
 class ServiceRecordCreate(ApiModel):
@@ -221,7 +289,7 @@ class ServiceRecordOut(ApiModel):
     office_id: str
     category: str
     started_at: datetime
-    ended_at: datetime
+    ended_at: datetime | None
     hours: str
     status: str
     points: int
@@ -230,6 +298,7 @@ class ServiceRecordOut(ApiModel):
     reason: str | None
     entered_at: datetime
     decided_at: datetime | None
+    flags: list[str] = []
 
 
 class KioskCreate(ApiModel):

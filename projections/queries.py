@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, func, select
 
 from projections.tables import (
+    activities,
     office_daily_totals,
     offices,
     passbook_entries,
@@ -110,6 +111,7 @@ def _record_row(row: Any) -> dict[str, Any]:
         "reason": row.reason,
         "entered_at": row.entered_at,
         "decided_at": row.decided_at,
+        "flags": [f for f in (row.flags or "").split(",") if f],
     }
 
 
@@ -200,3 +202,35 @@ def rollup(
             parent.children.insert(0, nodes[row.office_id])
             parent.add(nodes[row.office_id])
     return nodes[office_id].as_dict()
+
+
+def overdue_check_ins(engine: Engine, closes_before: Any, limit: int = 500) -> list[str]:
+    """Records still checked in whose activity ended before `closes_before` (minus grace)."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(service_records.c.record_id)
+                .join(activities, activities.c.activity_id == service_records.c.activity_id)
+                .where(service_records.c.status == "checked_in")
+                .where(activities.c.ends_at < closes_before)
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def activities_of_office(engine: Engine, path_prefix: str, limit: int = 200,
+                         offset: int = 0) -> list[dict[str, Any]]:
+    subtree = select(offices.c.office_id).where(offices.c.path.startswith(path_prefix))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(activities).where(activities.c.office_id.in_(subtree))
+            .order_by(activities.c.starts_at.desc(), activities.c.activity_id)
+            .limit(limit).offset(offset)
+        ).all()
+    return [
+        {"id": r.activity_id, "office_id": r.office_id, "title": r.title,
+         "category": r.category, "starts_at": r.starts_at, "ends_at": r.ends_at,
+         "location": r.location, "capacity": r.capacity, "approval_policy": r.approval_policy,
+         "cancelled": r.cancelled, "checked_in": r.checked_in}
+        for r in rows
+    ]

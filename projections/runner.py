@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from projections.activities import ActivitiesProjection
 from projections.base import Projection
 from projections.kiosks import KiosksProjection
 from projections.offices import OfficesProjection
@@ -37,6 +38,7 @@ def all_projections() -> list[Projection]:
         ServiceRecordsProjection(),
         RollupsProjection(),
         KiosksProjection(),
+        ActivitiesProjection(),
     ]
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from projections.base import Projection, handles
 from projections.tables import service_records
-from timebank.domain.service import APPROVED, PENDING, REJECTED, ServiceRecord
+from timebank.domain.service import (
+    APPROVED,
+    AUTO_CLOSED,
+    CHECKED_IN,
+    PENDING,
+    REJECTED,
+    ServiceRecord,
+)
 
 
 class ServiceRecordsProjection(Projection):
@@ -27,7 +34,8 @@ class ServiceRecordsProjection(Projection):
                 started_at=event.started_at,
                 ended_at=event.ended_at,
                 minutes=event.minutes,
-                status=PENDING,
+                status=CHECKED_IN if event.ended_at is None else PENDING,
+                flags=",".join(event.flags or []),
                 points=0,
                 source=event.source,
                 note=event.note,
@@ -65,3 +73,21 @@ class ServiceRecordsProjection(Projection):
             reason=event.reason,
             corrections=service_records.c.corrections + 1,
         )
+
+    @handles(ServiceRecord.CheckedOut)
+    def checked_out(self, conn: Connection, event: Any) -> None:
+        self._closed(conn, event, event.flags)
+
+    @handles(ServiceRecord.AutoClosed)
+    def auto_closed(self, conn: Connection, event: Any) -> None:
+        self._closed(conn, event, [AUTO_CLOSED])
+
+    def _closed(self, conn: Connection, event: Any, new_flags: list[str]) -> None:
+        current = conn.execute(
+            select(service_records.c.flags).where(
+                service_records.c.record_id == str(event.originator_id)
+            )
+        ).scalar_one()
+        flags = [f for f in current.split(",") if f] + list(new_flags)
+        self._update(conn, event, ended_at=event.ended_at, minutes=event.minutes,
+                     status=PENDING, flags=",".join(flags))

@@ -14,9 +14,11 @@ app = typer.Typer(help="公益时间银行 timebank — serve, migrate and opera
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models fed from the event log.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo district.", no_args_is_help=True)
+scans_app = typer.Typer(help="QR check-in and check-out.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(projections_app, name="projections")
 app.add_typer(demo_app, name="demo")
+app.add_typer(scans_app, name="scans")
 
 
 def _runtime(migrate: bool = True):
@@ -151,6 +153,19 @@ def projections_run(
         pass
     finally:
         runtime.close()
+
+
+@scans_app.command("close-overdue")
+def scans_close_overdue() -> None:
+    """Close check-ins whose activity ended (plus grace) without a check-out, flagged."""
+    from api.background import close_overdue_check_ins
+
+    runtime = _runtime()
+    try:
+        closed = close_overdue_check_ins(runtime.app, _runner(runtime))
+    finally:
+        runtime.close()
+    typer.echo(f"closed {closed} forgotten check-out(s)")
 
 
 def main() -> None:

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 8 * 3600
     pool_size: int = 5
     pool_max_overflow: int = 10
+    # Scanning: how long after (and before) an activity's window its codes work.
+    scan_grace_minutes: int = 30
+    live_qr_period_seconds: int = 30
+    scans_per_minute: int = 10
     # Passbooks live for decades; a snapshot every N events keeps reloads bounded.
     passbook_snapshot_interval: int = 100
 

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, IdempotencyKey, ReadModels, Services, idempotency_for
 from api.schemas import (
+    BulkApprove,
+    BulkResult,
     Correction,
     CorrectionOut,
     Rejection,
@@ -45,7 +47,7 @@ def list_service_records(
     services: Services,
     read_models: ReadModels,
     office_id: str | None = None,
-    status: Literal["pending", "approved", "rejected"] | None = None,
+    status: Literal["checked_in", "pending", "approved", "rejected"] | None = None,
     volunteer_id: str | None = None,
     activity_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -69,6 +71,12 @@ def list_service_records(
     return queries.list_service_records(
         read_models.engine, prefix, status, volunteer_id, activity_id, limit, offset
     )
+
+
+@router.post("/approve", response_model=list[BulkResult])
+def approve_many(body: BulkApprove, actor: CurrentActor, services: Services) -> list[Any]:
+    """Approve many records at once; each answers for itself (approved, or why not)."""
+    return services.approve_many(actor, body.ids)
 
 
 @router.get("/{record_id}", response_model=ServiceRecordOut)

@@ -8,15 +8,17 @@ from sqlalchemy import Engine
 
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
-from timebank.application.service_records import ServiceRecordServices
+from timebank.application.scans import ScanServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
 from timebank.application.volunteers import VolunteerServices
+from timebank.domain.attendance import Presence
 from timebank.domain.kiosks import CatalogItem
 from timebank.domain.volunteers import Passbook
 from timebank.infrastructure.kiosk_usage import KioskUsage
 from timebank.security.api_keys import ApiKeys
 from timebank.security.personal_data import PersonalDataVault
+from timebank.security.qr_tokens import ScanTokens
 from timebank.settings import Settings
 
 AGGREGATE_CACHE_SIZE = 10_000
@@ -26,21 +28,23 @@ class TimebankApp(
     OfficeServices,
     UserServices,
     VolunteerServices,
-    ServiceRecordServices,
+    ScanServices,
     TransferServices,
     KioskServices,
 ):
     name = "timebank"
-    snapshotting_intervals: ClassVar = {Passbook: 100, CatalogItem: 100}
+    snapshotting_intervals: ClassVar = {Passbook: 100, CatalogItem: 100, Presence: 100}
 
     def __init__(self, settings: Settings, vault: PersonalDataVault, engine: Engine) -> None:
         self.settings = settings
         self.vault = vault
         self.api_keys = ApiKeys(settings.resolved_secret_key)
+        self.scan_tokens = ScanTokens(settings.resolved_secret_key)
         self.kiosk_usage = KioskUsage(engine)
         # Instance override: the interval is a setting, the class value only switches it on.
         interval = settings.passbook_snapshot_interval
-        self.snapshotting_intervals = {Passbook: interval, CatalogItem: interval}
+        self.snapshotting_intervals = {Passbook: interval, CatalogItem: interval,
+                                       Presence: interval}
         env = settings.event_store_env()
         env.update(
             {

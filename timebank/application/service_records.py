@@ -32,7 +32,9 @@ class ServiceRecordServices(BaseServices):
         starts_at: datetime,
         ends_at: datetime,
         location: str,
+        **options: Any,
     ) -> Activity:
+        """Options: latitude, longitude, radius_m, capacity, approval_policy, geofence_mode."""
         office = self.load_office(office_id)
         require_scope(actor, office, OPERATORS)
         office.ensure_open()
@@ -47,7 +49,18 @@ class ServiceRecordServices(BaseServices):
             ends_at=ends_at,
             location=location,
             actor=actor.record(),
+            **{name: value for name, value in options.items() if value is not None},
         )
+        self.save(activity)
+        return activity
+
+    @retry_on_conflict
+    def edit_activity(
+        self, actor: Actor, activity_id: UUID | str, changes: dict[str, Any]
+    ) -> Activity:
+        activity = self.load_activity(activity_id)
+        require_scope(actor, self.load_office(activity.office_id), OPERATORS)
+        activity.edit(changes, actor.record())
         self.save(activity)
         return activity
 
@@ -107,20 +120,40 @@ class ServiceRecordServices(BaseServices):
             return replayed
         record = self.load_service_record(record_id)
         office = self._authorize_record(actor, record)
+        passbook = self.approve_into_passbook(record, office, actor)
+        body = {
+            "id": str(record.id),
+            "status": APPROVED,
+            "hours": hours_text(record.minutes),
+            "points": record.points,
+        }
+        self.save_with(record, passbook, idem=idem, status=200, body=body)
+        return body
+
+    def approve_into_passbook(
+        self, record: ServiceRecord, office: Office, actor: Actor
+    ) -> Passbook:
+        """Points under the bank's rules in force now; the caller saves record and passbook."""
         bank = self.bank_of(office)
         multiplier = bank.multiplier_for(record.category)
         points = points_for(record.minutes, bank.points_per_hour, multiplier)
         record.approve(bank.points_per_hour, str(multiplier), points, actor.record())
         passbook = self.load(Passbook, record.passbook_id, "passbook")
         passbook.credit(points, SERVICE, str(record.id), actor.record(), minutes=record.minutes)
-        body = {
-            "id": str(record.id),
-            "status": APPROVED,
-            "hours": hours_text(record.minutes),
-            "points": points,
-        }
-        self.save_with(record, passbook, idem=idem, status=200, body=body)
-        return body
+        return passbook
+
+    def approve_many(
+        self, actor: Actor, record_ids: list[str]
+    ) -> list[dict[str, Any]]:
+        """Bulk approval: each record on its own, so one refusal does not block the others."""
+        results = []
+        for record_id in record_ids:
+            try:
+                results.append(self.approve_service_record(actor, record_id))
+            except DomainError as exc:
+                results.append({"id": record_id, "status": "refused", "error": {
+                    "code": exc.code, "message": exc.message, "message_zh": exc.message_zh}})
+        return results
 
     @retry_on_conflict
     def reject_service_record(

@@ -78,6 +78,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid_card": ("This passbook card is not genuine.", "存折卡无效或被伪造。"),
     "sku_taken": ("This sku is already in the catalog.", "该商品编号已存在。"),
+    "invalid_token": ("This QR code is not valid here.", "二维码无效。"),
+    "token_expired": ("This QR code has expired.", "二维码已过期，请扫描最新的二维码。"),
+    "already_checked_in": ("You are already checked in to this activity.", "您已签到该活动。"),
+    "not_checked_in": ("You are not checked in to this activity.", "您尚未签到该活动。"),
+    "overlapping_activity": (
+        "You are checked in to another activity at the same time.",
+        "您已签到同一时段的另一项活动。",
+    ),
+    "activity_full": ("The activity is full.", "该活动名额已满。"),
+    "activity_not_open": ("The activity is not open for scanning yet.", "活动尚未开始签到。"),
+    "outside_area": ("You are too far from the activity's place.", "您不在活动地点附近。"),
+    "rate_limited": ("Too many requests; please wait a moment.", "操作过于频繁，请稍后再试。"),
+    "invalid_certificate": (
+        "This certificate is not genuine or was altered.", "该证明无效或已被篡改。"
+    ),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

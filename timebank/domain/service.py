@@ -1,6 +1,6 @@
 """Activities (志愿服务活动) and service records (服务记录).
 
-A service record goes pending → approved | rejected. Corrections are appended as
+A service record goes (checked_in →) pending → approved | rejected. Corrections are appended as
 compensating events; the original figures stay in the history.
 """
 
@@ -15,7 +15,8 @@ from eventsourcing.domain import Aggregate, event
 from timebank.domain.errors import DomainError
 from timebank.domain.values import MAX_SERVICE_MINUTES, require_aware
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+CHECKED_IN, PENDING, APPROVED, REJECTED = "checked_in", "pending", "approved", "rejected"
+AUTO_CLOSED, OUTSIDE_AREA = "auto_closed", "outside_area"
 
 
 def _check_text(value: str, field: str, max_len: int, required: bool = True) -> str:
@@ -23,6 +24,41 @@ def _check_text(value: str, field: str, max_len: int, required: bool = True) -> 
     if (required and not text) or len(text) > max_len:
         raise DomainError("invalid_input", f"{field} must be 1 to {max_len} characters.")
     return text
+
+
+MANUAL_APPROVAL, AUTO_ON_CHECKOUT = "manual", "auto_on_checkout"
+APPROVAL_POLICIES = (MANUAL_APPROVAL, AUTO_ON_CHECKOUT)
+GEOFENCE_REFUSE, GEOFENCE_FLAG = "refuse", "flag"
+GEOFENCE_MODES = (GEOFENCE_REFUSE, GEOFENCE_FLAG)
+MAX_RADIUS_M = 50_000
+MAX_CAPACITY = 100_000
+
+
+def _check_place(
+    latitude: float | None, longitude: float | None, radius_m: int | None
+) -> tuple[float | None, float | None, int | None]:
+    if latitude is None and longitude is None:
+        return None, None, None
+    if latitude is None or longitude is None:
+        raise DomainError("invalid_input", "latitude and longitude go together.")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise DomainError("invalid_input", "latitude/longitude out of range.")
+    radius = 200 if radius_m is None else radius_m
+    if isinstance(radius, bool) or not isinstance(radius, int) or not 10 <= radius <= MAX_RADIUS_M:
+        raise DomainError("invalid_input", "radius_m: 10 to 50000 metres.")
+    return float(latitude), float(longitude), radius
+
+
+def _check_options(capacity: int | None, approval_policy: str, geofence_mode: str) -> None:
+    if capacity is not None and (
+        isinstance(capacity, bool) or not isinstance(capacity, int)
+        or not 1 <= capacity <= MAX_CAPACITY
+    ):
+        raise DomainError("invalid_input", "capacity: 1 to 100000.")
+    if approval_policy not in APPROVAL_POLICIES:
+        raise DomainError("invalid_input", f"approval_policy: one of {APPROVAL_POLICIES}.")
+    if geofence_mode not in GEOFENCE_MODES:
+        raise DomainError("invalid_input", f"geofence_mode: one of {GEOFENCE_MODES}.")
 
 
 class Activity(Aggregate):
@@ -37,6 +73,12 @@ class Activity(Aggregate):
         ends_at: datetime,
         location: str,
         actor: dict[str, Any],
+        latitude: float | None = None,
+        longitude: float | None = None,
+        radius_m: int | None = None,
+        capacity: int | None = None,
+        approval_policy: str = MANUAL_APPROVAL,
+        geofence_mode: str = GEOFENCE_FLAG,
     ) -> None:
         self.office_id = office_id
         self.bank_id = bank_id
@@ -45,7 +87,14 @@ class Activity(Aggregate):
         self.starts_at = starts_at
         self.ends_at = ends_at
         self.location = location
+        self.latitude = latitude
+        self.longitude = longitude
+        self.radius_m = radius_m
+        self.capacity = capacity
+        self.approval_policy = approval_policy
+        self.geofence_mode = geofence_mode
         self.cancelled = False
+        self.admitted: list[str] = []
 
     @classmethod
     def plan(
@@ -58,11 +107,19 @@ class Activity(Aggregate):
         ends_at: datetime,
         location: str,
         actor: dict[str, Any],
+        latitude: float | None = None,
+        longitude: float | None = None,
+        radius_m: int | None = None,
+        capacity: int | None = None,
+        approval_policy: str = MANUAL_APPROVAL,
+        geofence_mode: str = GEOFENCE_FLAG,
     ) -> Activity:
         starts_at = require_aware(starts_at, "starts_at")
         ends_at = require_aware(ends_at, "ends_at")
         if ends_at <= starts_at:
             raise DomainError("invalid_time_range")
+        latitude, longitude, radius_m = _check_place(latitude, longitude, radius_m)
+        _check_options(capacity, approval_policy, geofence_mode)
         return cls(
             office_id=office_id,
             bank_id=bank_id,
@@ -72,7 +129,40 @@ class Activity(Aggregate):
             ends_at=ends_at,
             location=_check_text(location, "location", 200, required=False),
             actor=actor,
+            latitude=latitude,
+            longitude=longitude,
+            radius_m=radius_m,
+            capacity=capacity,
+            approval_policy=approval_policy,
+            geofence_mode=geofence_mode,
         )
+
+    def edit(self, changes: dict[str, Any], actor: dict[str, Any]) -> None:
+        """Change some of the plan; the event carries the whole new plan, so it reads alone."""
+        if self.cancelled:
+            raise DomainError("activity_cancelled")
+        allowed = {
+            "title", "category", "starts_at", "ends_at", "location", "latitude", "longitude",
+            "radius_m", "capacity", "approval_policy", "geofence_mode",
+        }
+        unknown = set(changes) - allowed
+        if unknown:
+            raise DomainError("invalid_input", f"cannot edit {', '.join(sorted(unknown))}.")
+        plan = {name: getattr(self, name) for name in allowed} | changes
+        checked = Activity.plan(
+            office_id=self.office_id, bank_id=self.bank_id, actor=actor, **plan
+        )
+        new_plan = {name: getattr(checked, name) for name in allowed}
+        if new_plan["capacity"] is not None and new_plan["capacity"] < len(self.admitted):
+            raise DomainError("invalid_input", "capacity below the volunteers already admitted.")
+        if all(new_plan[name] == getattr(self, name) for name in allowed):
+            return
+        self._edited(plan=new_plan, actor=actor)
+
+    @event("Edited")
+    def _edited(self, plan: dict[str, Any], actor: dict[str, Any]) -> None:
+        for name, value in plan.items():
+            setattr(self, name, value)
 
     def cancel(self, actor: dict[str, Any], reason: str) -> None:
         if self.cancelled:
@@ -82,6 +172,21 @@ class Activity(Aggregate):
     @event("Cancelled")
     def _cancelled(self, actor: dict[str, Any], reason: str) -> None:
         self.cancelled = True
+
+    def admit(self, volunteer_id: UUID) -> None:
+        """Only activities with a capacity keep a roster: the others are not a hot spot."""
+        if self.capacity is None:
+            return
+        if len(self.admitted) >= self.capacity:
+            raise DomainError("activity_full")
+        self._admitted(volunteer_id=volunteer_id)
+
+    @event("Admitted")
+    def _admitted(self, volunteer_id: UUID) -> None:
+        self.admitted.append(str(volunteer_id))
+
+    def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
+        return self.starts_at < ends_at and starts_at < self.ends_at
 
 
 class ServiceRecord(Aggregate):
@@ -94,11 +199,13 @@ class ServiceRecord(Aggregate):
         office_id: UUID,
         category: str,
         started_at: datetime,
-        ended_at: datetime,
+        ended_at: datetime | None,
         minutes: int,
         source: str,
         note: str,
         actor: dict[str, Any],
+        id: UUID | None = None,
+        flags: list[str] | None = None,
     ) -> None:
         self.volunteer_id = volunteer_id
         self.passbook_id = passbook_id
@@ -108,7 +215,9 @@ class ServiceRecord(Aggregate):
         self.started_at = started_at
         self.ended_at = ended_at
         self.minutes = minutes
-        self.status = PENDING
+        # A scan opens the record; a manual entry (代录) arrives complete.
+        self.status = CHECKED_IN if ended_at is None else PENDING
+        self.flags: list[str] = list(flags or [])
         self.points = 0
         self.points_per_hour = 0
         self.multiplier = "1"
@@ -148,6 +257,70 @@ class ServiceRecord(Aggregate):
             note=_check_text(note, "note", 500, required=False),
             actor=actor,
         )
+
+    @classmethod
+    def check_in(
+        cls,
+        record_id: UUID,
+        volunteer_id: UUID,
+        passbook_id: UUID,
+        activity: Activity,
+        at: datetime,
+        flags: list[str],
+        actor: dict[str, Any],
+    ) -> ServiceRecord:
+        """签到: a scan opens the record; the check-out closes it."""
+        if activity.cancelled:
+            raise DomainError("activity_cancelled")
+        return cls(
+            id=record_id,
+            volunteer_id=volunteer_id,
+            passbook_id=passbook_id,
+            activity_id=activity.id,
+            office_id=activity.office_id,
+            category=activity.category,
+            started_at=require_aware(at),
+            ended_at=None,
+            minutes=0,
+            source="scan",
+            note="",
+            actor=actor,
+            flags=flags,
+        )
+
+    def check_out(
+        self, at: datetime, cap_minutes: int, flags: list[str], actor: dict[str, Any]
+    ) -> None:
+        """签退: hours run from check-in, capped at the activity's length plus grace."""
+        if self.status != CHECKED_IN:
+            raise DomainError("not_checked_in")
+        at = require_aware(at)
+        elapsed = max(int((at - self.started_at).total_seconds() // 60), 0)
+        self._checked_out(ended_at=at, minutes=min(elapsed, cap_minutes),
+                          flags=[f for f in flags if f not in self.flags], actor=actor)
+
+    @event("CheckedOut")
+    def _checked_out(
+        self, ended_at: datetime, minutes: int, flags: list[str], actor: dict[str, Any]
+    ) -> None:
+        self.ended_at = ended_at
+        self.minutes = minutes
+        self.flags = [*self.flags, *flags]
+        self.status = PENDING
+
+    def auto_close(self, closed_at: datetime, cap_minutes: int, actor: dict[str, Any]) -> None:
+        """A forgotten check-out: closed at the window's end plus grace, flagged for review."""
+        if self.status != CHECKED_IN:
+            raise DomainError("not_checked_in")
+        elapsed = max(int((closed_at - self.started_at).total_seconds() // 60), 0)
+        self._auto_closed(ended_at=closed_at, minutes=min(elapsed, cap_minutes), actor=actor)
+
+    @event("AutoClosed")
+    def _auto_closed(self, ended_at: datetime, minutes: int, actor: dict[str, Any]) -> None:
+        self.ended_at = ended_at
+        self.minutes = minutes
+        self.flags = [*self.flags, AUTO_CLOSED]
+        self.status = PENDING
 
     def approve(
         self, points_per_hour: int, multiplier: str, points: int, actor: dict[str, Any]

@@ -1,0 +1,219 @@
+"""签到 / 签退 by QR code: signed tokens, the scanning rules, and closing forgotten check-outs."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.retry import retry_on_conflict
+from timebank.application.service_records import ServiceRecordServices
+from timebank.domain.actors import SYSTEM, Actor
+from timebank.domain.attendance import Presence, attendance_record_id_for, presence_id_for
+from timebank.domain.errors import DomainError
+from timebank.domain.service import (
+    AUTO_ON_CHECKOUT,
+    CHECKED_IN,
+    GEOFENCE_REFUSE,
+    OUTSIDE_AREA,
+    Activity,
+    ServiceRecord,
+)
+from timebank.domain.values import hours_text, utc_now
+from timebank.domain.volunteers import Volunteer
+from timebank.security.qr_tokens import LIVE, PRINTABLE, ScanClaims, ScanTokens
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine): plenty for "is the phone at the community centre"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+class ScanServices(ServiceRecordServices):
+    scan_tokens: ScanTokens
+
+    @property
+    def scan_grace(self) -> timedelta:
+        return timedelta(minutes=self.settings.scan_grace_minutes)
+
+    def cap_minutes(self, activity: Activity) -> int:
+        return int((activity.ends_at - activity.starts_at + self.scan_grace).total_seconds() // 60)
+
+    # -- codes -------------------------------------------------------------------------------
+    def scan_token(
+        self, actor: Actor, activity_id: UUID | str, action: str, mode: str = PRINTABLE,
+        now: datetime | None = None,
+    ) -> str:
+        activity = self.load(Activity, activity_id, "activity")
+        require_scope(actor, self.load_office(activity.office_id), OPERATORS)
+        if activity.cancelled:
+            raise DomainError("activity_cancelled")
+        now = now or utc_now()
+        if mode == LIVE:
+            period = self.settings.live_qr_period_seconds
+            window_start = int(now.timestamp()) // period * period
+            expires_at = datetime.fromtimestamp(window_start + 2 * period, tz=now.tzinfo)
+        else:
+            expires_at = activity.ends_at + self.scan_grace
+        return self.scan_tokens.issue(activity.id, action, mode, expires_at)
+
+    def scan_url(self, token: str) -> str:
+        return f"{self.settings.public_base_url.rstrip('/')}/scan?t={token}"
+
+    def read_scan_token(self, token: str, now: datetime | None = None) -> tuple[ScanClaims,
+                                                                             Activity]:
+        """A genuine, unexpired token and its activity, open for scanning now."""
+        now = now or utc_now()
+        claims = self.scan_tokens.verify(token, now)
+        try:
+            activity = self.load(Activity, claims.activity_id, "activity")
+        except DomainError as exc:
+            raise DomainError("invalid_token") from exc
+        if activity.cancelled:
+            raise DomainError("activity_cancelled")
+        if now < activity.starts_at - self.scan_grace:
+            raise DomainError("activity_not_open")
+        if now > activity.ends_at + self.scan_grace:
+            raise DomainError("token_expired")
+        return claims, activity
+
+    # -- scanning ----------------------------------------------------------------------------
+    @retry_on_conflict
+    def scan(
+        self,
+        actor: Actor,
+        token: str,
+        position: tuple[float, float] | None = None,
+        expected_action: str | None = None,
+        expected_activity: str | None = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        if actor.kind != "volunteer":
+            raise DomainError("forbidden", "Scans are made by volunteers with their own login.")
+        now = now or utc_now()
+        claims, activity = self.read_scan_token(token, now)
+        if expected_action and expected_action != claims.action:
+            raise DomainError("invalid_token", "The code is for another action.")
+        if expected_activity and expected_activity != str(activity.id):
+            raise DomainError("invalid_token", "The code is for another activity.")
+        volunteer = self.load(Volunteer, actor.id, "volunteer")
+        if volunteer.bank_id != activity.bank_id:
+            raise DomainError("invalid_token", "The code belongs to another bank's activity.")
+        flags = self._place_flags(activity, position)
+        if claims.action == "check_in":
+            record = self._check_in(actor, volunteer, activity, now, flags)
+        else:
+            record = self._check_out(actor, volunteer, activity, now, flags)
+        return {
+            "service_record_id": str(record.id),
+            "action": claims.action,
+            "at": now,
+            "status": record.status,
+            "hours": hours_text(record.minutes),
+            "points": record.points,
+            "flags": list(record.flags),
+            "activity": {"id": str(activity.id), "title": activity.title,
+                         "location": activity.location},
+        }
+
+    def _place_flags(self, activity: Activity, position: tuple[float, float] | None) -> list[str]:
+        if position is None or activity.latitude is None or activity.longitude is None:
+            return []
+        far = distance_m(activity.latitude, activity.longitude, *position) > (
+            activity.radius_m or 0
+        )
+        if not far:
+            return []
+        if activity.geofence_mode == GEOFENCE_REFUSE:
+            raise DomainError("outside_area")
+        return [OUTSIDE_AREA]
+
+    def _presence(self, volunteer_id: UUID) -> Presence:
+        try:
+            presence = self.repository.get(presence_id_for(volunteer_id))
+        except AggregateNotFoundError:
+            return Presence(volunteer_id=volunteer_id)
+        assert isinstance(presence, Presence)
+        return presence
+
+    def _check_in(
+        self, actor: Actor, volunteer: Volunteer, activity: Activity, now: datetime,
+        flags: list[str],
+    ) -> ServiceRecord:
+        record_id = attendance_record_id_for(activity.id, volunteer.id)
+        if self.exists(record_id):
+            raise DomainError("already_checked_in")
+        presence = self._presence(volunteer.id)
+        others: list[Any] = []
+        if presence.open_record_id is not None:
+            assert presence.open_starts_at and presence.open_ends_at
+            if activity.overlaps(presence.open_starts_at, presence.open_ends_at):
+                raise DomainError("overlapping_activity")
+            # The open one is of another, earlier time: its check-out was forgotten.
+            stale = self.load(ServiceRecord, presence.open_record_id, "service record")
+            stale_activity = self.load(Activity, stale.activity_id, "activity")
+            if stale.status == CHECKED_IN:
+                stale.auto_close(
+                    min(now, stale_activity.ends_at + self.scan_grace),
+                    self.cap_minutes(stale_activity), SYSTEM.record(),
+                )
+                others.append(stale)
+            presence.close(stale.id)
+        activity.admit(volunteer.id)
+        if activity.capacity is not None:
+            others.append(activity)
+        record = ServiceRecord.check_in(
+            record_id=record_id, volunteer_id=volunteer.id, passbook_id=volunteer.passbook_id,
+            activity=activity, at=now, flags=flags, actor=actor.record(),
+        )
+        presence.open(record.id, activity.id, activity.starts_at, activity.ends_at)
+        self.save(record, presence, *others)
+        return record
+
+    def _check_out(
+        self, actor: Actor, volunteer: Volunteer, activity: Activity, now: datetime,
+        flags: list[str],
+    ) -> ServiceRecord:
+        record_id = attendance_record_id_for(activity.id, volunteer.id)
+        try:
+            record = self.load(ServiceRecord, record_id, "service record")
+        except DomainError as exc:
+            raise DomainError("not_checked_in") from exc
+        record.check_out(now, self.cap_minutes(activity), flags, actor.record())
+        presence = self._presence(volunteer.id)
+        presence.close(record.id)
+        aggregates: list[Any] = [record, presence]
+        normal = not record.flags and now <= activity.ends_at + self.scan_grace
+        if activity.approval_policy == AUTO_ON_CHECKOUT and normal:
+            office = self.load_office(activity.office_id)
+            aggregates.append(self.approve_into_passbook(record, office, SYSTEM))
+        self.save(*aggregates)
+        return record
+
+    @retry_on_conflict
+    def auto_close_attendance(
+        self, record_id: UUID | str, now: datetime | None = None
+    ) -> ServiceRecord | None:
+        """Close a forgotten check-out once its window plus grace has passed (a system act)."""
+        now = now or utc_now()
+        record = self.load(ServiceRecord, record_id, "service record")
+        if record.status != CHECKED_IN:
+            return None
+        activity = self.load(Activity, record.activity_id, "activity")
+        closes_at = activity.ends_at + self.scan_grace
+        if now < closes_at:
+            return None
+        record.auto_close(closes_at, self.cap_minutes(activity), SYSTEM.record())
+        presence = self._presence(record.volunteer_id)
+        presence.close(record.id)
+        self.save(record, presence)
+        return record
