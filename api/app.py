@@ -6,8 +6,10 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
 from api.background import PeriodicCloser
 from api.errors import install_error_handlers
@@ -24,6 +26,7 @@ from api.routers import (
     users,
 )
 from api.routers import volunteers as volunteers_router
+from api.web import scan_pages
 from projections.runner import BackgroundFollower, ProjectionRunner
 from timebank import __version__
 from timebank.runtime import Runtime, build_runtime
@@ -32,6 +35,7 @@ from timebank.settings import Settings
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+WEB_DIR = Path(__file__).parent / "web"
 
 
 def create_app(
@@ -90,4 +94,6 @@ def create_app(
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)
     app.include_router(api)
+    app.include_router(scan_pages.router)
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -1,0 +1,151 @@
+"""The scan page `/scan?t=…`: log in with phone + PIN, confirm, see the record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.errors import STATUS_BY_CODE
+from api.web.i18n import language_of, texts
+from api.web.sessions import (
+    check_csrf,
+    csrf_token,
+    end_session,
+    page_actor,
+    remember_csrf,
+    start_session,
+)
+from timebank.domain.errors import MESSAGES, DomainError
+from timebank.domain.values import SHANGHAI
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = language_of(request)
+    other = "en" if lang == "zh" else "zh"
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    if "token" in context:
+        query["t"] = context["token"]
+    switch_url = "/scan?" + urlencode({**query, "lang": other})
+    response = templates.TemplateResponse(
+        request, name,
+        {"lang": lang, "t": texts(lang), "switch_url": switch_url,
+         "csrf": csrf_token(request), **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("tb_lang", lang, samesite="lax", path="/")
+    remember_csrf(request, response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_page(request: Request, exc: DomainError) -> HTMLResponse:
+    message = MESSAGES[exc.code][1] if language_of(request) == "zh" else exc.message
+    return _render(request, "scan_error.html", STATUS_BY_CODE.get(exc.code, 400),
+                   message=message)
+
+
+def _window(activity: Any) -> str:
+    start = activity.starts_at.astimezone(SHANGHAI)
+    end = activity.ends_at.astimezone(SHANGHAI)
+    return f"{start:%Y-%m-%d %H:%M} – {end:%H:%M}"
+
+
+@router.get("/scan", response_class=HTMLResponse)
+def scan_page(request: Request, t: str = "") -> Response:
+    services = request.app.state.runtime.app
+    try:
+        claims, activity = services.read_scan_token(t)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    actor = page_actor(request)
+    if actor is None or actor.kind != "volunteer":
+        return _render(request, "scan_login.html", token=t, action=claims.action,
+                       activity=activity, error=None)
+    return _render(request, "scan_confirm.html", token=t, action=claims.action,
+                   activity=activity, window=_window(activity))
+
+
+@router.post("/scan/login", response_class=HTMLResponse)
+def scan_login(
+    request: Request,
+    t: Annotated[str, Form(max_length=200)],
+    phone: Annotated[str, Form(max_length=20)],
+    pin: Annotated[str, Form(max_length=20)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    runtime = request.app.state.runtime
+    try:
+        check_csrf(request, csrf)
+        claims, activity = runtime.app.read_scan_token(t)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    try:
+        request.app.state.rate_limiter.hit("login", phone, 10)
+        volunteer = runtime.app.authenticate_volunteer(phone, pin)
+    except DomainError as exc:
+        lang = language_of(request)
+        error = MESSAGES[exc.code][1] if lang == "zh" else exc.message
+        return _render(request, "scan_login.html", STATUS_BY_CODE.get(exc.code, 400),
+                       token=t, action=claims.action, activity=activity, error=error)
+    response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
+    start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
+                  runtime.signer.ttl_seconds)
+    return response
+
+
+@router.post("/scan/confirm", response_class=HTMLResponse)
+def scan_confirm(
+    request: Request,
+    t: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    latitude: Annotated[str, Form(max_length=20)] = "",
+    longitude: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    services = request.app.state.runtime.app
+    actor = page_actor(request)
+    if actor is None or actor.kind != "volunteer":
+        return RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
+    try:
+        check_csrf(request, csrf)
+        request.app.state.rate_limiter.hit("scan", actor.id, services.settings.scans_per_minute)
+        position = _position(latitude, longitude)
+        result = services.scan(actor, t, position)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    return _render(request, "scan_result.html", result=result)
+
+
+@router.post("/scan/logout")
+def scan_logout(
+    request: Request,
+    t: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    try:
+        check_csrf(request, csrf)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
+    end_session(response)
+    return response
+
+
+def _position(latitude: str, longitude: str) -> tuple[float, float] | None:
+    if not latitude or not longitude:
+        return None
+    try:
+        lat, lng = float(latitude), float(longitude)
+    except ValueError:
+        return None
+    if -90 <= lat <= 90 and -180 <= lng <= 180:
+        return lat, lng
+    return None
