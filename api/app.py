@@ -17,6 +17,7 @@ from api.rate_limits import RateLimiter
 from api.routers import (
     activities,
     auth,
+    certificates,
     health,
     kiosks,
     offices,
@@ -90,10 +91,12 @@ def create_app(
     ):
         api.include_router(module.router)
     api.include_router(scans.router)
+    api.include_router(certificates.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)
     app.include_router(api)
     app.include_router(scan_pages.router)
+    app.include_router(certificates.public_router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

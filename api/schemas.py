@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -423,3 +423,22 @@ class KioskDailySales(ApiModel):
     points_spent: int
     cancellations: int
     points_returned: int
+
+
+class CertificateRequest(ApiModel):
+    from_: date = Field(alias="from")
+    to: date
+
+
+class CertificateIssued(ApiModel):
+    serial: str
+    total_hours: str
+    total_services: int
+    verify_url: str
+    pdf_url: str
+
+
+class CertificateVerification(ApiModel):
+    valid: bool
+    serial: str
+    content: dict[str, Any]

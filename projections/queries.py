@@ -16,7 +16,7 @@ from projections.tables import (
     passbooks,
     service_records,
 )
-from timebank.domain.values import hours_text
+from timebank.domain.values import hours_text, shanghai_date
 
 
 def passbook_view(engine: Engine, passbook_no: str, limit: int | None = None) -> dict[str, Any]:
@@ -234,3 +234,41 @@ def activities_of_office(engine: Engine, path_prefix: str, limit: int = 200,
          "cancelled": r.cancelled, "checked_in": r.checked_in}
         for r in rows
     ]
+
+
+def approved_services(
+    engine: Engine, volunteer_id: str, date_from: date, date_to: date
+) -> list[dict[str, Any]]:
+    """A volunteer's approved service in a period (Shanghai dates), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(service_records.c.started_at, service_records.c.minutes,
+                   activities.c.title, activities.c.location)
+            .join(activities, activities.c.activity_id == service_records.c.activity_id)
+            .where(service_records.c.volunteer_id == volunteer_id)
+            .where(service_records.c.status == "approved")
+            .order_by(service_records.c.started_at, service_records.c.record_id)
+        ).all()
+    lines = []
+    for row in rows:
+        day = shanghai_date(row.started_at)
+        if date_from <= day <= date_to and row.minutes > 0:
+            lines.append({"date": day.isoformat(), "activity": row.title,
+                          "place": row.location, "minutes": row.minutes})
+    return lines
+
+
+def office_names(engine: Engine, office_id: str) -> list[str]:
+    """Names from the bank down to the office: 示范区公益银行 / 东湖街道分行 / 樱花社区储蓄所."""
+    path = office_path(engine, office_id)
+    if path is None:
+        return []
+    ids = [part for part in path.split("/") if part]
+    with engine.connect() as conn:
+        names = {
+            office_id: name
+            for office_id, name in conn.execute(
+                select(offices.c.office_id, offices.c.name).where(offices.c.office_id.in_(ids))
+            )
+        }
+    return [names[i] for i in ids if i in names]

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy import Engine
 
+from timebank.application.certificates import CertificateServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.scans import ScanServices
@@ -31,6 +32,7 @@ class TimebankApp(
     ScanServices,
     TransferServices,
     KioskServices,
+    CertificateServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {Passbook: 100, CatalogItem: 100, Presence: 100}

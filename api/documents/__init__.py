@@ -1,0 +1,1 @@
+"""Printable documents rendered server-side (PDF)."""
