@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -13,6 +14,8 @@ from timebank.application import Idempotency, TimebankApp
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -32,15 +35,19 @@ def get_engine(request: Request) -> Engine:
 
 
 def fresh_read_models(request: Request) -> ProjectionRunner:
-    """Reads come from projections; catch them up first so a caller reads its own writes."""
+    """Reads come from projections; catch them up first so a caller reads its own writes.
+
+    If catching up fails, the read is still answered from the tables as they are (the
+    failure is logged, and `timebank projections status` shows the lag)."""
     runner: ProjectionRunner = request.app.state.runner
-    runner.catch_up()
+    try:
+        runner.catch_up()
+    except Exception:
+        log.exception("projections could not catch up; answering from the last position")
     return runner
 
 
-def current_actor(
-    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Actor:
+def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     runtime: Runtime = request.app.state.runtime
     claims = runtime.signer.verify(token) if token else None
     if claims is None:
@@ -91,7 +98,12 @@ IdempotencyKey = Annotated[
 
 
 def idempotency_for(
-    key: str | None, actor: Actor, operation: str, payload: Any, required: bool = True
+    services: TimebankApp,
+    key: str | None,
+    actor: Actor,
+    operation: str,
+    payload: Any,
+    required: bool = True,
 ) -> Idempotency | None:
     """Keys are scoped to the caller and the operation, so two clients never collide."""
     if not key:
@@ -99,9 +111,7 @@ def idempotency_for(
             raise DomainError("idempotency_key_required")
         return None
     if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise DomainError("invalid_input", "Idempotency-Key is at most 200 characters.")
-    return Idempotency(
-        scope=f"{actor.kind}:{actor.id}:{operation}",
-        key=key,
-        fingerprint=Idempotency.fingerprint_of(payload),
-    )
+        raise DomainError(
+            "invalid_input", "Idempotency-Key is at most 200 characters.", field="Idempotency-Key"
+        )
+    return services.idempotency(f"{actor.kind}:{actor.id}:{operation}", key, payload)

@@ -20,6 +20,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_found": 404,
     "unauthenticated": 401,
     "invalid_credentials": 401,
+    "wrong_phone_or_pin": 401,
     "forbidden": 403,
     "wrong_pin": 403,
     "passbook_locked": 423,
@@ -62,8 +63,33 @@ STATUS_BY_CODE: dict[str, int] = {
     "outside_area": 403,
     "rate_limited": 429,
     "invalid_certificate": 404,
+    "already_recorded": 409,
+    "outside_window": 422,
+    "invalid_state": 409,
     "conflict": 409,
     "internal_error": 500,
+}
+
+# Validation refused by the domain: the contract answers these as 422 `invalid_input`,
+# naming the field; the specific reason stays in `fields[].problem` and the message.
+FIELD_OF_CODE: dict[str, str] = {
+    "invalid_phone": "phone",
+    "invalid_id_number": "id_number",
+    "invalid_pin": "pin",
+    "invalid_name": "name",
+    "invalid_password": "password",
+    "invalid_role": "role",
+    "invalid_time_range": "ends_at",
+    "invalid_hours": "hours",
+    "invalid_points": "points",
+    "invalid_point_rules": "point_rules",
+    "outside_window": "started_at",
+}
+
+# Bad credentials of any kind are the contract's 401 `unauthenticated`.
+PUBLIC_CODE: dict[str, str] = {
+    "invalid_credentials": "unauthenticated",
+    "wrong_phone_or_pin": "unauthenticated",
 }
 
 # Plain HTTP statuses raised by the framework itself (unknown route, wrong method...).
@@ -79,22 +105,28 @@ CODE_BY_STATUS = {
 
 def error_body(code: str, message: str | None = None, **extra: Any) -> dict[str, Any]:
     english, chinese = MESSAGES.get(code, MESSAGES["internal_error"])
-    return {"error": {"code": code, "message": message or english, "message_zh": chinese, **extra}}
+    public = PUBLIC_CODE.get(code, code)
+    return {"error": {"code": public, "message": message or english, "message_zh": chinese,
+                      **extra}}
 
 
-def error_response(code: str, message: str | None = None, **extra: Any) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if code == "unauthenticated" else None
-    return JSONResponse(
-        error_body(code, message, **extra), status_code=STATUS_BY_CODE.get(code, 400),
-        headers=headers,
-    )
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    if exc.code in FIELD_OF_CODE or (exc.code == "invalid_input" and "field" in exc.context):
+        field = exc.context.get("field") or FIELD_OF_CODE[exc.code]
+        body = error_body(exc.code, exc.message)
+        body["error"]["code"] = "invalid_input"
+        body["error"]["fields"] = [{"field": field, "problem": exc.code}]
+        return JSONResponse(body, status_code=422)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
+
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        response = error_response(exc.code, exc.message)
-        return response
+        return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

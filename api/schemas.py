@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 
 class ApiModel(BaseModel):
@@ -61,13 +61,13 @@ class OfficeClose(ApiModel):
 
 
 class PointRules(ApiModel):
-    points_per_hour: int
-    category_multipliers: dict[str, str | float | int] = Field(default_factory=dict)
+    points_per_hour: StrictInt
+    category_multipliers: dict[str, str | StrictFloat | StrictInt] = Field(default_factory=dict)
 
 
 class PointRulesOut(ApiModel):
     bank_id: str
-    points_per_hour: int
+    points_per_hour: StrictInt
     category_multipliers: dict[str, str]
     version: int
 
@@ -152,7 +152,7 @@ class PassbookOut(ApiModel):
 class TransferCreate(ApiModel):
     from_passbook: str = Field(max_length=20)
     to_passbook: str = Field(max_length=20)
-    points: int
+    points: StrictInt
     note: str = Field(default="", max_length=200)
 
 
@@ -164,8 +164,10 @@ class TransferOut(ApiModel):
 class ActivityOptions(ApiModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    radius_m: int | None = Field(default=None, description="Geofence radius (default 200 m).")
-    capacity: int | None = None
+    radius_m: StrictInt | None = Field(
+        default=None, description="Geofence radius (default 200 m)."
+    )
+    capacity: StrictInt | None = None
     approval_policy: Literal["manual", "auto_on_checkout"] | None = Field(
         default=None, description="manual (default): a coordinator approves each record.")
     geofence_mode: Literal["refuse", "flag"] | None = Field(
@@ -278,7 +280,7 @@ class Rejection(ApiModel):
 
 
 class Correction(ApiModel):
-    hours: str | float | int
+    hours: str | StrictFloat | StrictInt
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -326,15 +328,17 @@ class KioskRevoke(ApiModel):
 class CatalogItemCreate(ApiModel):
     sku: str = Field(max_length=40)
     name: str = Field(max_length=100)
-    points: int
-    stock: int
+    points: StrictInt
+    stock: StrictInt
     sponsor: str | None = Field(default=None, max_length=200)
 
 
 class CatalogItemPatch(ApiModel):
-    points: int | None = Field(default=None, description="New price in points (reprice).")
-    stock: int | None = Field(default=None, description="Counted stock level (stocktake).")
-    restock: int | None = Field(default=None, description="Units to add (negative: write-off).")
+    points: StrictInt | None = Field(default=None, description="New price in points (reprice).")
+    stock: StrictInt | None = Field(default=None, description="Counted stock level (stocktake).")
+    restock: StrictInt | None = Field(
+        default=None, description="Units to add (negative: write-off)."
+    )
     active: bool | None = None
     reason: str = Field(default="", max_length=500)
 
@@ -356,7 +360,7 @@ class KioskPassbook(ApiModel):
 
 class RedemptionLine(ApiModel):
     sku: str = Field(max_length=40)
-    quantity: int
+    quantity: StrictInt
 
 
 class RedemptionCreate(ApiModel):
@@ -383,7 +387,7 @@ class RedemptionCancelled(ApiModel):
 
 
 class OfflineRedemption(RedemptionCreate):
-    sequence: int = Field(ge=0, description="The kiosk's own sequence number; applied once.")
+    sequence: StrictInt = Field(ge=0, description="The kiosk's own sequence number; applied once.")
     occurred_at: datetime | None = Field(default=None, description="When it happened offline.")
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.activities import ActivitiesProjection
 from projections.base import Projection
@@ -146,9 +146,10 @@ class ProjectionRunner:
                 while True:
                     try:
                         count = self._apply_batch(projection)
-                    except DBAPIError as exc:
-                        # Another runner holds the batch (SQLite busy snapshot): it will apply it.
-                        log.warning("projection %s batch deferred: %s", projection.name, exc)
+                    except OperationalError as exc:
+                        # Another runner holds the batch (a lock wait, SQLite's busy snapshot):
+                        # it applies the batch; ours rolled back whole.
+                        log.info("projection %s batch deferred: %s", projection.name, exc)
                         break
                     applied += count
                     if count < BATCH_SIZE:

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from timebank.infrastructure.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -40,7 +41,7 @@ offices = Table(
     # "/<bank>/<branch>/<office>/": a subtree is a prefix match, served by the index.
     Column("path", String(200), nullable=False),
     Column("closed", Boolean, nullable=False),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
     Column("points_per_hour", Integer, nullable=False),
     Index("ix_offices_path", "path"),
     Index("ix_offices_parent", "parent_id"),
@@ -53,7 +54,7 @@ volunteers = Table(
     Column("passbook_no", String(12), nullable=False, unique=True),
     Column("office_id", String(UUID_LEN), nullable=False),
     Column("bank_id", String(UUID_LEN), nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
     Index("ix_volunteers_office", "office_id"),
 )
 
@@ -73,7 +74,7 @@ passbook_entries = Table(
     Column("passbook_id", String(UUID_LEN), primary_key=True),
     # The passbook aggregate's version: deterministic, so a rebuild gives the same rows.
     Column("version", Integer, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("minutes", Integer, nullable=False),
     Column("points", BigInteger, nullable=False),
@@ -89,20 +90,21 @@ service_records = Table(
     Column("activity_id", String(UUID_LEN), nullable=False),
     Column("office_id", String(UUID_LEN), nullable=False),
     Column("category", String(50), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
     Column("minutes", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("flags", String(200), nullable=False, server_default=""),
     Column("points", BigInteger, nullable=False),
     Column("source", String(20), nullable=False),
     Column("note", Text, nullable=False),
-    Column("entered_at", DateTime(timezone=True), nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("entered_at", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
     Column("reason", Text, nullable=True),
     Column("corrections", Integer, nullable=False),
     Index("ix_service_records_office_status", "office_id", "status"),
     Index("ix_service_records_volunteer", "volunteer_id"),
+    Index("ix_service_records_entered", "entered_at"),
 )
 
 # Rollups: per office and Shanghai calendar day, so a date range and a subtree are one grouped sum.
@@ -134,7 +136,7 @@ kiosks = Table(
     Column("office_id", String(UUID_LEN), nullable=False),
     Column("name", String(100), nullable=False),
     Column("revoked", Boolean, nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
     Index("ix_kiosks_office", "office_id"),
 )
 
@@ -162,10 +164,10 @@ redemptions = Table(
     Column("lines", Text, nullable=False),  # JSON, keys sorted: a rebuild writes the same text
     Column("points_spent", BigInteger, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("made_at", DateTime(timezone=True), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=True),
+    Column("made_at", UtcDateTime(), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=True),
     Column("offline_sequence", BigInteger, nullable=True),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancel_reason", Text, nullable=True),
     Index("ix_redemptions_passbook", "passbook_no", "made_at"),
     Index("ix_redemptions_kiosk", "kiosk_id", "made_at"),
@@ -189,8 +191,8 @@ activities = Table(
     Column("office_id", String(UUID_LEN), nullable=False),
     Column("title", String(200), nullable=False),
     Column("category", String(50), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
     Column("location", String(200), nullable=False),
     Column("capacity", Integer, nullable=True),
     Column("approval_policy", String(30), nullable=False),

@@ -54,10 +54,11 @@ class District:
         d.activity = d.plan_activity(d.office, "elderly_care")
         return d
 
-    def plan_activity(self, office: Any, category: str) -> Any:
+    def plan_activity(self, office: Any, category: str, minutes: int = 240) -> Any:
         start = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
         return self.app.plan_activity(
-            SYSTEM, office.id, "为独居老人送餐", category, start, start + timedelta(hours=4), "食堂"
+            SYSTEM, office.id, "为独居老人送餐", category, start,
+            start + timedelta(minutes=max(minutes, 1)), "食堂",
         )
 
     def volunteer(self, office: Any = None, name: str = "张三") -> Any:
@@ -69,7 +70,8 @@ class District:
 
     def serve(self, volunteer: Any, minutes: int, activity: Any = None,
               actor: Actor = SYSTEM) -> Any:
-        activity = activity or self.activity
+        """One attendance; a new activity of the right length unless one is given."""
+        activity = activity or self.plan_activity(self.office, "elderly_care", minutes)
         start = activity.starts_at
         return self.app.enter_service_record(
             actor, volunteer.id, activity.id, start, start + timedelta(minutes=minutes), ""
@@ -131,12 +133,15 @@ class HttpDistrict:
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
-    def activity(self, office_id: str, category: str = "elderly_care") -> str:
+    def activity(self, office_id: str, category: str = "elderly_care",
+                 minutes: int = 240) -> str:
+        start = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
         response = self.client.post(
             "/api/v1/activities",
             json={
                 "office_id": office_id, "title": "为独居老人送餐", "category": category,
-                "starts_at": "2026-11-01T09:00:00+08:00", "ends_at": "2026-11-01T13:00:00+08:00",
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(minutes=max(minutes, 240))).isoformat(),
                 "location": "社区食堂",
             },
             headers=self.admin,
@@ -174,12 +179,15 @@ class HttpDistrict:
         return bearer(response.json()["access_token"])
 
     def service_record(self, volunteer_id: str, minutes: int,
-                       headers: dict[str, str] | None = None) -> str:
+                       headers: dict[str, str] | None = None,
+                       activity_id: str | None = None) -> str:
+        """One attendance; at a new activity of the office unless one is given."""
         start = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+        activity_id = activity_id or self.activity(self.office_id, minutes=minutes)
         response = self.client.post(
             "/api/v1/service-records",
             json={
-                "volunteer_id": volunteer_id, "activity_id": self.activity_id,
+                "volunteer_id": volunteer_id, "activity_id": activity_id,
                 "started_at": start.isoformat(),
                 "ended_at": (start + timedelta(minutes=minutes)).isoformat(), "note": "",
             },

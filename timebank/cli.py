@@ -78,7 +78,7 @@ def _seed_demo() -> None:
     finally:
         runtime.close()
     if summary is None:
-        typer.echo("demo district already present; nothing added")
+        typer.echo("the database already holds events: no demo district added")
         return
     typer.echo("demo district created:")
     for line in summary:

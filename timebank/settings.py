@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -51,12 +53,21 @@ class Settings(BaseSettings):
             return self.secret_key
         # Development convenience: generate once, keep beside the SQLite file, never commit it.
         key_file = self.var_dir / "secret_key"
-        if key_file.exists():
-            return key_file.read_text().strip()
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            # Exclusive and private from the first byte: two workers starting together
+            # agree on one key, and no other user can read it.
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                key = key_file.read_text().strip()
+                if key:
+                    return key
+                time.sleep(0.02)  # the other worker is still writing it
+            raise RuntimeError(f"{key_file} is empty") from None
         key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         return key
 
     def sqlite_path(self) -> Path:

@@ -13,6 +13,7 @@ from api.deps import CurrentActor, ReadModels, Services
 from api.schemas import ActivityCancel, ActivityCreate, ActivityEdit, ActivityOut, Created
 from projections import queries
 from timebank.application.authz import READERS, require_scope
+from timebank.domain.errors import DomainError
 from timebank.domain.service import Activity
 
 router = APIRouter(prefix="/activities", tags=["activities"])
@@ -48,7 +49,10 @@ def plan_activity(body: ActivityCreate, actor: CurrentActor, services: Services)
 @router.get("/{activity_id}", response_model=ActivityOut)
 def read_activity(activity_id: str, actor: CurrentActor, services: Services) -> dict[str, Any]:
     activity = services.load_activity(activity_id)
-    if actor.kind != "volunteer":
+    if actor.kind == "volunteer":
+        if services.load_volunteer(actor.id).bank_id != activity.bank_id:
+            raise DomainError("not_found", "activity not found.")
+    else:
         require_scope(actor, services.load_office(activity.office_id), READERS)
     return activity_out(activity)
 

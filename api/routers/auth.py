@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import Services, get_runtime
+from api.rate_limits import LOGIN_LIMIT
 from api.schemas import Token, VolunteerLogin
 from timebank.runtime import Runtime
 
@@ -31,9 +32,11 @@ def staff_token(
 @router.post("/volunteer-token", response_model=Token)
 def volunteer_token(
     body: VolunteerLogin,
+    request: Request,
     services: Services,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
+    request.app.state.rate_limiter.hit_limit("login", body.phone.strip(), LOGIN_LIMIT)
     volunteer = services.authenticate_volunteer(body.phone, body.pin)
     return {
         "access_token": runtime.signer.issue(str(volunteer.id), "volunteer"),

@@ -43,8 +43,14 @@ kiosk_router = APIRouter(prefix="/kiosk", tags=["kiosk API"])
 
 
 def item_out(item: CatalogItem) -> dict[str, Any]:
-    return {"sku": item.sku, "name": item.name, "points": item.points, "stock": item.stock,
-            "active": item.active, "sponsor": item.sponsor}
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "points": item.points,
+        "stock": item.stock,
+        "active": item.active,
+        "sponsor": item.sponsor,
+    }
 
 
 # -- staff ---------------------------------------------------------------------------------
@@ -57,8 +63,13 @@ def register_kiosk(body: KioskCreate, actor: CurrentActor, services: Services) -
 @staff_router.get("/kiosks/{kiosk_id}", response_model=KioskOut)
 def read_kiosk(kiosk_id: str, actor: CurrentActor, services: Services) -> dict[str, Any]:
     kiosk = services.authorize_kiosk_read(actor, kiosk_id)
-    return {"kiosk_id": str(kiosk.id), "office_id": str(kiosk.office_id), "name": kiosk.name,
-            "revoked": kiosk.revoked, "last_used_at": services.kiosk_usage.last_used(kiosk.id)}
+    return {
+        "kiosk_id": str(kiosk.id),
+        "office_id": str(kiosk.office_id),
+        "name": kiosk.name,
+        "revoked": kiosk.revoked,
+        "last_used_at": services.kiosk_usage.last_used(kiosk.id),
+    }
 
 
 @staff_router.post("/kiosks/{kiosk_id}/revoke", response_model=KioskOut)
@@ -90,13 +101,13 @@ def office_kiosks(
     return kiosk_queries.office_kiosks(read_models.engine, str(office.id))
 
 
-@staff_router.post("/offices/{office_id}/catalog", status_code=201,
-                   response_model=CatalogItemOut)
+@staff_router.post("/offices/{office_id}/catalog", status_code=201, response_model=CatalogItemOut)
 def list_catalog_item(
     office_id: str, body: CatalogItemCreate, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
-    item = services.list_catalog_item(actor, office_id, body.sku, body.name, body.points,
-                                      body.stock, body.sponsor)
+    item = services.list_catalog_item(
+        actor, office_id, body.sku, body.name, body.points, body.stock, body.sponsor
+    )
     return item_out(item)
 
 
@@ -110,17 +121,37 @@ def office_catalog(
 
 @staff_router.patch("/offices/{office_id}/catalog/{sku}", response_model=CatalogItemOut)
 def update_catalog_item(
-    office_id: str, sku: str, body: CatalogItemPatch, actor: CurrentActor, services: Services
+    office_id: str,
+    sku: str,
+    body: CatalogItemPatch,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    item = services.update_catalog_item(
-        actor, office_id, sku, points=body.points, stock=body.stock, restock=body.restock,
-        active=body.active, reason=body.reason,
+    idem = idempotency_for(
+        services,
+        idempotency_key,
+        actor,
+        f"catalog:{office_id}:{sku}",
+        body.model_dump(mode="json"),
+        required=False,
     )
-    return item_out(item)
+    return services.update_catalog_item(
+        actor,
+        office_id,
+        sku,
+        points=body.points,
+        stock=body.stock,
+        restock=body.restock,
+        active=body.active,
+        reason=body.reason,
+        idem=idem,
+    )
 
 
-@staff_router.get("/volunteers/{volunteer_id}/redemptions",
-                  response_model=list[RedemptionHistoryItem])
+@staff_router.get(
+    "/volunteers/{volunteer_id}/redemptions", response_model=list[RedemptionHistoryItem]
+)
 def volunteer_redemptions(
     volunteer_id: str,
     actor: CurrentActor,
@@ -151,7 +182,7 @@ def redeem(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(idempotency_key, kiosk, "redeem", body.model_dump(mode="json"))
+    idem = idempotency_for(services, idempotency_key, kiosk, "redeem", body.model_dump(mode="json"))
     return services.redeem(
         kiosk, body.passbook_no, body.pin, [line.model_dump() for line in body.items], idem
     )
@@ -177,7 +208,9 @@ def redeem_offline_batch(
         for entry in body.redemptions
     ]
     if len({e["sequence"] for e in entries}) != len(entries):
-        raise DomainError("invalid_input", "Sequence numbers repeat within the batch.")
+        raise DomainError(
+            "invalid_input", "Sequence numbers repeat within the batch.", field="redemptions"
+        )
     return {"results": services.redeem_offline_batch(kiosk, entries)}
 
 
@@ -190,8 +223,12 @@ def cancel_redemption(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     reason = body.reason if body else ""
-    idem = idempotency_for(idempotency_key, actor, f"cancel:{redemption_id}", {"reason": reason},
-                           required=False)
+    idem = idempotency_for(
+        services,
+        idempotency_key,
+        actor,
+        f"cancel:{redemption_id}",
+        {"reason": reason},
+        required=False,
+    )
     return services.cancel_redemption(actor, redemption_id, reason, idem)
-
-

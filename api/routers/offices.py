@@ -95,7 +95,7 @@ def office_rollup(
 ) -> dict[str, Any]:
     office = services.read_office(actor, office_id)
     if date_from and date_to and date_to < date_from:
-        raise DomainError("invalid_time_range")
+        raise DomainError("invalid_time_range", field="to")
     result = queries.rollup(read_models.engine, str(office.id), date_from, date_to)
     if result is None:
         raise DomainError("not_found", "office not found.")

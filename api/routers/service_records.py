@@ -102,7 +102,9 @@ def approve(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(idempotency_key, actor, f"approve:{record_id}", {}, required=False)
+    idem = idempotency_for(
+        services, idempotency_key, actor, f"approve:{record_id}", {}, required=False
+    )
     return services.approve_service_record(actor, record_id, idem)
 
 
@@ -111,8 +113,12 @@ def reject(
     record_id: str, body: Rejection, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
     record = services.reject_service_record(actor, record_id, body.reason)
-    return {"id": str(record.id), "status": record.status, "hours": hours_text(record.minutes),
-            "points": record.points}
+    return {
+        "id": str(record.id),
+        "status": record.status,
+        "hours": hours_text(record.minutes),
+        "points": record.points,
+    }
 
 
 @router.post("/{record_id}/correct", response_model=CorrectionOut)
@@ -124,7 +130,11 @@ def correct(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     idem = idempotency_for(
-        idempotency_key, actor, f"correct:{record_id}", body.model_dump(mode="json"),
+        services,
+        idempotency_key,
+        actor,
+        f"correct:{record_id}",
+        body.model_dump(mode="json"),
         required=False,
     )
     return services.correct_service_record(actor, record_id, str(body.hours), body.reason, idem)

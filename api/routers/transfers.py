@@ -19,7 +19,9 @@ def transfer_points(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(idempotency_key, actor, "transfer", body.model_dump(mode="json"))
+    idem = idempotency_for(
+        services, idempotency_key, actor, "transfer", body.model_dump(mode="json")
+    )
     return services.transfer_points(
         actor, body.from_passbook, body.to_passbook, body.points, body.note, idem
     )

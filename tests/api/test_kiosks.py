@@ -134,10 +134,11 @@ def test_five_wrong_pins_lock_the_passbook(world: KioskWorld) -> None:
     locked = world.redeem("right-but-locked", [{"sku": "HAIRCUT", "quantity": 1}])
     assert locked.status_code == 423
     assert locked.json()["error"]["code"] == "passbook_locked"
-    # The phone login shares the lock: the PIN is the same secret.
+    # The lock-out is the kiosk's: a stranger guessing at the login page cannot cause it,
+    # and the volunteer can still log in to their own pages.
     login = world.client.post(f"{API}/auth/volunteer-token",
                               json={"phone": world.phone, "pin": "123456"})
-    assert login.status_code == 423
+    assert login.status_code == 200
     assert world.balance() == 100
 
 

@@ -29,7 +29,7 @@ def test_scan_page_logs_in_confirms_and_shows_the_record(client: TestClient) -> 
 
     wrong = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "000000",
                                              "csrf": csrf_of(page.text)})
-    assert wrong.status_code == 403 and "手机号或密码错误" in wrong.text
+    assert wrong.status_code == 401 and "手机号或密码错误" in wrong.text
 
     login = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "123456",
                                              "csrf": csrf_of(wrong.text)},

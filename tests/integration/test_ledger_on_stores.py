@@ -55,9 +55,13 @@ def test_rule_changes_apply_to_later_approvals_only(services) -> None:
     # Pending when the rules changed, approved after: the new rules apply.
     assert services.approve_service_record(SYSTEM, pending.id)["points"] == 18
     # The earlier approval keeps its points, and a correction of it keeps its original rate.
-    corrected = services.correct_service_record(SYSTEM, first.id, "3", "记录有误")
-    assert corrected["points"] == 30 and corrected["points_delta"] == 10
-    assert services.load_passbook(volunteer.passbook_no).balance == 20 + 18 + 10
+    corrected = services.correct_service_record(SYSTEM, first.id, "2.5", "记录有误")
+    assert corrected["points"] == 25 and corrected["points_delta"] == 5
+    assert services.load_passbook(volunteer.passbook_no).balance == 20 + 18 + 5
+    # A correction cannot exceed the activity's length plus grace (2 h + 30 min here).
+    with pytest.raises(DomainError) as too_long:
+        services.correct_service_record(SYSTEM, first.id, "2.6", "记录有误")
+    assert too_long.value.code == "invalid_hours"
 
 
 def test_category_multiplier_and_rounding(services) -> None:
@@ -125,3 +129,44 @@ def test_moving_a_volunteer_moves_their_balance_in_the_rollup(
     # Earned stays where it was earned: the flow happened while the volunteer belonged there.
     assert by_office[str(d.office.id)]["points_earned"] == 20
     assert tree["totals"]["points_balance"] == 20
+
+
+def test_one_record_per_volunteer_and_activity_inside_its_window(services) -> None:
+    from datetime import timedelta
+
+    d = District.build(services)
+    volunteer = d.volunteer()
+    start = d.activity.starts_at
+    services.enter_service_record(SYSTEM, volunteer.id, d.activity.id, start,
+                                  start + timedelta(hours=2), "")
+    for attempt in (start, start + timedelta(hours=2)):
+        with pytest.raises(DomainError) as again:
+            services.enter_service_record(SYSTEM, volunteer.id, d.activity.id, attempt,
+                                          attempt + timedelta(hours=1), "")
+        assert again.value.code == "already_recorded"
+    other = d.volunteer(name="李四")
+    with pytest.raises(DomainError) as outside:
+        services.enter_service_record(SYSTEM, other.id, d.activity.id,
+                                      start - timedelta(hours=2), start, "")
+    assert outside.value.code == "outside_window"
+
+
+def test_transfers_stay_with_the_owner_and_within_one_bank(services) -> None:
+    d = District.build(services)
+    giver, receiver = d.volunteer(), d.volunteer(name="李四")
+    d.earn(giver, 120)
+    coordinator = services.create_user(SYSTEM, "coord-x", "password-123", "coordinator",
+                                       d.office.id)
+    staff = services.actor_for_user(coordinator.id)
+    with pytest.raises(DomainError) as not_owner:
+        services.transfer_points(staff, giver.passbook_no, receiver.passbook_no, 5, "", None)
+    assert not_owner.value.code == "forbidden"
+    other_bank = services.open_office(SYSTEM, "另一区公益银行", "bank", None)
+    branch = services.open_office(SYSTEM, "分行", "branch", other_bank.id)
+    office = services.open_office(SYSTEM, "储蓄所", "savings_office", branch.id)
+    stranger = d.volunteer(office, "王五")
+    owner = services.actor_for_volunteer(giver.id)
+    with pytest.raises(DomainError) as foreign:
+        services.transfer_points(owner, giver.passbook_no, stranger.passbook_no, 5, "", None)
+    assert foreign.value.code == "office_mismatch"
+    assert services.load_passbook(giver.passbook_no).balance == 20

@@ -90,7 +90,7 @@ def test_deactivating_records_deactivated_once() -> None:
     assert not user.active
     with pytest.raises(DomainError) as caught:
         user.deactivate(ACTOR, "again")
-    assert caught.value.code == "invalid_input"
+    assert caught.value.code == "invalid_state"
     assert user.collect_events() == []
 
 

@@ -18,6 +18,7 @@ from timebank.domain.kiosks import CatalogItem
 from timebank.domain.volunteers import Passbook
 from timebank.infrastructure.kiosk_usage import KioskUsage
 from timebank.security.api_keys import ApiKeys
+from timebank.security.keys import derive_key
 from timebank.security.personal_data import PersonalDataVault
 from timebank.security.qr_tokens import ScanTokens
 from timebank.settings import Settings
@@ -41,12 +42,16 @@ class TimebankApp(
         self.settings = settings
         self.vault = vault
         self.api_keys = ApiKeys(settings.resolved_secret_key)
+        self.fingerprint_key = derive_key(settings.resolved_secret_key, "idempotency")
         self.scan_tokens = ScanTokens(settings.resolved_secret_key)
         self.kiosk_usage = KioskUsage(engine)
         # Instance override: the interval is a setting, the class value only switches it on.
         interval = settings.passbook_snapshot_interval
-        self.snapshotting_intervals = {Passbook: interval, CatalogItem: interval,
-                                       Presence: interval}
+        self.snapshotting_intervals = {
+            Passbook: interval,
+            CatalogItem: interval,
+            Presence: interval,
+        }
         env = settings.event_store_env()
         env.update(
             {

@@ -22,6 +22,14 @@ A = TypeVar("A", bound=Aggregate)
 class BaseServices(Application[UUID]):
     settings: Settings
     vault: PersonalDataVault
+    fingerprint_key: bytes
+
+    def idempotency(self, scope: str, key: str, payload: Any) -> Idempotency:
+        return Idempotency(
+            scope=scope,
+            key=key,
+            fingerprint=Idempotency.fingerprint_of(payload, self.fingerprint_key),
+        )
 
     def load(self, cls: type[A], aggregate_id: UUID | str | None, what: str = "") -> A:
         """Load an aggregate of a known type, or answer 404 — never another type's aggregate."""
@@ -39,6 +47,12 @@ class BaseServices(Application[UUID]):
 
     def load_office(self, office_id: UUID | str | None) -> Office:
         return self.load(Office, office_id, "office")
+
+    def ensure_open_path(self, office: Office) -> None:
+        """Closing a branch closes what lies under it: nothing new opens beneath it."""
+        office.ensure_open()
+        for ancestor_id in office.ancestor_ids:
+            self.load_office(ancestor_id).ensure_open()
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
@@ -66,8 +80,11 @@ class BaseServices(Application[UUID]):
         """One atomic save of the command's aggregates and, if given, its idempotency record."""
         record = (
             IdempotencyRecord(
-                scope=idem.scope, key=idem.key, fingerprint=idem.fingerprint,
-                status=status, body=body or {},
+                scope=idem.scope,
+                key=idem.key,
+                fingerprint=idem.fingerprint,
+                status=status,
+                body=body or {},
             )
             if idem is not None
             else None

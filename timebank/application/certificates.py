@@ -40,9 +40,10 @@ class CertificateServices(BaseServices):
     ) -> Certificate:
         """`services`: approved service lines of the period, from the read model."""
         if period_to < period_from:
-            raise DomainError("invalid_time_range")
-        opened = self.vault.open(volunteer.id, {"name": volunteer.name_sealed,
-                                                "id_number": volunteer.id_number_sealed})
+            raise DomainError("invalid_time_range", field="to")
+        opened = self.vault.open(
+            volunteer.id, {"name": volunteer.name_sealed, "id_number": volunteer.id_number_sealed}
+        )
         total_minutes = sum(line["minutes"] for line in services)
         for _attempt in range(SERIAL_ATTEMPTS):
             serial = new_serial(shanghai_date(utc_now()).year)
@@ -58,16 +59,23 @@ class CertificateServices(BaseServices):
                 "issuer": issuer,
                 "issued_on": shanghai_date(utc_now()).isoformat(),
                 "services": [
-                    {"date": line["date"], "activity": line["activity"],
-                     "place": line["place"], "hours": hours_text(line["minutes"])}
+                    {
+                        "date": line["date"],
+                        "activity": line["activity"],
+                        "place": line["place"],
+                        "hours": hours_text(line["minutes"]),
+                    }
                     for line in services
                 ],
                 "total_hours": hours_text(total_minutes),
                 "total_services": len(services),
             }
             certificate = Certificate(
-                serial=serial, volunteer_id=volunteer.id, content=content,
-                content_hash=content_hash(content), actor=actor.record(),
+                serial=serial,
+                volunteer_id=volunteer.id,
+                content=content,
+                content_hash=content_hash(content),
+                actor=actor.record(),
             )
             try:
                 self.save(certificate)
@@ -90,5 +98,3 @@ class CertificateServices(BaseServices):
 
     def certificate_volunteer(self, certificate: Certificate) -> Volunteer:
         return self.load(Volunteer, certificate.volunteer_id, "volunteer")
-
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ class Idempotency:
     fingerprint: str
 
     @staticmethod
-    def fingerprint_of(payload: Any) -> str:
+    def fingerprint_of(payload: Any, key: bytes) -> str:
+        """Keyed, because request bodies may hold secrets (a kiosk sends the PIN): a plain
+        hash kept forever in the event log could be reversed by trying every PIN."""
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -44,11 +45,14 @@ class KioskServices(BaseServices):
         office = self._savings_office(actor, office_id)
         name = (name or "").strip()
         if not 1 <= len(name) <= 100:
-            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.", field="name")
         kiosk_id = uuid4()
         api_key = self.api_keys.new_key(kiosk_id)
         kiosk = Kiosk(
-            id=kiosk_id, office_id=office.id, name=name, key_hash=self.api_keys.hash(api_key),
+            id=kiosk_id,
+            office_id=office.id,
+            name=name,
+            key_hash=self.api_keys.hash(api_key),
             actor=actor.record(),
         )
         self.save(kiosk)
@@ -70,19 +74,35 @@ class KioskServices(BaseServices):
                 kiosk = self.load(Kiosk, kiosk_id, "kiosk")
             except DomainError:
                 kiosk = None
-        if kiosk is None or kiosk.revoked or not self.api_keys.verify(api_key or "",
-                                                                        kiosk.key_hash):
+        if (
+            kiosk is None
+            or kiosk.revoked
+            or not self.api_keys.verify(api_key or "", kiosk.key_hash)
+        ):
             raise DomainError("unauthenticated")
+        try:
+            self.ensure_open_path(self.load_office(kiosk.office_id))
+        except DomainError as exc:
+            raise DomainError("unauthenticated", "The kiosk's office is closed.") from exc
         self.kiosk_usage.touch(kiosk.id)
-        return Actor(kind="kiosk", id=str(kiosk.id), role="kiosk", office_id=kiosk.office_id,
-                     request_id=request_id)
+        return Actor(
+            kind="kiosk",
+            id=str(kiosk.id),
+            role="kiosk",
+            office_id=kiosk.office_id,
+            request_id=request_id,
+        )
 
     def _savings_office(self, actor: Actor, office_id: UUID | str) -> Office:
         office = self.load_office(office_id)
         require_scope(actor, office, OPERATORS)
         if office.kind != SAVINGS_OFFICE:
-            raise DomainError("invalid_input", "Kiosks and catalogs belong to a savings office.")
-        office.ensure_open()
+            raise DomainError(
+                "invalid_input",
+                "Kiosks and catalogs belong to a savings office.",
+                field="office_id",
+            )
+        self.ensure_open_path(office)
         return office
 
     # -- catalog -----------------------------------------------------------------------------
@@ -107,8 +127,9 @@ class KioskServices(BaseServices):
         return item
 
     def load_catalog_item(self, office_id: UUID, sku: str) -> CatalogItem:
-        return self.load(CatalogItem, catalog_item_id_for(office_id, normalise_sku(sku)),
-                         f"catalog item {sku!r}")
+        return self.load(
+            CatalogItem, catalog_item_id_for(office_id, normalise_sku(sku)), f"catalog item {sku!r}"
+        )
 
     @retry_on_conflict
     def update_catalog_item(
@@ -121,26 +142,34 @@ class KioskServices(BaseServices):
         restock: int | None = None,
         active: bool | None = None,
         reason: str = "",
-    ) -> CatalogItem:
-        """Reprice, restock (add), set the counted stock, or take off/put back on offer."""
+        idem: Idempotency | None = None,
+    ) -> dict[str, Any]:
+        """Reprice, restock (add), set the counted stock, or take off/put back on offer.
+
+        A restock adds: a retried PATCH carries the same Idempotency-Key so it adds once."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
         office = self.load_office(office_id)
         require_scope(actor, office, OPERATORS)
         item = self.load_catalog_item(office.id, sku)
         if stock is not None and restock is not None:
-            raise DomainError("invalid_input", "Give either stock or restock, not both.")
+            raise DomainError(
+                "invalid_input", "Give either stock or restock, not both.", field="stock"
+            )
         if points is not None:
             item.reprice(points, actor.record())
         if restock is not None:
             item.restock(restock, actor.record(), reason)
         if stock is not None:
             if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
-                raise DomainError("invalid_input", "stock: a whole number from 0.")
+                raise DomainError("invalid_input", "stock: a whole number from 0.", field="stock")
             if stock != item.stock:
                 item.restock(stock - item.stock, actor.record(), reason or "stocktake")
         if active is not None:
             item.set_active(active, actor.record())
-        self.save(item)
-        return item
+        body = catalog_item_body(item)
+        self.save_with(item, idem=idem, status=200, body=body)
+        return body
 
     # -- passbooks seen from a kiosk ---------------------------------------------------------
     def resolve_passbook_ref(self, reference: str) -> str:
@@ -156,8 +185,9 @@ class KioskServices(BaseServices):
         return reference
 
     def _kiosk_passbook(self, actor: Actor, reference: str) -> tuple[Passbook, Volunteer]:
-        passbook = self.load(Passbook, passbook_id_for(self.resolve_passbook_ref(reference)),
-                             "passbook")
+        passbook = self.load(
+            Passbook, passbook_id_for(self.resolve_passbook_ref(reference)), "passbook"
+        )
         volunteer = self.load(Volunteer, passbook.volunteer_id, "volunteer")
         kiosk_office = self.load_office(actor.office_id)
         if volunteer.bank_id != kiosk_office.bank_id:
@@ -201,8 +231,9 @@ class KioskServices(BaseServices):
         passbook.record_right_pin(actor.record())
 
         redemption_id = uuid4()
-        catalog = [(self.load_catalog_item(actor.office_id, sku), qty)
-                   for sku, qty in wanted.items()]
+        catalog = [
+            (self.load_catalog_item(actor.office_id, sku), qty) for sku, qty in wanted.items()
+        ]
         total = sum(item.points * quantity for item, quantity in catalog)
         # Stock first: "out of stock" is the more useful answer when both would fail.
         for item, quantity in catalog:
@@ -228,13 +259,17 @@ class KioskServices(BaseServices):
             "points_spent": total,
             "balance_after": passbook.balance,
         }
-        self.save_with(passbook, *(item for item, _ in catalog), redemption, idem=idem,
-                       status=201, body=body)
+        self.save_with(
+            passbook, *(item for item, _ in catalog), redemption, idem=idem, status=201, body=body
+        )
         return body
 
     @retry_on_conflict
     def cancel_redemption(
-        self, actor: Actor, redemption_id: UUID | str, reason: str,
+        self,
+        actor: Actor,
+        redemption_id: UUID | str,
+        reason: str,
         idem: Idempotency | None = None,
     ) -> dict[str, Any]:
         """The kiosk that made it, the same (Shanghai) day; staff of the office, any time."""
@@ -250,8 +285,9 @@ class KioskServices(BaseServices):
             require_scope(actor, self.load_office(redemption.office_id), OPERATORS)
         redemption.cancel(actor.record(), reason)
         passbook = self.load(Passbook, redemption.passbook_id, "passbook")
-        passbook.credit(redemption.points_spent, REDEMPTION_CANCELLED, str(redemption.id),
-                        actor.record())
+        passbook.credit(
+            redemption.points_spent, REDEMPTION_CANCELLED, str(redemption.id), actor.record()
+        )
         items = []
         for line in redemption.lines:
             item = self.load_catalog_item(redemption.office_id, line["sku"])
@@ -273,31 +309,47 @@ class KioskServices(BaseServices):
         results = []
         for entry in sorted(entries, key=lambda e: e["sequence"]):
             sequence = entry["sequence"]
-            idem = Idempotency(
-                scope=f"kiosk:{actor.id}:offline",
-                key=str(sequence),
-                fingerprint=Idempotency.fingerprint_of(
-                    {k: entry.get(k) for k in ("passbook_no", "pin", "items", "occurred_at")}
-                ),
+            idem = self.idempotency(
+                f"kiosk:{actor.id}:offline",
+                str(sequence),
+                {k: entry.get(k) for k in ("passbook_no", "pin", "items", "occurred_at")},
             )
             try:
-                if (replayed := self.replay(idem)) is not None:
-                    results.append({"sequence": sequence, "status": "already_applied",
-                                    **replayed})
+                replayed = self.replay(idem)
+                if replayed is not None:
+                    if "error" in replayed:
+                        results.append(
+                            {"sequence": sequence, "status": "refused", "error": replayed["error"]}
+                        )
+                    else:
+                        results.append(
+                            {"sequence": sequence, "status": "already_applied", **replayed}
+                        )
                     continue
+                occurred_at = _check_offline_time(entry.get("occurred_at"))
                 body = self.redeem(
-                    actor, entry["passbook_no"], entry["pin"], entry["items"], idem,
-                    offline_sequence=sequence, occurred_at=entry.get("occurred_at"),
+                    actor,
+                    entry["passbook_no"],
+                    entry["pin"],
+                    entry["items"],
+                    idem,
+                    offline_sequence=sequence,
+                    occurred_at=occurred_at,
                 )
                 results.append({"sequence": sequence, "status": "applied", **body})
             except DomainError as exc:
-                results.append({
-                    "sequence": sequence,
-                    "status": "refused",
-                    "error": {"code": exc.code, "message": exc.message,
-                              "message_zh": exc.message_zh},
-                })
+                error = {"code": exc.code, "message": exc.message, "message_zh": exc.message_zh}
+                if exc.code not in ("conflict", "idempotency_key_reused"):
+                    # The refusal is the entry's answer for good: a resubmitted queue gets
+                    # the same answer and does not count a wrong PIN twice.
+                    self._record_refusal(idem, error)
+                results.append({"sequence": sequence, "status": "refused", "error": error})
         return results
+
+    def _record_refusal(self, idem: Idempotency, error: dict[str, str]) -> None:
+        # Answered concurrently? Then the replay shows that answer.
+        with contextlib.suppress(RecordConflictError):
+            self.save_with(idem=idem, status=409, body={"error": error})
 
     def authorize_kiosk_read(self, actor: Actor, kiosk_id: UUID | str) -> Kiosk:
         kiosk = self.load(Kiosk, kiosk_id, "kiosk")
@@ -305,18 +357,44 @@ class KioskServices(BaseServices):
         return kiosk
 
 
+OFFLINE_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def catalog_item_body(item: CatalogItem) -> dict[str, Any]:
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "points": item.points,
+        "stock": item.stock,
+        "active": item.active,
+        "sponsor": item.sponsor,
+    }
+
+
+def _check_offline_time(occurred_at: datetime | None) -> datetime | None:
+    if occurred_at is None:
+        return None
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise DomainError("invalid_input", "occurred_at needs a UTC offset.", field="occurred_at")
+    if occurred_at > utc_now() + OFFLINE_CLOCK_SKEW:
+        raise DomainError("invalid_input", "occurred_at lies in the future.", field="occurred_at")
+    return occurred_at.astimezone(UTC)
+
+
 def _merge_lines(items: list[dict[str, Any]]) -> OrderedDict[str, int]:
     if not items:
-        raise DomainError("invalid_input", "items: at least one line.")
+        raise DomainError("invalid_input", "items: at least one line.", field="items")
     if len(items) > MAX_LINES:
-        raise DomainError("invalid_input", f"items: at most {MAX_LINES} lines.")
+        raise DomainError("invalid_input", f"items: at most {MAX_LINES} lines.", field="items")
     merged: OrderedDict[str, int] = OrderedDict()
     for line in items:
         sku = normalise_sku(str(line.get("sku", "")))
         quantity = line.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise DomainError("invalid_input", "quantity: a whole number from 1.")
+            raise DomainError("invalid_input", "quantity: a whole number from 1.", field="quantity")
         merged[sku] = merged.get(sku, 0) + quantity
         if merged[sku] > MAX_QUANTITY:
-            raise DomainError("invalid_input", f"quantity: at most {MAX_QUANTITY} of one item.")
+            raise DomainError(
+                "invalid_input", f"quantity: at most {MAX_QUANTITY} of one item.", field="quantity"
+            )
     return merged

@@ -32,6 +32,8 @@ class OfficeServices(BaseServices):
         # Validate the tier first: a wrong tier is 422 whoever asks.
         check_tier(kind, parent)
         require_may_open(actor, kind, parent)
+        if parent is not None:
+            self.ensure_open_path(parent)
         office = Office.open(name=name, kind=kind, parent=parent, actor=actor.record())
         self.save(office)
         return office

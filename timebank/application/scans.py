@@ -50,7 +50,11 @@ class ScanServices(ServiceRecordServices):
 
     # -- codes -------------------------------------------------------------------------------
     def scan_token(
-        self, actor: Actor, activity_id: UUID | str, action: str, mode: str = PRINTABLE,
+        self,
+        actor: Actor,
+        activity_id: UUID | str,
+        action: str,
+        mode: str = PRINTABLE,
         now: datetime | None = None,
     ) -> str:
         activity = self.load(Activity, activity_id, "activity")
@@ -69,8 +73,9 @@ class ScanServices(ServiceRecordServices):
     def scan_url(self, token: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/scan?t={token}"
 
-    def read_scan_token(self, token: str, now: datetime | None = None) -> tuple[ScanClaims,
-                                                                             Activity]:
+    def read_scan_token(
+        self, token: str, now: datetime | None = None
+    ) -> tuple[ScanClaims, Activity]:
         """A genuine, unexpired token and its activity, open for scanning now."""
         now = now or utc_now()
         claims = self.scan_tokens.verify(token, now)
@@ -121,8 +126,11 @@ class ScanServices(ServiceRecordServices):
             "hours": hours_text(record.minutes),
             "points": record.points,
             "flags": list(record.flags),
-            "activity": {"id": str(activity.id), "title": activity.title,
-                         "location": activity.location},
+            "activity": {
+                "id": str(activity.id),
+                "title": activity.title,
+                "location": activity.location,
+            },
         }
 
     def _place_flags(self, activity: Activity, position: tuple[float, float] | None) -> list[str]:
@@ -146,7 +154,11 @@ class ScanServices(ServiceRecordServices):
         return presence
 
     def _check_in(
-        self, actor: Actor, volunteer: Volunteer, activity: Activity, now: datetime,
+        self,
+        actor: Actor,
+        volunteer: Volunteer,
+        activity: Activity,
+        now: datetime,
         flags: list[str],
     ) -> ServiceRecord:
         record_id = attendance_record_id_for(activity.id, volunteer.id)
@@ -164,7 +176,8 @@ class ScanServices(ServiceRecordServices):
             if stale.status == CHECKED_IN:
                 stale.auto_close(
                     min(now, stale_activity.ends_at + self.scan_grace),
-                    self.cap_minutes(stale_activity), SYSTEM.record(),
+                    self.cap_minutes(stale_activity),
+                    SYSTEM.record(),
                 )
                 others.append(stale)
             presence.close(stale.id)
@@ -172,15 +185,24 @@ class ScanServices(ServiceRecordServices):
         if activity.capacity is not None:
             others.append(activity)
         record = ServiceRecord.check_in(
-            record_id=record_id, volunteer_id=volunteer.id, passbook_id=volunteer.passbook_id,
-            activity=activity, at=now, flags=flags, actor=actor.record(),
+            record_id=record_id,
+            volunteer_id=volunteer.id,
+            passbook_id=volunteer.passbook_id,
+            activity=activity,
+            at=now,
+            flags=flags,
+            actor=actor.record(),
         )
         presence.open(record.id, activity.id, activity.starts_at, activity.ends_at)
         self.save(record, presence, *others)
         return record
 
     def _check_out(
-        self, actor: Actor, volunteer: Volunteer, activity: Activity, now: datetime,
+        self,
+        actor: Actor,
+        volunteer: Volunteer,
+        activity: Activity,
+        now: datetime,
         flags: list[str],
     ) -> ServiceRecord:
         record_id = attendance_record_id_for(activity.id, volunteer.id)

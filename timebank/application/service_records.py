@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
 
 from timebank.application.authz import OPERATORS, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import Actor
+from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import SAVINGS_OFFICE, Office
 from timebank.domain.service import APPROVED, Activity, ServiceRecord
-from timebank.domain.values import hours_text, minutes_from_hours, points_for
+from timebank.domain.values import (
+    hours_text,
+    minutes_from_hours,
+    points_for,
+    require_aware,
+    utc_now,
+)
 from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, Volunteer
+
+# A clock a few minutes ahead on a coordinator's tablet is not a service in the future.
+FUTURE_SKEW = timedelta(minutes=5)
 
 
 class ServiceRecordServices(BaseServices):
@@ -37,9 +49,11 @@ class ServiceRecordServices(BaseServices):
         """Options: latitude, longitude, radius_m, capacity, approval_policy, geofence_mode."""
         office = self.load_office(office_id)
         require_scope(actor, office, OPERATORS)
-        office.ensure_open()
+        self.ensure_open_path(office)
         if office.kind != SAVINGS_OFFICE:
-            raise DomainError("invalid_input", "Activities belong to a savings office.")
+            raise DomainError(
+                "invalid_input", "Activities belong to a savings office.", field="office_id"
+            )
         activity = Activity.plan(
             office_id=office.id,
             bank_id=office.bank_id,
@@ -91,6 +105,20 @@ class ServiceRecordServices(BaseServices):
             raise DomainError("volunteer_inactive")
         if volunteer.bank_id != activity.bank_id:
             raise DomainError("office_mismatch")
+        started_at = require_aware(started_at, "started_at")
+        ended_at = require_aware(ended_at, "ended_at")
+        grace = timedelta(minutes=self.settings.scan_grace_minutes)
+        if started_at < activity.starts_at - grace or ended_at > activity.ends_at + grace:
+            raise DomainError("outside_window", field="started_at")
+        if ended_at > utc_now() + FUTURE_SKEW:
+            raise DomainError(
+                "invalid_time_range", "Service cannot end in the future.", field="ended_at"
+            )
+        # One record per volunteer and activity, whether scanned or entered: a retried or
+        # repeated entry cannot pay the same attendance twice.
+        record_id = attendance_record_id_for(activity.id, volunteer.id)
+        if self.exists(record_id):
+            raise DomainError("already_recorded")
         record = ServiceRecord.enter_manually(
             volunteer_id=volunteer.id,
             passbook_id=volunteer.passbook_id,
@@ -99,8 +127,12 @@ class ServiceRecordServices(BaseServices):
             ended_at=ended_at,
             note=note,
             actor=actor.record(),
+            record_id=record_id,
         )
-        self.save(record)
+        try:
+            self.save(record)
+        except RecordConflictError as exc:
+            raise DomainError("already_recorded") from exc
         return record
 
     def load_service_record(self, record_id: UUID | str) -> ServiceRecord:
@@ -142,17 +174,24 @@ class ServiceRecordServices(BaseServices):
         passbook.credit(points, SERVICE, str(record.id), actor.record(), minutes=record.minutes)
         return passbook
 
-    def approve_many(
-        self, actor: Actor, record_ids: list[str]
-    ) -> list[dict[str, Any]]:
+    def approve_many(self, actor: Actor, record_ids: list[str]) -> list[dict[str, Any]]:
         """Bulk approval: each record on its own, so one refusal does not block the others."""
         results = []
         for record_id in record_ids:
             try:
                 results.append(self.approve_service_record(actor, record_id))
             except DomainError as exc:
-                results.append({"id": record_id, "status": "refused", "error": {
-                    "code": exc.code, "message": exc.message, "message_zh": exc.message_zh}})
+                results.append(
+                    {
+                        "id": record_id,
+                        "status": "refused",
+                        "error": {
+                            "code": exc.code,
+                            "message": exc.message,
+                            "message_zh": exc.message_zh,
+                        },
+                    }
+                )
         return results
 
     @retry_on_conflict
@@ -181,6 +220,11 @@ class ServiceRecordServices(BaseServices):
         record = self.load_service_record(record_id)
         self._authorize_record(actor, record)
         minutes = minutes_from_hours(hours)
+        activity = self.load_activity(record.activity_id)
+        cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60)
+        cap += self.settings.scan_grace_minutes
+        if minutes > cap:
+            raise DomainError("invalid_hours", f"At most {hours_text(cap)} for this activity.")
         previous_minutes = record.minutes
         new_points = (
             points_for(minutes, record.points_per_hour, Decimal(record.multiplier))

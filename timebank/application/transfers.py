@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from timebank.application.authz import OPERATORS, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
@@ -34,7 +33,9 @@ class TransferServices(BaseServices):
         if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
             raise DomainError("invalid_points")
         if len(note or "") > MAX_NOTE:
-            raise DomainError("invalid_input", f"note is at most {MAX_NOTE} characters.")
+            raise DomainError(
+                "invalid_input", f"note is at most {MAX_NOTE} characters.", field="note"
+            )
         for number in (from_passbook, to_passbook):
             if not is_valid_passbook_no(number):
                 raise DomainError("not_found", f"Passbook {number!r} not found.")
@@ -43,14 +44,16 @@ class TransferServices(BaseServices):
         source = self.load(Passbook, passbook_id_for(from_passbook), "passbook")
         target = self.load(Passbook, passbook_id_for(to_passbook), "passbook")
         owner = self.load(Volunteer, source.volunteer_id, "volunteer")
-        if actor.kind == "volunteer":
-            if actor.id != str(owner.id):
-                raise DomainError("forbidden")
-        else:
-            require_scope(actor, self.load_office(owner.office_id), OPERATORS)
+        # 转赠 is the owner's gift: staff cannot move a volunteer's points on their behalf.
+        if actor.kind != "system" and not (actor.kind == "volunteer" and actor.id == str(owner.id)):
+            raise DomainError("forbidden", "Only the passbook's owner can give its points.")
         recipient = self.load(Volunteer, target.volunteer_id, "volunteer")
         if not recipient.active:
             raise DomainError("volunteer_inactive")
+        if recipient.bank_id != owner.bank_id:
+            # Points are one bank's currency (each bank has its own rules and, at scale, its
+            # own database): a gift stays within the bank.
+            raise DomainError("office_mismatch", "Points can be given within one bank only.")
         transfer_id = str(uuid4())
         source.debit(points, TRANSFER_OUT, transfer_id, actor.record())
         target.credit(points, TRANSFER_IN, transfer_id, actor.record())

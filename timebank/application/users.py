@@ -39,10 +39,12 @@ class UserServices(BaseServices):
             raise DomainError("invalid_role")
         office = self.load_office(office_id) if office_id else None
         if role != ADMIN_ROLE and office is None:
-            raise DomainError("invalid_input", "office_id is required for this role.")
+            raise DomainError(
+                "invalid_input", "office_id is required for this role.", field="office_id"
+            )
         require_may_grant(actor, role, office)
         if office is not None:
-            office.ensure_open()
+            self.ensure_open_path(office)
         if self.exists(user_id_for(username)):
             raise DomainError("username_taken")
         user = User(
@@ -63,6 +65,8 @@ class UserServices(BaseServices):
         username = normalise_username(username)
         existing = self.find_user(username)
         if existing is not None:
+            if existing.role != ADMIN_ROLE or not existing.active:
+                raise DomainError("username_taken", "That username belongs to another account.")
             return existing, False
         return self.create_user(SYSTEM, username, password, ADMIN_ROLE, None), True
 
@@ -89,6 +93,9 @@ class UserServices(BaseServices):
         if not user.active:
             return None
         return Actor(
-            kind="user", id=str(user.id), role=user.role, office_id=user.office_id,
+            kind="user",
+            id=str(user.id),
+            role=user.role,
+            office_id=user.office_id,
             request_id=request_id,
         )

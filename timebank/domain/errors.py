@@ -23,7 +23,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "超出您的角色或所属机构的权限范围。",
     ),
     "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
-    "wrong_pin": ("Wrong phone number or PIN.", "手机号或密码错误。"),
+    "wrong_pin": ("Wrong PIN.", "密码错误。"),
+    "wrong_phone_or_pin": ("Wrong phone number or PIN.", "手机号或密码错误。"),
     "passbook_locked": (
         "Too many wrong PINs; the passbook is locked for a while.",
         "密码错误次数过多，存折已暂时锁定。",
@@ -93,6 +94,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_certificate": (
         "This certificate is not genuine or was altered.", "该证明无效或已被篡改。"
     ),
+    "already_recorded": (
+        "This volunteer's attendance at this activity is already recorded.",
+        "该志愿者在此活动的服务记录已存在。",
+    ),
+    "outside_window": (
+        "The service times lie outside the activity's time window.",
+        "服务时间不在活动时段内。",
+    ),
+    "invalid_state": ("This was already done.", "该操作已完成，无需重复。"),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

@@ -29,19 +29,25 @@ def catalog_item_id_for(office_id: UUID, sku: str) -> UUID:
 def normalise_sku(raw: str) -> str:
     sku = (raw or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}", sku):
-        raise DomainError("invalid_input", "sku: 1 to 40 letters, digits, dots, dashes.")
+        raise DomainError(
+            "invalid_input", "sku: 1 to 40 letters, digits, dots, dashes.", field="sku"
+        )
     return sku
 
 
 def _check_price(points: Any) -> int:
     if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= MAX_PRICE:
-        raise DomainError("invalid_input", "points: a whole number from 1 to 1000000.")
+        raise DomainError(
+            "invalid_input", "points: a whole number from 1 to 1000000.", field="points"
+        )
     return points
 
 
 def _check_stock(stock: Any) -> int:
     if isinstance(stock, bool) or not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
-        raise DomainError("invalid_input", "stock: a whole number from 0 to 1000000.")
+        raise DomainError(
+            "invalid_input", "stock: a whole number from 0 to 1000000.", field="stock"
+        )
     return stock
 
 
@@ -82,7 +88,7 @@ class CatalogItem(Aggregate):
     ) -> CatalogItem:
         name = (name or "").strip()
         if not 1 <= len(name) <= 100:
-            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.", field="name")
         return cls(
             office_id=office_id,
             sku=normalise_sku(sku),
@@ -96,9 +102,11 @@ class CatalogItem(Aggregate):
     def restock(self, quantity: int, actor: dict[str, Any], reason: str = "") -> None:
         """Add (or, negative, write off) stock: an event with the change, never an overwrite."""
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0:
-            raise DomainError("invalid_input", "a stock change is a non-zero whole number.")
+            raise DomainError(
+                "invalid_input", "a stock change is a non-zero whole number.", field="restock"
+            )
         if not 0 <= self.stock + quantity <= MAX_STOCK:
-            raise DomainError("invalid_input", "stock would leave 0 to 1000000.")
+            raise DomainError("invalid_input", "stock would leave 0 to 1000000.", field="restock")
         self._restocked(quantity=quantity, actor=actor, reason=reason)
 
     @event("Restocked")
@@ -158,7 +166,7 @@ class Kiosk(Aggregate):
 
     def revoke(self, actor: dict[str, Any], reason: str) -> None:
         if self.revoked:
-            raise DomainError("invalid_input", "The key is already revoked.")
+            raise DomainError("invalid_state", "The key is already revoked.")
         self._revoked(actor=actor, reason=reason)
 
     @event("KeyRevoked")

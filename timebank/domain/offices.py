@@ -26,7 +26,7 @@ MAX_MULTIPLIER = Decimal("10")
 def check_tier(kind: str, parent: Office | None) -> None:
     """The contract's tier rule, in one place."""
     if kind not in KINDS:
-        raise DomainError("invalid_input", f"kind must be one of {', '.join(KINDS)}.")
+        raise DomainError("invalid_input", f"kind must be one of {', '.join(KINDS)}.", field="kind")
     expected = PARENT_KIND[kind]
     actual = parent.kind if parent is not None else None
     if expected != actual:
@@ -81,7 +81,7 @@ class Office(Aggregate):
         check_tier(kind, parent)
         name = (name or "").strip()
         if not 1 <= len(name) <= 100:
-            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.", field="name")
         ancestors = [*parent.ancestor_ids, parent.id] if parent else []
         return cls(
             name=name,
@@ -107,7 +107,7 @@ class Office(Aggregate):
         self.ensure_open()
         name = (name or "").strip()
         if not 1 <= len(name) <= 100:
-            raise DomainError("invalid_input", "name must be 1 to 100 characters.")
+            raise DomainError("invalid_input", "name must be 1 to 100 characters.", field="name")
         self._renamed(name=name, actor=actor, reason=reason)
 
     @event("Renamed")

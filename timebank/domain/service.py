@@ -22,7 +22,9 @@ AUTO_CLOSED, OUTSIDE_AREA = "auto_closed", "outside_area"
 def _check_text(value: str, field: str, max_len: int, required: bool = True) -> str:
     text = (value or "").strip()
     if (required and not text) or len(text) > max_len:
-        raise DomainError("invalid_input", f"{field} must be 1 to {max_len} characters.")
+        raise DomainError(
+            "invalid_input", f"{field} must be 1 to {max_len} characters.", field=field
+        )
     return text
 
 
@@ -40,25 +42,32 @@ def _check_place(
     if latitude is None and longitude is None:
         return None, None, None
     if latitude is None or longitude is None:
-        raise DomainError("invalid_input", "latitude and longitude go together.")
+        raise DomainError("invalid_input", "latitude and longitude go together.", field="latitude")
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise DomainError("invalid_input", "latitude/longitude out of range.")
+        raise DomainError("invalid_input", "latitude/longitude out of range.", field="latitude")
     radius = 200 if radius_m is None else radius_m
     if isinstance(radius, bool) or not isinstance(radius, int) or not 10 <= radius <= MAX_RADIUS_M:
-        raise DomainError("invalid_input", "radius_m: 10 to 50000 metres.")
+        raise DomainError("invalid_input", "radius_m: 10 to 50000 metres.", field="radius_m")
     return float(latitude), float(longitude), radius
 
 
 def _check_options(capacity: int | None, approval_policy: str, geofence_mode: str) -> None:
     if capacity is not None and (
-        isinstance(capacity, bool) or not isinstance(capacity, int)
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
         or not 1 <= capacity <= MAX_CAPACITY
     ):
-        raise DomainError("invalid_input", "capacity: 1 to 100000.")
+        raise DomainError("invalid_input", "capacity: 1 to 100000.", field="capacity")
     if approval_policy not in APPROVAL_POLICIES:
-        raise DomainError("invalid_input", f"approval_policy: one of {APPROVAL_POLICIES}.")
+        raise DomainError(
+            "invalid_input",
+            f"approval_policy: one of {APPROVAL_POLICIES}.",
+            field="approval_policy",
+        )
     if geofence_mode not in GEOFENCE_MODES:
-        raise DomainError("invalid_input", f"geofence_mode: one of {GEOFENCE_MODES}.")
+        raise DomainError(
+            "invalid_input", f"geofence_mode: one of {GEOFENCE_MODES}.", field="geofence_mode"
+        )
 
 
 class Activity(Aggregate):
@@ -117,7 +126,7 @@ class Activity(Aggregate):
         starts_at = require_aware(starts_at, "starts_at")
         ends_at = require_aware(ends_at, "ends_at")
         if ends_at <= starts_at:
-            raise DomainError("invalid_time_range")
+            raise DomainError("invalid_time_range", field="ends_at")
         latitude, longitude, radius_m = _check_place(latitude, longitude, radius_m)
         _check_options(capacity, approval_policy, geofence_mode)
         return cls(
@@ -142,19 +151,32 @@ class Activity(Aggregate):
         if self.cancelled:
             raise DomainError("activity_cancelled")
         allowed = {
-            "title", "category", "starts_at", "ends_at", "location", "latitude", "longitude",
-            "radius_m", "capacity", "approval_policy", "geofence_mode",
+            "title",
+            "category",
+            "starts_at",
+            "ends_at",
+            "location",
+            "latitude",
+            "longitude",
+            "radius_m",
+            "capacity",
+            "approval_policy",
+            "geofence_mode",
         }
         unknown = set(changes) - allowed
         if unknown:
-            raise DomainError("invalid_input", f"cannot edit {', '.join(sorted(unknown))}.")
+            raise DomainError(
+                "invalid_input",
+                f"cannot edit {', '.join(sorted(unknown))}.",
+                field=sorted(unknown)[0],
+            )
         plan = {name: getattr(self, name) for name in allowed} | changes
-        checked = Activity.plan(
-            office_id=self.office_id, bank_id=self.bank_id, actor=actor, **plan
-        )
+        checked = Activity.plan(office_id=self.office_id, bank_id=self.bank_id, actor=actor, **plan)
         new_plan = {name: getattr(checked, name) for name in allowed}
         if new_plan["capacity"] is not None and new_plan["capacity"] < len(self.admitted):
-            raise DomainError("invalid_input", "capacity below the volunteers already admitted.")
+            raise DomainError(
+                "invalid_input", "capacity below the volunteers already admitted.", field="capacity"
+            )
         if all(new_plan[name] == getattr(self, name) for name in allowed):
             return
         self._edited(plan=new_plan, actor=actor)
@@ -232,6 +254,7 @@ class ServiceRecord(Aggregate):
         ended_at: datetime,
         note: str,
         actor: dict[str, Any],
+        record_id: UUID | None = None,
     ) -> ServiceRecord:
         """代录: a coordinator records attendance on the volunteer's behalf."""
         if activity.cancelled:
@@ -239,11 +262,11 @@ class ServiceRecord(Aggregate):
         started_at = require_aware(started_at, "started_at")
         ended_at = require_aware(ended_at, "ended_at")
         if ended_at <= started_at:
-            raise DomainError("invalid_time_range")
+            raise DomainError("invalid_time_range", field="ended_at")
         seconds = (ended_at - started_at).total_seconds()
         minutes = int(seconds // 60)
         if seconds > MAX_SERVICE_MINUTES * 60:
-            raise DomainError("invalid_hours")
+            raise DomainError("invalid_hours", field="ended_at")
         return cls(
             volunteer_id=volunteer_id,
             passbook_id=passbook_id,
@@ -256,6 +279,7 @@ class ServiceRecord(Aggregate):
             source="manual",
             note=_check_text(note, "note", 500, required=False),
             actor=actor,
+            id=record_id,
         )
 
     @classmethod
@@ -296,8 +320,12 @@ class ServiceRecord(Aggregate):
             raise DomainError("not_checked_in")
         at = require_aware(at)
         elapsed = max(int((at - self.started_at).total_seconds() // 60), 0)
-        self._checked_out(ended_at=at, minutes=min(elapsed, cap_minutes),
-                          flags=[f for f in flags if f not in self.flags], actor=actor)
+        self._checked_out(
+            ended_at=at,
+            minutes=min(elapsed, cap_minutes),
+            flags=[f for f in flags if f not in self.flags],
+            actor=actor,
+        )
 
     @event("CheckedOut")
     def _checked_out(
@@ -359,9 +387,7 @@ class ServiceRecord(Aggregate):
     def _rejected(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = REJECTED
 
-    def correct(
-        self, minutes: int, points: int, reason: str, actor: dict[str, Any]
-    ) -> int:
+    def correct(self, minutes: int, points: int, reason: str, actor: dict[str, Any]) -> int:
         """Record corrected hours; returns the change of points (0 while pending)."""
         if self.status not in (PENDING, APPROVED):
             raise DomainError("not_approved")

@@ -21,6 +21,7 @@ def normalise_username(raw: str) -> str:
         raise DomainError(
             "invalid_input",
             "username: 3 to 64 letters, digits, dots, dashes or underscores.",
+            field="username",
         )
     return username
 
@@ -56,7 +57,7 @@ class User(Aggregate):
 
     def deactivate(self, actor: dict[str, Any], reason: str) -> None:
         if not self.active:
-            raise DomainError("invalid_input", "The account is already deactivated.")
+            raise DomainError("invalid_state", "The account is already deactivated.")
         self._deactivated(actor=actor, reason=reason)
 
     @event("Deactivated")

@@ -21,7 +21,7 @@ def utc_now() -> datetime:
 def require_aware(moment: datetime, field: str = "time") -> datetime:
     """Stored times are UTC; a naive time is ambiguous and refused."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise DomainError("invalid_input", f"{field} needs a UTC offset.")
+        raise DomainError("invalid_input", f"{field} needs a UTC offset.", field=field)
     return moment.astimezone(UTC)
 
 

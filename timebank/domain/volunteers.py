@@ -69,9 +69,12 @@ class Volunteer(Aggregate):
 
     def move_to(self, office_id: UUID, actor: dict[str, Any], reason: str) -> None:
         if office_id == self.office_id:
-            raise DomainError("invalid_input", "The volunteer already belongs to that office.")
-        self._moved(from_office_id=self.office_id, to_office_id=office_id, actor=actor,
-                    reason=reason)
+            raise DomainError(
+                "invalid_input", "The volunteer already belongs to that office.", field="office_id"
+            )
+        self._moved(
+            from_office_id=self.office_id, to_office_id=office_id, actor=actor, reason=reason
+        )
 
     @event("Moved")
     def _moved(
@@ -116,8 +119,11 @@ class Passbook(Aggregate):
     # -- PIN attempts: recorded, because a lock-out must hold across servers and restarts --
     def ensure_unlocked(self, now: datetime) -> None:
         if self.locked_until is not None and now < self.locked_until:
-            raise DomainError("passbook_locked", f"Locked until {self.locked_until.isoformat()}.",
-                              locked_until=self.locked_until)
+            raise DomainError(
+                "passbook_locked",
+                f"Locked until {self.locked_until.isoformat()}.",
+                locked_until=self.locked_until,
+            )
 
     def record_wrong_pin(self, now: datetime, actor: dict[str, Any]) -> None:
         consecutive = self.wrong_pins + 1
@@ -165,7 +171,8 @@ class Passbook(Aggregate):
         _check_points(points)
         if points > self.balance:
             raise DomainError(
-                "insufficient_points", f"Balance {self.balance}, needed {points}.",
+                "insufficient_points",
+                f"Balance {self.balance}, needed {points}.",
                 balance=self.balance,
             )
         self._debited(points=points, kind=kind, ref=ref, minutes=minutes, actor=actor)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import Column, MetaData, String, Table, Text
+
+from timebank.infrastructure.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -13,8 +15,8 @@ personal_data_keys = Table(
     metadata,
     Column("subject_id", String(36), primary_key=True),
     Column("wrapped_key", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("destroyed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("destroyed_at", UtcDateTime(), nullable=True),
 )
 
 # When each kiosk key was last used: operational metadata, not a ledger fact, so not an event.
@@ -22,5 +24,5 @@ kiosk_key_usage = Table(
     "kiosk_key_usage",
     metadata,
     Column("kiosk_id", String(36), primary_key=True),
-    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", UtcDateTime(), nullable=False),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -19,6 +20,7 @@ from timebank.infrastructure.tables import personal_data_keys
 from timebank.security.keys import derive_key
 
 ERASED = "［已删除］"
+log = logging.getLogger(__name__)
 
 
 class PersonalDataVault:
@@ -49,7 +51,13 @@ class PersonalDataVault:
             ).scalar_one_or_none()
         if not wrapped:
             return None
-        return Fernet(self._wrapper.decrypt(wrapped.encode()))
+        try:
+            return Fernet(self._wrapper.decrypt(wrapped.encode()))
+        except InvalidToken:
+            # Wrapped with another server key: unreadable here, as if erased.
+            log.error("personal-data key of %s cannot be unwrapped with this server key",
+                      subject_id)
+            return None
 
     def seal(self, subject_id: UUID, values: dict[str, str | None]) -> dict[str, str | None]:
         fernet = self._subject_fernet(subject_id)

@@ -55,9 +55,9 @@ class ScanTokens:
 
     def issue(self, activity_id: UUID, action: str, mode: str, expires_at: datetime) -> str:
         if action not in ACTIONS:
-            raise DomainError("invalid_input", "action: check_in or check_out.")
+            raise DomainError("invalid_input", "action: check_in or check_out.", field="action")
         if mode not in MODES:
-            raise DomainError("invalid_input", "mode: printable or live.")
+            raise DomainError("invalid_input", "mode: printable or live.", field="mode")
         body = ".".join(
             (VERSION, activity_id.hex, ACTIONS[action], MODES[mode],
              _b36(int(expires_at.timestamp())))
