@@ -18,6 +18,7 @@ from api.routers import (
     activities,
     auth,
     certificates,
+    funds,
     health,
     kiosks,
     offices,
@@ -92,6 +93,7 @@ def create_app(
         api.include_router(module.router)
     api.include_router(scans.router)
     api.include_router(certificates.router)
+    api.include_router(funds.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)

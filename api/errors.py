@@ -66,6 +66,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "already_recorded": 409,
     "outside_window": 422,
     "invalid_state": 409,
+    "invalid_fund_host": 422,
+    "insufficient_funds": 409,
+    "restricted_purpose_mismatch": 409,
+    "exceeds_grant": 409,
+    "grant_not_approved": 409,
+    "grant_not_proposed": 409,
     "conflict": 409,
     "internal_error": 500,
 }

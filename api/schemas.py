@@ -446,3 +446,151 @@ class CertificateVerification(ApiModel):
     valid: bool
     serial: str
     content: dict[str, Any]
+
+
+class FundCreate(ApiModel):
+    name: str = Field(max_length=100)
+    kind: Literal["foundation", "special", "building"]
+    host_fund_id: str | None = Field(default=None, max_length=64)
+    office_id: str = Field(max_length=64)
+
+
+class FundOut(ApiModel):
+    id: str
+    name: str
+    kind: str
+    host_fund_id: str | None
+    office_id: str
+
+
+class VoteRule(ApiModel):
+    min_turnout: StrictInt = Field(default=0, ge=0)
+    two_thirds: bool = False
+
+
+class DonationCreate(ApiModel):
+    amount_fen: StrictInt
+    donor_name: str | None = Field(default=None, max_length=100)
+    donor_type: Literal["government", "enterprise", "individual", "resident", "bazaar"]
+    restricted_purpose: str | None = Field(default=None, max_length=100)
+    anonymous: bool = False
+
+
+class DonationOut(ApiModel):
+    donation_id: str
+    receipt_no: str
+
+
+class DonationListItem(ApiModel):
+    donation_id: str
+    amount_fen: int
+    donor_type: str
+    donor_name: str | None = None
+    anonymous: bool
+    restricted_purpose: str | None
+    receipt_no: str
+    received_at: datetime
+    status: str
+    void_reason: str | None = None
+
+
+class VoidRequest(ApiModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class VoidOut(ApiModel):
+    donation_id: str
+    status: str
+    receipt_no: str
+
+
+class GrantCreate(ApiModel):
+    project: str = Field(max_length=200)
+    amount_fen: StrictInt
+    purpose: str | None = Field(default=None, max_length=100)
+
+
+class GrantCreated(ApiModel):
+    grant_id: str
+    status: str
+
+
+class GrantVote(ApiModel):
+    votes_for: StrictInt = Field(ge=0)
+    votes_against: StrictInt = Field(ge=0)
+    votes_abstain: StrictInt = Field(default=0, ge=0)
+    minutes: str = Field(max_length=5000)
+
+
+class GrantStatus(ApiModel):
+    grant_id: str
+    status: str
+    amount_fen: int
+    disbursed_fen: int
+
+
+class DisbursementCreate(ApiModel):
+    amount_fen: StrictInt
+
+
+class DisbursementOut(ApiModel):
+    disbursement_id: str
+    grant_id: str
+    amount_fen: int
+    disbursed_fen: int
+    remaining_fen: int
+
+
+class GrantClose(ApiModel):
+    report: str = Field(min_length=1, max_length=10000)
+
+
+class GrantCancel(ApiModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class GrantListItem(ApiModel):
+    grant_id: str
+    project: str
+    amount_fen: int
+    purpose: str | None
+    status: str
+    disbursed_fen: int
+    votes_for: int | None
+    votes_against: int | None
+    votes_abstain: int | None
+
+
+class ExpenseCreate(ApiModel):
+    amount_fen: StrictInt
+    kind: Literal["charitable", "management", "fundraising"]
+    description: str = Field(default="", max_length=500)
+
+
+class ExpenseOut(ApiModel):
+    expense_id: str
+    amount_fen: int
+    kind: str
+
+
+class Statement(ApiModel):
+    fund_id: str
+    as_of: str | None
+    balance_fen: int
+    unrestricted_fen: int
+    restricted: dict[str, int]
+    donations_fen: int
+    disbursed_fen: int
+
+
+class TrialBalanceLine(ApiModel):
+    account: str
+    debit_fen: int
+    credit_fen: int
+
+
+class TrialBalance(ApiModel):
+    as_of: str | None
+    accounts: list[TrialBalanceLine]
+    total_debit_fen: int
+    total_credit_fen: int

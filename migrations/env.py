@@ -8,6 +8,7 @@ from sqlalchemy import text
 from projections.tables import metadata as read_models
 from timebank.infrastructure.database import make_engine
 from timebank.infrastructure.tables import metadata as write_side
+from timebank.infrastructure.types import UtcDateTime
 from timebank.settings import Settings
 
 config = context.config
@@ -28,6 +29,13 @@ def include_object(
     return not (type_ == "index" and reflected and name and name.endswith("_pattern"))
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # UtcDateTime is a Python-side wrapper; the column itself is a plain timestamptz.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_online() -> None:
     engine = make_engine(settings)
     with engine.connect() as connection:
@@ -39,6 +47,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=not settings.is_postgres,
             include_object=include_object,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

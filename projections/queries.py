@@ -272,3 +272,10 @@ def office_names(engine: Engine, office_id: str) -> list[str]:
             )
         }
     return [names[i] for i in ids if i in names]
+
+
+def subtree_office_ids(engine: Engine, path_prefix: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(
+            select(offices.c.office_id).where(offices.c.path.startswith(path_prefix))
+        ).scalars())

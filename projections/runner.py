@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.activities import ActivitiesProjection
 from projections.base import Projection
+from projections.funds import FundsProjection
 from projections.kiosks import KiosksProjection
 from projections.offices import OfficesProjection
 from projections.passbooks import PassbooksProjection
@@ -39,6 +40,7 @@ def all_projections() -> list[Projection]:
         RollupsProjection(),
         KiosksProjection(),
         ActivitiesProjection(),
+        FundsProjection(),
     ]
 
 

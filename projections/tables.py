@@ -201,3 +201,69 @@ activities = Table(
     Index("ix_activities_office_starts", "office_id", "starts_at"),
     Index("ix_activities_ends", "ends_at"),
 )
+
+funds = Table(
+    "funds",
+    metadata,
+    Column("fund_id", String(UUID_LEN), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("host_fund_id", String(UUID_LEN), nullable=True),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("bank_id", String(UUID_LEN), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Index("ix_funds_office", "office_id"),
+)
+
+# Every posting of every fund: the journal the statements are sums of.
+fund_journal = Table(
+    "fund_journal",
+    metadata,
+    Column("fund_id", String(UUID_LEN), primary_key=True),
+    Column("version", Integer, primary_key=True),  # the fund aggregate's version: one entry
+    Column("line_no", Integer, primary_key=True),
+    Column("booked_at", UtcDateTime(), nullable=False),
+    Column("booked_on", Date, nullable=False),  # Shanghai calendar date, for "as of" reports
+    Column("entry_kind", String(30), nullable=False),
+    Column("ref", String(UUID_LEN), nullable=False),
+    Column("account", String(60), nullable=False),
+    Column("fund_class", String(120), nullable=False),
+    Column("debit_fen", BigInteger, nullable=False),
+    Column("credit_fen", BigInteger, nullable=False),
+    Index("ix_fund_journal_fund_day", "fund_id", "booked_on"),
+)
+
+donations = Table(
+    "donations",
+    metadata,
+    Column("donation_id", String(UUID_LEN), primary_key=True),
+    Column("fund_id", String(UUID_LEN), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("donor_type", String(20), nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("restricted_purpose", String(100), nullable=True),
+    Column("receipt_no", String(20), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("voided_at", UtcDateTime(), nullable=True),
+    Column("void_reason", Text, nullable=True),
+    UniqueConstraint("fund_id", "receipt_no", name="uq_donations_fund_receipt"),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("grant_id", String(UUID_LEN), primary_key=True),
+    Column("fund_id", String(UUID_LEN), nullable=False),
+    Column("project", String(200), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("purpose", String(100), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("disbursed_fen", BigInteger, nullable=False),
+    Column("proposed_at", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("votes_for", Integer, nullable=True),
+    Column("votes_against", Integer, nullable=True),
+    Column("votes_abstain", Integer, nullable=True),
+    Index("ix_grants_fund", "fund_id"),
+)

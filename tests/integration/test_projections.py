@@ -48,6 +48,14 @@ def busy_district(services) -> District:
                            None)
     services.redeem(kiosk, carol.passbook_no, "123456", [{"sku": "SOAP", "quantity": 1}], None)
     services.cancel_redemption(kiosk, made["redemption_id"], "退货")
+    fund = services.open_fund(SYSTEM, "东湖社区基金会", "foundation", None, d.branch.id)
+    services.receive_donation(SYSTEM, fund.id, 50_000, "爱心企业", "enterprise", "助老", False,
+                              None)
+    gone = services.receive_donation(SYSTEM, fund.id, 7_000, None, "resident", None, True, None)
+    services.void_donation(SYSTEM, fund.id, gone["donation_id"], "重复")
+    grant = services.propose_grant(SYSTEM, fund.id, "扶手", 30_000, "助老")
+    services.decide_grant(SYSTEM, grant.id, 20, 3, 1, "纪要")
+    services.disburse_grant(SYSTEM, grant.id, 12_000, None)
     return d
 
 
@@ -58,6 +66,8 @@ def test_live_tables_equal_a_rebuild(services, runner: ProjectionRunner) -> None
     assert len(live["passbook_entries"]) == 9
     assert [(r[2], r[5]) for r in live["catalog_items"]] == [("SOAP", 12)]
     assert sorted(r[6] for r in live["redemptions"]) == ["cancelled", "completed"]
+    assert len(live["fund_journal"]) == 2 + 2 + 2 + 2
+    assert [(r[5], r[6]) for r in live["grants"]] == [("approved", 12_000)]
     assert {row[8] for row in live["service_records"]} == {"approved", "rejected", "pending"}
     runner.rebuild()
     assert dump(runner) == live

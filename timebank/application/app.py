@@ -7,6 +7,7 @@ from typing import ClassVar
 from sqlalchemy import Engine
 
 from timebank.application.certificates import CertificateServices
+from timebank.application.funds import FundServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.scans import ScanServices
@@ -14,6 +15,7 @@ from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
 from timebank.application.volunteers import VolunteerServices
 from timebank.domain.attendance import Presence
+from timebank.domain.funds import Fund
 from timebank.domain.kiosks import CatalogItem
 from timebank.domain.volunteers import Passbook
 from timebank.infrastructure.kiosk_usage import KioskUsage
@@ -34,9 +36,12 @@ class TimebankApp(
     TransferServices,
     KioskServices,
     CertificateServices,
+    FundServices,
 ):
     name = "timebank"
-    snapshotting_intervals: ClassVar = {Passbook: 100, CatalogItem: 100, Presence: 100}
+    snapshotting_intervals: ClassVar = {
+        Passbook: 100, CatalogItem: 100, Presence: 100, Fund: 100,
+    }
 
     def __init__(self, settings: Settings, vault: PersonalDataVault, engine: Engine) -> None:
         self.settings = settings

@@ -18,6 +18,10 @@ OPERATORS = (COORDINATOR, BRANCH_ADMIN, BANK_ADMIN)
 # Staff who may read totals and records of their part of the tree.
 READERS = (COORDINATOR, BRANCH_ADMIN, BANK_ADMIN, TREASURER, AUDITOR)
 
+# Community funds: treasurers write, auditors and bank admins read (and treasurers).
+FUND_WRITERS = (TREASURER,)
+FUND_READERS = (TREASURER, AUDITOR, BANK_ADMIN)
+
 # Which office kinds each role may open (admin opens banks).
 MAY_OPEN = {
     BANK: (ADMIN_ROLE,),

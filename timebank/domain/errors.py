@@ -103,6 +103,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务时间不在活动时段内。",
     ),
     "invalid_state": ("This was already done.", "该操作已完成，无需重复。"),
+    "invalid_fund_host": (
+        "A special fund is hosted by exactly one foundation; only foundations host funds.",
+        "专项基金必须挂靠在一个基金会下；只有基金会可以挂靠其他基金。",
+    ),
+    "insufficient_funds": ("The fund does not hold enough money.", "基金余额不足。"),
+    "restricted_purpose_mismatch": (
+        "That money is restricted to another purpose.",
+        "该资金为定向资金，不能用于此用途。",
+    ),
+    "exceeds_grant": ("This would pay more than the grant approved.", "拨付金额超过资助批准额。"),
+    "grant_not_approved": ("The grant is not approved (or already closed).",
+                           "该资助项目未获批准或已结项。"),
+    "grant_not_proposed": ("The grant was already decided.", "该资助项目已表决。"),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

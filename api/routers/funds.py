@@ -1,0 +1,215 @@
+"""Community funds (社区基金会): donations, grants decided by residents, statements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, IdempotencyKey, ReadModels, Services, idempotency_for
+from api.schemas import (
+    DisbursementCreate,
+    DisbursementOut,
+    DonationCreate,
+    DonationListItem,
+    DonationOut,
+    ExpenseCreate,
+    ExpenseOut,
+    FundCreate,
+    FundOut,
+    GrantCancel,
+    GrantClose,
+    GrantCreate,
+    GrantCreated,
+    GrantListItem,
+    GrantStatus,
+    GrantVote,
+    Statement,
+    TrialBalance,
+    VoidOut,
+    VoidRequest,
+    VoteRule,
+)
+from projections import fund_queries, queries
+from timebank.application.authz import FUND_READERS, require_scope
+from timebank.domain.errors import DomainError
+from timebank.domain.funds import Fund, Grant
+
+router = APIRouter(tags=["community funds"])
+
+AsOf = Annotated[date | None, Query(description="The books as they were at the end of this day.")]
+
+
+def fund_out(fund: Fund) -> dict[str, Any]:
+    return {"id": str(fund.id), "name": fund.name, "kind": fund.kind,
+            "host_fund_id": str(fund.host_fund_id) if fund.host_fund_id else None,
+            "office_id": str(fund.office_id)}
+
+
+def grant_status(grant: Grant) -> dict[str, Any]:
+    return {"grant_id": str(grant.id), "status": grant.status, "amount_fen": grant.amount_fen,
+            "disbursed_fen": grant.disbursed_fen}
+
+
+@router.post("/funds", status_code=201, response_model=FundOut)
+def open_fund(body: FundCreate, actor: CurrentActor, services: Services) -> dict[str, Any]:
+    fund = services.open_fund(actor, body.name, body.kind, body.host_fund_id, body.office_id)
+    return fund_out(fund)
+
+
+@router.get("/funds/{fund_id}", response_model=FundOut)
+def read_fund(fund_id: str, actor: CurrentActor, services: Services) -> dict[str, Any]:
+    fund = services.load_fund(fund_id)
+    services.authorize_fund(actor, fund)
+    return fund_out(fund)
+
+
+@router.put("/funds/{fund_id}/vote-rule", response_model=FundOut)
+def set_vote_rule(
+    fund_id: str, body: VoteRule, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    return fund_out(services.set_vote_rule(actor, fund_id, body.min_turnout, body.two_thirds))
+
+
+@router.post("/funds/{fund_id}/donations", status_code=201, response_model=DonationOut)
+def receive_donation(
+    fund_id: str,
+    body: DonationCreate,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    idem = idempotency_for(services, idempotency_key, actor, f"donation:{fund_id}",
+                           body.model_dump(mode="json"))
+    return services.receive_donation(
+        actor, fund_id, body.amount_fen, body.donor_name, body.donor_type,
+        body.restricted_purpose, body.anonymous, idem,
+    )
+
+
+@router.get("/funds/{fund_id}/donations", response_model=list[DonationListItem])
+def list_donations(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    fund = services.load_fund(fund_id)
+    services.authorize_fund(actor, fund)
+    rows = fund_queries.fund_donations(read_models.engine, str(fund.id), limit)
+    for row in rows:  # donor identities: only for the fund's treasurers, auditors, bank admins
+        row["donor_name"] = services.donor_name(fund, row["donation_id"])
+    return rows
+
+
+@router.post("/funds/{fund_id}/donations/{donation_id}/void", response_model=VoidOut)
+def void_donation(
+    fund_id: str, donation_id: str, body: VoidRequest, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    return services.void_donation(actor, fund_id, donation_id, body.reason)
+
+
+@router.post("/funds/{fund_id}/expenses", status_code=201, response_model=ExpenseOut)
+def pay_expense(
+    fund_id: str,
+    body: ExpenseCreate,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    idem = idempotency_for(services, idempotency_key, actor, f"expense:{fund_id}",
+                           body.model_dump(mode="json"))
+    return services.pay_expense(actor, fund_id, body.amount_fen, body.kind, body.description,
+                                idem)
+
+
+@router.post("/funds/{fund_id}/grants", status_code=201, response_model=GrantCreated)
+def propose_grant(
+    fund_id: str, body: GrantCreate, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    grant = services.propose_grant(actor, fund_id, body.project, body.amount_fen, body.purpose)
+    return {"grant_id": str(grant.id), "status": grant.status}
+
+
+@router.get("/funds/{fund_id}/grants", response_model=list[GrantListItem])
+def list_grants(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels
+) -> list[dict[str, Any]]:
+    fund = services.load_fund(fund_id)
+    services.authorize_fund(actor, fund)
+    return fund_queries.fund_grants(read_models.engine, str(fund.id))
+
+
+@router.post("/grants/{grant_id}/approve", response_model=GrantStatus)
+def approve_grant(
+    grant_id: str, body: GrantVote, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    grant = services.decide_grant(actor, grant_id, body.votes_for, body.votes_against,
+                                  body.votes_abstain, body.minutes)
+    return grant_status(grant)
+
+
+@router.post("/grants/{grant_id}/disbursements", status_code=201,
+             response_model=DisbursementOut)
+def disburse(
+    grant_id: str,
+    body: DisbursementCreate,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    idem = idempotency_for(services, idempotency_key, actor, f"disburse:{grant_id}",
+                           body.model_dump(mode="json"))
+    return services.disburse_grant(actor, grant_id, body.amount_fen, idem)
+
+
+@router.post("/grants/{grant_id}/close", response_model=GrantStatus)
+def close_grant(
+    grant_id: str, body: GrantClose, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    return grant_status(services.close_grant(actor, grant_id, body.report))
+
+
+@router.post("/grants/{grant_id}/cancel", response_model=GrantStatus)
+def cancel_grant(
+    grant_id: str, body: GrantCancel, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    return grant_status(services.cancel_grant(actor, grant_id, body.reason))
+
+
+@router.get("/funds/{fund_id}/statement", response_model=Statement)
+def fund_statement(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    fund = services.load_fund(fund_id)
+    services.authorize_fund(actor, fund)
+    return fund_queries.statement(read_models.engine, str(fund.id), as_of)
+
+
+@router.get("/reports/trial-balance", response_model=TrialBalance)
+def trial_balance(
+    actor: CurrentActor,
+    services: Services,
+    read_models: ReadModels,
+    as_of: AsOf = None,
+    fund_id: str | None = None,
+    office_id: str | None = None,
+) -> dict[str, Any]:
+    """All funds of an office subtree (the caller's own by default), or one fund."""
+    if fund_id:
+        fund = services.load_fund(fund_id)
+        services.authorize_fund(actor, fund)
+        return fund_queries.trial_balance(read_models.engine, [str(fund.id)], as_of)
+    scope = office_id or (str(actor.office_id) if actor.office_id else None)
+    if scope is None:
+        if not actor.is_admin:
+            raise DomainError("forbidden")
+        office_ids = None
+    else:
+        require_scope(actor, services.load_office(scope), FUND_READERS)
+        prefix = queries.office_path(read_models.engine, scope) or "/none/"
+        office_ids = queries.subtree_office_ids(read_models.engine, prefix)
+    fund_ids = [f["id"] for f in fund_queries.funds_of_offices(read_models.engine, office_ids)]
+    return fund_queries.trial_balance(read_models.engine, fund_ids, as_of)
+
+

@@ -1,0 +1,117 @@
+"""Statements and the trial balance, as of any date, summed from the journal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from projections.tables import donations, fund_journal, funds, grants
+from timebank.domain.funds import CASH, DONATION_INCOME, GRANT_EXPENSE, UNRESTRICTED
+
+RESTRICTED_PREFIX = "restricted:"
+
+
+def statement(engine: Engine, fund_id: str, as_of: date | None) -> dict[str, Any]:
+    j = fund_journal
+    net = func.coalesce(func.sum(j.c.debit_fen - j.c.credit_fen), 0)
+    query = select(j.c.account, j.c.fund_class, net).where(j.c.fund_id == fund_id)
+    if as_of is not None:
+        query = query.where(j.c.booked_on <= as_of)
+    with engine.connect() as conn:
+        rows = conn.execute(query.group_by(j.c.account, j.c.fund_class)).all()
+    balance = unrestricted = donations_fen = disbursed = 0
+    restricted: dict[str, int] = {}
+    for account, fund_class, amount in rows:
+        amount = int(amount)
+        if account == CASH:
+            balance += amount
+            if fund_class == UNRESTRICTED:
+                unrestricted += amount
+            elif fund_class.startswith(RESTRICTED_PREFIX):
+                purpose = fund_class[len(RESTRICTED_PREFIX):]
+                restricted[purpose] = restricted.get(purpose, 0) + amount
+        elif account.startswith(DONATION_INCOME):
+            donations_fen -= amount  # income is credit-normal
+        elif account == GRANT_EXPENSE:
+            disbursed += amount
+    return {
+        "fund_id": fund_id,
+        "as_of": as_of.isoformat() if as_of else None,
+        "balance_fen": balance,
+        "unrestricted_fen": unrestricted,
+        "restricted": {k: v for k, v in sorted(restricted.items()) if v},
+        "donations_fen": donations_fen,
+        "disbursed_fen": disbursed,
+    }
+
+
+def trial_balance(engine: Engine, fund_ids: list[str], as_of: date | None) -> dict[str, Any]:
+    j = fund_journal
+    debit = func.coalesce(func.sum(j.c.debit_fen), 0)
+    credit = func.coalesce(func.sum(j.c.credit_fen), 0)
+    query = select(j.c.account, debit, credit).where(j.c.fund_id.in_(fund_ids))
+    if as_of is not None:
+        query = query.where(j.c.booked_on <= as_of)
+    with engine.connect() as conn:
+        rows = conn.execute(query.group_by(j.c.account).order_by(j.c.account)).all()
+    accounts = []
+    for account, debits, credits in rows:
+        net = int(debits) - int(credits)
+        if net == 0:
+            continue
+        accounts.append({"account": account, "debit_fen": max(net, 0),
+                         "credit_fen": max(-net, 0)})
+    return {
+        "as_of": as_of.isoformat() if as_of else None,
+        "accounts": accounts,
+        "total_debit_fen": sum(a["debit_fen"] for a in accounts),
+        "total_credit_fen": sum(a["credit_fen"] for a in accounts),
+    }
+
+
+def funds_of_offices(engine: Engine, office_ids: list[str] | None) -> list[dict[str, Any]]:
+    query = select(funds).order_by(funds.c.opened_at, funds.c.fund_id)
+    if office_ids is not None:
+        query = query.where(funds.c.office_id.in_(office_ids))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        {"id": r.fund_id, "name": r.name, "kind": r.kind, "host_fund_id": r.host_fund_id,
+         "office_id": r.office_id}
+        for r in rows
+    ]
+
+
+def fund_donations(engine: Engine, fund_id: str, limit: int = 200) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(donations).where(donations.c.fund_id == fund_id)
+            .order_by(donations.c.received_at.desc(), donations.c.receipt_no.desc())
+            .limit(limit)
+        ).all()
+    return [
+        {"donation_id": r.donation_id, "amount_fen": r.amount_fen, "donor_type": r.donor_type,
+         "anonymous": r.anonymous, "restricted_purpose": r.restricted_purpose,
+         "receipt_no": r.receipt_no, "received_at": r.received_at, "status": r.status,
+         "void_reason": r.void_reason}
+        for r in rows
+    ]
+
+
+def fund_grants(engine: Engine, fund_id: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(grants).where(grants.c.fund_id == fund_id)
+            .order_by(grants.c.proposed_at, grants.c.grant_id)
+        ).all()
+    return [
+        {"grant_id": r.grant_id, "project": r.project, "amount_fen": r.amount_fen,
+         "purpose": r.purpose, "status": r.status, "disbursed_fen": r.disbursed_fen,
+         "votes_for": r.votes_for, "votes_against": r.votes_against,
+         "votes_abstain": r.votes_abstain}
+        for r in rows
+    ]
+
+

@@ -1,0 +1,96 @@
+"""The funds' journal, donations and grants: what statements and lists are made of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from projections.base import Projection, handles
+from projections.tables import donations, fund_journal, funds, grants
+from timebank.domain.funds import Fund, Grant
+from timebank.domain.values import shanghai_date
+
+
+class FundsProjection(Projection):
+    name = "funds"
+    tables = (funds, fund_journal, donations, grants)
+
+    @handles(Fund.Opened)
+    def opened(self, conn: Connection, event: Any) -> None:
+        conn.execute(insert(funds).values(
+            fund_id=str(event.originator_id), name=event.name, kind=event.kind,
+            host_fund_id=str(event.host_fund_id) if event.host_fund_id else None,
+            office_id=str(event.office_id), bank_id=str(event.bank_id),
+            opened_at=event.timestamp,
+        ))
+
+    def _journal(self, conn: Connection, event: Any, kind: str, ref: Any) -> None:
+        conn.execute(insert(fund_journal), [
+            {
+                "fund_id": str(event.originator_id), "version": event.originator_version,
+                "line_no": n, "booked_at": event.timestamp,
+                "booked_on": shanghai_date(event.timestamp), "entry_kind": kind,
+                "ref": str(ref), "account": line["account"], "fund_class": line["class"],
+                "debit_fen": line["debit_fen"], "credit_fen": line["credit_fen"],
+            }
+            for n, line in enumerate(event.postings, start=1)
+        ])
+
+    @handles(Fund.DonationReceived)
+    def donation(self, conn: Connection, event: Any) -> None:
+        self._journal(conn, event, "donation", event.donation_id)
+        conn.execute(insert(donations).values(
+            donation_id=str(event.donation_id), fund_id=str(event.originator_id),
+            amount_fen=event.amount_fen, donor_type=event.donor_type,
+            anonymous=event.anonymous, restricted_purpose=event.restricted_purpose,
+            receipt_no=event.receipt_no, received_at=event.timestamp, status="received",
+            voided_at=None, void_reason=None,
+        ))
+
+    @handles(Fund.DonationVoided)
+    def voided(self, conn: Connection, event: Any) -> None:
+        self._journal(conn, event, "donation_void", event.donation_id)
+        conn.execute(update(donations)
+                     .where(donations.c.donation_id == str(event.donation_id))
+                     .values(status="voided", voided_at=event.timestamp,
+                             void_reason=event.reason))
+
+    @handles(Fund.GrantPaid)
+    def grant_paid(self, conn: Connection, event: Any) -> None:
+        self._journal(conn, event, "disbursement", event.disbursement_id)
+
+    @handles(Fund.ExpensePaid)
+    def expense(self, conn: Connection, event: Any) -> None:
+        self._journal(conn, event, "expense", event.expense_id)
+
+    @handles(Grant.Proposed)
+    def proposed(self, conn: Connection, event: Any) -> None:
+        conn.execute(insert(grants).values(
+            grant_id=str(event.originator_id), fund_id=str(event.fund_id),
+            project=event.project, amount_fen=event.amount_fen, purpose=event.purpose,
+            status="proposed", disbursed_fen=0, proposed_at=event.timestamp, decided_at=None,
+            votes_for=None, votes_against=None, votes_abstain=None,
+        ))
+
+    def _grant(self, conn: Connection, event: Any, **values: Any) -> None:
+        conn.execute(update(grants).where(grants.c.grant_id == str(event.originator_id))
+                     .values(**values))
+
+    @handles(Grant.Voted)
+    def voted(self, conn: Connection, event: Any) -> None:
+        self._grant(conn, event, status="approved" if event.passed else "rejected",
+                    decided_at=event.timestamp, votes_for=event.votes_for,
+                    votes_against=event.votes_against, votes_abstain=event.votes_abstain)
+
+    @handles(Grant.Disbursed)
+    def disbursed(self, conn: Connection, event: Any) -> None:
+        self._grant(conn, event, disbursed_fen=grants.c.disbursed_fen + event.amount_fen)
+
+    @handles(Grant.Closed)
+    def closed(self, conn: Connection, event: Any) -> None:
+        self._grant(conn, event, status="closed")
+
+    @handles(Grant.Cancelled)
+    def cancelled(self, conn: Connection, event: Any) -> None:
+        self._grant(conn, event, status="cancelled")

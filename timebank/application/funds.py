@@ -1,0 +1,189 @@
+"""Community funds: open funds, take donations, propose and vote grants, pay, void, spend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from timebank.application.authz import FUND_READERS, FUND_WRITERS, require_scope
+from timebank.application.base import BaseServices
+from timebank.application.idempotency import Idempotency
+from timebank.application.retry import retry_on_conflict
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.funds import Fund, Grant
+from timebank.domain.values import SHANGHAI, utc_now
+
+
+class FundServices(BaseServices):
+    def open_fund(
+        self, actor: Actor, name: str, kind: str, host_fund_id: UUID | str | None,
+        office_id: UUID | str,
+    ) -> Fund:
+        office = self.load_office(office_id)
+        require_scope(actor, office, FUND_WRITERS)
+        self.ensure_open_path(office)
+        host = self.load(Fund, host_fund_id, "host fund") if host_fund_id else None
+        if host is not None and host.bank_id != office.bank_id:
+            raise DomainError("invalid_fund_host", "The host fund belongs to another bank.")
+        fund = Fund.open(name, kind, host, office.id, office.bank_id, actor.record())
+        self.save(fund)
+        return fund
+
+    def donor_name(self, fund: Fund, donation_id: str) -> str | None:
+        """Only for callers already authorized to read the fund; None when anonymous."""
+        record = fund.donations.get(donation_id)
+        sealed = record.get("donor_sealed") if record else None
+        if not sealed:
+            return None
+        return self.vault.open(UUID(donation_id), {"donor": sealed})["donor"]
+
+    def load_fund(self, fund_id: UUID | str) -> Fund:
+        return self.load(Fund, fund_id, "fund")
+
+    def authorize_fund(self, actor: Actor, fund: Fund, write: bool = False) -> None:
+        require_scope(actor, self.load_office(fund.office_id),
+                      FUND_WRITERS if write else FUND_READERS)
+
+    @retry_on_conflict
+    def set_vote_rule(
+        self, actor: Actor, fund_id: UUID | str, min_turnout: int, two_thirds: bool
+    ) -> Fund:
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        fund.set_vote_rule(min_turnout, two_thirds, actor.record())
+        self.save(fund)
+        return fund
+
+    @retry_on_conflict
+    def receive_donation(
+        self,
+        actor: Actor,
+        fund_id: UUID | str,
+        amount_fen: int,
+        donor_name: str | None,
+        donor_type: str,
+        restricted_purpose: str | None,
+        anonymous: bool,
+        idem: Idempotency | None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        donation_id = uuid4()
+        donor = (donor_name or "").strip()[:100] or None
+        sealed = None
+        if donor and not anonymous:
+            # A donor's identity is personal data: sealed under its own key (erasable).
+            self.vault.create_key(donation_id)
+            sealed = self.vault.seal(donation_id, {"donor": donor})["donor"]
+        receipt_no = fund.receive_donation(
+            donation_id, amount_fen, donor_type, sealed, anonymous, restricted_purpose,
+            shanghai_now(), actor.record(),
+        )
+        body = {"donation_id": str(donation_id), "receipt_no": receipt_no}
+        self.save_with(fund, idem=idem, status=201, body=body)
+        return body
+
+    @retry_on_conflict
+    def void_donation(
+        self, actor: Actor, fund_id: UUID | str, donation_id: UUID | str, reason: str
+    ) -> dict[str, Any]:
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        try:
+            uid = UUID(str(donation_id))
+        except ValueError as exc:
+            raise DomainError("not_found", "donation not found.") from exc
+        fund.void_donation(uid, reason, actor.record())
+        self.save(fund)
+        return {"donation_id": str(uid), "status": "voided",
+                "receipt_no": fund.donations[str(uid)]["receipt_no"]}
+
+    def propose_grant(
+        self, actor: Actor, fund_id: UUID | str, project: str, amount_fen: int,
+        purpose: str | None,
+    ) -> Grant:
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        grant = Grant.propose(fund, project, amount_fen, purpose, actor.record())
+        self.save(grant)
+        return grant
+
+    def load_grant(self, grant_id: UUID | str) -> Grant:
+        return self.load(Grant, grant_id, "grant")
+
+    @retry_on_conflict
+    def decide_grant(
+        self, actor: Actor, grant_id: UUID | str, votes_for: int, votes_against: int,
+        votes_abstain: int, minutes: str,
+    ) -> Grant:
+        grant = self.load_grant(grant_id)
+        fund = self.load_fund(grant.fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        passed = fund.vote_passes(votes_for, votes_against, votes_abstain)
+        grant.record_vote(votes_for, votes_against, votes_abstain, minutes, passed,
+                          actor.record())
+        self.save(grant)
+        return grant
+
+    @retry_on_conflict
+    def disburse_grant(
+        self, actor: Actor, grant_id: UUID | str, amount_fen: int, idem: Idempotency | None
+    ) -> dict[str, Any]:
+        """Never before approval, never beyond it, never below zero, never off-purpose."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        grant = self.load_grant(grant_id)
+        fund = self.load_fund(grant.fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        disbursement_id = uuid4()
+        grant.record_disbursement(disbursement_id, amount_fen, actor.record())
+        fund.pay_grant(grant.id, disbursement_id, amount_fen, grant.purpose, actor.record())
+        body = {
+            "disbursement_id": str(disbursement_id),
+            "grant_id": str(grant.id),
+            "amount_fen": amount_fen,
+            "disbursed_fen": grant.disbursed_fen,
+            "remaining_fen": grant.amount_fen - grant.disbursed_fen,
+        }
+        self.save_with(grant, fund, idem=idem, status=201, body=body)
+        return body
+
+    @retry_on_conflict
+    def close_grant(self, actor: Actor, grant_id: UUID | str, report: str) -> Grant:
+        grant = self.load_grant(grant_id)
+        self.authorize_fund(actor, self.load_fund(grant.fund_id), write=True)
+        grant.close(report, actor.record())
+        self.save(grant)
+        return grant
+
+    @retry_on_conflict
+    def cancel_grant(self, actor: Actor, grant_id: UUID | str, reason: str) -> Grant:
+        grant = self.load_grant(grant_id)
+        self.authorize_fund(actor, self.load_fund(grant.fund_id), write=True)
+        grant.cancel(reason, actor.record())
+        self.save(grant)
+        return grant
+
+    @retry_on_conflict
+    def pay_expense(
+        self, actor: Actor, fund_id: UUID | str, amount_fen: int, kind: str, description: str,
+        idem: Idempotency | None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        expense_id = uuid4()
+        fund.pay_expense(expense_id, amount_fen, kind, description, actor.record())
+        body = {"expense_id": str(expense_id), "amount_fen": amount_fen, "kind": kind}
+        self.save_with(fund, idem=idem, status=201, body=body)
+        return body
+
+
+def shanghai_now() -> datetime:
+    """Receipts are numbered by the Shanghai calendar year."""
+    return utc_now().astimezone(SHANGHAI)
