@@ -16,6 +16,7 @@ from api.errors import install_error_handlers
 from api.rate_limits import RateLimiter
 from api.routers import (
     activities,
+    audit,
     auth,
     certificates,
     funds,
@@ -94,6 +95,7 @@ def create_app(
     api.include_router(scans.router)
     api.include_router(certificates.router)
     api.include_router(funds.router)
+    api.include_router(audit.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)

@@ -594,3 +594,27 @@ class TrialBalance(ApiModel):
     accounts: list[TrialBalanceLine]
     total_debit_fen: int
     total_credit_fen: int
+
+
+class AuditActor(ApiModel):
+    kind: str | None
+    id: str | None
+    role: str | None
+    request_id: str | None
+
+
+class AuditEvent(ApiModel):
+    position: int
+    at: datetime
+    type: str
+    aggregate_id: str
+    actor: AuditActor | None
+    office_id: str | None = None
+    reason: str | None = None
+    hash: str
+
+
+class AuditVerification(ApiModel):
+    ok: bool
+    events_checked: int | None = None
+    first_bad_position: int | None = None

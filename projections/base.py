@@ -13,6 +13,9 @@ Handler = Callable[[Any, Connection, Any], None]
 class Projection:
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    # A projection that attests to the log (the audit chain) must not be rebuilt from it
+    # without being asked by name: a rebuild would bless whatever the log now holds.
+    rebuild_by_default: ClassVar[bool] = True
     # Filled by @handles: event class -> method name.
     _handlers: ClassVar[dict[type, str]]
 
@@ -23,12 +26,7 @@ class Projection:
             for event_class in getattr(attr, "_handles", ()):
                 cls._handlers[event_class] = attr.__name__
 
-    def topics(self) -> list[str]:
-        from eventsourcing.utils import get_topic
-
-        return [get_topic(cls) for cls in self._handlers]
-
-    def apply(self, conn: Connection, event: Any) -> None:
+    def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
         method = self._handlers.get(type(event))
         if method is not None:
             getattr(self, method)(conn, event)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.activities import ActivitiesProjection
+from projections.audit import AuditProjection
 from projections.base import Projection
 from projections.funds import FundsProjection
 from projections.kiosks import KiosksProjection
@@ -41,6 +42,7 @@ def all_projections() -> list[Projection]:
         KiosksProjection(),
         ActivitiesProjection(),
         FundsProjection(),
+        AuditProjection(),
     ]
 
 
@@ -123,7 +125,7 @@ class ProjectionRunner:
                 return 0
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
-                projection.apply(conn, event)
+                projection.apply(conn, event, notification)
             conn.execute(
                 update(projection_positions)
                 .where(projection_positions.c.name == projection.name)
@@ -160,7 +162,9 @@ class ProjectionRunner:
 
     def rebuild(self, names: Iterable[str] | None = None) -> None:
         """Drop the projections' rows and replay the whole log into them."""
-        chosen = set(names) if names else {p.name for p in self.projections}
+        chosen = (
+            set(names) if names else {p.name for p in self.projections if p.rebuild_by_default}
+        )
         unknown = chosen - {p.name for p in self.projections}
         if unknown:
             raise ValueError(f"unknown projections: {', '.join(sorted(unknown))}")

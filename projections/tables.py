@@ -267,3 +267,24 @@ grants = Table(
     Column("votes_abstain", Integer, nullable=True),
     Index("ix_grants_fund", "fund_id"),
 )
+
+# The audit trail: one row per stored event, chained by hash in log order.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("event_type", String(120), nullable=False),
+    Column("aggregate_id", String(UUID_LEN), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=True),
+    Column("actor_kind", String(20), nullable=True),
+    Column("actor_id", String(UUID_LEN), nullable=True),
+    Column("actor_role", String(30), nullable=True),
+    Column("request_id", String(64), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("event_hash", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Index("ix_audit_events_aggregate", "aggregate_id"),
+    Index("ix_audit_events_at", "at"),
+)

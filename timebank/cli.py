@@ -15,10 +15,12 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models fed from the event log.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo district.", no_args_is_help=True)
 scans_app = typer.Typer(help="QR check-in and check-out.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail and its hash chain.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(projections_app, name="projections")
 app.add_typer(demo_app, name="demo")
 app.add_typer(scans_app, name="scans")
+app.add_typer(audit_app, name="audit")
 
 
 def _runtime(migrate: bool = True):
@@ -166,6 +168,25 @@ def scans_close_overdue() -> None:
     finally:
         runtime.close()
     typer.echo(f"closed {closed} forgotten check-out(s)")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain over the event log; exit 1 at the first broken position."""
+    from projections.audit_queries import verify_chain
+
+    runtime = _runtime()
+    try:
+        _runner(runtime).catch_up()
+        result = verify_chain(runtime.app.recorder, runtime.engine)
+    finally:
+        runtime.close()
+    if result["ok"]:
+        typer.echo(f"ok: {result['events_checked']} events verified")
+        return
+    typer.echo(f"BROKEN: the chain first differs at position {result['first_bad_position']}",
+               err=True)
+    raise typer.Exit(code=1)
 
 
 def main() -> None:

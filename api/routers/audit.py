@@ -1,0 +1,53 @@
+"""The audit trail and the verification of its hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, ReadModels, Services
+from api.schemas import AuditEvent, AuditVerification
+from projections import audit_queries, queries
+from timebank.application.authz import AUDITOR, BANK_ADMIN, require_scope, require_staff
+from timebank.domain.errors import DomainError
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+AUDIT_READERS = (AUDITOR, BANK_ADMIN)
+
+
+@router.get("/events", response_model=list[AuditEvent])
+def audit_events(
+    actor: CurrentActor,
+    services: Services,
+    read_models: ReadModels,
+    after: Annotated[int, Query(ge=0, description="Position to continue after.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    aggregate_id: str | None = None,
+    actor_id: str | None = None,
+    type: str | None = None,
+) -> list[dict[str, Any]]:
+    """Auditors and bank admins see their office subtree's events; administrators all."""
+    require_staff(actor, AUDIT_READERS)
+    prefix = None
+    if not actor.is_admin:
+        office = services.load_office(actor.office_id)
+        require_scope(actor, office, AUDIT_READERS)
+        prefix = queries.office_path(read_models.engine, str(office.id))
+        if prefix is None:
+            raise DomainError("forbidden")
+    for moment in (since, until):
+        if moment is not None and moment.tzinfo is None:
+            raise DomainError("invalid_input", "Times need a UTC offset.", field="from")
+    return audit_queries.audit_trail(read_models.engine, prefix, after, limit, since, until,
+                                     aggregate_id, actor_id, type)
+
+
+@router.get("/verify", response_model=AuditVerification, response_model_exclude_none=True)
+def verify(actor: CurrentActor, services: Services, read_models: ReadModels) -> Any:
+    """Recompute the chain over the whole log: `ok`, or the first position that differs."""
+    require_staff(actor, AUDIT_READERS)
+    return audit_queries.verify_chain(services.recorder, read_models.engine)

@@ -1,0 +1,77 @@
+"""The audit trail and its hash chain, kept beside the event log.
+
+Each stored event's hash covers what was stored (topic, aggregate, version, state bytes);
+the chain hash covers that and the previous chain hash, so changing, removing or
+inserting any stored event breaks every chain hash after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, insert, select
+
+from projections.base import Projection
+from projections.tables import audit_events
+
+GENESIS = "0" * 64
+
+
+def event_hash(notification: Any) -> str:
+    digest = hashlib.sha256()
+    for part in (
+        str(notification.id).encode(),
+        notification.topic.encode(),
+        str(notification.originator_id).encode(),
+        str(notification.originator_version).encode(),
+    ):
+        digest.update(len(part).to_bytes(4, "big") + part)
+    digest.update(bytes(notification.state))
+    return digest.hexdigest()
+
+
+def chain_hash(previous: str, this_event: str) -> str:
+    return hashlib.sha256(f"{previous}:{this_event}".encode()).hexdigest()
+
+
+def _office_of(event: Any) -> str | None:
+    for attribute in ("office_id", "to_office_id"):
+        value = getattr(event, attribute, None)
+        if value:
+            return str(value)
+    if type(event).__qualname__.startswith("Office."):
+        return str(event.originator_id)
+    actor = getattr(event, "actor", None) or {}
+    return actor.get("office_id")
+
+
+class AuditProjection(Projection):
+    name = "audit"
+    tables = (audit_events,)
+    rebuild_by_default: ClassVar[bool] = False
+
+    def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
+        previous = conn.execute(
+            select(audit_events.c.chain_hash)
+            .where(audit_events.c.position < notification.id)
+            .order_by(audit_events.c.position.desc())
+            .limit(1)
+        ).scalar_one_or_none() or GENESIS
+        this_hash = event_hash(notification)
+        actor = getattr(event, "actor", None) or {}
+        conn.execute(insert(audit_events).values(
+            position=notification.id,
+            at=event.timestamp,
+            event_type=type(event).__qualname__,
+            aggregate_id=str(event.originator_id),
+            aggregate_version=event.originator_version,
+            office_id=_office_of(event),
+            actor_kind=actor.get("kind"),
+            actor_id=actor.get("id"),
+            actor_role=actor.get("role"),
+            request_id=actor.get("request_id"),
+            reason=getattr(event, "reason", None),
+            event_hash=this_hash,
+            chain_hash=chain_hash(previous, this_hash),
+        ))
