@@ -116,7 +116,7 @@ def stored_values(client: TestClient) -> list[bytes]:
     values: list[bytes] = []
     with engine.connect() as conn:
         for table in inspect(conn).get_table_names():
-            for row in conn.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
                 for value in row:
                     if isinstance(value, bytes | bytearray | memoryview):
                         values.append(bytes(value))
