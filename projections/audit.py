@@ -51,16 +51,24 @@ class AuditProjection(Projection):
     tables = (audit_events,)
     rebuild_by_default: ClassVar[bool] = False
 
-    def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
-        previous = conn.execute(
-            select(audit_events.c.chain_hash)
-            .where(audit_events.c.position < notification.id)
-            .order_by(audit_events.c.position.desc())
-            .limit(1)
+    def __init__(self) -> None:
+        self._previous = GENESIS
+        self._rows: list[dict[str, Any]] = []
+
+    def wants(self, topic: str) -> bool:
+        return True  # every stored event is chained
+
+    def begin_batch(self, conn: Connection) -> None:
+        self._rows = []
+        self._previous = conn.execute(
+            select(audit_events.c.chain_hash).order_by(audit_events.c.position.desc()).limit(1)
         ).scalar_one_or_none() or GENESIS
+
+    def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
+        previous = self._previous
         this_hash = event_hash(notification)
         actor = getattr(event, "actor", None) or {}
-        conn.execute(insert(audit_events).values(
+        self._rows.append(dict(
             position=notification.id,
             at=event.timestamp,
             event_type=type(event).__qualname__,
@@ -75,3 +83,9 @@ class AuditProjection(Projection):
             event_hash=this_hash,
             chain_hash=chain_hash(previous, this_hash),
         ))
+        self._previous = chain_hash(previous, this_hash)
+
+    def end_batch(self, conn: Connection) -> None:
+        if self._rows:  # one multi-row insert per batch, not a round trip per event
+            conn.execute(insert(audit_events), self._rows)
+        self._rows = []

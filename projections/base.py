@@ -18,6 +18,7 @@ class Projection:
     rebuild_by_default: ClassVar[bool] = True
     # Filled by @handles: event class -> method name.
     _handlers: ClassVar[dict[type, str]]
+    _topics: ClassVar[frozenset[str]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -25,6 +26,20 @@ class Projection:
         for attr in cls.__dict__.values():
             for event_class in getattr(attr, "_handles", ()):
                 cls._handlers[event_class] = attr.__name__
+
+    def wants(self, topic: str) -> bool:
+        """Whether a stored event of this topic matters here (checked before decoding it)."""
+        if not hasattr(type(self), "_topics"):
+            from eventsourcing.utils import get_topic
+
+            type(self)._topics = frozenset(get_topic(cls) for cls in self._handlers)
+        return topic in type(self)._topics
+
+    def begin_batch(self, conn: Connection) -> None:
+        """Called at the start of each batch's transaction (state kept only within it)."""
+
+    def end_batch(self, conn: Connection) -> None:
+        """Called before the batch's position is written, in the same transaction."""
 
     def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
         method = self._handlers.get(type(event))

@@ -123,9 +123,12 @@ class ProjectionRunner:
             )
             if not notifications:
                 return 0
+            projection.begin_batch(conn)
             for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                projection.apply(conn, event, notification)
+                if projection.wants(notification.topic):
+                    event = self.app.mapper.to_domain_event(notification)
+                    projection.apply(conn, event, notification)
+            projection.end_batch(conn)
             conn.execute(
                 update(projection_positions)
                 .where(projection_positions.c.name == projection.name)
