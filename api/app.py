@@ -29,7 +29,7 @@ from api.routers import (
     users,
 )
 from api.routers import volunteers as volunteers_router
-from api.web import scan_pages
+from api.web import scan_pages, transparency
 from projections.runner import BackgroundFollower, ProjectionRunner
 from timebank import __version__
 from timebank.runtime import Runtime, build_runtime
@@ -102,5 +102,6 @@ def create_app(
     app.include_router(api)
     app.include_router(scan_pages.router)
     app.include_router(certificates.public_router)
+    app.include_router(transparency.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

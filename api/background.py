@@ -1,4 +1,4 @@
-"""Periodic work of the serving process: closing forgotten check-outs."""
+"""Periodic work of the serving process: closing forgotten check-outs, daily checkpoints."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from projections import queries
+from projections import audit_queries, queries
 from projections.runner import ProjectionRunner
 from timebank.application import TimebankApp
 from timebank.domain.errors import DomainError
-from timebank.domain.values import utc_now
+from timebank.domain.values import shanghai_date, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,19 @@ def close_overdue_check_ins(
     return closed
 
 
+def record_daily_checkpoint(app: TimebankApp, runner: ProjectionRunner) -> bool:
+    """Sign and record today's chain head (Shanghai day) unless it is already recorded."""
+    runner.catch_up()
+    head = audit_queries.chain_head(runner.engine)
+    if head is None:
+        return False
+    day = shanghai_date(utc_now())
+    created = app.record_checkpoint(day, *head) is not None
+    if created:
+        runner.catch_up()
+    return created
+
+
 class PeriodicCloser:
     def __init__(self, app: TimebankApp, runner: ProjectionRunner, interval: float = 60) -> None:
         self.app, self.runner, self.interval = app, runner, interval
@@ -51,5 +64,6 @@ class PeriodicCloser:
         while not self._stop.wait(self.interval):
             try:
                 close_overdue_check_ins(self.app, self.runner)
+                record_daily_checkpoint(self.app, self.runner)
             except Exception:  # keep going; the next round tries again
-                log.exception("closing overdue check-ins failed")
+                log.exception("periodic work failed")

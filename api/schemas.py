@@ -576,6 +576,7 @@ class ExpenseOut(ApiModel):
 class Statement(ApiModel):
     fund_id: str
     as_of: str | None
+    corrected: bool = False
     balance_fen: int
     unrestricted_fen: int
     restricted: dict[str, int]
@@ -618,3 +619,29 @@ class AuditVerification(ApiModel):
     ok: bool
     events_checked: int | None = None
     first_bad_position: int | None = None
+    checkpoints_checked: int | None = None
+
+
+class AuditCheckpoint(ApiModel):
+    day: str
+    position: int
+    chain_hash: str
+    signature: str
+    public_key: str
+
+
+class EraseRequest(ApiModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PassbookMoment(ApiModel):
+    balance_points: int
+    total_hours: str
+
+
+class PassbookAt(ApiModel):
+    passbook_no: str
+    at: datetime
+    as_recorded: PassbookMoment
+    as_corrected: PassbookMoment
+    corrections_since: list[PassbookEntry]

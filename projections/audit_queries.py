@@ -9,16 +9,24 @@ from sqlalchemy import Engine, select
 
 from projections.audit import GENESIS, chain_hash, event_hash
 from projections.tables import audit_events, offices, projection_positions
+from timebank.security.signing import checkpoint_message, verify_signature
 
 PAGE = 1000
 
 
-def verify_chain(recorder: Any, engine: Engine) -> dict[str, Any]:
+CHECKPOINT_TOPIC_SUFFIX = "Checkpoint.Recorded"
+
+
+def verify_chain(recorder: Any, engine: Engine, mapper: Any = None) -> dict[str, Any]:
     """Recompute every chain hash from the stored events; name the first that differs.
 
     Covers the events the audit projection has chained (the caller catches it up first):
-    an event changed, removed or slipped in among them breaks the chain there.
+    an event changed, removed or slipped in among them breaks the chain there. With a
+    mapper, each recorded daily checkpoint is checked too: its signature, and that the
+    recomputed chain passes through the head it published.
     """
+    recomputed: dict[int, str] = {}
+    checkpoints: list[Any] = []
     with engine.connect() as conn:
         chained_to = conn.execute(
             select(projection_positions.c.position)
@@ -39,7 +47,7 @@ def verify_chain(recorder: Any, engine: Engine) -> dict[str, Any]:
         notifications = list(recorder.select_notifications(
             start=after, limit=PAGE, stop=chained_to, inclusive_of_start=False))
         if not rows and not notifications:
-            return {"ok": True, "events_checked": checked}
+            return _with_checkpoints(checked, recomputed, checkpoints)
         for index in range(max(len(rows), len(notifications))):
             row = rows[index] if index < len(rows) else None
             note = notifications[index] if index < len(notifications) else None
@@ -51,9 +59,24 @@ def verify_chain(recorder: Any, engine: Engine) -> dict[str, Any]:
             if previous != row.chain_hash:
                 return {"ok": False, "first_bad_position": note.id, "events_checked": checked}
             checked += 1
+            if mapper is not None:
+                if note.topic.endswith(CHECKPOINT_TOPIC_SUFFIX):
+                    checkpoints.append(mapper.to_domain_event(note))
+                recomputed[note.id] = previous
         after = rows[-1].position if len(rows) >= len(notifications) else notifications[-1].id
         if len(rows) < PAGE and len(notifications) < PAGE:
-            return {"ok": True, "events_checked": checked}
+            return _with_checkpoints(checked, recomputed, checkpoints)
+
+
+def _with_checkpoints(checked: int, recomputed: dict[int, str],
+                      checkpoints: list[Any]) -> dict[str, Any]:
+    for checkpoint in checkpoints:
+        message = checkpoint_message(checkpoint.day, checkpoint.position, checkpoint.chain_hash)
+        genuine = verify_signature(checkpoint.public_key, message, checkpoint.signature)
+        if not genuine or recomputed.get(checkpoint.position) != checkpoint.chain_hash:
+            return {"ok": False, "first_bad_position": checkpoint.position,
+                    "events_checked": checked}
+    return {"ok": True, "events_checked": checked, "checkpoints_checked": len(checkpoints)}
 
 
 def audit_trail(
@@ -98,3 +121,21 @@ def audit_trail(
         }
         for r in rows
     ]
+
+
+def chain_head(engine: Engine) -> tuple[int, str] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(audit_events.c.position, audit_events.c.chain_hash)
+            .order_by(audit_events.c.position.desc()).limit(1)
+        ).one_or_none()
+    return (row.position, row.chain_hash) if row else None
+
+
+def latest_checkpoint_id(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(audit_events.c.aggregate_id)
+            .where(audit_events.c.event_type == "Checkpoint.Recorded")
+            .order_by(audit_events.c.position.desc()).limit(1)
+        ).scalar_one_or_none()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 
 from projections.tables import donations, fund_journal, funds, grants
 from timebank.domain.funds import CASH, DONATION_INCOME, GRANT_EXPENSE, UNRESTRICTED
@@ -13,12 +13,35 @@ from timebank.domain.funds import CASH, DONATION_INCOME, GRANT_EXPENSE, UNRESTRI
 RESTRICTED_PREFIX = "restricted:"
 
 
-def statement(engine: Engine, fund_id: str, as_of: date | None) -> dict[str, Any]:
+def statement(
+    engine: Engine,
+    fund_id: str,
+    as_of: date | None,
+    at: datetime | None = None,
+    corrected: bool = False,
+) -> dict[str, Any]:
+    """The fund's figures at the end of `as_of` (a Shanghai date) or at the instant `at`.
+
+    As recorded then, by default; with `corrected`, voids recorded later of donations
+    received by then are applied too — the books as we now know they should have read.
+    """
     j = fund_journal
     net = func.coalesce(func.sum(j.c.debit_fen - j.c.credit_fen), 0)
     query = select(j.c.account, j.c.fund_class, net).where(j.c.fund_id == fund_id)
-    if as_of is not None:
-        query = query.where(j.c.booked_on <= as_of)
+    cutoff = None
+    if at is not None:
+        cutoff = j.c.booked_at <= at
+        received_by_then = select(donations.c.donation_id).where(donations.c.received_at <= at)
+    elif as_of is not None:
+        cutoff = j.c.booked_on <= as_of
+        received_by_then = select(donations.c.donation_id).where(
+            donations.c.donation_id.in_(
+                select(j.c.ref).where(j.c.entry_kind == "donation", j.c.booked_on <= as_of)))
+    if cutoff is not None:
+        if corrected:
+            cutoff = or_(cutoff, and_(j.c.entry_kind == "donation_void",
+                                      j.c.ref.in_(received_by_then)))
+        query = query.where(cutoff)
     with engine.connect() as conn:
         rows = conn.execute(query.group_by(j.c.account, j.c.fund_class)).all()
     balance = unrestricted = donations_fen = disbursed = 0
@@ -38,7 +61,8 @@ def statement(engine: Engine, fund_id: str, as_of: date | None) -> dict[str, Any
             disbursed += amount
     return {
         "fund_id": fund_id,
-        "as_of": as_of.isoformat() if as_of else None,
+        "as_of": as_of.isoformat() if as_of else (at.isoformat() if at else None),
+        "corrected": corrected,
         "balance_fen": balance,
         "unrestricted_fen": unrestricted,
         "restricted": {k: v for k, v in sorted(restricted.items()) if v},
@@ -115,3 +139,37 @@ def fund_grants(engine: Engine, fund_id: str) -> list[dict[str, Any]]:
     ]
 
 
+
+
+def totals_by_account(engine: Engine, fund_id: str) -> dict[str, int]:
+    """Net debit (+) or credit (−) of each account of a fund, today."""
+    j = fund_journal
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(j.c.account, func.sum(j.c.debit_fen - j.c.credit_fen))
+            .where(j.c.fund_id == fund_id).group_by(j.c.account)
+        ).all()
+    return {account: int(amount) for account, amount in rows}
+
+
+def transparency(engine: Engine, fund_id: str) -> dict[str, Any]:
+    """信息公开: figures only — no donor, no volunteer, no personal data."""
+    accounts = totals_by_account(engine, fund_id)
+    income = {
+        account.split(":", 1)[1]: -amount
+        for account, amount in accounts.items()
+        if account.startswith(DONATION_INCOME + ":") and amount
+    }
+    charitable = accounts.get(GRANT_EXPENSE, 0) + accounts.get("expense:charitable", 0)
+    management = accounts.get("expense:management", 0)
+    fundraising = accounts.get("expense:fundraising", 0)
+    spending = charitable + management + fundraising
+    return {
+        "income_by_donor_type": income,
+        "income_total": sum(income.values()),
+        "charitable_fen": charitable,
+        "management_fen": management,
+        "fundraising_fen": fundraising,
+        "management_share": (management / spending) if spending else None,
+        "grants": fund_grants(engine, fund_id),
+    }

@@ -17,6 +17,14 @@ from timebank.domain.values import gb11643_check_digit
 _phones = itertools.count(1)
 
 
+def forget_cached(app: TimebankApp) -> None:
+    """Make the next load read the store (LRUCache.clear() keeps its entries)."""
+    cache = app.repository.cache
+    if cache is not None:
+        cache.cache.clear()
+        cache.clear()
+
+
 def next_phone() -> str:
     return f"1380013{next(_phones) % 10000:04d}"
 

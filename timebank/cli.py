@@ -16,11 +16,13 @@ projections_app = typer.Typer(help="Read models fed from the event log.", no_arg
 demo_app = typer.Typer(help="The demo district.", no_args_is_help=True)
 scans_app = typer.Typer(help="QR check-in and check-out.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail and its hash chain.", no_args_is_help=True)
+volunteers_app = typer.Typer(help="Volunteers.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(projections_app, name="projections")
 app.add_typer(demo_app, name="demo")
 app.add_typer(scans_app, name="scans")
 app.add_typer(audit_app, name="audit")
+app.add_typer(volunteers_app, name="volunteers")
 
 
 def _runtime(migrate: bool = True):
@@ -178,7 +180,7 @@ def audit_verify() -> None:
     runtime = _runtime()
     try:
         _runner(runtime).catch_up()
-        result = verify_chain(runtime.app.recorder, runtime.engine)
+        result = verify_chain(runtime.app.recorder, runtime.engine, runtime.app.mapper)
     finally:
         runtime.close()
     if result["ok"]:
@@ -187,6 +189,75 @@ def audit_verify() -> None:
     typer.echo(f"BROKEN: the chain first differs at position {result['first_bad_position']}",
                err=True)
     raise typer.Exit(code=1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign and record today's chain head (the server also does this every day)."""
+    from api.background import record_daily_checkpoint
+
+    runtime = _runtime()
+    try:
+        created = record_daily_checkpoint(runtime.app, _runner(runtime))
+    finally:
+        runtime.close()
+    typer.echo("checkpoint recorded" if created else "today's checkpoint already exists")
+
+
+@volunteers_app.command("erase")
+def volunteers_erase(
+    volunteer_id: Annotated[str, typer.Argument(help="The volunteer's id.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+) -> None:
+    """Erase a volunteer's personal data: destroys their key; every figure stays."""
+    from timebank.domain.actors import SYSTEM
+    from timebank.domain.errors import DomainError
+
+    runtime = _runtime()
+    try:
+        runtime.app.erase_volunteer(SYSTEM, volunteer_id, reason)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message} / {exc.message_zh}", err=True)
+        raise typer.Exit(code=2) from exc
+    finally:
+        runtime.close()
+    typer.echo(f"personal data of volunteer {volunteer_id} erased")
+
+
+@app.command()
+def backup(
+    target: Annotated[str, typer.Argument(help="File to write the backup to.")],
+) -> None:
+    """Online backup of the SQLite database (events, read models, keys) while serving.
+
+    PostgreSQL: use pg_dump, see docs/operations.md."""
+    from timebank.infrastructure.backup import backup_sqlite
+
+    settings = Settings()
+    if settings.is_postgres:
+        typer.echo("PostgreSQL: use pg_dump (docs/operations.md)", err=True)
+        raise typer.Exit(code=2)
+    pages = backup_sqlite(settings.sqlite_path(), target)
+    typer.echo(f"backed up {settings.sqlite_path()} to {target} ({pages} pages)")
+
+
+@app.command()
+def restore(
+    source: Annotated[str, typer.Argument(help="A file written by `timebank backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
+) -> None:
+    """Restore a SQLite backup into the configured database file (stop the server first)."""
+    from timebank.infrastructure.backup import restore_sqlite
+
+    settings = Settings()
+    if settings.is_postgres:
+        typer.echo("PostgreSQL: use pg_restore (docs/operations.md)", err=True)
+        raise typer.Exit(code=2)
+    if settings.sqlite_path().exists() and not force:
+        typer.echo(f"{settings.sqlite_path()} exists; add --force to replace it", err=True)
+        raise typer.Exit(code=2)
+    restore_sqlite(source, settings.sqlite_path())
+    typer.echo(f"restored {source} into {settings.sqlite_path()}; run `timebank audit verify`")
 
 
 def main() -> None:

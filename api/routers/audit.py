@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, ReadModels, Services
-from api.schemas import AuditEvent, AuditVerification
+from api.schemas import AuditCheckpoint, AuditEvent, AuditVerification
 from projections import audit_queries, queries
+from timebank.application.audit import checkpoint_view
 from timebank.application.authz import AUDITOR, BANK_ADMIN, require_scope, require_staff
 from timebank.domain.errors import DomainError
 
@@ -50,4 +51,13 @@ def audit_events(
 def verify(actor: CurrentActor, services: Services, read_models: ReadModels) -> Any:
     """Recompute the chain over the whole log: `ok`, or the first position that differs."""
     require_staff(actor, AUDIT_READERS)
-    return audit_queries.verify_chain(services.recorder, read_models.engine)
+    return audit_queries.verify_chain(services.recorder, read_models.engine, services.mapper)
+
+
+@router.get("/checkpoints/{day}", response_model=AuditCheckpoint)
+def checkpoint(day: date, services: Services) -> dict[str, Any]:
+    """Public: a day's signed chain head, to compare with what is published elsewhere."""
+    recorded = services.checkpoint_of(day)
+    if recorded is None:
+        raise DomainError("not_found", "No checkpoint for that day.")
+    return checkpoint_view(recorded)

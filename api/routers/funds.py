@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -178,12 +178,20 @@ def cancel_grant(
 
 @router.get("/funds/{fund_id}/statement", response_model=Statement)
 def fund_statement(
-    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    fund_id: str,
+    actor: CurrentActor,
+    services: Services,
+    read_models: ReadModels,
     as_of: AsOf = None,
+    at: Annotated[datetime | None, Query(description="An instant (with offset).")] = None,
+    corrected: Annotated[bool, Query(
+        description="Apply later voids of donations received by then.")] = False,
 ) -> dict[str, Any]:
     fund = services.load_fund(fund_id)
     services.authorize_fund(actor, fund)
-    return fund_queries.statement(read_models.engine, str(fund.id), as_of)
+    if at is not None and at.tzinfo is None:
+        raise DomainError("invalid_input", "at needs a UTC offset.", field="at")
+    return fund_queries.statement(read_models.engine, str(fund.id), as_of, at, corrected)
 
 
 @router.get("/reports/trial-balance", response_model=TrialBalance)

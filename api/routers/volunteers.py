@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentActor, ReadModels, Services
-from api.schemas import PassbookOut, VolunteerCreate, VolunteerCreated, VolunteerMove, VolunteerOut
+from api.schemas import (
+    EraseRequest,
+    PassbookAt,
+    PassbookOut,
+    VolunteerCreate,
+    VolunteerCreated,
+    VolunteerMove,
+    VolunteerOut,
+)
 from projections import queries
 from timebank.security.cards import card_png
 
@@ -62,6 +71,29 @@ def read_passbook(
     volunteer = services.load_volunteer(volunteer_id)
     services.authorize_volunteer_read(actor, volunteer)
     return queries.passbook_view(read_models.engine, volunteer.passbook_no, limit)
+
+
+@router.get("/{volunteer_id}/passbook/at", response_model=PassbookAt)
+def passbook_at(
+    volunteer_id: str,
+    actor: CurrentActor,
+    services: Services,
+    at: Annotated[datetime, Query(description="The instant, with a UTC offset.")],
+) -> dict[str, Any]:
+    """The passbook as recorded at an instant, and as corrected since."""
+    volunteer = services.load_volunteer(volunteer_id)
+    services.authorize_volunteer_read(actor, volunteer)
+    return services.passbook_at(volunteer, at)
+
+
+@router.post("/{volunteer_id}/erase", response_model=VolunteerOut)
+def erase_volunteer(
+    volunteer_id: str, body: EraseRequest, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    """个人信息删除 (administrators): names, phone and ID become unreadable everywhere;
+    balances, hours and the audit chain stay intact."""
+    services.erase_volunteer(actor, volunteer_id, body.reason)
+    return read_volunteer(volunteer_id, actor, services)
 
 
 @router.get(

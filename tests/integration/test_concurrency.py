@@ -7,7 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from projections.runner import ProjectionRunner
-from tests.helpers import District
+from tests.helpers import District, forget_cached
 from timebank.application import Idempotency
 from timebank.domain.actors import SYSTEM
 from timebank.domain.errors import DomainError
@@ -46,7 +46,7 @@ def test_concurrent_transfers_never_overdraw(services, runner: ProjectionRunner)
 
     assert outcomes["ok"] == 100 // POINTS_EACH
     assert set(outcomes) == {"ok", "insufficient_points"}
-    services.repository.cache.clear()
+    forget_cached(services)
     assert services.load_passbook(giver.passbook_no).balance == 100 % POINTS_EACH
     received = sum(services.load_passbook(r.passbook_no).balance for r in receivers)
     assert received == outcomes["ok"] * POINTS_EACH
@@ -78,7 +78,7 @@ def test_the_same_key_from_many_threads_moves_points_once(services) -> None:
         answers = list(pool.map(send, range(8)))
     assert len({a["transfer_id"] for a in answers}) == 1
     assert {a["balance_after"] for a in answers} == {90}
-    services.repository.cache.clear()
+    forget_cached(services)
     assert services.load_passbook(giver.passbook_no).balance == 90
     assert services.load_passbook(receiver.passbook_no).balance == 10
 
@@ -120,7 +120,7 @@ def test_concurrent_kiosk_redemptions_spend_exactly_the_balance(services) -> Non
 
     assert set(outcomes) <= {"ok", "insufficient_points"}
     assert sum(spent) == 100 - services.load_passbook(volunteer.passbook_no).balance
-    services.repository.cache.clear()
+    forget_cached(services)
     remaining = services.load_passbook(volunteer.passbook_no).balance
     assert remaining == 0, outcomes  # every item costs 10: exactly ten succeed
     assert outcomes["ok"] == 10

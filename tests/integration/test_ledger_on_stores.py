@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from projections.runner import ProjectionRunner
-from tests.helpers import District
+from tests.helpers import District, forget_cached
 from timebank.domain.actors import SYSTEM
 from timebank.domain.errors import DomainError
 from timebank.domain.volunteers import Passbook
@@ -98,7 +98,7 @@ def test_long_passbooks_are_snapshotted_and_reload_exactly(settings) -> None:
             app.transfer_points(SYSTEM, giver.passbook_no, receiver.passbook_no, 3, "", None)
         snapshots = list(app.snapshots.get(giver.passbook_id))
         assert [s.originator_version for s in snapshots] == [5, 10, 15, 20, 25]
-        app.repository.cache.clear()
+        forget_cached(app)
         reloaded = app.repository.get(giver.passbook_id)
         assert isinstance(reloaded, Passbook)
         assert reloaded.balance == 100 - 69 and reloaded.version == 25

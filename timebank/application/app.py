@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from sqlalchemy import Engine
 
+from timebank.application.audit import AuditServices
 from timebank.application.certificates import CertificateServices
 from timebank.application.funds import FundServices
 from timebank.application.kiosks import KioskServices
@@ -23,6 +24,7 @@ from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
 from timebank.security.personal_data import PersonalDataVault
 from timebank.security.qr_tokens import ScanTokens
+from timebank.security.signing import Signer
 from timebank.settings import Settings
 
 AGGREGATE_CACHE_SIZE = 10_000
@@ -37,6 +39,7 @@ class TimebankApp(
     KioskServices,
     CertificateServices,
     FundServices,
+    AuditServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {
@@ -49,6 +52,7 @@ class TimebankApp(
         self.api_keys = ApiKeys(settings.resolved_secret_key)
         self.fingerprint_key = derive_key(settings.resolved_secret_key, "idempotency")
         self.scan_tokens = ScanTokens(settings.resolved_secret_key)
+        self.signer = Signer(settings.resolved_secret_key)
         self.kiosk_usage = KioskUsage(engine)
         # Instance override: the interval is a setting, the class value only switches it on.
         interval = settings.passbook_snapshot_interval

@@ -66,8 +66,7 @@ class VolunteerServices(BaseServices):
         clean_id = normalise_resident_id(id_number) if id_number else None
         validate_pin(pin)
         phone_index = self.vault.blind_index(clean_phone)
-        if self.exists(phone_claim_id_for(phone_index)):
-            raise DomainError("phone_taken")
+        released_claim = self._released_claim(phone_index)
 
         volunteer_id = uuid4()
         self.vault.create_key(volunteer_id)
@@ -89,7 +88,11 @@ class VolunteerServices(BaseServices):
                 pin_hash=pin_hash,
                 actor=actor.record(),
             )
-            claim = PhoneClaim(phone_index=phone_index, volunteer_id=volunteer_id)
+            if released_claim is not None:
+                claim = released_claim
+                claim.reclaim(volunteer_id)
+            else:
+                claim = PhoneClaim(phone_index=phone_index, volunteer_id=volunteer_id)
             passbook = Passbook(
                 passbook_no=passbook_no, volunteer_id=volunteer_id, actor=actor.record()
             )
@@ -97,10 +100,21 @@ class VolunteerServices(BaseServices):
                 self.save(volunteer, claim, passbook)
                 return volunteer
             except RecordConflictError as exc:
-                if self.exists(phone_claim_id_for(phone_index)):
+                if released_claim is not None or self.exists(phone_claim_id_for(phone_index)):
                     raise DomainError("phone_taken") from exc
                 # A passbook number collided (one in ten billion): draw another.
         raise DomainError("conflict")
+
+    def _released_claim(self, phone_index: str) -> PhoneClaim | None:
+        """None for a new phone; the claim if its owner was erased; phone_taken otherwise."""
+        try:
+            claim = self.repository.get(phone_claim_id_for(phone_index))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, PhoneClaim)
+        if claim.volunteer_id is not None:
+            raise DomainError("phone_taken")
+        return claim
 
     def load_volunteer(self, volunteer_id: UUID | str) -> Volunteer:
         return self.load(Volunteer, volunteer_id, "volunteer")
@@ -153,6 +167,8 @@ class VolunteerServices(BaseServices):
         except AggregateNotFoundError:
             return None
         assert isinstance(claim, PhoneClaim)
+        if claim.volunteer_id is None:
+            return None
         return self.load_volunteer(claim.volunteer_id)
 
     def authenticate_volunteer(self, phone: str, pin: str) -> Volunteer:

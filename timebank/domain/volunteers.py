@@ -62,10 +62,24 @@ class Volunteer(Aggregate):
         self.phone_index = phone_index
         self.pin_hash = pin_hash
         self.active = True
+        self.erased = False
 
     @property
     def passbook_id(self) -> UUID:
         return passbook_id_for(self.passbook_no)
+
+    @property
+    def phone_claim_id(self) -> UUID:
+        return phone_claim_id_for(self.phone_index)
+
+    def erase(self, actor: dict[str, Any], reason: str) -> None:
+        """The key is destroyed beside this event; the sealed data stays unreadable."""
+        self._erased(actor=actor, reason=reason)
+
+    @event("Erased")
+    def _erased(self, actor: dict[str, Any], reason: str) -> None:
+        self.erased = True
+        self.active = False
 
     def move_to(self, office_id: UUID, actor: dict[str, Any], reason: str) -> None:
         if office_id == self.office_id:
@@ -100,6 +114,24 @@ class PhoneClaim(Aggregate):
     @event("Claimed")
     def __init__(self, phone_index: str, volunteer_id: UUID) -> None:
         self.phone_index = phone_index
+        self.volunteer_id: UUID | None = volunteer_id
+
+    def release(self, volunteer_id: UUID) -> None:
+        if self.volunteer_id == volunteer_id:
+            self._released(volunteer_id=volunteer_id)
+
+    @event("Released")
+    def _released(self, volunteer_id: UUID) -> None:
+        self.volunteer_id = None
+
+    def reclaim(self, volunteer_id: UUID) -> None:
+        """A released phone (its owner erased) may be registered again."""
+        if self.volunteer_id is not None:
+            raise DomainError("phone_taken")
+        self._reclaimed(volunteer_id=volunteer_id)
+
+    @event("Reclaimed")
+    def _reclaimed(self, volunteer_id: UUID) -> None:
         self.volunteer_id = volunteer_id
 
 
