@@ -82,6 +82,7 @@ def test_fund_statement_at_an_instant_as_recorded_and_as_corrected(client: TestC
                            json={"amount_fen": 9_000, "donor_name": "张先生",
                                  "donor_type": "individual"},
                            headers={**treasurer, "Idempotency-Key": "d1"}).json()
+    captured = client.get(f"{API}/funds/{fund['id']}/statement", headers=treasurer).json()
     time.sleep(0.01)
     moment = datetime.now(UTC).isoformat()
     time.sleep(0.01)
@@ -93,6 +94,9 @@ def test_fund_statement_at_an_instant_as_recorded_and_as_corrected(client: TestC
                        params={"at": moment, "corrected": "true"}, headers=treasurer).json()
     now = client.get(f"{API}/funds/{fund['id']}/statement", headers=treasurer).json()
     assert then["balance_fen"] == 9_000 and then["donations_fen"] == 9_000
+    # The point-in-time answer is the statement captured at that moment.
+    assert {k: v for k, v in then.items() if k != "as_of"} == {
+        k: v for k, v in captured.items() if k != "as_of"}
     assert fixed["balance_fen"] == 0 and fixed["corrected"] is True
     assert now["balance_fen"] == 0
 
@@ -111,6 +115,13 @@ def test_erasure_keeps_every_figure_and_the_chain(client: TestClient, settings: 
     phone = next_phone()
     volunteer = d.volunteer(phone=phone, name="欧阳娜娜")
     d.earn(volunteer["id"], 90)
+    rollup_before = client.get(f"{API}/offices/{d.bank_id}/rollup", headers=d.admin).json()
+    runtime = client.app.state.runtime
+    states = b"".join(bytes(n.state) for n in runtime.app.recorder.select_notifications(
+        start=None, limit=100_000))
+    assert "欧阳娜娜".encode() not in states and phone.encode() not in states
+    _kiosk, key = runtime.app.register_kiosk(runtime.app.actor_for_user(
+        runtime.app.find_user("root-admin").id), d.office_id, "1 号机")
     coordinator = d.user("coord-e", "coordinator", d.office_id)
     refused = client.post(f"{API}/volunteers/{volunteer['id']}/erase",
                           json={"reason": "本人申请"}, headers=coordinator)
@@ -122,6 +133,12 @@ def test_erasure_keeps_every_figure_and_the_chain(client: TestClient, settings: 
     passbook = client.get(f"{API}/volunteers/{volunteer['id']}/passbook", headers=d.admin)
     assert passbook.json()["balance_points"] == 15 and passbook.json()["total_hours"] == "1.50"
     assert client.get(f"{API}/audit/verify", headers=d.admin).json()["ok"] is True
+    assert client.get(f"{API}/offices/{d.bank_id}/rollup",
+                      headers=d.admin).json() == rollup_before
+    at_kiosk = client.get(f"{API}/kiosk/passbooks/{volunteer['passbook_no']}",
+                          headers={"X-Kiosk-Key": key}).json()
+    assert "欧" not in at_kiosk["name_masked"] and "娜" not in at_kiosk["name_masked"]
+    assert at_kiosk["balance_points"] == 15
     login = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "123456"})
     assert login.status_code == 401
     again = d.volunteer(phone=phone, name="新用户")  # the phone is free again
