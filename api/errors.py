@@ -72,6 +72,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "exceeds_grant": 409,
     "grant_not_approved": 409,
     "grant_not_proposed": 409,
+    "period_closed": 409,
+    "decision_required": 409,
+    "consent_required": 422,
     "conflict": 409,
     "internal_error": 500,
 }

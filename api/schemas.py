@@ -469,11 +469,15 @@ class VoteRule(ApiModel):
 
 
 class DonationCreate(ApiModel):
-    amount_fen: StrictInt
+    amount_fen: StrictInt = Field(description="Money, or the valuation of goods in kind.")
     donor_name: str | None = Field(default=None, max_length=100)
     donor_type: Literal["government", "enterprise", "individual", "resident", "bazaar"]
     restricted_purpose: str | None = Field(default=None, max_length=100)
     anonymous: bool = False
+    in_kind: str | None = Field(
+        default=None, max_length=200,
+        description="For a donation of goods (实物捐赠): what was given; amount_fen values it.")
+    booked_on: date | None = Field(default=None, description="Entry date (default today).")
 
 
 class DonationOut(ApiModel):
@@ -492,6 +496,7 @@ class DonationListItem(ApiModel):
     received_at: datetime
     status: str
     void_reason: str | None = None
+    in_kind: str | None = None
 
 
 class VoidRequest(ApiModel):
@@ -561,10 +566,69 @@ class GrantListItem(ApiModel):
     votes_abstain: int | None
 
 
-class ExpenseCreate(ApiModel):
-    amount_fen: StrictInt
+class ExpenseShare(ApiModel):
     kind: Literal["charitable", "management", "fundraising"]
+    amount_fen: StrictInt
+
+
+class ResidentsDecision(ApiModel):
+    votes_for: StrictInt = Field(ge=0)
+    votes_against: StrictInt = Field(ge=0)
+    votes_abstain: StrictInt = Field(default=0, ge=0)
+    minutes: str = Field(min_length=1, max_length=5000)
+
+
+class ExpenseCreate(ApiModel):
+    amount_fen: StrictInt | None = Field(default=None, description="With `kind`: one kind.")
+    kind: Literal["charitable", "management", "fundraising"] | None = None
+    allocations: list[ExpenseShare] | None = Field(
+        default=None, max_length=3, description="A shared cost split between kinds.")
+    allocation_method: str | None = Field(
+        default=None, max_length=500, description="How a shared cost was split (required).")
     description: str = Field(default="", max_length=500)
+    booked_on: date | None = None
+    decision: ResidentsDecision | None = Field(
+        default=None, description="Building funds (楼组自治金): the residents' decision.")
+
+
+class ReclassificationCreate(ApiModel):
+    purpose: str = Field(max_length=100)
+    amount_fen: StrictInt
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DonorConsent(ApiModel):
+    document: str = Field(min_length=1, max_length=500,
+                          description="Where the donor's consent is kept (letter, file no.).")
+    donor_reference: str = Field(default="", max_length=200)
+    given_on: date | None = None
+
+
+class PurposeChangeCreate(ApiModel):
+    from_purpose: str = Field(max_length=100)
+    to_purpose: str = Field(max_length=100)
+    amount_fen: StrictInt
+    consent: DonorConsent | None = None
+
+
+class EntryOut(ApiModel):
+    entry_id: str
+    amount_fen: int
+
+
+class PeriodClose(ApiModel):
+    until: date
+    reason: str = Field(default="", max_length=2000)
+
+
+class PeriodReopen(ApiModel):
+    from_: date = Field(alias="from")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PeriodsOut(ApiModel):
+    fund_id: str
+    closed_until: str | None
 
 
 class ExpenseOut(ApiModel):
@@ -582,6 +646,9 @@ class Statement(ApiModel):
     restricted: dict[str, int]
     donations_fen: int
     disbursed_fen: int
+    in_kind_fen: int = 0
+    special_funds: list[dict[str, Any]] = Field(
+        default_factory=list, description="Hosted special funds' sub-ledgers (foundations).")
 
 
 class TrialBalanceLine(ApiModel):

@@ -36,7 +36,8 @@ def statement(
         cutoff = j.c.booked_on <= as_of
         received_by_then = select(donations.c.donation_id).where(
             donations.c.donation_id.in_(
-                select(j.c.ref).where(j.c.entry_kind == "donation", j.c.booked_on <= as_of)))
+                select(j.c.ref).where(j.c.entry_kind.in_(("donation", "donation_in_kind")),
+                                    j.c.booked_on <= as_of)))
     if cutoff is not None:
         if corrected:
             cutoff = or_(cutoff, and_(j.c.entry_kind == "donation_void",
@@ -44,7 +45,7 @@ def statement(
         query = query.where(cutoff)
     with engine.connect() as conn:
         rows = conn.execute(query.group_by(j.c.account, j.c.fund_class)).all()
-    balance = unrestricted = donations_fen = disbursed = 0
+    balance = unrestricted = donations_fen = disbursed = in_kind = 0
     restricted: dict[str, int] = {}
     for account, fund_class, amount in rows:
         amount = int(amount)
@@ -55,6 +56,8 @@ def statement(
             elif fund_class.startswith(RESTRICTED_PREFIX):
                 purpose = fund_class[len(RESTRICTED_PREFIX):]
                 restricted[purpose] = restricted.get(purpose, 0) + amount
+        elif account == "in_kind_assets":
+            in_kind += amount
         elif account.startswith(DONATION_INCOME):
             donations_fen -= amount  # income is credit-normal
         elif account == GRANT_EXPENSE:
@@ -68,6 +71,7 @@ def statement(
         "restricted": {k: v for k, v in sorted(restricted.items()) if v},
         "donations_fen": donations_fen,
         "disbursed_fen": disbursed,
+        "in_kind_fen": in_kind,
     }
 
 
@@ -119,9 +123,24 @@ def fund_donations(engine: Engine, fund_id: str, limit: int = 200) -> list[dict[
         {"donation_id": r.donation_id, "amount_fen": r.amount_fen, "donor_type": r.donor_type,
          "anonymous": r.anonymous, "restricted_purpose": r.restricted_purpose,
          "receipt_no": r.receipt_no, "received_at": r.received_at, "status": r.status,
-         "void_reason": r.void_reason}
+         "void_reason": r.void_reason, "in_kind": r.in_kind}
         for r in rows
     ]
+
+
+def donation(engine: Engine, fund_id: str, donation_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(donations).where(donations.c.fund_id == fund_id,
+                                    donations.c.donation_id == donation_id)
+        ).one_or_none()
+    if row is None:
+        return None
+    return {"donation_id": row.donation_id, "amount_fen": row.amount_fen,
+            "donor_type": row.donor_type, "anonymous": row.anonymous,
+            "restricted_purpose": row.restricted_purpose, "receipt_no": row.receipt_no,
+            "received_at": row.received_at, "status": row.status,
+            "void_reason": row.void_reason, "in_kind": row.in_kind}
 
 
 def fund_grants(engine: Engine, fund_id: str) -> list[dict[str, Any]]:
@@ -173,3 +192,11 @@ def transparency(engine: Engine, fund_id: str) -> dict[str, Any]:
         "management_share": (management / spending) if spending else None,
         "grants": fund_grants(engine, fund_id),
     }
+
+
+def hosted_fund_ids(engine: Engine, host_fund_id: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(
+            select(funds.c.fund_id).where(funds.c.host_fund_id == host_fund_id)
+            .order_by(funds.c.opened_at, funds.c.fund_id)
+        ).scalars())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, insert, update
@@ -26,11 +27,14 @@ class FundsProjection(Projection):
         ))
 
     def _journal(self, conn: Connection, event: Any, kind: str, ref: Any) -> None:
+        # A backdated entry carries its own date; the others are dated when recorded.
+        dated = getattr(event, "booked_on", None)
+        booked_on = date.fromisoformat(dated) if dated else shanghai_date(event.timestamp)
         conn.execute(insert(fund_journal), [
             {
                 "fund_id": str(event.originator_id), "version": event.originator_version,
                 "line_no": n, "booked_at": event.timestamp,
-                "booked_on": shanghai_date(event.timestamp), "entry_kind": kind,
+                "booked_on": booked_on, "entry_kind": kind,
                 "ref": str(ref), "account": line["account"], "fund_class": line["class"],
                 "debit_fen": line["debit_fen"], "credit_fen": line["credit_fen"],
             }
@@ -39,13 +43,15 @@ class FundsProjection(Projection):
 
     @handles(Fund.DonationReceived)
     def donation(self, conn: Connection, event: Any) -> None:
-        self._journal(conn, event, "donation", event.donation_id)
+        goods = getattr(event, "in_kind_description", None)
+        self._journal(conn, event, "donation_in_kind" if goods else "donation",
+                      event.donation_id)
         conn.execute(insert(donations).values(
             donation_id=str(event.donation_id), fund_id=str(event.originator_id),
             amount_fen=event.amount_fen, donor_type=event.donor_type,
             anonymous=event.anonymous, restricted_purpose=event.restricted_purpose,
             receipt_no=event.receipt_no, received_at=event.timestamp, status="received",
-            voided_at=None, void_reason=None,
+            voided_at=None, void_reason=None, in_kind=goods,
         ))
 
     @handles(Fund.DonationVoided)
@@ -63,6 +69,14 @@ class FundsProjection(Projection):
     @handles(Fund.ExpensePaid)
     def expense(self, conn: Connection, event: Any) -> None:
         self._journal(conn, event, "expense", event.expense_id)
+
+    @handles(Fund.RestrictionReleased)
+    def released(self, conn: Connection, event: Any) -> None:
+        self._journal(conn, event, "reclassification", event.entry_id)
+
+    @handles(Fund.PurposeChanged)
+    def repurposed(self, conn: Connection, event: Any) -> None:
+        self._journal(conn, event, "purpose_change", event.entry_id)
 
     @handles(Grant.Proposed)
     def proposed(self, conn: Connection, event: Any) -> None:

@@ -247,6 +247,7 @@ donations = Table(
     Column("status", String(20), nullable=False),
     Column("voided_at", UtcDateTime(), nullable=True),
     Column("void_reason", Text, nullable=True),
+    Column("in_kind", String(200), nullable=True),  # goods given, when not money
     UniqueConstraint("fund_id", "receipt_no", name="uq_donations_fund_receipt"),
 )
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentActor, IdempotencyKey, ReadModels, Services, idempotency_for
+from api.documents.receipt_pdf import render_receipt
 from api.schemas import (
     DisbursementCreate,
     DisbursementOut,
     DonationCreate,
     DonationListItem,
     DonationOut,
+    EntryOut,
     ExpenseCreate,
     ExpenseOut,
     FundCreate,
@@ -25,6 +27,11 @@ from api.schemas import (
     GrantListItem,
     GrantStatus,
     GrantVote,
+    PeriodClose,
+    PeriodReopen,
+    PeriodsOut,
+    PurposeChangeCreate,
+    ReclassificationCreate,
     Statement,
     TrialBalance,
     VoidOut,
@@ -84,7 +91,8 @@ def receive_donation(
                            body.model_dump(mode="json"))
     return services.receive_donation(
         actor, fund_id, body.amount_fen, body.donor_name, body.donor_type,
-        body.restricted_purpose, body.anonymous, idem,
+        body.restricted_purpose, body.anonymous, idem, in_kind_description=body.in_kind,
+        booked_on=body.booked_on,
     )
 
 
@@ -99,6 +107,23 @@ def list_donations(
     for row in rows:  # donor identities: only for the fund's treasurers, auditors, bank admins
         row["donor_name"] = services.donor_name(fund, row["donation_id"])
     return rows
+
+
+@router.get("/funds/{fund_id}/donations/{donation_id}/receipt.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def donation_receipt(
+    fund_id: str, donation_id: str, actor: CurrentActor, services: Services,
+    read_models: ReadModels,
+) -> Response:
+    """The printable receipt; a voided donation's receipt is marked void, never reissued."""
+    fund = services.load_fund(fund_id)
+    services.authorize_fund(actor, fund)
+    donation = fund_queries.donation(read_models.engine, str(fund.id), donation_id)
+    if donation is None:
+        raise DomainError("not_found", "donation not found.")
+    pdf = render_receipt(fund.name, donation, services.donor_name(fund, donation_id))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="receipt-{donation["receipt_no"]}.pdf"'})
 
 
 @router.post("/funds/{fund_id}/donations/{donation_id}/void", response_model=VoidOut)
@@ -118,8 +143,66 @@ def pay_expense(
 ) -> dict[str, Any]:
     idem = idempotency_for(services, idempotency_key, actor, f"expense:{fund_id}",
                            body.model_dump(mode="json"))
-    return services.pay_expense(actor, fund_id, body.amount_fen, body.kind, body.description,
-                                idem)
+    if body.allocations:
+        allocations = [(share.kind, share.amount_fen) for share in body.allocations]
+    elif body.kind is not None and body.amount_fen is not None:
+        allocations = [(body.kind, body.amount_fen)]
+    else:
+        raise DomainError("invalid_input", "Give kind and amount_fen, or allocations.",
+                          field="kind")
+    return services.pay_expense(
+        actor, fund_id, allocations, body.description, idem,
+        allocation_method=body.allocation_method, booked_on=body.booked_on,
+        decision=body.decision.model_dump() if body.decision else None,
+    )
+
+
+@router.post("/funds/{fund_id}/reclassifications", status_code=201, response_model=EntryOut)
+def release_restriction(
+    fund_id: str,
+    body: ReclassificationCreate,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """限定性净资产转为非限定性净资产: an explicit entry with its reason."""
+    idem = idempotency_for(services, idempotency_key, actor, f"reclassify:{fund_id}",
+                           body.model_dump(mode="json"))
+    return services.release_restriction(actor, fund_id, body.purpose, body.amount_fen,
+                                        body.reason, idem)
+
+
+@router.post("/funds/{fund_id}/purpose-changes", status_code=201, response_model=EntryOut)
+def change_purpose(
+    fund_id: str,
+    body: PurposeChangeCreate,
+    actor: CurrentActor,
+    services: Services,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """A restricted gift's purpose changes only with the donor's recorded consent."""
+    idem = idempotency_for(services, idempotency_key, actor, f"repurpose:{fund_id}",
+                           body.model_dump(mode="json"))
+    consent = body.consent.model_dump(mode="json") if body.consent else {}
+    return services.change_purpose(actor, fund_id, body.from_purpose, body.to_purpose,
+                                   body.amount_fen, consent, idem)
+
+
+@router.post("/funds/{fund_id}/periods/close", response_model=PeriodsOut)
+def close_period(
+    fund_id: str, body: PeriodClose, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    """No entry dated on or before `until` is accepted afterwards (unless reopened)."""
+    fund = services.close_period(actor, fund_id, body.until, body.reason)
+    return {"fund_id": str(fund.id), "closed_until": fund.closed_until}
+
+
+@router.post("/funds/{fund_id}/periods/reopen", response_model=PeriodsOut)
+def reopen_period(
+    fund_id: str, body: PeriodReopen, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    fund = services.reopen_period(actor, fund_id, body.from_, body.reason)
+    return {"fund_id": str(fund.id), "closed_until": fund.closed_until}
 
 
 @router.post("/funds/{fund_id}/grants", status_code=201, response_model=GrantCreated)
@@ -191,7 +274,14 @@ def fund_statement(
     services.authorize_fund(actor, fund)
     if at is not None and at.tzinfo is None:
         raise DomainError("invalid_input", "at needs a UTC offset.", field="at")
-    return fund_queries.statement(read_models.engine, str(fund.id), as_of, at, corrected)
+    result = fund_queries.statement(read_models.engine, str(fund.id), as_of, at, corrected)
+    result["special_funds"] = [
+        {"fund_id": hosted, **{k: v for k, v in fund_queries.statement(
+            read_models.engine, hosted, as_of, at, corrected).items()
+            if k in ("balance_fen", "donations_fen", "disbursed_fen")}}
+        for hosted in fund_queries.hosted_fund_ids(read_models.engine, str(fund.id))
+    ]
+    return result
 
 
 @router.get("/reports/trial-balance", response_model=TrialBalance)
@@ -207,7 +297,9 @@ def trial_balance(
     if fund_id:
         fund = services.load_fund(fund_id)
         services.authorize_fund(actor, fund)
-        return fund_queries.trial_balance(read_models.engine, [str(fund.id)], as_of)
+        # A foundation's books include the special funds it hosts (each a sub-ledger).
+        ids = [str(fund.id), *fund_queries.hosted_fund_ids(read_models.engine, str(fund.id))]
+        return fund_queries.trial_balance(read_models.engine, ids, as_of)
     scope = office_id or (str(actor.office_id) if actor.office_id else None)
     if scope is None:
         if not actor.is_admin:

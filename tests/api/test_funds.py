@@ -44,7 +44,8 @@ class FundWorld:
 
     def donate(self, amount: int, purpose: str | None = None, **extra: Any) -> Any:
         body = {"amount_fen": amount, "donor_name": "爱心企业甲", "donor_type": "enterprise",
-                "restricted_purpose": purpose, "anonymous": False, **extra}
+                "restricted_purpose": purpose, "anonymous": False}
+        body.update(extra)
         return self.post(f"/funds/{self.fund_id}/donations", body)
 
     def grant(self, amount: int, purpose: str | None = None, approve: bool = True) -> str:

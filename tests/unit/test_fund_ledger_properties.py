@@ -98,7 +98,8 @@ class FundBooks(RuleBasedStateMachine):
     @rule(amount=AMOUNTS, kind=st.sampled_from(["charitable", "management", "fundraising"]))
     def expense(self, amount: int, kind: str) -> None:
         try:
-            self.fund.pay_expense(uuid4(), amount, kind, "", ACTOR)
+            self.fund.pay_expense(uuid4(), [(kind, amount)], None, "",
+                                  datetime(2026, 11, 25, tzinfo=UTC).date(), ACTOR)
         except DomainError as exc:
             assert exc.code == "insufficient_funds"
         self._commit(self.fund)

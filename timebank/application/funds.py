@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -57,6 +57,16 @@ class FundServices(BaseServices):
         return fund
 
     @retry_on_conflict
+    def set_indicator_limits(
+        self, actor: Actor, fund_id: UUID | str, limits: dict[str, str]
+    ) -> Fund:
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        fund.set_indicator_limits(limits, actor.record())
+        self.save(fund)
+        return fund
+
+    @retry_on_conflict
     def receive_donation(
         self,
         actor: Actor,
@@ -67,6 +77,8 @@ class FundServices(BaseServices):
         restricted_purpose: str | None,
         anonymous: bool,
         idem: Idempotency | None,
+        in_kind_description: str | None = None,
+        booked_on: date | None = None,
     ) -> dict[str, Any]:
         if (replayed := self.replay(idem)) is not None:
             return replayed
@@ -81,7 +93,8 @@ class FundServices(BaseServices):
             sealed = self.vault.seal(donation_id, {"donor": donor})["donor"]
         receipt_no = fund.receive_donation(
             donation_id, amount_fen, donor_type, sealed, anonymous, restricted_purpose,
-            shanghai_now(), actor.record(),
+            shanghai_now(), actor.record(), in_kind_description=in_kind_description,
+            booked_on=booked_on,
         )
         body = {"donation_id": str(donation_id), "receipt_no": receipt_no}
         self.save_with(fund, idem=idem, status=201, body=body)
@@ -170,18 +183,76 @@ class FundServices(BaseServices):
 
     @retry_on_conflict
     def pay_expense(
-        self, actor: Actor, fund_id: UUID | str, amount_fen: int, kind: str, description: str,
+        self,
+        actor: Actor,
+        fund_id: UUID | str,
+        allocations: list[tuple[str, int]],
+        description: str,
         idem: Idempotency | None,
+        allocation_method: str | None = None,
+        booked_on: date | None = None,
+        decision: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if (replayed := self.replay(idem)) is not None:
             return replayed
         fund = self.load_fund(fund_id)
         self.authorize_fund(actor, fund, write=True)
         expense_id = uuid4()
-        fund.pay_expense(expense_id, amount_fen, kind, description, actor.record())
-        body = {"expense_id": str(expense_id), "amount_fen": amount_fen, "kind": kind}
+        total = fund.pay_expense(expense_id, allocations, allocation_method, description,
+                                 shanghai_now().date(), actor.record(), booked_on, decision)
+        body = {"expense_id": str(expense_id), "amount_fen": total,
+                "kind": allocations[0][0] if len(allocations) == 1 else "shared"}
         self.save_with(fund, idem=idem, status=201, body=body)
         return body
+
+    @retry_on_conflict
+    def release_restriction(
+        self, actor: Actor, fund_id: UUID | str, purpose: str, amount_fen: int, reason: str,
+        idem: Idempotency | None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        entry_id = uuid4()
+        fund.release_restriction(entry_id, purpose, amount_fen, reason, actor.record())
+        body = {"entry_id": str(entry_id), "amount_fen": amount_fen}
+        self.save_with(fund, idem=idem, status=201, body=body)
+        return body
+
+    @retry_on_conflict
+    def change_purpose(
+        self, actor: Actor, fund_id: UUID | str, from_purpose: str, to_purpose: str,
+        amount_fen: int, consent: dict[str, Any], idem: Idempotency | None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        entry_id = uuid4()
+        fund.change_purpose(entry_id, from_purpose, to_purpose, amount_fen, consent,
+                            actor.record())
+        body = {"entry_id": str(entry_id), "amount_fen": amount_fen}
+        self.save_with(fund, idem=idem, status=201, body=body)
+        return body
+
+    @retry_on_conflict
+    def close_period(self, actor: Actor, fund_id: UUID | str, until: date, reason: str) -> Fund:
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        fund.close_period(until, shanghai_now().date(), reason, actor.record())
+        self.save(fund)
+        return fund
+
+    @retry_on_conflict
+    def reopen_period(
+        self, actor: Actor, fund_id: UUID | str, from_day: date, reason: str
+    ) -> Fund:
+        fund = self.load_fund(fund_id)
+        self.authorize_fund(actor, fund, write=True)
+        fund.reopen_period(from_day, reason, actor.record())
+        self.save(fund)
+        return fund
 
 
 def shanghai_now() -> datetime:

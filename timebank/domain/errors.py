@@ -116,6 +116,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grant_not_approved": ("The grant is not approved (or already closed).",
                            "该资助项目未获批准或已结项。"),
     "grant_not_proposed": ("The grant was already decided.", "该资助项目已表决。"),
+    "period_closed": ("That date lies in a closed period of the books.",
+                      "该日期所在会计期间已结账。"),
+    "decision_required": (
+        "Spending from a building fund needs the residents' decision, meeting its rule.",
+        "楼组自治金支出须经居民议事表决通过。",
+    ),
+    "consent_required": ("Changing a restricted gift's purpose needs the donor's consent.",
+                         "变更定向捐赠用途须有捐赠人同意的记录。"),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

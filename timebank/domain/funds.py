@@ -9,7 +9,8 @@ disbursed in tranches → closed (or cancelled).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -27,10 +28,12 @@ MAX_FEN = 10**13  # a hundred billion yuan: beyond any community fund
 
 # Accounts of the chart (one chart for every fund; a posting also names its cash class).
 CASH = "cash"
+IN_KIND_ASSETS = "in_kind_assets"  # 实物资产: donated goods at their recorded valuation
+ASSET_ACCOUNTS = (CASH, "in_kind_assets")
 DONATION_INCOME = "donation_income"  # + ":" + donor type
 GRANT_EXPENSE = "grant_expense"  # 业务活动成本 — grants paid
 EXPENSE = "expense"  # + ":" + expense kind
-DEBIT_NORMAL = (CASH, GRANT_EXPENSE, EXPENSE)
+DEBIT_NORMAL = (CASH, IN_KIND_ASSETS, GRANT_EXPENSE, EXPENSE)
 
 
 def restricted_class(purpose: str) -> str:
@@ -64,6 +67,13 @@ def balanced(postings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return postings
 
 
+DEFAULT_INDICATOR_LIMITS = {
+    "min_charitable_ratio": "0.70",  # charitable spending / income of the basis period
+    "max_management_ratio": "0.10",  # management costs / total spending
+    "basis": "previous_year",  # or "three_year_average"
+}
+
+
 class Fund(Aggregate):
     @event("Opened")
     def __init__(
@@ -81,10 +91,15 @@ class Fund(Aggregate):
         self.office_id = office_id
         self.bank_id = bank_id
         self.cash: dict[str, int] = {}
+        self.in_kind: dict[str, int] = {}
+        self.closed_until: str | None = None  # ISO date: no entry may be dated on or before it
         self.receipts: dict[str, int] = {}  # year -> last receipt number issued
         self.donations: dict[str, dict[str, Any]] = {}  # donation id -> what a void needs
         self.min_turnout = 0
         self.two_thirds = False
+        # Charity indicators (慈善组织支出指标): limits depend on the organisation's type and
+        # size, so each fund records its own. Ratios are decimal strings ("0.70").
+        self.indicator_limits: dict[str, str] = dict(DEFAULT_INDICATOR_LIMITS)
 
     @classmethod
     def open(
@@ -119,10 +134,46 @@ class Fund(Aggregate):
 
     def _apply_postings(self, postings: list[dict[str, Any]]) -> None:
         for line in postings:
-            if line["account"] == CASH:
-                self.cash[line["class"]] = (
-                    self.cash.get(line["class"], 0) + line["debit_fen"] - line["credit_fen"]
+            holding = {CASH: self.cash, IN_KIND_ASSETS: self.in_kind}.get(line["account"])
+            if holding is not None:
+                holding[line["class"]] = (
+                    holding.get(line["class"], 0) + line["debit_fen"] - line["credit_fen"]
                 )
+
+    # -- periods -----------------------------------------------------------------------------
+    def check_date(self, booked_on: date, today: date) -> str:
+        """An entry's date: not in the future, not inside a closed period."""
+        if booked_on > today:
+            raise DomainError("invalid_input", "booked_on cannot be in the future.",
+                              field="booked_on")
+        if self.closed_until is not None and booked_on.isoformat() <= self.closed_until:
+            raise DomainError("period_closed",
+                              f"The books are closed up to {self.closed_until}.")
+        return booked_on.isoformat()
+
+    def close_period(self, until: date, today: date, reason: str, actor: dict[str, Any]) -> None:
+        if until >= today:
+            raise DomainError("invalid_input", "Only past days can be closed.", field="until")
+        if self.closed_until is not None and until.isoformat() <= self.closed_until:
+            raise DomainError("invalid_state", f"Already closed up to {self.closed_until}.")
+        self._period_closed(until=until.isoformat(), reason=reason, actor=actor)
+
+    @event("PeriodClosed")
+    def _period_closed(self, until: str, reason: str, actor: dict[str, Any]) -> None:
+        self.closed_until = until
+
+    def reopen_period(self, from_day: date, reason: str, actor: dict[str, Any]) -> None:
+        """A recorded reopening: entries dated from `from_day` on are allowed again."""
+        if self.closed_until is None or from_day.isoformat() > self.closed_until:
+            raise DomainError("invalid_state", "That day is not in a closed period.")
+        if not (reason or "").strip():
+            raise DomainError("invalid_input", "A reopening needs a reason.", field="reason")
+        until = (from_day - timedelta(days=1)).isoformat()
+        self._period_reopened(closed_until=until, reason=reason.strip(), actor=actor)
+
+    @event("PeriodReopened")
+    def _period_reopened(self, closed_until: str, reason: str, actor: dict[str, Any]) -> None:
+        self.closed_until = closed_until
 
     def set_vote_rule(self, min_turnout: int, two_thirds: bool, actor: dict[str, Any]) -> None:
         if isinstance(min_turnout, bool) or not isinstance(min_turnout, int) or min_turnout < 0:
@@ -134,6 +185,30 @@ class Fund(Aggregate):
     def _vote_rule_set(self, min_turnout: int, two_thirds: bool, actor: dict[str, Any]) -> None:
         self.min_turnout = min_turnout
         self.two_thirds = two_thirds
+
+    def set_indicator_limits(self, limits: dict[str, str], actor: dict[str, Any]) -> None:
+        merged = dict(self.indicator_limits)
+        for name in ("min_charitable_ratio", "max_management_ratio"):
+            if name in limits:
+                try:
+                    value = Decimal(str(limits[name]))
+                except (InvalidOperation, ValueError) as exc:
+                    raise DomainError("invalid_input", f"{name}: a ratio from 0 to 1.",
+                                      field=name) from exc
+                if not (value.is_finite() and 0 <= value <= 1):
+                    raise DomainError("invalid_input", f"{name}: a ratio from 0 to 1.",
+                                      field=name)
+                merged[name] = format(value, "f")
+        if "basis" in limits:
+            if limits["basis"] not in ("previous_year", "three_year_average"):
+                raise DomainError("invalid_input", "basis: previous_year or three_year_average.",
+                                  field="basis")
+            merged["basis"] = limits["basis"]
+        self._indicator_limits_set(limits=merged, actor=actor)
+
+    @event("IndicatorLimitsSet")
+    def _indicator_limits_set(self, limits: dict[str, str], actor: dict[str, Any]) -> None:
+        self.indicator_limits = dict(limits)
 
     def vote_passes(self, votes_for: int, votes_against: int, votes_abstain: int) -> bool:
         if votes_for + votes_against + votes_abstain < self.min_turnout:
@@ -152,15 +227,22 @@ class Fund(Aggregate):
         restricted_purpose: str | None,
         received_at: datetime,
         actor: dict[str, Any],
+        in_kind_description: str | None = None,
+        booked_on: date | None = None,
     ) -> str:
-        """Cash in, a receipt number out: gap-free per fund and year, never reused."""
+        """Money (or goods at a valuation) in, a receipt number out: gap-free per fund and
+        year of the entry's date, never reused."""
         amount_fen = check_fen(amount_fen)
         if donor_type not in DONOR_TYPES:
             raise DomainError("invalid_input", f"donor_type: one of {', '.join(DONOR_TYPES)}.",
                               field="donor_type")
         purpose = check_purpose(restricted_purpose)
         fund_class = restricted_class(purpose) if purpose else UNRESTRICTED
-        year = str(received_at.year)
+        today = received_at.date()
+        entry_date = self.check_date(booked_on or today, today)
+        goods = (in_kind_description or "").strip()[:200] or None
+        asset = IN_KIND_ASSETS if goods else CASH
+        year = entry_date[:4]
         number = self.receipts.get(year, 0) + 1
         receipt_no = f"{year}-{number:06d}"
         self._donation_received(
@@ -172,10 +254,12 @@ class Fund(Aggregate):
             restricted_purpose=purpose,
             receipt_no=receipt_no,
             postings=balanced([
-                posting(CASH, fund_class, debit=amount_fen),
+                posting(asset, fund_class, debit=amount_fen),
                 posting(f"{DONATION_INCOME}:{donor_type}", fund_class, credit=amount_fen),
             ]),
             actor=actor,
+            in_kind_description=goods,
+            booked_on=entry_date,
         )
         return receipt_no
 
@@ -191,6 +275,8 @@ class Fund(Aggregate):
         receipt_no: str,
         postings: list[dict[str, Any]],
         actor: dict[str, Any],
+        in_kind_description: str | None = None,
+        booked_on: str | None = None,
     ) -> None:
         year, number = receipt_no.split("-")
         self.receipts[year] = int(number)
@@ -214,7 +300,8 @@ class Fund(Aggregate):
             for p in record["postings"]
         ]
         for line in reversal:
-            if line["account"] == CASH and self.cash.get(line["class"], 0) < line["credit_fen"]:
+            holding = {CASH: self.cash, IN_KIND_ASSETS: self.in_kind}.get(line["account"])
+            if holding is not None and holding.get(line["class"], 0) < line["credit_fen"]:
                 raise DomainError("insufficient_funds", "The donation was already spent.")
         self._donation_voided(donation_id=donation_id, reason=reason,
                               postings=balanced(reversal), actor=actor)
@@ -256,28 +343,118 @@ class Fund(Aggregate):
         self._apply_postings(postings)
 
     def pay_expense(
-        self, expense_id: UUID, amount_fen: int, kind: str, description: str,
+        self,
+        expense_id: UUID,
+        allocations: list[tuple[str, int]],
+        allocation_method: str | None,
+        description: str,
+        today: date,
+        actor: dict[str, Any],
+        booked_on: date | None = None,
+        decision: dict[str, Any] | None = None,
+    ) -> int:
+        """Running costs from unrestricted money; a shared cost split between kinds names the
+        method it was allocated by; a building fund spends only on a residents' decision."""
+        if not allocations:
+            raise DomainError("invalid_input", "An expense needs a kind and an amount.",
+                              field="kind")
+        lines: list[dict[str, Any]] = []
+        for kind, amount in allocations:
+            if kind not in EXPENSE_KINDS:
+                raise DomainError("invalid_input",
+                                  f"kind: one of {', '.join(EXPENSE_KINDS)}.", field="kind")
+            lines.append(posting(f"{EXPENSE}:{kind}", UNRESTRICTED, debit=check_fen(amount)))
+        method = (allocation_method or "").strip()[:500] or None
+        if len(allocations) > 1 and method is None:
+            raise DomainError("invalid_input", "A shared cost records its allocation method.",
+                              field="allocation_method")
+        total = sum(line["debit_fen"] for line in lines)
+        if self.kind == BUILDING:
+            self._check_decision(decision)
+        entry_date = self.check_date(booked_on or today, today)
+        if total > self.cash.get(UNRESTRICTED, 0):
+            raise DomainError("insufficient_funds")
+        lines.append(posting(CASH, UNRESTRICTED, credit=total))
+        self._expense_paid(
+            expense_id=expense_id, amount_fen=total,
+            kind=allocations[0][0] if len(allocations) == 1 else "shared",
+            description=(description or "").strip()[:500],
+            postings=balanced(lines), actor=actor, allocation_method=method,
+            booked_on=entry_date, decision=decision,
+        )
+        return total
+
+    def _check_decision(self, decision: dict[str, Any] | None) -> None:
+        """楼组自治金: spending needs the residents' decision, meeting the fund's rule."""
+        if not decision or not str(decision.get("minutes") or "").strip():
+            raise DomainError("decision_required")
+        votes = [decision.get(k, 0) for k in ("votes_for", "votes_against", "votes_abstain")]
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in votes):
+            raise DomainError("invalid_input", "votes: whole numbers from 0.", field="decision")
+        if not self.vote_passes(*votes):
+            raise DomainError("decision_required", "The residents' vote did not pass.")
+
+    def release_restriction(
+        self, entry_id: UUID, purpose: str, amount_fen: int, reason: str,
         actor: dict[str, Any],
     ) -> None:
-        """Running costs come from unrestricted money only."""
+        """限定性净资产转为非限定性: an explicit reclassification, with its reason."""
+        purpose = check_purpose(purpose) or ""
         amount_fen = check_fen(amount_fen)
-        if kind not in EXPENSE_KINDS:
-            raise DomainError("invalid_input", f"kind: one of {', '.join(EXPENSE_KINDS)}.",
-                              field="kind")
-        if amount_fen > self.cash.get(UNRESTRICTED, 0):
-            raise DomainError("insufficient_funds")
-        self._expense_paid(
-            expense_id=expense_id, amount_fen=amount_fen, kind=kind,
-            description=(description or "").strip()[:500],
-            postings=balanced([posting(f"{EXPENSE}:{kind}", UNRESTRICTED, debit=amount_fen),
-                               posting(CASH, UNRESTRICTED, credit=amount_fen)]),
+        if not (reason or "").strip():
+            raise DomainError("invalid_input", "A release names its reason.", field="reason")
+        if amount_fen > self.cash.get(restricted_class(purpose), 0):
+            raise DomainError("insufficient_funds", f"Not that much restricted to {purpose}.")
+        self._restriction_released(
+            entry_id=entry_id, purpose=purpose, amount_fen=amount_fen, reason=reason.strip(),
+            postings=balanced([posting(CASH, UNRESTRICTED, debit=amount_fen),
+                               posting(CASH, restricted_class(purpose), credit=amount_fen)]),
             actor=actor,
         )
+
+    @event("RestrictionReleased")
+    def _restriction_released(
+        self, entry_id: UUID, purpose: str, amount_fen: int, reason: str,
+        postings: list[dict[str, Any]], actor: dict[str, Any],
+    ) -> None:
+        self._apply_postings(postings)
+
+    def change_purpose(
+        self, entry_id: UUID, from_purpose: str, to_purpose: str, amount_fen: int,
+        consent: dict[str, Any], actor: dict[str, Any],
+    ) -> None:
+        """A restricted gift's purpose changes only with the donor's recorded consent."""
+        source = check_purpose(from_purpose) or ""
+        target = check_purpose(to_purpose) or ""
+        amount_fen = check_fen(amount_fen)
+        if not source or not target or source == target:
+            raise DomainError("invalid_input", "Two different purposes are needed.",
+                              field="to_purpose")
+        if not consent or not str(consent.get("document") or "").strip():
+            raise DomainError("consent_required")
+        if amount_fen > self.cash.get(restricted_class(source), 0):
+            raise DomainError("insufficient_funds", f"Not that much restricted to {source}.")
+        self._purpose_changed(
+            entry_id=entry_id, from_purpose=source, to_purpose=target, amount_fen=amount_fen,
+            consent={k: str(v)[:500] for k, v in consent.items()},
+            postings=balanced([posting(CASH, restricted_class(target), debit=amount_fen),
+                               posting(CASH, restricted_class(source), credit=amount_fen)]),
+            actor=actor,
+        )
+
+    @event("PurposeChanged")
+    def _purpose_changed(
+        self, entry_id: UUID, from_purpose: str, to_purpose: str, amount_fen: int,
+        consent: dict[str, Any], postings: list[dict[str, Any]], actor: dict[str, Any],
+    ) -> None:
+        self._apply_postings(postings)
 
     @event("ExpensePaid")
     def _expense_paid(
         self, expense_id: UUID, amount_fen: int, kind: str, description: str,
         postings: list[dict[str, Any]], actor: dict[str, Any],
+        allocation_method: str | None = None, booked_on: str | None = None,
+        decision: dict[str, Any] | None = None,
     ) -> None:
         self._apply_postings(postings)
 

@@ -1,0 +1,148 @@
+"""The rules a foundation's books keep: in-kind gifts, releases, consents, building-fund
+decisions, shared costs, closed periods, hosted special funds and printable receipts."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pypdf
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_funds import API, FundWorld
+from timebank.domain.values import SHANGHAI
+
+
+@pytest.fixture
+def world(client: TestClient) -> FundWorld:
+    return FundWorld(client)
+
+
+def test_in_kind_gifts_are_valued_assets_not_cash(world: FundWorld) -> None:
+    made = world.donate(30_000, in_kind="大米 100 袋")
+    assert made.status_code == 201, made.text
+    statement = world.statement()
+    assert statement["in_kind_fen"] == 30_000 and statement["balance_fen"] == 0
+    assert statement["donations_fen"] == 30_000
+    listed = world.client.get(f"{API}/funds/{world.fund_id}/donations",
+                              headers=world.treasurer).json()
+    assert listed[0]["in_kind"] == "大米 100 袋"
+    tb = world.client.get(f"{API}/reports/trial-balance", params={"fund_id": world.fund_id},
+                          headers=world.treasurer).json()
+    assert {a["account"]: a["debit_fen"] for a in tb["accounts"]}["in_kind_assets"] == 30_000
+    assert tb["total_debit_fen"] == tb["total_credit_fen"]
+
+
+def test_releasing_and_repurposing_restricted_money(world: FundWorld) -> None:
+    world.donate(40_000, purpose="助老")
+    released = world.post(f"/funds/{world.fund_id}/reclassifications",
+                          {"purpose": "助老", "amount_fen": 10_000,
+                           "reason": "项目结余，经理事会决议解除限定"})
+    assert released.status_code == 201, released.text
+    no_consent = world.post(f"/funds/{world.fund_id}/purpose-changes",
+                            {"from_purpose": "助老", "to_purpose": "助学",
+                             "amount_fen": 5_000})
+    assert no_consent.status_code == 422
+    assert no_consent.json()["error"]["code"] == "consent_required"
+    changed = world.post(f"/funds/{world.fund_id}/purpose-changes",
+                         {"from_purpose": "助老", "to_purpose": "助学", "amount_fen": 5_000,
+                          "consent": {"document": "捐赠人书面同意函 2026-017",
+                                      "donor_reference": "爱心企业甲"}})
+    assert changed.status_code == 201, changed.text
+    too_much = world.post(f"/funds/{world.fund_id}/reclassifications",
+                          {"purpose": "助老", "amount_fen": 25_001, "reason": "x"})
+    assert too_much.status_code == 409
+    statement = world.statement()
+    assert statement["unrestricted_fen"] == 10_000
+    assert statement["restricted"] == {"助老": 25_000, "助学": 5_000}
+    assert statement["balance_fen"] == 40_000 and statement["donations_fen"] == 40_000
+
+
+def test_building_fund_spends_only_on_a_passing_residents_decision(world: FundWorld) -> None:
+    building = world.open_fund("3 号楼楼组自治金", "building", office_id=world.d.office_id)
+    world.fund_id = building
+    world.donate(20_000, donor_type="resident")
+    without = world.post(f"/funds/{building}/expenses",
+                         {"amount_fen": 5_000, "kind": "charitable", "description": "楼道灯"})
+    assert without.status_code == 409
+    assert without.json()["error"]["code"] == "decision_required"
+    failed = world.post(f"/funds/{building}/expenses", {
+        "amount_fen": 5_000, "kind": "charitable", "description": "楼道灯",
+        "decision": {"votes_for": 3, "votes_against": 9, "minutes": "楼组会议纪要"}})
+    assert failed.status_code == 409
+    passed = world.post(f"/funds/{building}/expenses", {
+        "amount_fen": 5_000, "kind": "charitable", "description": "楼道灯",
+        "decision": {"votes_for": 11, "votes_against": 2, "minutes": "楼组会议纪要"}})
+    assert passed.status_code == 201, passed.text
+    assert world.statement()["balance_fen"] == 15_000
+
+
+def test_shared_costs_are_split_by_a_recorded_method(world: FundWorld) -> None:
+    world.donate(50_000)
+    unnamed = world.post(f"/funds/{world.fund_id}/expenses", {"allocations": [
+        {"kind": "charitable", "amount_fen": 6_000},
+        {"kind": "management", "amount_fen": 4_000}]})
+    assert unnamed.status_code == 422
+    shared = world.post(f"/funds/{world.fund_id}/expenses", {
+        "allocations": [{"kind": "charitable", "amount_fen": 6_000},
+                        {"kind": "management", "amount_fen": 4_000}],
+        "allocation_method": "按工时比例 6:4", "description": "社工工资"})
+    assert shared.status_code == 201, shared.text
+    assert shared.json()["amount_fen"] == 10_000 and shared.json()["kind"] == "shared"
+    tb = world.client.get(f"{API}/reports/trial-balance", params={"fund_id": world.fund_id},
+                          headers=world.treasurer).json()
+    lines = {a["account"]: a["debit_fen"] for a in tb["accounts"]}
+    assert lines["expense:charitable"] == 6_000 and lines["expense:management"] == 4_000
+
+
+def test_closed_periods_refuse_entries_until_reopened(world: FundWorld) -> None:
+    today = datetime.now(SHANGHAI).date()
+    last_week = (today - timedelta(days=7)).isoformat()
+    assert world.donate(1_000, booked_on=last_week).status_code == 201
+    closed = world.client.post(f"{API}/funds/{world.fund_id}/periods/close",
+                               json={"until": (today - timedelta(days=1)).isoformat(),
+                                     "reason": "月结"}, headers=world.treasurer)
+    assert closed.status_code == 200 and closed.json()["closed_until"]
+    refused = world.donate(2_000, booked_on=last_week)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "period_closed"
+    future = world.donate(2_000, booked_on=(today + timedelta(days=1)).isoformat())
+    assert future.status_code == 422
+    assert world.donate(3_000).status_code == 201  # today is open
+    reopened = world.client.post(f"{API}/funds/{world.fund_id}/periods/reopen",
+                                 json={"from": last_week, "reason": "补录漏记捐赠"},
+                                 headers=world.treasurer)
+    assert reopened.status_code == 200
+    assert world.donate(2_000, booked_on=last_week).status_code == 201
+    as_of_last_week = world.statement(as_of=last_week)
+    assert as_of_last_week["donations_fen"] == 3_000
+
+
+def test_special_funds_are_sub_ledgers_inside_the_host(world: FundWorld) -> None:
+    special = world.open_fund("助老专项基金", "special", host=world.fund_id)
+    world.donate(10_000)
+    host_fund = world.fund_id
+    world.fund_id = special
+    world.donate(7_000, donor_type="enterprise")
+    world.fund_id = host_fund
+    statement = world.statement()
+    assert statement["balance_fen"] == 10_000
+    assert statement["special_funds"] == [{"fund_id": special, "balance_fen": 7_000,
+                                           "donations_fen": 7_000, "disbursed_fen": 0}]
+    tb = world.client.get(f"{API}/reports/trial-balance", params={"fund_id": host_fund},
+                          headers=world.treasurer).json()
+    assert tb["total_debit_fen"] == tb["total_credit_fen"] == 17_000
+
+
+def test_receipts_print_and_a_voided_one_says_so(world: FundWorld) -> None:
+    donation = world.donate(12_345, donor_name="王先生").json()
+    url = f"{API}/funds/{world.fund_id}/donations/{donation['donation_id']}/receipt.pdf"
+    pdf = world.client.get(url, headers=world.treasurer)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert donation["receipt_no"] in text and "123.45" in text and "已作废" not in text
+    world.post(f"/funds/{world.fund_id}/donations/{donation['donation_id']}/void",
+               {"reason": "金额有误"}, key=None)
+    voided = pypdf.PdfReader(io.BytesIO(world.client.get(url, headers=world.treasurer).content))
+    assert "已作废" in voided.pages[0].extract_text()
+    assert world.client.get(url, headers=world.coordinator).status_code == 403
