@@ -104,6 +104,28 @@ class FundBooks(RuleBasedStateMachine):
             assert exc.code == "insufficient_funds"
         self._commit(self.fund)
 
+    @rule(purpose=st.sampled_from(["助老", "助学", "环保"]), amount=AMOUNTS)
+    def release_restriction(self, purpose: str, amount: int) -> None:
+        try:
+            self.fund.release_restriction(uuid4(), purpose, amount, "结余解除限定", ACTOR)
+        except DomainError as exc:
+            assert exc.code == "insufficient_funds"
+        self._commit(self.fund)
+
+    @rule(source=st.sampled_from(["助老", "助学", "环保"]),
+          destination=st.sampled_from(["助老", "助学", "环保"]), amount=AMOUNTS,
+          consented=st.booleans())
+    def change_purpose(self, source: str, destination: str, amount: int,
+                       consented: bool) -> None:
+        consent = {"document": "同意函"} if consented else {}
+        try:
+            self.fund.change_purpose(uuid4(), source, destination, amount, consent, ACTOR)
+        except DomainError as exc:
+            assert exc.code in ("insufficient_funds", "consent_required", "invalid_input")
+            assert exc.code != "invalid_input" or source == destination
+            assert exc.code != "consent_required" or not consented
+        self._commit(self.fund)
+
     # -- invariants ----------------------------------------------------------------------------
     @invariant()
     def every_entry_balances(self) -> None:
@@ -116,6 +138,19 @@ class FundBooks(RuleBasedStateMachine):
     @invariant()
     def no_cash_class_below_zero(self) -> None:
         assert all(amount >= 0 for amount in self.fund.cash.values())
+
+    @invariant()
+    def money_changes_class_only_by_recorded_entries(self) -> None:
+        """Every move between classes is a release (with a reason) or a consented change."""
+        for event in self.events:
+            postings = getattr(event, "postings", None) or []
+            classes = {p["class"] for p in postings if p["account"] == CASH}
+            kind = type(event).__name__
+            if kind in ("RestrictionReleased", "PurposeChanged"):
+                assert len(classes) == 2
+                assert kind != "PurposeChanged" or event.consent.get("document")
+            elif kind != "GrantPaid":
+                assert len(classes) <= 1, kind
 
     @invariant()
     def restricted_money_only_paid_to_its_purpose(self) -> None:
