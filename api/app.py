@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.background import PeriodicCloser
 from api.errors import install_error_handlers
+from api.observability import Metrics, install_observability
 from api.rate_limits import RateLimiter
 from api.routers import (
     activities,
     audit,
     auth,
     certificates,
+    fund_reports,
     funds,
     health,
     kiosks,
@@ -56,6 +57,7 @@ def create_app(
         for worker in (follower, closer):
             if worker:
                 worker.start()
+        runtime.app.on_events_stored = metrics.events.inc
         app.state.runtime = runtime
         app.state.runner = runner
         app.state.rate_limiter = RateLimiter()
@@ -75,17 +77,8 @@ def create_app(
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-        request.state.request_id = rid
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    metrics = Metrics()
+    install_observability(app, metrics)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (
@@ -95,6 +88,7 @@ def create_app(
     api.include_router(scans.router)
     api.include_router(certificates.router)
     api.include_router(funds.router)
+    api.include_router(fund_reports.router)
     api.include_router(audit.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)

@@ -65,10 +65,14 @@ def serve(
     upgrade(settings)
     if demo:
         _seed_demo()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     typer.echo(f"timebank serving on http://{host}:{port}  (API docs: /docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers,
         log_level="info",
+        # Uvicorn's access log prints whole URLs (scan tokens, passbook numbers); the app's
+        # own request log (timebank.requests) records route templates and request ids.
+        access_log=False,
     )
 
 

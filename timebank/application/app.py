@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine
 
@@ -72,3 +73,10 @@ class TimebankApp(
             }
         )
         super().__init__(env=env)
+        # Set by the serving process to count stored events (metrics); a no-op otherwise.
+        self.on_events_stored: Callable[[int], None] = lambda _count: None
+
+    def _record(self, processing_event: Any) -> list[Any]:
+        recordings = super()._record(processing_event)
+        self.on_events_stored(len(recordings))
+        return recordings

@@ -1,0 +1,73 @@
+"""Request logs without personal data, security headers, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_scans import ScanWorld
+from tests.helpers import valid_id_number
+
+API = "/api/v1"
+
+
+def test_logs_carry_request_ids_but_no_personal_data(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    world = ScanWorld(client)
+    id_number = valid_id_number(99)
+    created = client.post(f"{API}/volunteers", json={
+        "name": "司马相如", "phone": "13912340000", "id_number": id_number,
+        "office_id": world.d.office_id, "pin": "975318"}, headers=world.d.admin)
+    assert created.status_code == 201, created.text
+    login = client.post(f"{API}/auth/volunteer-token",
+                        json={"phone": "13912340000", "pin": "975318"},
+                        headers={"X-Request-ID": "trace-me-1"})
+    token = world.token("check_in")
+    client.get("/scan", params={"t": token})
+    client.get(f"{API}/kiosk/passbooks/{created.json()['passbook_no']}",
+               headers={"X-Kiosk-Key": "tbk_wrong"})
+    # The application's own records (the test client's httpx logger is not the server's).
+    text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    for secret in ("司马相如", "13912340000", id_number, "975318", token,
+                   login.json()["access_token"], created.json()["passbook_no"]):
+        assert secret not in text, f"{secret!r} leaked into the logs"
+    lines = [json.loads(r.getMessage()) for r in caplog.records
+             if r.name == "timebank.requests"]
+    traced = [line for line in lines if line["request_id"] == "trace-me-1"]
+    assert [(t["method"], t["route"], t["status"]) for t in traced] == [
+        ("POST", "/api/v1/auth/volunteer-token", 200)]
+    assert any(line["route"] == "/api/v1/kiosk/passbooks/{passbook_no}" for line in lines)
+
+
+def test_security_headers(client: TestClient) -> None:
+    world = ScanWorld(client)
+    api = client.get(f"{API}/health")
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+    assert api.headers["X-Frame-Options"] == "DENY"
+    assert api.headers["Cache-Control"] == "no-store"
+    page = client.get("/scan", params={"t": world.token("check_in")})
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    preflight = client.options(f"{API}/health", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in {k.lower() for k in preflight.headers}
+
+
+def test_prometheus_metrics(client: TestClient) -> None:
+    world = ScanWorld(client)
+    world.scan(world.token("check_in"))
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    body = metrics.text
+    assert 'timebank_request_seconds_count{method="POST",route="/api/v1/scans",status="200"}' \
+        in body
+    appended = [line for line in body.splitlines()
+                if line.startswith("timebank_events_appended_total ")]
+    assert appended and float(appended[0].split()[1]) > 10
+    assert 'timebank_projection_lag_events{projection="passbooks"}' in body
+    assert "timebank_db_pool_checked_out" in body
