@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.background import PeriodicCloser
+from api.background import periodic_work
 from api.errors import install_error_handlers
 from api.observability import Metrics, install_observability
 from api.rate_limits import RateLimiter
@@ -31,7 +31,7 @@ from api.routers import (
 )
 from api.routers import volunteers as volunteers_router
 from api.web import scan_pages, transparency
-from projections.runner import BackgroundFollower, ProjectionRunner
+from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
 from timebank.runtime import Runtime, build_runtime
 from timebank.settings import Settings
@@ -52,8 +52,8 @@ def create_app(
         runtime: Runtime = build_runtime(settings, migrate=migrate)
         runner = ProjectionRunner(runtime.app, runtime.engine)
         runner.catch_up()
-        follower = BackgroundFollower(runner) if follow_projections else None
-        closer = PeriodicCloser(runtime.app, runner) if follow_projections else None
+        follower = background_follower(runner) if follow_projections else None
+        closer = periodic_work(runtime.app, runner) if follow_projections else None
         for worker in (follower, closer):
             if worker:
                 worker.start()

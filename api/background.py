@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from projections import audit_queries, queries
@@ -11,6 +10,7 @@ from projections.runner import ProjectionRunner
 from timebank.application import TimebankApp
 from timebank.domain.errors import DomainError
 from timebank.domain.values import shanghai_date, utc_now
+from timebank.infrastructure.periodic import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +47,10 @@ def record_daily_checkpoint(app: TimebankApp, runner: ProjectionRunner) -> bool:
     return created
 
 
-class PeriodicCloser:
-    def __init__(self, app: TimebankApp, runner: ProjectionRunner, interval: float = 60) -> None:
-        self.app, self.runner, self.interval = app, runner, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="auto-close", daemon=True)
+def periodic_work(app: TimebankApp, runner: ProjectionRunner,
+                  interval: float = 60) -> PeriodicWorker:
+    def job() -> None:
+        close_overdue_check_ins(app, runner)
+        record_daily_checkpoint(app, runner)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                close_overdue_check_ins(self.app, self.runner)
-                record_daily_checkpoint(self.app, self.runner)
-            except Exception:  # keep going; the next round tries again
-                log.exception("periodic work failed")
+    return PeriodicWorker("auto-close-and-checkpoint", job, interval)

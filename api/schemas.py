@@ -712,3 +712,16 @@ class PassbookAt(ApiModel):
     as_recorded: PassbookMoment
     as_corrected: PassbookMoment
     corrections_since: list[PassbookEntry]
+
+
+class IndicatorLimits(ApiModel):
+    min_charitable_ratio: str | None = Field(
+        default=None, description="Charitable spending ÷ income of the basis, at least (0–1).")
+    max_management_ratio: str | None = Field(
+        default=None, description="Management costs ÷ total spending, at most (0–1).")
+    basis: Literal["previous_year", "three_year_average"] | None = None
+
+
+class IndicatorLimitsOut(ApiModel):
+    fund_id: str
+    limits: dict[str, str]

@@ -27,6 +27,7 @@ from projections.passbooks import PassbooksProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
 from projections.tables import projection_positions
+from timebank.infrastructure.periodic import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
@@ -188,25 +189,6 @@ class ProjectionRunner:
         self.catch_up()
 
 
-class BackgroundFollower:
+def background_follower(runner: ProjectionRunner, interval: float = 0.5) -> PeriodicWorker:
     """Keeps projections following the log inside the serving process."""
-
-    def __init__(self, runner: ProjectionRunner, interval: float = 0.5) -> None:
-        self.runner = runner
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.runner.catch_up()
-            except Exception:  # keep following; the next round retries the batch
-                log.exception("projection catch-up failed")
+    return PeriodicWorker("projections", runner.catch_up, interval)

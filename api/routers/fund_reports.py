@@ -16,7 +16,14 @@ from pydantic import ConfigDict, Field
 from api.deps import CurrentActor, ReadModels, Services
 from api.schemas import ApiModel
 from projections import fund_reports
-from projections.fund_reports import JOURNAL_COLUMNS, TRACING_RULE, yuan
+from projections.fund_reports import (
+    ACTIVITIES_SHEET,
+    BALANCE_SHEET,
+    JOURNAL_COLUMNS,
+    JOURNAL_SHEET,
+    TRACING_RULE,
+    yuan,
+)
 from timebank.application import TimebankApp
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import Fund
@@ -368,7 +375,7 @@ def journal_xlsx(
     fund = readable_fund(services, actor, fund_id)
     book = Workbook()
     sheet = book.active
-    sheet.title = "明细账"
+    sheet.title = JOURNAL_SHEET
     write_journal(sheet, fund_reports.journal_rows(read_models.engine, str(fund.id),
                                                    start, end))
     return attachment(xlsx_bytes(book), XLSX, f"fund-{fund.id}-journal.xlsx")
@@ -388,19 +395,20 @@ def statement_xlsx(
     as_of = as_of or shanghai_today()
     start = date(as_of.year, 1, 1)
     book = Workbook()
+    title, subtitle, headers = BALANCE_SHEET
     sheet = book.active
-    sheet.title = "资产负债表"
-    sheet.append([cell(f"资产负债表 — {fund.name}")])
-    sheet.append([f"截至 {as_of.isoformat()}"])
-    sheet.append(["项目", "代码", "年初数(元)", "期末数(元)", "年初数(分)", "期末数(分)"])
+    sheet.title = title
+    sheet.append([cell(f"{title} — {fund.name}")])
+    sheet.append([subtitle.format(as_of=as_of.isoformat())])
+    sheet.append(list(headers))
     for row in fund_reports.balance_sheet(engine, fid, as_of)["rows"]:
         sheet.append([cell(row["label"]), cell(row["key"]), yuan(row["year_start_fen"]),
                       yuan(row["end_fen"]), row["year_start_fen"], row["end_fen"]])
-    sheet = book.create_sheet("业务活动表")
-    sheet.append([cell(f"业务活动表 — {fund.name}")])
-    sheet.append([f"{start.isoformat()} 至 {as_of.isoformat()}"])
-    sheet.append(["项目", "代码", "非限定性(元)", "限定性(元)", "合计(元)",
-                  "非限定性(分)", "限定性(分)", "合计(分)"])
+    title, subtitle, headers = ACTIVITIES_SHEET
+    sheet = book.create_sheet(title)
+    sheet.append([cell(f"{title} — {fund.name}")])
+    sheet.append([subtitle.format(start=start.isoformat(), end=as_of.isoformat())])
+    sheet.append(list(headers))
     for row in fund_reports.activities(engine, fid, start, as_of)["rows"]:
         sheet.append([cell(row["label"]), cell(row["key"]), yuan(row["unrestricted_fen"]),
                       yuan(row["restricted_fen"]), yuan(row["total_fen"]),
@@ -410,6 +418,6 @@ def statement_xlsx(
             for value_cell in value_row:
                 if not isinstance(value_cell.value, int | str):
                     value_cell.number_format = "0.00"
-    write_journal(book.create_sheet("明细账"),
+    write_journal(book.create_sheet(JOURNAL_SHEET),
                   fund_reports.journal_rows(engine, fid, None, as_of))
     return attachment(xlsx_bytes(book), XLSX, f"fund-{fund.id}-statement-{as_of}.xlsx")

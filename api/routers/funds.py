@@ -27,6 +27,8 @@ from api.schemas import (
     GrantListItem,
     GrantStatus,
     GrantVote,
+    IndicatorLimits,
+    IndicatorLimitsOut,
     PeriodClose,
     PeriodReopen,
     PeriodsOut,
@@ -77,6 +79,16 @@ def set_vote_rule(
     fund_id: str, body: VoteRule, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
     return fund_out(services.set_vote_rule(actor, fund_id, body.min_turnout, body.two_thirds))
+
+
+@router.put("/funds/{fund_id}/indicator-limits", response_model=IndicatorLimitsOut)
+def set_indicator_limits(
+    fund_id: str, body: IndicatorLimits, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    """The charity indicators' limits of this fund (they depend on its type and size)."""
+    limits = body.model_dump(exclude_none=True)
+    fund = services.set_indicator_limits(actor, fund_id, limits)
+    return {"fund_id": str(fund.id), "limits": fund.indicator_limits}
 
 
 @router.post("/funds/{fund_id}/donations", status_code=201, response_model=DonationOut)

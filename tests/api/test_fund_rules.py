@@ -146,3 +146,20 @@ def test_receipts_print_and_a_voided_one_says_so(world: FundWorld) -> None:
     voided = pypdf.PdfReader(io.BytesIO(world.client.get(url, headers=world.treasurer).content))
     assert "已作废" in voided.pages[0].extract_text()
     assert world.client.get(url, headers=world.coordinator).status_code == 403
+
+
+def test_indicator_limits_are_set_per_fund(world: FundWorld) -> None:
+    response = world.client.put(f"{API}/funds/{world.fund_id}/indicator-limits",
+                                json={"max_management_ratio": "0.15",
+                                      "basis": "three_year_average"},
+                                headers=world.treasurer)
+    assert response.status_code == 200, response.text
+    assert response.json()["limits"] == {"min_charitable_ratio": "0.70",
+                                         "max_management_ratio": "0.15",
+                                         "basis": "three_year_average"}
+    bad = world.client.put(f"{API}/funds/{world.fund_id}/indicator-limits",
+                           json={"max_management_ratio": "1.5"}, headers=world.treasurer)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+    assert world.client.put(f"{API}/funds/{world.fund_id}/indicator-limits",
+                            json={"basis": "previous_year"},
+                            headers=world.auditor).status_code == 403
