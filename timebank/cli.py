@@ -211,7 +211,9 @@ def audit_checkpoint() -> None:
 @volunteers_app.command("erase")
 def volunteers_erase(
     volunteer_id: Annotated[str, typer.Argument(help="The volunteer's id.")],
-    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")] = (
+        "本人申请删除个人信息"
+    ),
 ) -> None:
     """Erase a volunteer's personal data: destroys their key; every figure stays."""
     from timebank.domain.actors import SYSTEM

@@ -146,7 +146,7 @@ def test_erasure_keeps_every_figure_and_the_chain(client: TestClient, settings: 
 
     other = d.volunteer(name="王五")
     cli_env(monkeypatch, settings)
-    result = CliRunner().invoke(cli, ["volunteers", "erase", other["id"], "--reason", "注销"])
+    result = CliRunner().invoke(cli, ["volunteers", "erase", other["id"]])
     assert result.exit_code == 0, result.output
     shown = client.get(f"{API}/volunteers/{other['id']}", headers=d.admin).json()
     assert shown["name"] == ERASED
