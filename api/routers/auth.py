@@ -18,9 +18,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/token", response_model=Token)
 def staff_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
     services: Services,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
+    # Password guessing is limited per username, known or not (the same answer for both).
+    request.app.state.rate_limiter.hit_limit("staff-login", form.username.strip().lower(),
+                                             LOGIN_LIMIT)
     user = services.authenticate_user(form.username, form.password)
     return {
         "access_token": runtime.signer.issue(str(user.id), "user"),
