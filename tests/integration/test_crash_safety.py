@@ -1,0 +1,199 @@
+"""Crash safety: SIGKILL the server in the middle of a stream of writes, and the projection
+worker in the middle of a rebuild. On restart nothing written is lost, nothing is applied
+twice, the read models equal a fresh rebuild and the audit chain verifies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from projections.runner import ProjectionRunner
+from projections.tables import metadata, projection_positions
+from tests.helpers import ADMIN, District
+from timebank.runtime import build_runtime
+from timebank.settings import Settings
+
+TRANSFERS = 60
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = {**os.environ, "TIMEBANK_DATABASE_URL": settings.resolved_database_url,
+           "TIMEBANK_SECRET_KEY": settings.resolved_secret_key,
+           "TIMEBANK_VAR_DIR": str(settings.var_dir)}
+    if settings.database_schema:
+        env["TIMEBANK_DATABASE_SCHEMA"] = settings.database_schema
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "timebank.cli", "serve", "--port", str(port)],
+        env=environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the server did not come up")
+
+
+def dump(runner: ProjectionRunner) -> dict[str, list[Any]]:
+    with runner.engine.connect() as conn:
+        return {t.name: sorted(map(tuple, conn.execute(select(t))), key=repr)
+                for t in metadata.sorted_tables if t.name != "projection_positions"}
+
+
+def test_sigkill_mid_stream_loses_and_doubles_nothing(settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    try:
+        app = runtime.app
+        app.ensure_admin(*ADMIN)
+        d = District.build(app)
+        giver, receiver = d.volunteer(), d.volunteer(name="李四")
+        d.earn(giver, 600)  # 100 points
+    finally:
+        runtime.close()
+
+    port = free_port()
+    server = start_server(settings, port)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    # Transfers are the owner's gift: the stream runs with the giver's own token.
+    runtime = build_runtime(settings, migrate=False)
+    try:
+        volunteer_token = runtime.signer.issue(str(giver.id), "volunteer")
+    finally:
+        runtime.close()
+    headers = {"Authorization": f"Bearer {volunteer_token}"}
+    acknowledged: dict[str, Any] = {}
+
+    def stream() -> None:
+        with httpx.Client(timeout=5) as client:
+            for n in range(TRANSFERS):
+                try:
+                    response = client.post(
+                        f"{base}/transfers",
+                        json={"from_passbook": giver.passbook_no,
+                              "to_passbook": receiver.passbook_no, "points": 1, "note": ""},
+                        headers={**headers, "Idempotency-Key": f"crash-{n}"})
+                except httpx.HTTPError:
+                    return  # the server died under us
+                acknowledged[f"crash-{n}"] = response.json()
+
+    writer = threading.Thread(target=stream)
+    writer.start()
+    while len(acknowledged) < TRANSFERS // 3 and writer.is_alive():
+        time.sleep(0.01)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    writer.join()
+    assert 0 < len(acknowledged) < TRANSFERS, "the kill landed mid-stream"
+
+    server = start_server(settings, port)
+    try:
+        with httpx.Client(timeout=10) as client:
+            for n in range(TRANSFERS):  # the client retries everything, as a kiosk would
+                key = f"crash-{n}"
+                response = client.post(
+                    f"{base}/transfers",
+                    json={"from_passbook": giver.passbook_no,
+                          "to_passbook": receiver.passbook_no, "points": 1, "note": ""},
+                    headers={**headers, "Idempotency-Key": key})
+                assert response.status_code == 201, response.text
+                if key in acknowledged:
+                    assert response.json() == acknowledged[key]  # the first answer, again
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+
+    check = build_runtime(settings, migrate=False)
+    try:
+        app = check.app
+        assert app.load_passbook(giver.passbook_no).balance == 100 - TRANSFERS
+        assert app.load_passbook(receiver.passbook_no).balance == TRANSFERS
+        runner = ProjectionRunner(app, check.engine)
+        runner.catch_up()
+        from projections import audit_queries
+
+        assert audit_queries.verify_chain(app.recorder, check.engine, app.mapper)["ok"]
+        live = dump(runner)
+        assert len(live["passbook_entries"]) == 1 + 2 * TRANSFERS
+        runner.rebuild()
+        assert dump(runner) == live
+    finally:
+        check.close()
+
+
+def test_sigkill_mid_rebuild_then_the_tables_equal_a_rebuild(settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    try:
+        app = runtime.app
+        d = District.build(app)
+        volunteers = [d.volunteer(name=f"志愿者{i}") for i in range(6)]
+        for _ in range(25):
+            for volunteer in volunteers:
+                d.earn(volunteer, 30)
+        runner = ProjectionRunner(app, runtime.engine)
+        runner.catch_up()
+        live = dump(runner)
+        stored = app.recorder.max_notification_id()
+    finally:
+        runtime.close()
+    assert stored > 500
+
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "timebank.cli", "projections", "rebuild"],
+        env=environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    # Kill it as soon as the replay is under way: some projection reset and not caught up.
+    watcher = build_runtime(settings, migrate=False)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and rebuild.poll() is None:
+            with watcher.engine.connect() as conn:
+                positions = [p for _, p in conn.execute(select(projection_positions))]
+            if any(p < stored for p in positions):
+                break
+            time.sleep(0.005)
+        assert rebuild.poll() is None, "the rebuild ended before it could be interrupted"
+        rebuild.send_signal(signal.SIGKILL)
+        rebuild.wait()
+        with watcher.engine.connect() as conn:
+            interrupted = [p for _, p in conn.execute(select(projection_positions))]
+    finally:
+        watcher.close()
+    assert any(p < stored for p in interrupted), "killed mid-rebuild"
+
+    check = build_runtime(settings, migrate=False)
+    try:
+        runner = ProjectionRunner(check.app, check.engine)
+        runner.catch_up()  # the worker comes back and carries on from its recorded position
+        assert dump(runner) == live
+        assert all(s.lag == 0 for s in runner.status())
+        from projections import audit_queries
+
+        assert audit_queries.verify_chain(check.app.recorder, check.engine, check.app.mapper)[
+            "ok"]
+    finally:
+        check.close()
