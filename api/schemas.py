@@ -387,7 +387,9 @@ class RedemptionCancelled(ApiModel):
 
 
 class OfflineRedemption(RedemptionCreate):
-    sequence: StrictInt = Field(ge=0, description="The kiosk's own sequence number; applied once.")
+    sequence: StrictInt = Field(
+        ge=0, le=2**62, description="The kiosk's own sequence number; applied once."
+    )
     occurred_at: datetime | None = Field(default=None, description="When it happened offline.")
 
 
@@ -464,7 +466,7 @@ class FundOut(ApiModel):
 
 
 class VoteRule(ApiModel):
-    min_turnout: StrictInt = Field(default=0, ge=0)
+    min_turnout: StrictInt = Field(default=0, ge=0, le=1_000_000)
     two_thirds: bool = False
 
 
@@ -521,9 +523,9 @@ class GrantCreated(ApiModel):
 
 
 class GrantVote(ApiModel):
-    votes_for: StrictInt = Field(ge=0)
-    votes_against: StrictInt = Field(ge=0)
-    votes_abstain: StrictInt = Field(default=0, ge=0)
+    votes_for: StrictInt = Field(ge=0, le=1_000_000)
+    votes_against: StrictInt = Field(ge=0, le=1_000_000)
+    votes_abstain: StrictInt = Field(default=0, ge=0, le=1_000_000)
     minutes: str = Field(max_length=5000)
 
 
@@ -572,9 +574,9 @@ class ExpenseShare(ApiModel):
 
 
 class ResidentsDecision(ApiModel):
-    votes_for: StrictInt = Field(ge=0)
-    votes_against: StrictInt = Field(ge=0)
-    votes_abstain: StrictInt = Field(default=0, ge=0)
+    votes_for: StrictInt = Field(ge=0, le=1_000_000)
+    votes_against: StrictInt = Field(ge=0, le=1_000_000)
+    votes_abstain: StrictInt = Field(default=0, ge=0, le=1_000_000)
     minutes: str = Field(min_length=1, max_length=5000)
 
 

@@ -112,7 +112,7 @@ def office_activities(
     services: Services,
     read_models: ReadModels,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     office = services.read_office(actor, office_id)
     prefix = queries.office_path(read_models.engine, str(office.id))

@@ -23,7 +23,7 @@ def audit_events(
     actor: CurrentActor,
     services: Services,
     read_models: ReadModels,
-    after: Annotated[int, Query(ge=0, description="Position to continue after.")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Position to continue after.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
@@ -43,8 +43,9 @@ def audit_events(
     for moment in (since, until):
         if moment is not None and moment.tzinfo is None:
             raise DomainError("invalid_input", "Times need a UTC offset.", field="from")
-    return audit_queries.audit_trail(read_models.engine, prefix, after, limit, since, until,
-                                     aggregate_id, actor_id, type)
+    return audit_queries.audit_trail(
+        read_models.engine, prefix, after, limit, since, until, aggregate_id, actor_id, type
+    )
 
 
 @router.get("/verify", response_model=AuditVerification, response_model_exclude_none=True)

@@ -51,7 +51,7 @@ def list_service_records(
     volunteer_id: str | None = None,
     activity_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     if actor.kind == "volunteer":
         # A volunteer sees their own records only.

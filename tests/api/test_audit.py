@@ -86,3 +86,14 @@ def test_verify_finds_the_first_rewritten_event(client: TestClient, settings: Se
     bad = runner.invoke(cli, ["audit", "verify"])
     assert bad.exit_code == 1
     assert str(victim) in bad.output
+
+
+def test_out_of_range_numbers_are_refused_not_crashed(client: TestClient) -> None:
+    """Found by the fuzzer: a position beyond 64 bits reached the database (500)."""
+    d = HttpDistrict.build(client)
+    for path in (f"{API}/audit/events?after=9223372036854775808",
+                 f"{API}/service-records?office_id={d.office_id}&offset=99999999999999999999",
+                 f"{API}/offices/{d.office_id}/activities?offset=99999999999999999999"):
+        response = client.get(path, headers=d.admin)
+        assert response.status_code == 422, path
+        assert response.json()["error"]["code"] == "invalid_input"
