@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.background import periodic_work
@@ -79,6 +80,14 @@ def create_app(
 
     metrics = Metrics()
     install_observability(app, metrics)
+    if settings.cors_origins:
+        # Closed by default; opened only to the origins named in the settings.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+            allow_methods=["GET", "POST", "PUT", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Kiosk-Key",
+                           "X-Request-ID"],
+        )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

@@ -71,3 +71,36 @@ def test_prometheus_metrics(client: TestClient) -> None:
     assert appended and float(appended[0].split()[1]) > 10
     assert 'timebank_projection_lag_events{projection="passbooks"}' in body
     assert "timebank_db_pool_checked_out" in body
+
+
+def test_cors_opens_only_to_configured_origins(tmp_path) -> None:
+    from api.app import create_app
+    from tests.conftest import make_sqlite_settings
+
+    settings = make_sqlite_settings(tmp_path, cors_origins=["https://kiosk.example"])
+    with TestClient(create_app(settings, follow_projections=False)) as client:
+        allowed = client.options(f"{API}/health", headers={
+            "Origin": "https://kiosk.example", "Access-Control-Request-Method": "GET"})
+        assert allowed.headers["access-control-allow-origin"] == "https://kiosk.example"
+        other = client.options(f"{API}/health", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        assert "access-control-allow-origin" not in {k.lower() for k in other.headers}
+
+
+def test_no_secrets_or_databases_in_the_repository() -> None:
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout: nothing tracked to inspect")
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                             check=True).stdout.split()
+    forbidden = [f for f in tracked if f.endswith((".db", ".sqlite3", ".env", "secret_key",
+                                                     ".pem", ".key"))
+                 or f.startswith(("var/", ".venv/"))]
+    assert forbidden == []
+    for name in tracked:
+        if name.endswith((".py", ".md", ".toml", ".ini", ".cfg", ".yml", ".yaml", ".txt")):
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+            assert "-----BEGIN" not in text or name.endswith("test_observability.py"), name

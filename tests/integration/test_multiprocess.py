@@ -28,6 +28,12 @@ def worker(settings_json: str, plan: dict[str, Any], seed: int) -> dict[str, int
     outcomes: Counter[str] = Counter()
     kiosk = app.authenticate_kiosk(plan["kiosk_key"])
     try:
+        for record_id in plan["pending"]:  # every process tries to approve every record
+            try:
+                app.approve_service_record(SYSTEM, record_id)
+                outcomes["approve"] += 1
+            except DomainError as exc:
+                outcomes[f"refused:{exc.code}"] += 1
         for n in range(ROUNDS):
             step = (seed + n) % 3
             try:
@@ -64,7 +70,9 @@ def test_processes_never_overdraw_oversell_or_overpay(postgres_settings: Setting
         app.receive_donation(SYSTEM, fund.id, 9_000, None, "resident", None, True, None)
         grant = app.propose_grant(SYSTEM, fund.id, "扶手", 20_000, None)
         app.decide_grant(SYSTEM, grant.id, 10, 1, 0, "纪要")
-        plan = {"giver": giver.passbook_no, "receivers": [r.passbook_no for r in receivers],
+        pending = [str(d.serve(receivers[i % 3], 60).id) for i in range(6)]
+        plan = {"pending": pending, "giver": giver.passbook_no,
+                "receivers": [r.passbook_no for r in receivers],
                 "kiosk_key": key, "grant": str(grant.id)}
     finally:
         runtime.close()
@@ -76,10 +84,12 @@ def test_processes_never_overdraw_oversell_or_overpay(postgres_settings: Setting
     outcomes: Counter[str] = Counter()
     for result in results:
         outcomes.update(result)
-    assert sum(outcomes.values()) == PROCESSES * ROUNDS
+    assert sum(outcomes.values()) == PROCESSES * (ROUNDS + 6)
     allowed_refusals = {"refused:insufficient_points", "refused:out_of_stock",
-                        "refused:insufficient_funds"}
-    assert set(outcomes) - {"transfer", "redeem", "disburse"} <= allowed_refusals, outcomes
+                        "refused:insufficient_funds", "refused:not_pending"}
+    assert set(outcomes) - {"transfer", "redeem", "disburse", "approve"} <= allowed_refusals
+    assert outcomes["approve"] == 6  # each record approved once, by whichever came first
+    assert outcomes["refused:not_pending"] == 6 * (PROCESSES - 1)
 
     check = build_runtime(postgres_settings, migrate=False)
     try:
@@ -91,7 +101,7 @@ def test_processes_never_overdraw_oversell_or_overpay(postgres_settings: Setting
         cash = app.load_fund(fund.id).balance
     finally:
         check.close()
-    assert received == 7 * outcomes["transfer"]
+    assert received == 7 * outcomes["transfer"] + 6 * 10  # plus six approved hours
     assert 6 - soap.stock == outcomes["redeem"] and soap.stock >= 0
     assert balance == 100 - 7 * outcomes["transfer"] - 5 * outcomes["redeem"] >= 0
     assert paid == 1_000 * outcomes["disburse"] and cash == 9_000 - paid >= 0
