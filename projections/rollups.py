@@ -2,10 +2,12 @@
 
 A volunteer's points and hours count where the volunteer belongs (their savings office's
 "deposits"). When a volunteer moves, their balance and membership move with them on that day.
+Within a batch, members and daily totals are kept in memory and written once at its end.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -28,73 +30,102 @@ class RollupsProjection(Projection):
     name = "rollups"
     tables = (rollup_members, office_daily_totals)
 
-    def _add(self, conn: Connection, office_id: str, event: Any, **increments: int) -> None:
-        add_to_row(
-            conn,
-            office_daily_totals,
-            {"office_id": office_id, "day": shanghai_date(event.timestamp)},
-            increments,
-        )
+    def __init__(self) -> None:
+        self.begin_batch(None)  # type: ignore[arg-type]
+
+    def begin_batch(self, conn: Connection) -> None:
+        # passbook id -> {"volunteer_id", "office_id", "balance"}; only members touched here
+        self._members: dict[str, dict[str, Any]] = {}
+        self._by_volunteer: dict[str, str] = {}
+        self._changed: set[str] = set()
+        self._totals: dict[tuple[str, Any], dict[str, int]] = defaultdict(
+            lambda: defaultdict(int))
+
+    def end_batch(self, conn: Connection) -> None:
+        for passbook_id in sorted(self._changed):
+            member = self._members[passbook_id]
+            conn.execute(
+                update(rollup_members)
+                .where(rollup_members.c.passbook_id == passbook_id)
+                .values(office_id=member["office_id"], balance=member["balance"])
+            )
+        for (office_id, day), increments in sorted(self._totals.items()):
+            add_to_row(conn, office_daily_totals, {"office_id": office_id, "day": day},
+                       dict(increments))
+        self.begin_batch(conn)
+
+    def _add(self, office_id: str, event: Any, **increments: int) -> None:
+        totals = self._totals[(office_id, shanghai_date(event.timestamp))]
+        for name, amount in increments.items():
+            totals[name] += amount
+
+    def _member(self, conn: Connection, passbook_id: str) -> dict[str, Any]:
+        member = self._members.get(passbook_id)
+        if member is None:
+            row = conn.execute(
+                select(rollup_members).where(rollup_members.c.passbook_id == passbook_id)
+            ).one()
+            member = {"volunteer_id": row.volunteer_id, "office_id": row.office_id,
+                      "balance": row.balance}
+            self._members[passbook_id] = member
+            self._by_volunteer[row.volunteer_id] = passbook_id
+        return member
 
     @handles(Volunteer.Registered)
     def registered(self, conn: Connection, event: Any) -> None:
         office_id = str(event.office_id)
+        passbook_id = str(passbook_id_for(event.passbook_no))
         conn.execute(
             insert(rollup_members).values(
                 volunteer_id=str(event.originator_id),
-                passbook_id=str(passbook_id_for(event.passbook_no)),
+                passbook_id=passbook_id,
                 office_id=office_id,
                 balance=0,
             )
         )
-        self._add(conn, office_id, event, volunteers_net=1)
+        self._members[passbook_id] = {"volunteer_id": str(event.originator_id),
+                                      "office_id": office_id, "balance": 0}
+        self._by_volunteer[str(event.originator_id)] = passbook_id
+        self._add(office_id, event, volunteers_net=1)
 
     @handles(Volunteer.Moved)
     def moved(self, conn: Connection, event: Any) -> None:
-        member = conn.execute(
-            select(rollup_members.c.balance).where(
-                rollup_members.c.volunteer_id == str(event.originator_id)
-            )
-        ).one()
-        self._add(conn, str(event.from_office_id), event, volunteers_net=-1,
-                  points_net=-member.balance)
-        self._add(conn, str(event.to_office_id), event, volunteers_net=1,
-                  points_net=member.balance)
-        conn.execute(
-            update(rollup_members)
-            .where(rollup_members.c.volunteer_id == str(event.originator_id))
-            .values(office_id=str(event.to_office_id))
-        )
+        volunteer_id = str(event.originator_id)
+        passbook_id = self._by_volunteer.get(volunteer_id) or conn.execute(
+            select(rollup_members.c.passbook_id).where(
+                rollup_members.c.volunteer_id == volunteer_id)
+        ).scalar_one()
+        member = self._member(conn, passbook_id)
+        self._add(str(event.from_office_id), event, volunteers_net=-1,
+                  points_net=-member["balance"])
+        self._add(str(event.to_office_id), event, volunteers_net=1,
+                  points_net=member["balance"])
+        member["office_id"] = str(event.to_office_id)
+        self._changed.add(passbook_id)
 
-    def _member_office(self, conn: Connection, event: Any, signed_points: int) -> str:
-        member = conn.execute(
-            select(rollup_members.c.office_id).where(
-                rollup_members.c.passbook_id == str(event.originator_id)
-            )
-        ).one()
-        conn.execute(
-            update(rollup_members)
-            .where(rollup_members.c.passbook_id == str(event.originator_id))
-            .values(balance=rollup_members.c.balance + signed_points)
-        )
-        return str(member.office_id)
+    def _move_points(self, conn: Connection, event: Any, signed_points: int) -> str:
+        passbook_id = str(event.originator_id)
+        member = self._member(conn, passbook_id)
+        member["balance"] += signed_points
+        self._changed.add(passbook_id)
+        return str(member["office_id"])
 
     @handles(Passbook.PointsCredited)
     def credited(self, conn: Connection, event: Any) -> None:
-        office_id = self._member_office(conn, event, event.points)
+        office_id = self._move_points(conn, event, event.points)
         increments = {"points_net": event.points}
         if event.kind in (SERVICE, CORRECTION):
             increments.update(points_earned=event.points, approved_minutes=event.minutes)
         elif event.kind == REDEMPTION_CANCELLED:
             increments.update(points_redeemed=-event.points)
-        self._add(conn, office_id, event, **increments)
+        self._add(office_id, event, **increments)
 
     @handles(Passbook.PointsDebited)
     def debited(self, conn: Connection, event: Any) -> None:
-        office_id = self._member_office(conn, event, -event.points)
+        office_id = self._move_points(conn, event, -event.points)
         increments = {"points_net": -event.points}
         if event.kind == CORRECTION:
             increments.update(points_earned=-event.points, approved_minutes=event.minutes)
         elif event.kind == REDEMPTION:
             increments.update(points_redeemed=event.points)
-        self._add(conn, office_id, event, **increments)
+        self._add(office_id, event, **increments)
