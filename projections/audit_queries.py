@@ -17,7 +17,9 @@ PAGE = 1000
 CHECKPOINT_TOPIC_SUFFIX = "Checkpoint.Recorded"
 
 
-def verify_chain(recorder: Any, engine: Engine, mapper: Any = None) -> dict[str, Any]:
+def verify_chain(
+    recorder: Any, engine: Engine, mapper: Any = None, trusted_keys: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Recompute every chain hash from the stored events; name the first that differs.
 
     Covers the events the audit projection has chained (the caller catches it up first):
@@ -27,11 +29,21 @@ def verify_chain(recorder: Any, engine: Engine, mapper: Any = None) -> dict[str,
     """
     recomputed: dict[int, str] = {}
     checkpoints: list[Any] = []
+    head = recorder.max_notification_id() or 0
     with engine.connect() as conn:
         chained_to = conn.execute(
             select(projection_positions.c.position)
             .where(projection_positions.c.name == "audit")
         ).scalar_one_or_none() or 0
+    if chained_to < head:
+        # Events the chain has not covered are events nobody can vouch for yet.
+        return {"ok": False, "first_bad_position": chained_to + 1, "events_checked": 0}
+    with engine.connect() as conn:
+        beyond = conn.execute(
+            select(audit_events.c.position).where(audit_events.c.position > chained_to).limit(1)
+        ).scalar_one_or_none()
+    if beyond is not None:
+        return {"ok": False, "first_bad_position": beyond, "events_checked": 0}
     previous = GENESIS
     checked = 0
     after = 0
@@ -47,7 +59,7 @@ def verify_chain(recorder: Any, engine: Engine, mapper: Any = None) -> dict[str,
         notifications = list(recorder.select_notifications(
             start=after, limit=PAGE, stop=chained_to, inclusive_of_start=False))
         if not rows and not notifications:
-            return _with_checkpoints(checked, recomputed, checkpoints)
+            return _with_checkpoints(checked, recomputed, checkpoints, trusted_keys)
         for index in range(max(len(rows), len(notifications))):
             row = rows[index] if index < len(rows) else None
             note = notifications[index] if index < len(notifications) else None
@@ -65,14 +77,16 @@ def verify_chain(recorder: Any, engine: Engine, mapper: Any = None) -> dict[str,
                 recomputed[note.id] = previous
         after = rows[-1].position if len(rows) >= len(notifications) else notifications[-1].id
         if len(rows) < PAGE and len(notifications) < PAGE:
-            return _with_checkpoints(checked, recomputed, checkpoints)
+            return _with_checkpoints(checked, recomputed, checkpoints, trusted_keys)
 
 
-def _with_checkpoints(checked: int, recomputed: dict[int, str],
-                      checkpoints: list[Any]) -> dict[str, Any]:
+def _with_checkpoints(checked: int, recomputed: dict[int, str], checkpoints: list[Any],
+                      trusted_keys: tuple[str, ...]) -> dict[str, Any]:
     for checkpoint in checkpoints:
         message = checkpoint_message(checkpoint.day, checkpoint.position, checkpoint.chain_hash)
-        genuine = verify_signature(checkpoint.public_key, message, checkpoint.signature)
+        # Only the server's own keys count: a key stored beside the signature proves nothing.
+        genuine = checkpoint.public_key in trusted_keys and verify_signature(
+            checkpoint.public_key, message, checkpoint.signature)
         if not genuine or recomputed.get(checkpoint.position) != checkpoint.chain_hash:
             return {"ok": False, "first_bad_position": checkpoint.position,
                     "events_checked": checked}

@@ -184,7 +184,8 @@ def audit_verify() -> None:
     runtime = _runtime()
     try:
         _runner(runtime).catch_up()
-        result = verify_chain(runtime.app.recorder, runtime.engine, runtime.app.mapper)
+        result = verify_chain(runtime.app.recorder, runtime.engine, runtime.app.mapper,
+                              runtime.app.trusted_checkpoint_keys)
     finally:
         runtime.close()
     if result["ok"]:

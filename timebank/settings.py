@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     )
     public_base_url: str = "http://127.0.0.1:8000"
     token_ttl_seconds: int = 8 * 3600
+    # Public keys of earlier server secrets whose checkpoints still verify (key rotation).
+    trusted_checkpoint_keys: list[str] = Field(default_factory=list)
     # Browser origins allowed to call the API (CORS); none unless configured.
     cors_origins: list[str] = Field(default_factory=list)
     pool_size: int = 5

@@ -52,7 +52,8 @@ def audit_events(
 def verify(actor: CurrentActor, services: Services, read_models: ReadModels) -> Any:
     """Recompute the chain over the whole log: `ok`, or the first position that differs."""
     require_staff(actor, AUDIT_READERS)
-    return audit_queries.verify_chain(services.recorder, read_models.engine, services.mapper)
+    return audit_queries.verify_chain(services.recorder, read_models.engine, services.mapper,
+                                      services.trusted_checkpoint_keys)
 
 
 @router.get("/checkpoints/{day}", response_model=AuditCheckpoint)

@@ -177,3 +177,35 @@ def test_sqlite_backup_restores_and_verifies(tmp_path: Path,
     assert "ok:" in verified.output
     refused = runner.invoke(cli, ["restore", str(backup_file)])
     assert refused.exit_code == 2  # will not overwrite without --force
+
+
+def test_checkpoints_signed_with_another_key_or_a_lagging_chain_do_not_verify(
+    client: TestClient,
+) -> None:
+    """Found in review: verify trusted the key stored beside the signature."""
+    from sqlalchemy import update
+
+    from projections.tables import projection_positions
+    from timebank.domain.checkpoints import Checkpoint
+    from timebank.security.signing import Signer
+
+    d = HttpDistrict.build(client)
+    app, runner = client.app.state.runtime.app, client.app.state.runner
+    runner.catch_up()
+    forger = Signer("an-attacker-secret-that-is-not-the-servers-0123")
+    position, chain = 3, "0" * 64
+    app.save(Checkpoint(day="2001-01-01", position=position, chain_hash=chain,
+                        signature=forger.sign(checkpoint_message("2001-01-01", position, chain)),
+                        public_key=forger.public_key))
+    forged = client.get(f"{API}/audit/verify", headers=d.admin).json()
+    assert forged["ok"] is False and forged["first_bad_position"] == position
+
+    # A chain that stopped short of the log vouches for nothing beyond it.
+    with client.app.state.runtime.engine.begin() as conn:
+        conn.execute(update(projection_positions)
+                     .where(projection_positions.c.name == "audit").values(position=2))
+    from projections import audit_queries
+
+    lagging = audit_queries.verify_chain(app.recorder, runner.engine, app.mapper,
+                                         app.trusted_checkpoint_keys)
+    assert lagging["ok"] is False

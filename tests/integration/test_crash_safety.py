@@ -135,7 +135,8 @@ def test_sigkill_mid_stream_loses_and_doubles_nothing(settings: Settings) -> Non
         runner.catch_up()
         from projections import audit_queries
 
-        assert audit_queries.verify_chain(app.recorder, check.engine, app.mapper)["ok"]
+        assert audit_queries.verify_chain(app.recorder, check.engine, app.mapper,
+                                         app.trusted_checkpoint_keys)["ok"]
         live = dump(runner)
         assert len(live["passbook_entries"]) == 1 + 2 * TRANSFERS
         runner.rebuild()
@@ -193,7 +194,8 @@ def test_sigkill_mid_rebuild_then_the_tables_equal_a_rebuild(settings: Settings)
         assert all(s.lag == 0 for s in runner.status())
         from projections import audit_queries
 
-        assert audit_queries.verify_chain(check.app.recorder, check.engine, check.app.mapper)[
+        assert audit_queries.verify_chain(check.app.recorder, check.engine, check.app.mapper,
+                                         check.app.trusted_checkpoint_keys)[
             "ok"]
     finally:
         check.close()

@@ -61,6 +61,7 @@ class TimebankApp(
             Passbook: interval,
             CatalogItem: interval,
             Presence: interval,
+            Fund: interval,
         }
         env = settings.event_store_env()
         env.update(

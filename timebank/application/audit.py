@@ -22,6 +22,11 @@ from timebank.security.signing import Signer, checkpoint_message
 class AuditServices(BaseServices):
     signer: Signer
 
+    @property
+    def trusted_checkpoint_keys(self) -> tuple[str, ...]:
+        """This server's checkpoint key and the earlier ones it was configured to trust."""
+        return (self.signer.public_key, *self.settings.trusted_checkpoint_keys)
+
     def record_checkpoint(self, day: date, position: int, chain_hash: str) -> Checkpoint | None:
         """The chain head of `day`, signed; None when that day already has one."""
         if self.exists(checkpoint_id_for(day)):
