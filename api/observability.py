@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,6 +19,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+from api.errors import error_body
 
 request_log = logging.getLogger("timebank.requests")
 
@@ -60,7 +63,12 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
         rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         request.state.request_id = rid
         started = time.perf_counter()
-        response = await call_next(request)
+        if "%00" in request.url.query or "\x00" in request.url.path:
+            # NUL reaches no database: PostgreSQL refuses it in text.
+            response: Response = JSONResponse(
+                error_body("invalid_input", "NUL characters are not allowed."), status_code=422)
+        else:
+            response = await call_next(request)
         elapsed = time.perf_counter() - started
         route = route_of(request)
         metrics.latency.labels(request.method, route, str(response.status_code)).observe(elapsed)

@@ -5,11 +5,34 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+
+# C0 control characters other than tab and newlines: PostgreSQL refuses NUL in text, and
+# none of them belongs in a name, a reason or a purpose.
+FORBIDDEN_CONTROLS = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+
+
+def _check_text(value: Any) -> Any:
+    if isinstance(value, str):
+        if any(char in FORBIDDEN_CONTROLS for char in value):
+            raise ValueError("control characters are not allowed")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(item)
+    return value
 
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def no_control_characters(cls, value: Any) -> Any:
+        return _check_text(value)
 
 
 class ErrorDetail(ApiModel):

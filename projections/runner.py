@@ -47,6 +47,12 @@ def all_projections() -> list[Projection]:
     ]
 
 
+class ProjectionFailed(RuntimeError):
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(f"projections failed: {', '.join(names)}")
+        self.names = names
+
+
 @dataclass(frozen=True)
 class ProjectionStatus:
     name: str
@@ -149,20 +155,33 @@ class ProjectionRunner:
         if not behind:
             return 0
         applied = 0
+        failures: list[str] = []
         with self._lock:
             for projection in behind:
-                while True:
-                    try:
-                        count = self._apply_batch(projection)
-                    except OperationalError as exc:
-                        # Another runner holds the batch (a lock wait, SQLite's busy snapshot):
-                        # it applies the batch; ours rolled back whole.
-                        log.info("projection %s batch deferred: %s", projection.name, exc)
-                        break
-                    applied += count
-                    if count < BATCH_SIZE:
-                        break
+                try:
+                    applied += self._follow(projection)
+                except Exception:
+                    # One projection's poison must not stall the others; it stays behind,
+                    # visible in `timebank projections status`, and is retried next time.
+                    log.exception("projection %s failed; others carry on", projection.name)
+                    failures.append(projection.name)
+        if failures:
+            raise ProjectionFailed(failures)
         return applied
+
+    def _follow(self, projection: Projection) -> int:
+        applied = 0
+        while True:
+            try:
+                count = self._apply_batch(projection)
+            except OperationalError as exc:
+                # Another runner holds the batch (a lock wait, SQLite's busy snapshot):
+                # it applies the batch; ours rolled back whole.
+                log.info("projection %s batch deferred: %s", projection.name, exc)
+                return applied
+            applied += count
+            if count < BATCH_SIZE:
+                return applied
 
     def rebuild(self, names: Iterable[str] | None = None) -> None:
         """Drop the projections' rows and replay the whole log into them."""

@@ -193,3 +193,23 @@ def test_json_booleans_are_not_numbers(client: TestClient) -> None:
     assert [b.passbook(v["id"])["balance_points"] for v in (giver, receiver)] == [20, 0]
     assert b.record(record_id)["hours"] == "2.00"
     assert b.earn(giver["id"], 60)["points"] == 10
+
+
+def test_control_characters_are_refused_before_any_database(client: TestClient) -> None:
+    """Found in review: PostgreSQL refuses NUL in text, which stalled every projection."""
+    from tests.helpers import HttpDistrict
+
+    d = HttpDistrict.build(client)
+    volunteer = d.volunteer()
+    record = d.service_record(volunteer["id"], 60)
+    rejected = client.post(f"/api/v1/service-records/{record}/reject",
+                           json={"reason": "x\u0000y"}, headers=d.admin)
+    assert rejected.status_code == 422
+    assert rejected.json()["error"]["code"] == "invalid_input"
+    in_query = client.get("/api/v1/service-records?office_id=%00", headers=d.admin)
+    assert in_query.status_code == 422
+    fine = client.post(f"/api/v1/service-records/{record}/reject",
+                       json={"reason": "未到场\n已电话确认"}, headers=d.admin)
+    assert fine.status_code == 200
+    assert client.get(f"/api/v1/volunteers/{volunteer['id']}/passbook",
+                      headers=d.admin).status_code == 200
