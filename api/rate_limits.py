@@ -7,6 +7,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from timebank.domain.errors import DomainError
+from timebank.domain.values import normalise_mobile
 
 
 class RateLimiter:
@@ -24,3 +25,12 @@ class RateLimiter:
 
 # Phone + PIN guesses per phone number (known or not, the same answer).
 LOGIN_LIMIT = "10 per 15 minutes"
+
+
+def phone_bucket(raw: str) -> str:
+    """The number as the login looks it up: +86, spaces and dashes do not buy more guesses;
+    everything that is not a mobile number shares one bucket."""
+    try:
+        return normalise_mobile(raw)
+    except DomainError:
+        return "not-a-mobile-number"

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import Services, get_runtime
-from api.rate_limits import LOGIN_LIMIT
+from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.schemas import Token, VolunteerLogin
 from timebank.runtime import Runtime
 
@@ -40,7 +40,7 @@ def volunteer_token(
     services: Services,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
-    request.app.state.rate_limiter.hit_limit("login", body.phone.strip(), LOGIN_LIMIT)
+    request.app.state.rate_limiter.hit_limit("login", phone_bucket(body.phone), LOGIN_LIMIT)
     volunteer = services.authenticate_volunteer(body.phone, body.pin)
     return {
         "access_token": runtime.signer.issue(str(volunteer.id), "volunteer"),

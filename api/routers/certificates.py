@@ -37,7 +37,7 @@ def issue_certificate(
     read_models: ReadModels,
 ) -> dict[str, Any]:
     volunteer = services.load_volunteer(volunteer_id)
-    services.authorize_volunteer_read(actor, volunteer)
+    services.authorize_volunteer_write(actor, volunteer)
     lines = queries.approved_services(read_models.engine, str(volunteer.id), body.from_, body.to)
     issuer = " ".join(queries.office_names(read_models.engine, str(volunteer.office_id)))
     certificate = services.issue_certificate(actor, volunteer, lines, body.from_, body.to,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.errors import STATUS_BY_CODE
-from api.rate_limits import LOGIN_LIMIT
+from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.web.i18n import language_of, texts
 from api.web.sessions import (
     check_csrf,
@@ -90,7 +90,7 @@ def scan_login(
     except DomainError as exc:
         return _error_page(request, exc)
     try:
-        request.app.state.rate_limiter.hit_limit("login", phone.strip(), LOGIN_LIMIT)
+        request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
         volunteer = runtime.app.authenticate_volunteer(phone, pin)
     except DomainError as exc:
         lang = language_of(request)

@@ -162,3 +162,18 @@ def test_bearer_tokens_expire(tmp_path: Path) -> None:
                             headers=bearer(again.json()["access_token"]))
         assert rollup.status_code == 200, rollup.text
         assert rollup.json()["children"] == []
+
+
+def test_respelling_a_phone_does_not_buy_more_pin_guesses(client: TestClient) -> None:
+    """Found in review: the limit was keyed on the phone as typed."""
+    from tests.helpers import HttpDistrict, next_phone
+
+    d = HttpDistrict.build(client)
+    phone = next_phone()
+    d.volunteer(phone=phone)
+    spellings = [phone, f"+86{phone}", f"86{phone}", f"{phone[:3]} {phone[3:7]} {phone[7:]}",
+                 f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"]
+    codes = [client.post("/api/v1/auth/volunteer-token",
+                         json={"phone": spellings[n % len(spellings)], "pin": "000000"}
+                         ).status_code for n in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]

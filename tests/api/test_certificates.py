@@ -78,3 +78,13 @@ def test_certificate_pdf_qr_verifies_and_altered_content_does_not(client: TestCl
     d.volunteer(phone=other_phone)
     stranger = client.get(body["pdf_url"], headers=d.volunteer_headers(other_phone))
     assert stranger.status_code == 403
+
+
+def test_read_only_roles_cannot_issue_certificates(client: TestClient) -> None:
+    """Found in review: an auditor could create an official document."""
+    d = HttpDistrict.build(client)
+    volunteer = d.volunteer()
+    auditor = d.user("auditor-c", "auditor", d.bank_id)
+    response = client.post(f"/api/v1/volunteers/{volunteer['id']}/certificates",
+                           json={"from": "2026-01-01", "to": "2026-12-31"}, headers=auditor)
+    assert response.status_code == 403

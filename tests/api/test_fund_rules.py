@@ -163,3 +163,13 @@ def test_indicator_limits_are_set_per_fund(world: FundWorld) -> None:
     assert world.client.put(f"{API}/funds/{world.fund_id}/indicator-limits",
                             json={"basis": "previous_year"},
                             headers=world.auditor).status_code == 403
+
+
+def test_a_vote_with_nobody_for_it_never_passes(world: FundWorld) -> None:
+    """Found in review: two-thirds of nothing passed."""
+    world.client.put(f"{API}/funds/{world.fund_id}/vote-rule",
+                     json={"min_turnout": 0, "two_thirds": True}, headers=world.treasurer)
+    grant = world.grant(1_000, approve=False)
+    empty = world.post(f"/grants/{grant}/approve",
+                       {"votes_for": 0, "votes_against": 0, "minutes": "无人到会"}, key=None)
+    assert empty.json()["status"] == "rejected"

@@ -235,3 +235,16 @@ def test_activities_can_be_edited_and_cancelled(world: ScanWorld) -> None:
     listed = world.client.get(f"{API}/offices/{world.d.office_id}/activities",
                               headers=world.d.admin).json()
     assert {a["id"]: a["cancelled"] for a in listed}[world.activity_id] is True
+
+
+def test_withholding_the_position_does_not_get_around_a_geofence(client: TestClient) -> None:
+    """Found in review: no position meant no check at all."""
+    refusing = ScanWorld(client, latitude=31.2304, longitude=121.4737, radius_m=300,
+                         geofence_mode="refuse", approval_policy="auto_on_checkout")
+    refused = refusing.scan(refusing.token("check_in"))
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "outside_area"
+    flagging = ScanWorld(client, latitude=31.2304, longitude=121.4737, radius_m=300,
+                         approval_policy="auto_on_checkout")
+    assert flagging.scan(flagging.token("check_in")).json()["flags"] == ["no_position"]
+    out = flagging.scan(flagging.token("check_out"))
+    assert out.json()["status"] == "pending"  # flagged: never approved automatically

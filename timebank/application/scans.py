@@ -19,6 +19,7 @@ from timebank.domain.service import (
     AUTO_ON_CHECKOUT,
     CHECKED_IN,
     GEOFENCE_REFUSE,
+    NO_POSITION,
     OUTSIDE_AREA,
     Activity,
     ServiceRecord,
@@ -134,8 +135,13 @@ class ScanServices(ServiceRecordServices):
         }
 
     def _place_flags(self, activity: Activity, position: tuple[float, float] | None) -> list[str]:
-        if position is None or activity.latitude is None or activity.longitude is None:
+        if activity.latitude is None or activity.longitude is None:
             return []
+        if position is None:
+            # Withholding the position must not be a way around the geofence.
+            if activity.geofence_mode == GEOFENCE_REFUSE:
+                raise DomainError("outside_area", "This activity needs the phone's position.")
+            return [NO_POSITION]
         far = distance_m(activity.latitude, activity.longitude, *position) > (
             activity.radius_m or 0
         )

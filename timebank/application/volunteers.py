@@ -127,6 +127,14 @@ class VolunteerServices(BaseServices):
             return
         require_scope(actor, self.load_office(volunteer.office_id), READERS)
 
+    def authorize_volunteer_write(self, actor: Actor, volunteer: Volunteer) -> None:
+        """The volunteer themself, or operators of the volunteer's office (not read-only roles)."""
+        if actor.kind == "volunteer":
+            if actor.id != str(volunteer.id):
+                raise DomainError("forbidden")
+            return
+        require_scope(actor, self.load_office(volunteer.office_id), OPERATORS)
+
     def personal_data(self, volunteer: Volunteer) -> PersonalData:
         opened = self.vault.open(
             volunteer.id,

@@ -211,8 +211,8 @@ class Fund(Aggregate):
         self.indicator_limits = dict(limits)
 
     def vote_passes(self, votes_for: int, votes_against: int, votes_abstain: int) -> bool:
-        if votes_for + votes_against + votes_abstain < self.min_turnout:
-            return False
+        if votes_for == 0 or votes_for + votes_against + votes_abstain < self.min_turnout:
+            return False  # nobody for it: no decision, whatever the rule
         if self.two_thirds:
             return 3 * votes_for >= 2 * (votes_for + votes_against + votes_abstain)
         return votes_for > votes_against

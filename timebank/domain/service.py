@@ -16,7 +16,7 @@ from timebank.domain.errors import DomainError
 from timebank.domain.values import MAX_SERVICE_MINUTES, require_aware
 
 CHECKED_IN, PENDING, APPROVED, REJECTED = "checked_in", "pending", "approved", "rejected"
-AUTO_CLOSED, OUTSIDE_AREA = "auto_closed", "outside_area"
+AUTO_CLOSED, OUTSIDE_AREA, NO_POSITION = "auto_closed", "outside_area", "no_position"
 
 
 def _check_text(value: str, field: str, max_len: int, required: bool = True) -> str:
