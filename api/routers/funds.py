@@ -50,6 +50,18 @@ router = APIRouter(tags=["community funds"])
 AsOf = Annotated[date | None, Query(description="The books as they were at the end of this day.")]
 
 
+def readable_hosted(services: Services, actor: Any, read_models: Any, host_id: str) -> list[str]:
+    """Hosted funds' ids, only those the caller may read in their own right."""
+    readable = []
+    for hosted in fund_queries.hosted_fund_ids(read_models.engine, host_id):
+        try:
+            services.authorize_fund(actor, services.load_fund(hosted))
+        except DomainError:
+            continue
+        readable.append(hosted)
+    return readable
+
+
 def fund_out(fund: Fund) -> dict[str, Any]:
     return {"id": str(fund.id), "name": fund.name, "kind": fund.kind,
             "host_fund_id": str(fund.host_fund_id) if fund.host_fund_id else None,
@@ -291,7 +303,7 @@ def fund_statement(
         {"fund_id": hosted, **{k: v for k, v in fund_queries.statement(
             read_models.engine, hosted, as_of, at, corrected).items()
             if k in ("balance_fen", "donations_fen", "disbursed_fen")}}
-        for hosted in fund_queries.hosted_fund_ids(read_models.engine, str(fund.id))
+        for hosted in readable_hosted(services, actor, read_models, str(fund.id))
     ]
     return result
 
@@ -310,7 +322,7 @@ def trial_balance(
         fund = services.load_fund(fund_id)
         services.authorize_fund(actor, fund)
         # A foundation's books include the special funds it hosts (each a sub-ledger).
-        ids = [str(fund.id), *fund_queries.hosted_fund_ids(read_models.engine, str(fund.id))]
+        ids = [str(fund.id), *readable_hosted(services, actor, read_models, str(fund.id))]
         return fund_queries.trial_balance(read_models.engine, ids, as_of)
     scope = office_id or (str(actor.office_id) if actor.office_id else None)
     if scope is None:

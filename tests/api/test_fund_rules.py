@@ -96,9 +96,19 @@ def test_shared_costs_are_split_by_a_recorded_method(world: FundWorld) -> None:
     assert lines["expense:charitable"] == 6_000 and lines["expense:management"] == 4_000
 
 
-def test_closed_periods_refuse_entries_until_reopened(world: FundWorld) -> None:
+def test_closed_periods_refuse_entries_until_reopened(
+    world: FundWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eventsourcing.domain
+
     today = datetime.now(SHANGHAI).date()
     last_week = (today - timedelta(days=7)).isoformat()
+    opened_then = datetime.now(SHANGHAI) - timedelta(days=30)
+    with monkeypatch.context() as m:  # a fund opened a month ago
+        m.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", lambda: opened_then)
+        world.fund_id = world.open_fund("老基金", "foundation")
+    before_opening = (today - timedelta(days=40)).isoformat()
+    assert world.donate(500, booked_on=before_opening).status_code == 422
     assert world.donate(1_000, booked_on=last_week).status_code == 201
     closed = world.client.post(f"{API}/funds/{world.fund_id}/periods/close",
                                json={"until": (today - timedelta(days=1)).isoformat(),
@@ -109,13 +119,35 @@ def test_closed_periods_refuse_entries_until_reopened(world: FundWorld) -> None:
     future = world.donate(2_000, booked_on=(today + timedelta(days=1)).isoformat())
     assert future.status_code == 422
     assert world.donate(3_000).status_code == 201  # today is open
-    reopened = world.client.post(f"{API}/funds/{world.fund_id}/periods/reopen",
-                                 json={"from": last_week, "reason": "补录漏记捐赠"},
-                                 headers=world.treasurer)
+    body = {"from": last_week, "reason": "补录漏记捐赠"}
+    not_theirs = world.client.post(f"{API}/funds/{world.fund_id}/periods/reopen", json=body,
+                                   headers=world.treasurer)
+    assert not_theirs.status_code == 403  # treasurers do not reopen their own books
+    bank_admin = world.d.user("bank-admin-r", "bank_admin", world.d.bank_id)
+    reopened = world.client.post(f"{API}/funds/{world.fund_id}/periods/reopen", json=body,
+                                 headers=bank_admin)
     assert reopened.status_code == 200
     assert world.donate(2_000, booked_on=last_week).status_code == 201
     as_of_last_week = world.statement(as_of=last_week)
     assert as_of_last_week["donations_fen"] == 3_000
+
+
+def test_hosted_funds_share_the_hosts_receipts_and_closed_periods(world: FundWorld) -> None:
+    """Found in review: a special fund numbered its own receipts and ignored the host's
+    closed periods; and anyone could host a fund under someone else's foundation."""
+    year = datetime.now(SHANGHAI).year
+    special = world.open_fund("助老专项基金", "special", host=world.fund_id)
+    assert world.donate(1_000).json()["receipt_no"] == f"{year}-000001"
+    host_id, world.fund_id = world.fund_id, special
+    assert world.donate(2_000).json()["receipt_no"] == f"{year}-000002"
+    world.fund_id = host_id
+    assert world.donate(3_000).json()["receipt_no"] == f"{year}-000003"
+
+    stranger = world.d.user("treasurer-x", "treasurer", world.d.other_office_id)
+    response = world.client.post(f"{API}/funds", json={
+        "name": "借名专项", "kind": "special", "host_fund_id": host_id,
+        "office_id": world.d.other_office_id}, headers=stranger)
+    assert response.status_code == 403
 
 
 def test_special_funds_are_sub_ledgers_inside_the_host(world: FundWorld) -> None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from timebank.application.authz import FUND_READERS, FUND_WRITERS, require_scope
+from timebank.application.authz import BANK_ADMIN, FUND_READERS, FUND_WRITERS, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
@@ -25,8 +25,11 @@ class FundServices(BaseServices):
         require_scope(actor, office, FUND_WRITERS)
         self.ensure_open_path(office)
         host = self.load(Fund, host_fund_id, "host fund") if host_fund_id else None
-        if host is not None and host.bank_id != office.bank_id:
-            raise DomainError("invalid_fund_host", "The host fund belongs to another bank.")
+        if host is not None:
+            if host.bank_id != office.bank_id:
+                raise DomainError("invalid_fund_host", "The host fund belongs to another bank.")
+            # Hosting puts entries into the host's books: its treasurers must agree.
+            self.authorize_fund(actor, host, write=True)
         fund = Fund.open(name, kind, host, office.id, office.bank_id, actor.record())
         self.save(fund)
         return fund
@@ -91,13 +94,14 @@ class FundServices(BaseServices):
             # A donor's identity is personal data: sealed under its own key (erasable).
             self.vault.create_key(donation_id)
             sealed = self.vault.seal(donation_id, {"donor": donor})["donor"]
+        host = self.load_fund(fund.host_fund_id) if fund.host_fund_id else None
         receipt_no = fund.receive_donation(
             donation_id, amount_fen, donor_type, sealed, anonymous, restricted_purpose,
             shanghai_now(), actor.record(), in_kind_description=in_kind_description,
-            booked_on=booked_on,
+            booked_on=booked_on, host=host,
         )
         body = {"donation_id": str(donation_id), "receipt_no": receipt_no}
-        self.save_with(fund, idem=idem, status=201, body=body)
+        self.save_with(fund, *([host] if host else []), idem=idem, status=201, body=body)
         return body
 
     @retry_on_conflict
@@ -198,8 +202,10 @@ class FundServices(BaseServices):
         fund = self.load_fund(fund_id)
         self.authorize_fund(actor, fund, write=True)
         expense_id = uuid4()
+        host = self.load_fund(fund.host_fund_id) if fund.host_fund_id else None
         total = fund.pay_expense(expense_id, allocations, allocation_method, description,
-                                 shanghai_now().date(), actor.record(), booked_on, decision)
+                                 shanghai_now().date(), actor.record(), booked_on, decision,
+                                 host.closed_until if host else None)
         body = {"expense_id": str(expense_id), "amount_fen": total,
                 "kind": allocations[0][0] if len(allocations) == 1 else "shared"}
         self.save_with(fund, idem=idem, status=201, body=body)
@@ -248,8 +254,9 @@ class FundServices(BaseServices):
     def reopen_period(
         self, actor: Actor, fund_id: UUID | str, from_day: date, reason: str
     ) -> Fund:
+        """Reopening closed books is not the treasurer's own call: a bank admin records it."""
         fund = self.load_fund(fund_id)
-        self.authorize_fund(actor, fund, write=True)
+        require_scope(actor, self.load_office(fund.office_id), (BANK_ADMIN,))
         fund.reopen_period(from_day, reason, actor.record())
         self.save(fund)
         return fund

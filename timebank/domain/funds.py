@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from timebank.domain.errors import DomainError
+from timebank.domain.values import shanghai_date
 
 FOUNDATION, SPECIAL, BUILDING = "foundation", "special", "building"
 FUND_KINDS = (FOUNDATION, SPECIAL, BUILDING)
@@ -141,15 +142,33 @@ class Fund(Aggregate):
                 )
 
     # -- periods -----------------------------------------------------------------------------
-    def check_date(self, booked_on: date, today: date) -> str:
-        """An entry's date: not in the future, not inside a closed period."""
+    def check_date(self, booked_on: date, today: date, host_closed_until: str | None = None
+                   ) -> str:
+        """An entry's date: not in the future, not before the fund existed, not inside a
+        closed period — the fund's own or, for a hosted fund, its host's."""
         if booked_on > today:
             raise DomainError("invalid_input", "booked_on cannot be in the future.",
                               field="booked_on")
-        if self.closed_until is not None and booked_on.isoformat() <= self.closed_until:
-            raise DomainError("period_closed",
-                              f"The books are closed up to {self.closed_until}.")
+        if booked_on < shanghai_date(self.created_on):
+            raise DomainError("invalid_input", "booked_on is before the fund was opened.",
+                              field="booked_on")
+        for closed in (self.closed_until, host_closed_until):
+            if closed is not None and booked_on.isoformat() <= closed:
+                raise DomainError("period_closed", f"The books are closed up to {closed}.")
         return booked_on.isoformat()
+
+    def issue_receipt_number(self, year: str, fund_id: UUID, donation_id: UUID) -> str:
+        """A host numbers the receipts of the funds it hosts: one sequence per legal entity."""
+        number = self.receipts.get(year, 0) + 1
+        receipt_no = f"{year}-{number:06d}"
+        self._receipt_number_issued(receipt_no=receipt_no, fund_id=fund_id,
+                                    donation_id=donation_id)
+        return receipt_no
+
+    @event("ReceiptNumberIssued")
+    def _receipt_number_issued(self, receipt_no: str, fund_id: UUID, donation_id: UUID) -> None:
+        year, number = receipt_no.split("-")
+        self.receipts[year] = int(number)
 
     def close_period(self, until: date, today: date, reason: str, actor: dict[str, Any]) -> None:
         if until >= today:
@@ -229,6 +248,7 @@ class Fund(Aggregate):
         actor: dict[str, Any],
         in_kind_description: str | None = None,
         booked_on: date | None = None,
+        host: Fund | None = None,
     ) -> str:
         """Money (or goods at a valuation) in, a receipt number out: gap-free per fund and
         year of the entry's date, never reused."""
@@ -239,12 +259,15 @@ class Fund(Aggregate):
         purpose = check_purpose(restricted_purpose)
         fund_class = restricted_class(purpose) if purpose else UNRESTRICTED
         today = received_at.date()
-        entry_date = self.check_date(booked_on or today, today)
+        entry_date = self.check_date(booked_on or today, today,
+                                     host.closed_until if host else None)
         goods = (in_kind_description or "").strip()[:200] or None
         asset = IN_KIND_ASSETS if goods else CASH
         year = entry_date[:4]
-        number = self.receipts.get(year, 0) + 1
-        receipt_no = f"{year}-{number:06d}"
+        if host is not None:
+            receipt_no = host.issue_receipt_number(year, self.id, donation_id)
+        else:
+            receipt_no = f"{year}-{self.receipts.get(year, 0) + 1:06d}"
         self._donation_received(
             donation_id=donation_id,
             amount_fen=amount_fen,
@@ -279,7 +302,8 @@ class Fund(Aggregate):
         booked_on: str | None = None,
     ) -> None:
         year, number = receipt_no.split("-")
-        self.receipts[year] = int(number)
+        if self.host_fund_id is None:  # a hosted fund's numbers are its host's
+            self.receipts[year] = int(number)
         self.donations[str(donation_id)] = {"postings": postings, "voided": False,
                                             "receipt_no": receipt_no,
                                             "donor_sealed": donor_sealed}
@@ -352,6 +376,7 @@ class Fund(Aggregate):
         actor: dict[str, Any],
         booked_on: date | None = None,
         decision: dict[str, Any] | None = None,
+        host_closed_until: str | None = None,
     ) -> int:
         """Running costs from unrestricted money; a shared cost split between kinds names the
         method it was allocated by; a building fund spends only on a residents' decision."""
@@ -371,7 +396,7 @@ class Fund(Aggregate):
         total = sum(line["debit_fen"] for line in lines)
         if self.kind == BUILDING:
             self._check_decision(decision)
-        entry_date = self.check_date(booked_on or today, today)
+        entry_date = self.check_date(booked_on or today, today, host_closed_until)
         if total > self.cash.get(UNRESTRICTED, 0):
             raise DomainError("insufficient_funds")
         lines.append(posting(CASH, UNRESTRICTED, credit=total))
