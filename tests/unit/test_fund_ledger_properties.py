@@ -7,7 +7,7 @@ was only paid to grants of its purpose, and the fund equals a replay of its own 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import uuid4
 
 from hypothesis import settings
@@ -23,6 +23,7 @@ from timebank.domain.funds import (
     Grant,
     restricted_class,
 )
+from timebank.domain.values import SHANGHAI
 
 ACTOR = {"kind": "system", "id": "test", "role": "admin", "office_id": None, "request_id": None}
 PURPOSES = st.sampled_from([None, "助老", "助学", "环保"])
@@ -52,7 +53,7 @@ class FundBooks(RuleBasedStateMachine):
     def donate(self, amount: int, purpose: str | None, donor: str) -> None:
         donation_id = uuid4()
         self.fund.receive_donation(donation_id, amount, donor, None, True, purpose,
-                                   datetime(2026, 11, 25, tzinfo=UTC), ACTOR)
+                                   datetime.now(SHANGHAI), ACTOR)
         self.donation_ids.append(donation_id)
         self._commit(self.fund)
 
@@ -99,7 +100,7 @@ class FundBooks(RuleBasedStateMachine):
     def expense(self, amount: int, kind: str) -> None:
         try:
             self.fund.pay_expense(uuid4(), [(kind, amount)], None, "",
-                                  datetime(2026, 11, 25, tzinfo=UTC).date(), ACTOR)
+                                  datetime.now(SHANGHAI).date(), ACTOR)
         except DomainError as exc:
             assert exc.code == "insufficient_funds"
         self._commit(self.fund)
