@@ -625,8 +625,10 @@ class ReclassificationCreate(ApiModel):
 class DonorConsent(ApiModel):
     document: str = Field(min_length=1, max_length=500,
                           description="Where the donor's consent is kept (letter, file no.).")
-    donor_reference: str = Field(default="", max_length=200)
     given_on: date | None = None
+    donation_ids: list[str] = Field(
+        default_factory=list, max_length=100,
+        description="The donations whose donor consented; only their money moves.")
 
 
 class PurposeChangeCreate(ApiModel):

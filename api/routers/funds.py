@@ -63,14 +63,22 @@ def readable_hosted(services: Services, actor: Any, read_models: Any, host_id: s
 
 
 def fund_out(fund: Fund) -> dict[str, Any]:
-    return {"id": str(fund.id), "name": fund.name, "kind": fund.kind,
-            "host_fund_id": str(fund.host_fund_id) if fund.host_fund_id else None,
-            "office_id": str(fund.office_id)}
+    return {
+        "id": str(fund.id),
+        "name": fund.name,
+        "kind": fund.kind,
+        "host_fund_id": str(fund.host_fund_id) if fund.host_fund_id else None,
+        "office_id": str(fund.office_id),
+    }
 
 
 def grant_status(grant: Grant) -> dict[str, Any]:
-    return {"grant_id": str(grant.id), "status": grant.status, "amount_fen": grant.amount_fen,
-            "disbursed_fen": grant.disbursed_fen}
+    return {
+        "grant_id": str(grant.id),
+        "status": grant.status,
+        "amount_fen": grant.amount_fen,
+        "disbursed_fen": grant.disbursed_fen,
+    }
 
 
 @router.post("/funds", status_code=201, response_model=FundOut)
@@ -111,18 +119,29 @@ def receive_donation(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(services, idempotency_key, actor, f"donation:{fund_id}",
-                           body.model_dump(mode="json"))
+    idem = idempotency_for(
+        services, idempotency_key, actor, f"donation:{fund_id}", body.model_dump(mode="json")
+    )
     return services.receive_donation(
-        actor, fund_id, body.amount_fen, body.donor_name, body.donor_type,
-        body.restricted_purpose, body.anonymous, idem, in_kind_description=body.in_kind,
+        actor,
+        fund_id,
+        body.amount_fen,
+        body.donor_name,
+        body.donor_type,
+        body.restricted_purpose,
+        body.anonymous,
+        idem,
+        in_kind_description=body.in_kind,
         booked_on=body.booked_on,
     )
 
 
 @router.get("/funds/{fund_id}/donations", response_model=list[DonationListItem])
 def list_donations(
-    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    fund_id: str,
+    actor: CurrentActor,
+    services: Services,
+    read_models: ReadModels,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     fund = services.load_fund(fund_id)
@@ -133,10 +152,16 @@ def list_donations(
     return rows
 
 
-@router.get("/funds/{fund_id}/donations/{donation_id}/receipt.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/funds/{fund_id}/donations/{donation_id}/receipt.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
 def donation_receipt(
-    fund_id: str, donation_id: str, actor: CurrentActor, services: Services,
+    fund_id: str,
+    donation_id: str,
+    actor: CurrentActor,
+    services: Services,
     read_models: ReadModels,
 ) -> Response:
     """The printable receipt; a voided donation's receipt is marked void, never reissued."""
@@ -146,8 +171,13 @@ def donation_receipt(
     if donation is None:
         raise DomainError("not_found", "donation not found.")
     pdf = render_receipt(fund.name, donation, services.donor_name(fund, donation_id))
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="receipt-{donation["receipt_no"]}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="receipt-{donation["receipt_no"]}.pdf"'
+        },
+    )
 
 
 @router.post("/funds/{fund_id}/donations/{donation_id}/void", response_model=VoidOut)
@@ -165,18 +195,25 @@ def pay_expense(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(services, idempotency_key, actor, f"expense:{fund_id}",
-                           body.model_dump(mode="json"))
+    idem = idempotency_for(
+        services, idempotency_key, actor, f"expense:{fund_id}", body.model_dump(mode="json")
+    )
     if body.allocations:
         allocations = [(share.kind, share.amount_fen) for share in body.allocations]
     elif body.kind is not None and body.amount_fen is not None:
         allocations = [(body.kind, body.amount_fen)]
     else:
-        raise DomainError("invalid_input", "Give kind and amount_fen, or allocations.",
-                          field="kind")
+        raise DomainError(
+            "invalid_input", "Give kind and amount_fen, or allocations.", field="kind"
+        )
     return services.pay_expense(
-        actor, fund_id, allocations, body.description, idem,
-        allocation_method=body.allocation_method, booked_on=body.booked_on,
+        actor,
+        fund_id,
+        allocations,
+        body.description,
+        idem,
+        allocation_method=body.allocation_method,
+        booked_on=body.booked_on,
         decision=body.decision.model_dump() if body.decision else None,
     )
 
@@ -190,10 +227,12 @@ def release_restriction(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """限定性净资产转为非限定性净资产: an explicit entry with its reason."""
-    idem = idempotency_for(services, idempotency_key, actor, f"reclassify:{fund_id}",
-                           body.model_dump(mode="json"))
-    return services.release_restriction(actor, fund_id, body.purpose, body.amount_fen,
-                                        body.reason, idem)
+    idem = idempotency_for(
+        services, idempotency_key, actor, f"reclassify:{fund_id}", body.model_dump(mode="json")
+    )
+    return services.release_restriction(
+        actor, fund_id, body.purpose, body.amount_fen, body.reason, idem
+    )
 
 
 @router.post("/funds/{fund_id}/purpose-changes", status_code=201, response_model=EntryOut)
@@ -205,11 +244,20 @@ def change_purpose(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """A restricted gift's purpose changes only with the donor's recorded consent."""
-    idem = idempotency_for(services, idempotency_key, actor, f"repurpose:{fund_id}",
-                           body.model_dump(mode="json"))
-    consent = body.consent.model_dump(mode="json") if body.consent else {}
-    return services.change_purpose(actor, fund_id, body.from_purpose, body.to_purpose,
-                                   body.amount_fen, consent, idem)
+    idem = idempotency_for(
+        services, idempotency_key, actor, f"repurpose:{fund_id}", body.model_dump(mode="json")
+    )
+    consent = body.consent.model_dump(mode="json", exclude={"donation_ids"}) if body.consent else {}
+    return services.change_purpose(
+        actor,
+        fund_id,
+        body.from_purpose,
+        body.to_purpose,
+        body.amount_fen,
+        consent,
+        idem,
+        donation_ids=body.consent.donation_ids if body.consent else [],
+    )
 
 
 @router.post("/funds/{fund_id}/periods/close", response_model=PeriodsOut)
@@ -250,13 +298,13 @@ def list_grants(
 def approve_grant(
     grant_id: str, body: GrantVote, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
-    grant = services.decide_grant(actor, grant_id, body.votes_for, body.votes_against,
-                                  body.votes_abstain, body.minutes)
+    grant = services.decide_grant(
+        actor, grant_id, body.votes_for, body.votes_against, body.votes_abstain, body.minutes
+    )
     return grant_status(grant)
 
 
-@router.post("/grants/{grant_id}/disbursements", status_code=201,
-             response_model=DisbursementOut)
+@router.post("/grants/{grant_id}/disbursements", status_code=201, response_model=DisbursementOut)
 def disburse(
     grant_id: str,
     body: DisbursementCreate,
@@ -264,8 +312,9 @@ def disburse(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(services, idempotency_key, actor, f"disburse:{grant_id}",
-                           body.model_dump(mode="json"))
+    idem = idempotency_for(
+        services, idempotency_key, actor, f"disburse:{grant_id}", body.model_dump(mode="json")
+    )
     return services.disburse_grant(actor, grant_id, body.amount_fen, idem)
 
 
@@ -291,8 +340,9 @@ def fund_statement(
     read_models: ReadModels,
     as_of: AsOf = None,
     at: Annotated[datetime | None, Query(description="An instant (with offset).")] = None,
-    corrected: Annotated[bool, Query(
-        description="Apply later voids of donations received by then.")] = False,
+    corrected: Annotated[
+        bool, Query(description="Apply later voids of donations received by then.")
+    ] = False,
 ) -> dict[str, Any]:
     fund = services.load_fund(fund_id)
     services.authorize_fund(actor, fund)
@@ -300,9 +350,16 @@ def fund_statement(
         raise DomainError("invalid_input", "at needs a UTC offset.", field="at")
     result = fund_queries.statement(read_models.engine, str(fund.id), as_of, at, corrected)
     result["special_funds"] = [
-        {"fund_id": hosted, **{k: v for k, v in fund_queries.statement(
-            read_models.engine, hosted, as_of, at, corrected).items()
-            if k in ("balance_fen", "donations_fen", "disbursed_fen")}}
+        {
+            "fund_id": hosted,
+            **{
+                k: v
+                for k, v in fund_queries.statement(
+                    read_models.engine, hosted, as_of, at, corrected
+                ).items()
+                if k in ("balance_fen", "donations_fen", "disbursed_fen")
+            },
+        }
         for hosted in readable_hosted(services, actor, read_models, str(fund.id))
     ]
     return result
@@ -335,5 +392,3 @@ def trial_balance(
         office_ids = queries.subtree_office_ids(read_models.engine, prefix)
     fund_ids = [f["id"] for f in fund_queries.funds_of_offices(read_models.engine, office_ids)]
     return fund_queries.trial_balance(read_models.engine, fund_ids, as_of)
-
-

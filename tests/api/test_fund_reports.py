@@ -436,7 +436,7 @@ def test_transfers_and_gifts_in_kind_are_reported_and_traced(
     k = world.gift(8_000, "enterprise", in_kind="大米 20 袋")
     changed = world.post(f"/funds/{world.fund_id}/purpose-changes", {
         "from_purpose": "助老", "to_purpose": "助残", "amount_fen": 25_000,
-        "consent": {"document": "捐赠人同意函 2026-01"}})
+        "consent": {"document": "捐赠人同意函 2026-01", "donation_ids": [a]}})
     assert changed.status_code == 201, changed.text
     released = world.post(f"/funds/{world.fund_id}/reclassifications", {
         "purpose": "助老", "amount_fen": 10_000, "reason": "捐赠协议约定的限制期满"})
@@ -488,25 +488,24 @@ def test_transfers_and_gifts_in_kind_are_reported_and_traced(
     assert date.fromisoformat(balance["as_of"]).year == Y
 
 
-def test_a_void_of_spent_money_refunds_from_the_next_oldest_gift(
+def test_a_spent_gift_cannot_be_voided_and_tracing_keeps_its_story(
     client: TestClient, clock: Clock
 ) -> None:
+    """A void may not take another donor's money: a spent gift stays in the books."""
     clock.set(Y, 1, 1)
     world = Books(client)
     a = world.gift(10_000, "individual")
     b = world.gift(10_000, "resident")
-    expense = world.spend(10_000, "charitable")  # all of A
-    world.void(a)  # allowed: B's money is there; the refund is B's money
+    expense = world.spend(10_000, "charitable")  # all of A, oldest first
+    refused = world.post(f"/funds/{world.fund_id}/donations/{a}/void", {"reason": "退款"},
+                         key=None)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "insufficient_funds"
     report = world.get("/reports/tracing").json()
-    receipts = world.receipts()
     assert report["ties"] is True
     assert report["expenses"][0]["expense_id"] == expense
     assert [s["donation_id"] for s in report["expenses"][0]["sources"]] == [a]
-    assert report["voids"] == [{
-        "donation_id": a, "receipt_no": receipts[a], "booked_on": f"{Y}-01-01",
-        "amount_fen": 10_000,
-        "sources": [{"donation_id": b, "receipt_no": receipts[b], "fund_class": U,
-                     "amount_fen": 10_000}]}]
+    assert report["voids"] == []
     story = {d["donation_id"]: (d["voided"], d["spent_fen"], d["refunded_fen"],
                                 d["remaining_fen"]) for d in report["donations"]}
-    assert story == {a: (True, 10_000, 0, 0), b: (False, 0, 10_000, 0)}
+    assert story == {a: (False, 10_000, 0, 0), b: (False, 0, 0, 10_000)}

@@ -35,7 +35,7 @@ def test_in_kind_gifts_are_valued_assets_not_cash(world: FundWorld) -> None:
 
 
 def test_releasing_and_repurposing_restricted_money(world: FundWorld) -> None:
-    world.donate(40_000, purpose="助老")
+    gift = world.donate(40_000, purpose="助老").json()["donation_id"]
     released = world.post(f"/funds/{world.fund_id}/reclassifications",
                           {"purpose": "助老", "amount_fen": 10_000,
                            "reason": "项目结余，经理事会决议解除限定"})
@@ -48,7 +48,7 @@ def test_releasing_and_repurposing_restricted_money(world: FundWorld) -> None:
     changed = world.post(f"/funds/{world.fund_id}/purpose-changes",
                          {"from_purpose": "助老", "to_purpose": "助学", "amount_fen": 5_000,
                           "consent": {"document": "捐赠人书面同意函 2026-017",
-                                      "donor_reference": "爱心企业甲"}})
+                                      "donation_ids": [gift]}})
     assert changed.status_code == 201, changed.text
     too_much = world.post(f"/funds/{world.fund_id}/reclassifications",
                           {"purpose": "助老", "amount_fen": 25_001, "reason": "x"})
@@ -205,3 +205,20 @@ def test_a_vote_with_nobody_for_it_never_passes(world: FundWorld) -> None:
     empty = world.post(f"/grants/{grant}/approve",
                        {"votes_for": 0, "votes_against": 0, "minutes": "无人到会"}, key=None)
     assert empty.json()["status"] == "rejected"
+
+
+def test_a_void_never_takes_another_donors_money(world: FundWorld) -> None:
+    """Found in review: voiding a released gift drained a later gift's restriction."""
+    first = world.donate(10_000, purpose="助老").json()["donation_id"]
+    world.post(f"/funds/{world.fund_id}/reclassifications",
+               {"purpose": "助老", "amount_fen": 10_000, "reason": "解除限定"})
+    world.donate(10_000, purpose="助老")
+    refused = world.post(f"/funds/{world.fund_id}/donations/{first}/void",
+                         {"reason": "录入错误"}, key=None)
+    assert refused.status_code == 409
+    assert world.statement()["restricted"] == {"助老": 10_000}
+    other = world.donate(5_000, purpose="助学", donor_name="另一位捐赠人").json()["donation_id"]
+    foreign = world.post(f"/funds/{world.fund_id}/purpose-changes", {
+        "from_purpose": "助老", "to_purpose": "助学", "amount_fen": 1_000,
+        "consent": {"document": "同意函", "donation_ids": [other]}})
+    assert foreign.status_code == 409  # that donor has no 助老 money to move

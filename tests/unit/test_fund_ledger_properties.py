@@ -120,11 +120,12 @@ class FundBooks(RuleBasedStateMachine):
                        consented: bool) -> None:
         consent = {"document": "同意函"} if consented else {}
         try:
-            self.fund.change_purpose(uuid4(), source, destination, amount, consent, ACTOR)
+            self.fund.change_purpose(uuid4(), source, destination, amount, consent, ACTOR,
+                                     donation_ids=[str(d) for d in self.donation_ids])
         except DomainError as exc:
             assert exc.code in ("insufficient_funds", "consent_required", "invalid_input")
             assert exc.code != "invalid_input" or source == destination
-            assert exc.code != "consent_required" or not consented
+            assert exc.code != "consent_required" or not consented or not self.donation_ids
         self._commit(self.fund)
 
     # -- invariants ----------------------------------------------------------------------------
@@ -139,6 +140,15 @@ class FundBooks(RuleBasedStateMachine):
     @invariant()
     def no_cash_class_below_zero(self) -> None:
         assert all(amount >= 0 for amount in self.fund.cash.values())
+
+    @invariant()
+    def the_lots_hold_exactly_the_money(self) -> None:
+        held: dict[str, int] = defaultdict(int)
+        for lot in self.fund.lots:
+            if lot["account"] == CASH:
+                held[lot["class"]] += lot["remaining"]
+        assert {k: v for k, v in held.items() if v} == {
+            k: v for k, v in self.fund.cash.items() if v}
 
     @invariant()
     def money_changes_class_only_by_recorded_entries(self) -> None:

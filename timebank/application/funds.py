@@ -230,6 +230,7 @@ class FundServices(BaseServices):
     def change_purpose(
         self, actor: Actor, fund_id: UUID | str, from_purpose: str, to_purpose: str,
         amount_fen: int, consent: dict[str, Any], idem: Idempotency | None,
+        donation_ids: list[str] | None = None,
     ) -> dict[str, Any]:
         if (replayed := self.replay(idem)) is not None:
             return replayed
@@ -237,7 +238,7 @@ class FundServices(BaseServices):
         self.authorize_fund(actor, fund, write=True)
         entry_id = uuid4()
         fund.change_purpose(entry_id, from_purpose, to_purpose, amount_fen, consent,
-                            actor.record())
+                            actor.record(), donation_ids=donation_ids)
         body = {"entry_id": str(entry_id), "amount_fen": amount_fen}
         self.save_with(fund, idem=idem, status=201, body=body)
         return body

@@ -93,6 +93,7 @@ class Fund(Aggregate):
         self.bank_id = bank_id
         self.cash: dict[str, int] = {}
         self.in_kind: dict[str, int] = {}
+        self.lots: list[dict[str, Any]] = []
         self.closed_until: str | None = None  # ISO date: no entry may be dated on or before it
         self.receipts: dict[str, int] = {}  # year -> last receipt number issued
         self.donations: dict[str, dict[str, Any]] = {}  # donation id -> what a void needs
@@ -133,13 +134,64 @@ class Fund(Aggregate):
         own = self.cash.get(restricted_class(purpose), 0) if purpose else 0
         return own + self.cash.get(UNRESTRICTED, 0)
 
-    def _apply_postings(self, postings: list[dict[str, Any]]) -> None:
+    def _apply_postings(
+        self,
+        postings: list[dict[str, Any]],
+        donation_id: str | None = None,
+        from_donations: list[str] | None = None,
+    ) -> None:
+        """Balances by class, and the lots that say whose money each class holds.
+
+        Lots follow the tracing rule (oldest first): money going out of a class consumes
+        that class's oldest lots (or only the named donations' lots); money moved into a
+        class (a release, a consented change of purpose) keeps its donors. A donation can
+        be voided only while its own lot is whole.
+        """
         for line in postings:
             holding = {CASH: self.cash, IN_KIND_ASSETS: self.in_kind}.get(line["account"])
             if holding is not None:
                 holding[line["class"]] = (
                     holding.get(line["class"], 0) + line["debit_fen"] - line["credit_fen"]
                 )
+        moved: list[tuple[str, int]] = []
+        for line in postings:
+            if line["account"] in ASSET_ACCOUNTS and line["credit_fen"]:
+                moved += self._consume(line["account"], line["class"], line["credit_fen"],
+                                       from_donations)
+        for line in postings:
+            if line["account"] in ASSET_ACCOUNTS and line["debit_fen"]:
+                if donation_id is not None:
+                    self.lots.append({"donation": donation_id, "account": line["account"],
+                                      "class": line["class"], "remaining": line["debit_fen"],
+                                      "whole": True})
+                else:
+                    self.lots += [{"donation": donor, "account": line["account"],
+                                   "class": line["class"], "remaining": amount, "whole": False}
+                                  for donor, amount in moved]
+        self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
+
+    def _consume(self, account: str, fund_class: str, amount: int,
+                 only: list[str] | None) -> list[tuple[str, int]]:
+        taken: list[tuple[str, int]] = []
+        for lot in self.lots:
+            if amount == 0:
+                break
+            if lot["account"] != account or lot["class"] != fund_class:
+                continue
+            if only is not None and lot["donation"] not in only:
+                continue
+            part = min(amount, lot["remaining"])
+            lot["remaining"] -= part
+            lot["whole"] = False
+            amount -= part
+            taken.append((lot["donation"], part))
+        return taken
+
+    def own_lot(self, donation_id: str) -> dict[str, Any] | None:
+        for lot in self.lots:
+            if lot["donation"] == donation_id and lot["whole"]:
+                return lot
+        return None
 
     # -- periods -----------------------------------------------------------------------------
     def check_date(self, booked_on: date, today: date, host_closed_until: str | None = None
@@ -307,7 +359,7 @@ class Fund(Aggregate):
         self.donations[str(donation_id)] = {"postings": postings, "voided": False,
                                             "receipt_no": receipt_no,
                                             "donor_sealed": donor_sealed}
-        self._apply_postings(postings)
+        self._apply_postings(postings, donation_id=str(donation_id))
 
     def void_donation(self, donation_id: UUID, reason: str, actor: dict[str, Any]) -> None:
         """A reversal naming the entry it reverses; the receipt number stays used."""
@@ -323,10 +375,11 @@ class Fund(Aggregate):
             posting(p["account"], p["class"], debit=p["credit_fen"], credit=p["debit_fen"])
             for p in record["postings"]
         ]
-        for line in reversal:
-            holding = {CASH: self.cash, IN_KIND_ASSETS: self.in_kind}.get(line["account"])
-            if holding is not None and holding.get(line["class"], 0) < line["credit_fen"]:
-                raise DomainError("insufficient_funds", "The donation was already spent.")
+        if self.own_lot(str(donation_id)) is None:
+            # Spent, released or repurposed, even in part: voiding it now would take
+            # another donor's money. Correct what it paid for first.
+            raise DomainError("insufficient_funds",
+                              "The donation was already spent or its purpose changed.")
         self._donation_voided(donation_id=donation_id, reason=reason,
                               postings=balanced(reversal), actor=actor)
 
@@ -336,7 +389,7 @@ class Fund(Aggregate):
         actor: dict[str, Any],
     ) -> None:
         self.donations[str(donation_id)]["voided"] = True
-        self._apply_postings(postings)
+        self._apply_postings(postings, from_donations=[str(donation_id)])
 
     def pay_grant(
         self, grant_id: UUID, disbursement_id: UUID, amount_fen: int, purpose: str | None,
@@ -446,9 +499,10 @@ class Fund(Aggregate):
 
     def change_purpose(
         self, entry_id: UUID, from_purpose: str, to_purpose: str, amount_fen: int,
-        consent: dict[str, Any], actor: dict[str, Any],
+        consent: dict[str, Any], actor: dict[str, Any], donation_ids: list[str] | None = None,
     ) -> None:
-        """A restricted gift's purpose changes only with the donor's recorded consent."""
+        """A restricted gift's purpose changes only with its donor's recorded consent, and
+        only that donor's money moves."""
         source = check_purpose(from_purpose) or ""
         target = check_purpose(to_purpose) or ""
         amount_fen = check_fen(amount_fen)
@@ -457,10 +511,18 @@ class Fund(Aggregate):
                               field="to_purpose")
         if not consent or not str(consent.get("document") or "").strip():
             raise DomainError("consent_required")
-        if amount_fen > self.cash.get(restricted_class(source), 0):
-            raise DomainError("insufficient_funds", f"Not that much restricted to {source}.")
+        gifts = [str(d) for d in donation_ids or []]
+        if not gifts:
+            raise DomainError("consent_required", "Name the donations the consent covers.")
+        available = sum(lot["remaining"] for lot in self.lots
+                        if lot["donation"] in gifts and lot["account"] == CASH
+                        and lot["class"] == restricted_class(source))
+        if amount_fen > available:
+            raise DomainError("insufficient_funds",
+                              f"Those donations hold less than that for {source}.")
         self._purpose_changed(
             entry_id=entry_id, from_purpose=source, to_purpose=target, amount_fen=amount_fen,
+            donation_ids=gifts,
             consent={k: str(v)[:500] for k, v in consent.items()},
             postings=balanced([posting(CASH, restricted_class(target), debit=amount_fen),
                                posting(CASH, restricted_class(source), credit=amount_fen)]),
@@ -471,8 +533,9 @@ class Fund(Aggregate):
     def _purpose_changed(
         self, entry_id: UUID, from_purpose: str, to_purpose: str, amount_fen: int,
         consent: dict[str, Any], postings: list[dict[str, Any]], actor: dict[str, Any],
+        donation_ids: list[str] | None = None,
     ) -> None:
-        self._apply_postings(postings)
+        self._apply_postings(postings, from_donations=donation_ids)
 
     @event("ExpensePaid")
     def _expense_paid(
