@@ -56,7 +56,8 @@ def issue_certificate(
 def certificate_pdf(serial: str, actor: CurrentActor, services: Services) -> Response:
     certificate = services.load_certificate(serial)
     services.authorize_volunteer_read(actor, services.certificate_volunteer(certificate))
-    pdf = render_certificate(certificate.content, verify_url(services, certificate))
+    pdf = render_certificate(services.certificate_view(certificate),
+                             verify_url(services, certificate))
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"'})
 
@@ -67,7 +68,8 @@ def verify_certificate(
 ) -> dict[str, Any]:
     """Public: genuine and unchanged, or 404 `invalid_certificate`. Shows masked data only."""
     certificate = services.verify_certificate(serial, h)
-    return {"valid": True, "serial": certificate.serial, "content": certificate.content}
+    return {"valid": True, "serial": certificate.serial,
+            "content": services.certificate_view(certificate)}
 
 
 @public_router.get("/certificates/{serial}", response_class=HTMLResponse)
@@ -76,7 +78,7 @@ def certificate_page(request: Request, serial: str, h: str = "") -> HTMLResponse
     lang = language_of(request)
     try:
         certificate = services.verify_certificate(serial, h)
-        context = {"valid": True, "content": certificate.content}
+        context = {"valid": True, "content": services.certificate_view(certificate)}
         status = 200
     except DomainError:
         context = {"valid": False, "content": None}

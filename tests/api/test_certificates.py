@@ -88,3 +88,27 @@ def test_read_only_roles_cannot_issue_certificates(client: TestClient) -> None:
     response = client.post(f"/api/v1/volunteers/{volunteer['id']}/certificates",
                            json={"from": "2026-01-01", "to": "2026-12-31"}, headers=auditor)
     assert response.status_code == 403
+
+
+def test_erasure_reaches_certificates_and_they_still_verify(client: TestClient) -> None:
+    """Found in review: certificates kept the masked identity readable after erasure."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from timebank.security.personal_data import ERASED
+
+    d = HttpDistrict.build(client)
+    volunteer = d.volunteer(name="欧阳娜娜")
+    d.earn(volunteer["id"], 60)
+    issued = client.post(f"/api/v1/volunteers/{volunteer['id']}/certificates",
+                         json={"from": "2026-01-01", "to": "2030-12-31"}, headers=d.admin).json()
+    query = parse_qs(urlsplit(issued["verify_url"]).query)
+    path = f"/api/v1/certificates/{issued['serial']}/verify"
+    before = client.get(path, params=query).json()
+    assert before["content"]["volunteer"]["name_masked"] == "欧**娜"
+    client.post(f"/api/v1/volunteers/{volunteer['id']}/erase", json={"reason": "本人申请"},
+                headers=d.admin)
+    after = client.get(path, params=query)
+    assert after.status_code == 200 and after.json()["valid"] is True
+    assert after.json()["content"]["volunteer"] == {
+        "name_masked": ERASED, "id_masked": None, "passbook_no": ERASED}
+    assert after.json()["content"]["total_hours"] == "1.00"

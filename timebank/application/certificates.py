@@ -45,16 +45,19 @@ class CertificateServices(BaseServices):
             volunteer.id, {"name": volunteer.name_sealed, "id_number": volunteer.id_number_sealed}
         )
         total_minutes = sum(line["minutes"] for line in services)
+        # Even masked, the identity on a certificate is the person's: sealed under their key,
+        # so an erasure reaches certificates too. The hash covers the sealed form.
+        identity = self.vault.seal(volunteer.id, {
+            "name_masked": mask_name(opened["name"] or ""),
+            "id_masked": mask_id_number(opened["id_number"]),
+            "passbook_no": volunteer.passbook_no,
+        })
         for _attempt in range(SERIAL_ATTEMPTS):
             serial = new_serial(shanghai_date(utc_now()).year)
             content = {
                 "serial": serial,
                 "title": "志愿服务证明",
-                "volunteer": {
-                    "name_masked": mask_name(opened["name"] or ""),
-                    "id_masked": mask_id_number(opened["id_number"]),
-                    "passbook_no": volunteer.passbook_no,
-                },
+                "volunteer": {"sealed": identity},
                 "period": {"from": period_from.isoformat(), "to": period_to.isoformat()},
                 "issuer": issuer,
                 "issued_on": shanghai_date(utc_now()).isoformat(),
@@ -95,6 +98,14 @@ class CertificateServices(BaseServices):
         if not certificate.matches(claimed_hash):
             raise DomainError("invalid_certificate")
         return certificate
+
+    def certificate_view(self, certificate: Certificate) -> dict[str, Any]:
+        """The certified content with the identity opened (or shown as erased)."""
+        content = dict(certificate.content)
+        sealed = content.get("volunteer", {}).get("sealed")
+        if sealed is not None:
+            content["volunteer"] = self.vault.open(certificate.volunteer_id, sealed)
+        return content
 
     def certificate_volunteer(self, certificate: Certificate) -> Volunteer:
         return self.load(Volunteer, certificate.volunteer_id, "volunteer")
