@@ -98,4 +98,24 @@ def seed_demo(app: TimebankApp, seed: int = 20260305) -> list[str] | None:
                 )
     lines.append(f"volunteers: phones {volunteer_logins[0]} … {volunteer_logins[-1]}, "
                  f"PIN {DEMO_PIN}")
+    lines.append(_demo_fund(app, bank.id, rng))
     return lines
+
+
+def _demo_fund(app: TimebankApp, bank_id: object, rng: random.Random) -> str:
+    """A community foundation with a year's first months of gifts and a voted grant."""
+    fund = app.open_fund(SYSTEM, "示范区社区基金会", "foundation", None, bank_id)
+    for donor, kind, amount, purpose in (
+        ("区民政局", "government", 5_000_000, None),
+        ("爱心企业", "enterprise", 2_000_000, "助老"),
+        ("居民", "resident", rng.randint(30_000, 90_000), None),
+        ("公益集市", "bazaar", rng.randint(10_000, 40_000), None),
+        ("匿名", "individual", 50_000, "助学"),
+    ):
+        app.receive_donation(SYSTEM, fund.id, amount, donor, kind, purpose, donor == "匿名",
+                             None)
+    grant = app.propose_grant(SYSTEM, fund.id, "老旧楼道加装扶手", 1_500_000, "助老")
+    app.decide_grant(SYSTEM, grant.id, 41, 3, 2, "居民议事会：同意加装扶手")
+    app.disburse_grant(SYSTEM, grant.id, 800_000, None)
+    app.pay_expense(SYSTEM, fund.id, [("management", 60_000)], "办公用品", None)
+    return f"community fund: /transparency/funds/{fund.id} (treasurer demo-treasurer)"
