@@ -1,0 +1,33 @@
+"""The demo district that `scripts/serve --demo` creates: a living system, seeded once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from projections import fund_queries, queries
+from projections.runner import ProjectionRunner
+from tests.conftest import make_sqlite_settings
+from timebank.demo import seed_demo
+from timebank.runtime import build_runtime
+
+
+def test_demo_district_is_alive_and_seeded_only_into_an_empty_database(tmp_path: Path) -> None:
+    runtime = build_runtime(make_sqlite_settings(tmp_path))
+    try:
+        summary = seed_demo(runtime.app)
+        assert summary is not None and any("admin" in line for line in summary)
+        runner = ProjectionRunner(runtime.app, runtime.engine)
+        runner.catch_up()
+        funds = fund_queries.funds_of_offices(runtime.engine, None)
+        assert len(funds) == 1
+        statement = fund_queries.statement(runtime.engine, funds[0]["id"], None)
+        assert statement["donations_fen"] > 7_000_000 and statement["disbursed_fen"] == 800_000
+        bank_id = funds[0]["office_id"]
+        tree = queries.rollup(runtime.engine, bank_id, None, None)
+        assert tree["totals"]["volunteers"] == 24
+        assert tree["totals"]["points_earned"] > 0
+        assert len(tree["children"]) == 2
+        assert seed_demo(runtime.app) is None  # never seeds a database already in use
+        assert runtime.app.authenticate_user("admin", "admin-demo-2026").role == "admin"
+    finally:
+        runtime.close()
