@@ -264,7 +264,13 @@ def restore(
         typer.echo(f"{settings.sqlite_path()} exists; add --force to replace it", err=True)
         raise typer.Exit(code=2)
     restore_sqlite(source, settings.sqlite_path())
-    typer.echo(f"restored {source} into {settings.sqlite_path()}; run `timebank audit verify`")
+    runtime = _runtime()
+    try:
+        again = runtime.vault.reapply_erasures()
+    finally:
+        runtime.close()
+    typer.echo(f"restored {source} into {settings.sqlite_path()}; {again} erasure(s) made "
+               "since the backup applied again; run `timebank audit verify`")
 
 
 def main() -> None:

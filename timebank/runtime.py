@@ -32,7 +32,7 @@ def build_runtime(settings: Settings, migrate: bool = True) -> Runtime:
         upgrade(settings)
     engine = make_engine(settings)
     secret = settings.resolved_secret_key
-    vault = PersonalDataVault(engine, secret)
+    vault = PersonalDataVault(engine, secret, settings.var_dir / "erased_subjects")
     return Runtime(
         settings=settings,
         engine=engine,

@@ -180,6 +180,15 @@ def donation_receipt(
     )
 
 
+@router.post("/funds/{fund_id}/donations/{donation_id}/erase-donor", status_code=204)
+def erase_donor(
+    fund_id: str, donation_id: str, body: VoidRequest, actor: CurrentActor, services: Services
+) -> Response:
+    """个人信息删除 of a donor (administrators): the gift, its receipt and the books stay."""
+    services.erase_donor(actor, fund_id, donation_id, body.reason)
+    return Response(status_code=204)
+
+
 @router.post("/funds/{fund_id}/donations/{donation_id}/void", response_model=VoidOut)
 def void_donation(
     fund_id: str, donation_id: str, body: VoidRequest, actor: CurrentActor, services: Services

@@ -161,17 +161,27 @@ def test_sqlite_backup_restores_and_verifies(tmp_path: Path,
     settings = make_sqlite_settings(live)
     with TestClient(create_app(settings, follow_projections=False)) as client:
         d = HttpDistrict.build(client)
-        d.earn(d.volunteer()["id"], 60)
+        volunteer = d.volunteer(name="钱先生")
+        d.earn(volunteer["id"], 60)
     runner = CliRunner()
     cli_env(monkeypatch, settings)
     backup_file = tmp_path / "backups" / "timebank.db"
     made = runner.invoke(cli, ["backup", str(backup_file)])
     assert made.exit_code == 0, made.output and backup_file.exists()
+    # Erased after the backup was taken: a restore must not bring the person back.
+    assert runner.invoke(cli, ["volunteers", "erase", volunteer["id"]]).exit_code == 0
 
     restored = tmp_path / "restored" / "timebank.db"
     cli_env(monkeypatch, settings, url=f"sqlite:///{restored}")
     put_back = runner.invoke(cli, ["restore", str(backup_file)])
     assert put_back.exit_code == 0, put_back.output
+    assert "1 erasure(s)" in put_back.output
+    restored_settings = make_sqlite_settings(live).model_copy(
+        update={"database_url": f"sqlite:///{restored}"})
+    with TestClient(create_app(restored_settings, follow_projections=False)) as client:
+        admin = client.app.state.runtime.app
+        person = admin.personal_data(admin.load_volunteer(volunteer["id"]))
+        assert person.name == ERASED
     verified = runner.invoke(cli, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "ok:" in verified.output

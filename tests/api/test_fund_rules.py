@@ -222,3 +222,19 @@ def test_a_void_never_takes_another_donors_money(world: FundWorld) -> None:
         "from_purpose": "助老", "to_purpose": "助学", "amount_fen": 1_000,
         "consent": {"document": "同意函", "donation_ids": [other]}})
     assert foreign.status_code == 409  # that donor has no 助老 money to move
+
+
+def test_a_donors_data_can_be_erased_and_the_books_stay(world: FundWorld) -> None:
+    from timebank.security.personal_data import ERASED
+
+    gift = world.donate(8_800, donor_name="赵女士", donor_type="individual").json()
+    path = f"{API}/funds/{world.fund_id}/donations/{gift['donation_id']}/erase-donor"
+    assert world.client.post(path, json={"reason": "捐赠人申请"},
+                             headers=world.treasurer).status_code == 403
+    assert world.client.post(path, json={"reason": "捐赠人申请"},
+                             headers=world.d.admin).status_code == 204
+    listed = world.client.get(f"{API}/funds/{world.fund_id}/donations",
+                              headers=world.auditor).json()
+    assert listed[0]["donor_name"] == ERASED and listed[0]["amount_fen"] == 8_800
+    assert listed[0]["receipt_no"] == gift["receipt_no"]
+    assert world.statement()["donations_fen"] == 8_800

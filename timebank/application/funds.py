@@ -6,11 +6,17 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from timebank.application.authz import BANK_ADMIN, FUND_READERS, FUND_WRITERS, require_scope
+from timebank.application.authz import (
+    BANK_ADMIN,
+    FUND_READERS,
+    FUND_WRITERS,
+    require_scope,
+    require_staff,
+)
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
-from timebank.domain.actors import Actor
+from timebank.domain.actors import ADMIN_ROLE, Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import Fund, Grant
 from timebank.domain.values import SHANGHAI, utc_now
@@ -41,6 +47,21 @@ class FundServices(BaseServices):
         if not sealed:
             return None
         return self.vault.open(UUID(donation_id), {"donor": sealed})["donor"]
+
+    @retry_on_conflict
+    def erase_donor(
+        self, actor: Actor, fund_id: UUID | str, donation_id: UUID | str, reason: str
+    ) -> None:
+        """A donor's 个人信息删除: the name becomes unreadable; the gift and receipt stay."""
+        require_staff(actor, (ADMIN_ROLE,))
+        fund = self.load_fund(fund_id)
+        try:
+            uid = UUID(str(donation_id))
+        except ValueError as exc:
+            raise DomainError("not_found", "donation not found.") from exc
+        fund.erase_donor(uid, (reason or "").strip() or "捐赠人申请删除个人信息", actor.record())
+        self.save(fund)
+        self.vault.destroy_key(uid)
 
     def load_fund(self, fund_id: UUID | str) -> Fund:
         return self.load(Fund, fund_id, "fund")

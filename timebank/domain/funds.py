@@ -383,6 +383,19 @@ class Fund(Aggregate):
         self._donation_voided(donation_id=donation_id, reason=reason,
                               postings=balanced(reversal), actor=actor)
 
+    def erase_donor(self, donation_id: UUID, reason: str, actor: dict[str, Any]) -> None:
+        """The donor's name is sealed under the donation's key; its destruction is recorded."""
+        record = self.donations.get(str(donation_id))
+        if record is None:
+            raise DomainError("not_found", "donation not found.")
+        if record.get("donor_erased"):
+            raise DomainError("invalid_state", "The donor's data is already erased.")
+        self._donor_erased(donation_id=donation_id, reason=reason, actor=actor)
+
+    @event("DonorErased")
+    def _donor_erased(self, donation_id: UUID, reason: str, actor: dict[str, Any]) -> None:
+        self.donations[str(donation_id)]["donor_erased"] = True
+
     @event("DonationVoided")
     def _donation_voided(
         self, donation_id: UUID, reason: str, postings: list[dict[str, Any]],

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import logging
+from pathlib import Path
 from uuid import UUID
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,7 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class PersonalDataVault:
-    def __init__(self, engine: Engine, secret: str) -> None:
+    """`erasure_log`: a file kept beside the secret, outside the database, listing every
+    erased subject, so that restoring an older backup cannot bring a person back."""
+
+    def __init__(self, engine: Engine, secret: str, erasure_log: Path | None = None) -> None:
+        self._erasure_log = erasure_log
         self._engine = engine
         self._wrapper = Fernet(base64.urlsafe_b64encode(derive_key(secret, "personal-data-wrap")))
         self._index_key = derive_key(secret, "personal-data-index")
@@ -85,6 +90,10 @@ class PersonalDataVault:
         return opened
 
     def destroy_key(self, subject_id: UUID) -> bool:
+        if self._erasure_log is not None:
+            self._erasure_log.parent.mkdir(parents=True, exist_ok=True)
+            with self._erasure_log.open("a", encoding="ascii") as log_file:
+                log_file.write(f"{subject_id}\n")
         with self._engine.begin() as conn:
             result = conn.execute(
                 update(personal_data_keys)
@@ -93,3 +102,17 @@ class PersonalDataVault:
                 .values(wrapped_key=None, destroyed_at=utc_now())
             )
         return bool(result.rowcount)
+
+    def reapply_erasures(self) -> int:
+        """After a restore: destroy again every key erased since (returns how many)."""
+        if self._erasure_log is None or not self._erasure_log.exists():
+            return 0
+        subjects = {line.strip() for line in self._erasure_log.read_text().splitlines()}
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(personal_data_keys)
+                .where(personal_data_keys.c.subject_id.in_(sorted(s for s in subjects if s)))
+                .where(personal_data_keys.c.wrapped_key.is_not(None))
+                .values(wrapped_key=None, destroyed_at=utc_now())
+            )
+        return int(result.rowcount or 0)
