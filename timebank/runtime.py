@@ -33,6 +33,9 @@ def build_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     engine = make_engine(settings)
     secret = settings.resolved_secret_key
     vault = PersonalDataVault(engine, secret, settings.var_dir / "erased_subjects")
+    if migrate:
+        # A restored backup may predate erasures: apply every recorded one again.
+        vault.reapply_erasures()
     return Runtime(
         settings=settings,
         engine=engine,
