@@ -264,7 +264,7 @@ def restore(
         typer.echo(f"{settings.sqlite_path()} exists; add --force to replace it", err=True)
         raise typer.Exit(code=2)
     restore_sqlite(source, settings.sqlite_path())
-    runtime = _runtime()
+    runtime = _runtime(migrate=False)
     try:
         again = runtime.vault.reapply_erasures()
     finally:
