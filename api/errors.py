@@ -24,6 +24,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "forbidden": 403,
     "wrong_pin": 403,
     "passbook_locked": 423,
+    "account_locked": 423,
     "insufficient_points": 409,
     "idempotency_key_required": 400,
     "idempotency_key_reused": 422,

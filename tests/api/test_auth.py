@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -177,3 +178,23 @@ def test_respelling_a_phone_does_not_buy_more_pin_guesses(client: TestClient) ->
                          json={"phone": spellings[n % len(spellings)], "pin": "000000"}
                          ).status_code for n in range(12)]
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+
+
+def test_ten_wrong_passwords_lock_a_staff_account(client: TestClient) -> None:
+    """Through the service (the HTTP rate limit would answer 429 first)."""
+    from tests.helpers import HttpDistrict
+    from timebank.domain.errors import DomainError
+
+    d = HttpDistrict.build(client)
+    d.user("locked-out", "coordinator", d.office_id, password="right-password-1")
+    services = client.app.state.runtime.app
+    for _ in range(10):
+        with pytest.raises(DomainError) as wrong:
+            services.authenticate_user("locked-out", "wrong-password")
+        assert wrong.value.code == "invalid_credentials"
+    with pytest.raises(DomainError) as locked:
+        services.authenticate_user("locked-out", "right-password-1")
+    assert locked.value.code == "account_locked"
+    answer = client.post("/api/v1/auth/token",
+                         data={"username": "locked-out", "password": "right-password-1"})
+    assert answer.status_code == 423 and answer.json()["error"]["code"] == "account_locked"

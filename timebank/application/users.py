@@ -9,10 +9,12 @@ from eventsourcing.persistence import RecordConflictError
 
 from timebank.application.authz import require_may_grant
 from timebank.application.base import BaseServices
+from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import ADMIN_ROLE, SYSTEM, Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import user_id_for
 from timebank.domain.users import ROLES, User, normalise_username
+from timebank.domain.values import utc_now
 from timebank.security.passwords import hash_secret, verify_secret
 
 MIN_PASSWORD_LENGTH = 8
@@ -77,12 +79,21 @@ class UserServices(BaseServices):
             return None
         return user if isinstance(user, User) else None
 
+    @retry_on_conflict
     def authenticate_user(self, username: str, password: str) -> User:
         user = self.find_user(username) if username else None
+        if user is not None:
+            user.ensure_unlocked(utc_now())
         # Verify even when there is no such user, so that timing does not reveal usernames.
         ok = verify_secret(user.password_hash if user else None, password or "")
-        if user is None or not ok or not user.active:
+        if user is None or not user.active:
             raise DomainError("invalid_credentials")
+        if not ok:
+            user.record_wrong_password(utc_now())
+            self.save(user)
+            raise DomainError("invalid_credentials")
+        if user.record_right_password():
+            self.save(user)
         return user
 
     def actor_for_user(self, user_id: UUID | str, request_id: str | None = None) -> Actor | None:

@@ -25,6 +25,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
     "wrong_pin": ("Wrong PIN.", "密码错误。"),
     "wrong_phone_or_pin": ("Wrong phone number or PIN.", "手机号或密码错误。"),
+    "account_locked": ("Too many wrong passwords; the account is locked for a while.",
+                       "密码错误次数过多，账户已暂时锁定。"),
     "passbook_locked": (
         "Too many wrong PINs; the passbook is locked for a while.",
         "密码错误次数过多，存折已暂时锁定。",
