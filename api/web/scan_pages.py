@@ -2,50 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
-from api.web.i18n import language_of, texts
-from api.web.sessions import (
-    check_csrf,
-    csrf_token,
-    end_session,
-    page_actor,
-    remember_csrf,
-    start_session,
-)
+from api.web.i18n import language_of
+from api.web.rendering import render
+from api.web.sessions import check_csrf, end_session, page_actor, start_session
 from timebank.domain.errors import MESSAGES, DomainError
 from timebank.domain.values import SHANGHAI
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    lang = language_of(request)
-    other = "en" if lang == "zh" else "zh"
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    if "token" in context:
-        query["t"] = context["token"]
-    switch_url = "/scan?" + urlencode({**query, "lang": other})
-    response = templates.TemplateResponse(
-        request, name,
-        {"lang": lang, "t": texts(lang), "switch_url": switch_url,
-         "csrf": csrf_token(request), **context},
-        status_code=status,
-    )
-    if request.query_params.get("lang") == lang:
-        response.set_cookie("tb_lang", lang, samesite="lax", path="/")
-    remember_csrf(request, response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    keep = {"t": context["token"]} if "token" in context else None
+    return render(request, name, status, keep_query=keep, **context)
 
 
 def _error_page(request: Request, exc: DomainError) -> HTMLResponse:

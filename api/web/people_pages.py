@@ -1,0 +1,200 @@
+"""Pages people use: a volunteer's own passbook (/me) and the coordinator's live check-in
+code and pending approvals (/staff/…). Same sessions, roles and scopes as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.errors import STATUS_BY_CODE
+from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.web.i18n import language_of
+from api.web.rendering import render
+from api.web.sessions import check_csrf, end_session, page_actor, start_session
+from projections import queries
+from projections.tables import activities
+from timebank.application.authz import OPERATORS, require_scope
+from timebank.domain.errors import MESSAGES, DomainError
+from timebank.domain.values import SHANGHAI
+from timebank.security.cards import card_payload
+
+router = APIRouter(include_in_schema=False)
+
+
+def _svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    return image.to_string(encoding="unicode")
+
+
+def _message(request: Request, exc: DomainError) -> str:
+    return MESSAGES[exc.code][1] if language_of(request) == "zh" else exc.message
+
+
+def _safe_next(next_url: str, default: str) -> str:
+    # Only our own paths: never an open redirect to another site.
+    return next_url if next_url.startswith("/") and not next_url.startswith("//") else default
+
+
+# -- volunteers -----------------------------------------------------------------------------
+@router.get("/me", response_class=HTMLResponse)
+def my_passbook(request: Request) -> Response:
+    actor = page_actor(request)
+    if actor is None or actor.kind != "volunteer":
+        return render(request, "login.html", heading_key="my_passbook", action="/me/login",
+                      next_url="/me", staff=False, error=None)
+    runtime = request.app.state.runtime
+    services = runtime.app
+    volunteer = services.load_volunteer(actor.id)
+    request.app.state.runner.catch_up()
+    passbook = queries.passbook_view(runtime.engine, volunteer.passbook_no, limit=30)
+    card = _svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
+    return render(request, "me.html", name=services.personal_data(volunteer).name,
+                  passbook=passbook, card_svg=card, tz=SHANGHAI)
+
+
+@router.post("/me/login", response_class=HTMLResponse)
+def my_login(
+    request: Request,
+    phone: Annotated[str, Form(max_length=20)],
+    pin: Annotated[str, Form(max_length=20)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=200)] = "/me",
+) -> Response:
+    runtime = request.app.state.runtime
+    try:
+        check_csrf(request, csrf)
+        request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
+        volunteer = runtime.app.authenticate_volunteer(phone, pin)
+    except DomainError as exc:
+        return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
+                      heading_key="my_passbook", action="/me/login", next_url=next, staff=False,
+                      error=_message(request, exc))
+    response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
+    start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
+                  runtime.signer.ttl_seconds)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    try:
+        check_csrf(request, csrf)
+    except DomainError:
+        return RedirectResponse("/me", status_code=303)
+    response = RedirectResponse("/me", status_code=303)
+    end_session(response)
+    return response
+
+
+# -- staff ----------------------------------------------------------------------------------
+def _staff(request: Request) -> Any:
+    actor = page_actor(request)
+    return actor if actor is not None and actor.kind == "user" else None
+
+
+def _to_login(request: Request) -> Response:
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return RedirectResponse("/staff/login?" + urlencode({"next": target}), status_code=303)
+
+
+@router.get("/staff/login", response_class=HTMLResponse)
+def staff_login_page(request: Request, next: str = "/staff/approvals") -> Response:
+    return render(request, "login.html", heading_key="staff_login", action="/staff/login",
+                  next_url=next, staff=True, error=None)
+
+
+@router.post("/staff/login", response_class=HTMLResponse)
+def staff_login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/staff/approvals",
+) -> Response:
+    runtime = request.app.state.runtime
+    try:
+        check_csrf(request, csrf)
+        request.app.state.rate_limiter.hit_limit("staff-login", username.strip().lower(),
+                                                 LOGIN_LIMIT)
+        user = runtime.app.authenticate_user(username, password)
+    except DomainError as exc:
+        return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
+                      heading_key="staff_login", action="/staff/login", next_url=next,
+                      staff=True,
+                      error=_message(request, exc))
+    response = RedirectResponse(_safe_next(next, "/staff/approvals"), status_code=303)
+    start_session(request, response, runtime.signer.issue(str(user.id), "user"),
+                  runtime.signer.ttl_seconds)
+    return response
+
+
+@router.get("/staff/activities/{activity_id}/live", response_class=HTMLResponse)
+def live_code(request: Request, activity_id: str, action: str = "check_in") -> Response:
+    """The full-screen code for the door: a fresh live token at every refresh."""
+    actor = _staff(request)
+    if actor is None:
+        return _to_login(request)
+    services = request.app.state.runtime.app
+    if action not in ("check_in", "check_out"):
+        action = "check_in"
+    try:
+        token = services.scan_token(actor, activity_id, action, "live")
+        activity = services.load_activity(activity_id)
+    except DomainError as exc:
+        return HTMLResponse(_message(request, exc), status_code=STATUS_BY_CODE.get(exc.code, 400))
+    request.app.state.runner.catch_up()
+    with request.app.state.runtime.engine.connect() as conn:
+        checked_in = conn.execute(
+            activities.select().with_only_columns(activities.c.checked_in)
+            .where(activities.c.activity_id == str(activity.id))
+        ).scalar_one_or_none() or 0
+    url = services.scan_url(token)
+    period = services.settings.live_qr_period_seconds
+    return render(request, "live_qr.html", activity=activity, action=action, scan_url=url,
+                  qr_svg=_svg(url), checked_in=checked_in, refresh=max(period - 5, 5))
+
+
+@router.get("/staff/approvals", response_class=HTMLResponse)
+def approvals(request: Request, office_id: str = "", done: int = 0) -> Response:
+    actor = _staff(request)
+    if actor is None:
+        return _to_login(request)
+    services = request.app.state.runtime.app
+    office_id = office_id or (str(actor.office_id) if actor.office_id else "")
+    try:
+        office = services.load_office(office_id)
+        require_scope(actor, office, OPERATORS)
+    except DomainError as exc:
+        return HTMLResponse(_message(request, exc), status_code=STATUS_BY_CODE.get(exc.code, 400))
+    engine = request.app.state.runtime.engine
+    request.app.state.runner.catch_up()
+    prefix = queries.office_path(engine, str(office.id))
+    records = queries.list_service_records(engine, prefix, "pending") if prefix else []
+    return render(request, "approvals.html", records=records, office_id=str(office.id),
+                  done=done, tz=SHANGHAI)
+
+
+@router.post("/staff/approvals")
+def approve_selected(
+    request: Request,
+    office_id: str = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    ids: Annotated[list[str] | None, Form(max_length=500)] = None,
+) -> Response:
+    actor = _staff(request)
+    if actor is None:
+        return _to_login(request)
+    try:
+        check_csrf(request, csrf)
+    except DomainError as exc:
+        return HTMLResponse(_message(request, exc), status_code=403)
+    ids = (ids or [])[:500]
+    results = request.app.state.runtime.app.approve_many(actor, ids)
+    done = sum(1 for result in results if result.get("status") == "approved")
+    return RedirectResponse("/staff/approvals?" + urlencode(
+        {"office_id": office_id, "done": done}), status_code=303)

@@ -1,0 +1,36 @@
+"""Rendering a page: the language, its words, the switch link, the CSRF value, safe caching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.web.i18n import language_of, texts
+from api.web.sessions import csrf_token, remember_csrf
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def render(request: Request, template: str, status: int = 200, *,
+           keep_query: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    lang = language_of(request)
+    other = "en" if lang == "zh" else "zh"
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    query.update(keep_query or {})
+    switch_url = f"{request.url.path}?" + urlencode({**query, "lang": other})
+    response = templates.TemplateResponse(
+        request, template,
+        {"lang": lang, "t": texts(lang), "switch_url": switch_url,
+         "csrf": csrf_token(request), **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("tb_lang", lang, samesite="lax", path="/")
+    remember_csrf(request, response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
