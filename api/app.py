@@ -31,7 +31,7 @@ from api.routers import (
     users,
 )
 from api.routers import volunteers as volunteers_router
-from api.web import people_pages, scan_pages, transparency
+from api.web import people_pages, scan_pages, staff_dashboards, transparency
 from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
 from timebank.runtime import Runtime, build_runtime
@@ -107,5 +107,6 @@ def create_app(
     app.include_router(certificates.public_router)
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
+    app.include_router(staff_dashboards.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

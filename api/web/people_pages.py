@@ -31,8 +31,13 @@ def _svg(data: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-def _message(request: Request, exc: DomainError) -> str:
+def page_message(request: Request, exc: DomainError) -> str:
     return MESSAGES[exc.code][1] if language_of(request) == "zh" else exc.message
+
+
+def error_page(request: Request, exc: DomainError) -> HTMLResponse:
+    return HTMLResponse(page_message(request, exc),
+                        status_code=STATUS_BY_CODE.get(exc.code, 400))
 
 
 def _safe_next(next_url: str, default: str) -> str:
@@ -73,7 +78,7 @@ def my_login(
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="my_passbook", action="/me/login", next_url=next, staff=False,
-                      error=_message(request, exc))
+                      error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
     start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
                   runtime.signer.ttl_seconds)
@@ -92,12 +97,12 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
 
 
 # -- staff ----------------------------------------------------------------------------------
-def _staff(request: Request) -> Any:
+def staff_actor(request: Request) -> Any:
     actor = page_actor(request)
     return actor if actor is not None and actor.kind == "user" else None
 
 
-def _to_login(request: Request) -> Response:
+def redirect_to_login(request: Request) -> Response:
     target = request.url.path + ("?" + request.url.query if request.url.query else "")
     return RedirectResponse("/staff/login?" + urlencode({"next": target}), status_code=303)
 
@@ -126,7 +131,7 @@ def staff_login(
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,
-                      error=_message(request, exc))
+                      error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/staff/approvals"), status_code=303)
     start_session(request, response, runtime.signer.issue(str(user.id), "user"),
                   runtime.signer.ttl_seconds)
@@ -136,9 +141,9 @@ def staff_login(
 @router.get("/staff/activities/{activity_id}/live", response_class=HTMLResponse)
 def live_code(request: Request, activity_id: str, action: str = "check_in") -> Response:
     """The full-screen code for the door: a fresh live token at every refresh."""
-    actor = _staff(request)
+    actor = staff_actor(request)
     if actor is None:
-        return _to_login(request)
+        return redirect_to_login(request)
     services = request.app.state.runtime.app
     if action not in ("check_in", "check_out"):
         action = "check_in"
@@ -146,7 +151,7 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
         token = services.scan_token(actor, activity_id, action, "live")
         activity = services.load_activity(activity_id)
     except DomainError as exc:
-        return HTMLResponse(_message(request, exc), status_code=STATUS_BY_CODE.get(exc.code, 400))
+        return error_page(request, exc)
     request.app.state.runner.catch_up()
     with request.app.state.runtime.engine.connect() as conn:
         checked_in = conn.execute(
@@ -161,16 +166,16 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
 
 @router.get("/staff/approvals", response_class=HTMLResponse)
 def approvals(request: Request, office_id: str = "", done: int = 0) -> Response:
-    actor = _staff(request)
+    actor = staff_actor(request)
     if actor is None:
-        return _to_login(request)
+        return redirect_to_login(request)
     services = request.app.state.runtime.app
     office_id = office_id or (str(actor.office_id) if actor.office_id else "")
     try:
         office = services.load_office(office_id)
         require_scope(actor, office, OPERATORS)
     except DomainError as exc:
-        return HTMLResponse(_message(request, exc), status_code=STATUS_BY_CODE.get(exc.code, 400))
+        return error_page(request, exc)
     engine = request.app.state.runtime.engine
     request.app.state.runner.catch_up()
     prefix = queries.office_path(engine, str(office.id))
@@ -186,13 +191,13 @@ def approve_selected(
     csrf: Annotated[str, Form(max_length=100)] = "",
     ids: Annotated[list[str] | None, Form(max_length=500)] = None,
 ) -> Response:
-    actor = _staff(request)
+    actor = staff_actor(request)
     if actor is None:
-        return _to_login(request)
+        return redirect_to_login(request)
     try:
         check_csrf(request, csrf)
     except DomainError as exc:
-        return HTMLResponse(_message(request, exc), status_code=403)
+        return HTMLResponse(page_message(request, exc), status_code=403)
     ids = (ids or [])[:500]
     results = request.app.state.runtime.app.approve_many(actor, ids)
     done = sum(1 for result in results if result.get("status") == "approved")

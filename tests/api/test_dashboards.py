@@ -1,0 +1,62 @@
+"""The treasurer's dashboard and the district view, through HTTP with a staff session."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.api.test_funds import FundWorld
+
+
+def staff_session(client: TestClient, username: str, password: str, next_url: str) -> None:
+    client.cookies.clear()
+    form = client.get("/staff/login", params={"next": next_url})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    done = client.post("/staff/login", data={"username": username, "password": password,
+                                             "csrf": csrf, "next": next_url},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+
+
+def test_treasurer_dashboard_shows_the_books_and_exports(client: TestClient) -> None:
+    world = FundWorld(client)
+    world.donate(120_000, donor_name="爱心企业甲")
+    world.donate(30_000, purpose="助老", donor_type="government")
+    grant = world.grant(50_000, purpose="助老")
+    world.post(f"/grants/{grant}/disbursements", {"amount_fen": 20_000})
+    world.d.user("treasurer-page", "treasurer", world.d.branch_id, password="treasurer-pass-1")
+    page_path = f"/staff/funds/{world.fund_id}"
+    staff_session(client, "treasurer-page", "treasurer-pass-1", page_path)
+    page = client.get(page_path)
+    assert page.status_code == 200
+    assert "¥1,300.00" in page.text  # balance: 1200 + 300 − 200 yuan
+    assert "试算平衡" in page.text and "平衡" in page.text
+    assert page.text.count("<svg") == 2 and "按来源的收入" in page.text
+    assert "爱心企业甲" in page.text and "分期拨付或结项" in page.text
+    exported = client.get(f"{page_path}/journal.csv")
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 2 + 2 + 2  # header and two lines an entry
+    workbook = client.get(f"{page_path}/statement.xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+
+    staff_session(client, "coord-1", "correct-horse-1", page_path)  # a coordinator: no
+    assert client.get(page_path).status_code == 403
+
+
+def test_district_view_shows_the_tree_and_a_chart(client: TestClient) -> None:
+    world = FundWorld(client)
+    d = world.d
+    for minutes in (60, 120):
+        d.earn(d.volunteer()["id"], minutes)
+    d.user("bank-viewer", "bank_admin", d.bank_id, password="bank-viewer-pass")
+    path = f"/staff/offices/{d.bank_id}"
+    staff_session(client, "bank-viewer", "bank-viewer-pass", path)
+    page = client.get(path, params={"from": "2026-01-01", "to": "2030-12-31"})
+    assert page.status_code == 200
+    assert "示范区公益银行" in page.text and "东湖街道分行" in page.text
+    assert "樱花社区储蓄所" in page.text and "3.00" in page.text
+    assert "<svg" in page.text and "每月服务时长与积分" in page.text
