@@ -3,6 +3,7 @@ code and pending approvals (/staff/…). Same sessions, roles and scopes as the 
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.web.i18n import language_of
 from api.web.rendering import render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
-from projections import queries
+from projections import kiosk_queries, queries
 from projections.tables import activities
 from timebank.application.authz import OPERATORS, require_scope
 from timebank.domain.errors import MESSAGES, DomainError
@@ -47,7 +48,7 @@ def _safe_next(next_url: str, default: str) -> str:
 
 # -- volunteers -----------------------------------------------------------------------------
 @router.get("/me", response_class=HTMLResponse)
-def my_passbook(request: Request) -> Response:
+def my_passbook(request: Request, gift: str = "", ok: int = 0) -> Response:
     actor = page_actor(request)
     if actor is None or actor.kind != "volunteer":
         return render(request, "login.html", heading_key="my_passbook", action="/me/login",
@@ -59,7 +60,40 @@ def my_passbook(request: Request) -> Response:
     passbook = queries.passbook_view(runtime.engine, volunteer.passbook_no, limit=30)
     card = _svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
     return render(request, "me.html", name=services.personal_data(volunteer).name,
-                  passbook=passbook, card_svg=card, tz=SHANGHAI)
+                  passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift,
+                  gift_ok=bool(ok), gift_key=uuid.uuid4().hex)
+
+
+@router.post("/me/give")
+def give_points(
+    request: Request,
+    to_passbook: Annotated[str, Form(max_length=20)],
+    points: Annotated[str, Form(max_length=10)],
+    key: Annotated[str, Form(max_length=64)],
+    note: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """转赠 from the volunteer's own page; the form's key makes a double submit harmless."""
+    actor = page_actor(request)
+    if actor is None or actor.kind != "volunteer":
+        return RedirectResponse("/me", status_code=303)
+    services = request.app.state.runtime.app
+    zh = language_of(request) == "zh"
+    try:
+        check_csrf(request, csrf)
+        amount = int(points) if points.strip().isdigit() else -1
+        volunteer = services.load_volunteer(actor.id)
+        idem = services.idempotency(f"volunteer:{actor.id}:transfer", key,
+                                    {"to": to_passbook, "points": amount, "note": note})
+        body = services.transfer_points(actor, volunteer.passbook_no, to_passbook.strip(),
+                                        amount, note, idem)
+        message = (f"已转赠 {amount} 积分，余额 {body['balance_after']}" if zh
+                   else f"Gave {amount} points; balance {body['balance_after']}")
+        succeeded = 1
+    except DomainError as exc:
+        message, succeeded = page_message(request, exc), 0
+    return RedirectResponse("/me?" + urlencode({"gift": message, "ok": succeeded}),
+                            status_code=303)
 
 
 @router.post("/me/login", response_class=HTMLResponse)
@@ -203,3 +237,43 @@ def approve_selected(
     done = sum(1 for result in results if result.get("status") == "approved")
     return RedirectResponse("/staff/approvals?" + urlencode(
         {"office_id": office_id, "done": done}), status_code=303)
+
+
+@router.get("/staff/kiosk-simulator", response_class=HTMLResponse)
+def kiosk_simulator(request: Request, result: str = "", ok: int = 0) -> Response:
+    if staff_actor(request) is None:
+        return redirect_to_login(request)
+    return render(request, "kiosk_simulator.html", result=result, ok=bool(ok), catalog=[])
+
+
+@router.post("/staff/kiosk-simulator", response_class=HTMLResponse)
+def kiosk_simulator_redeem(
+    request: Request,
+    api_key: Annotated[str, Form(max_length=200)],
+    passbook: Annotated[str, Form(max_length=200)],
+    pin: Annotated[str, Form(max_length=20)],
+    sku: Annotated[str, Form(max_length=40)],
+    quantity: Annotated[str, Form(max_length=3)] = "1",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The kiosk's own path: its key, the passbook lookup, the PIN, one idempotent save."""
+    if staff_actor(request) is None:
+        return redirect_to_login(request)
+    services = request.app.state.runtime.app
+    catalog: list[dict[str, Any]] = []
+    try:
+        check_csrf(request, csrf)
+        kiosk = services.authenticate_kiosk(api_key)
+        request.app.state.runner.catch_up()
+        catalog = kiosk_queries.catalog(request.app.state.runtime.engine, str(kiosk.office_id))
+        seen = services.kiosk_passbook_view(kiosk, passbook)
+        count = int(quantity) if quantity.strip().isdigit() else 0
+        body = services.redeem(kiosk, passbook, pin, [{"sku": sku, "quantity": count}],
+                               services.idempotency(f"kiosk:{kiosk.id}:simulator",
+                                                    uuid.uuid4().hex, {}))
+        result = (f"{seen['name_masked']}：兑换成功，花费 {body['points_spent']} 积分，"
+                  f"余额 {body['balance_after']}（兑换号 {body['redemption_id']}）")
+        ok = True
+    except DomainError as exc:
+        result, ok = page_message(request, exc), False
+    return render(request, "kiosk_simulator.html", result=result, ok=ok, catalog=catalog)

@@ -84,3 +84,58 @@ def test_coordinator_live_code_and_bulk_approval(client: TestClient) -> None:
     forged = client.post(f"/staff/approvals?office_id={d.office_id}",
                          data={"csrf": "x" * 40, "ids": records})
     assert forged.status_code == 403
+
+
+def test_volunteer_gives_points_from_the_page_once(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    phone = next_phone()
+    giver = d.volunteer(phone=phone)
+    receiver = d.volunteer(name="周敏")
+    d.earn(giver["id"], 120)  # 20 points
+    client.cookies.clear()
+    page = client.get("/me")
+    client.post("/me/login", data={"phone": phone, "pin": "123456", "csrf": csrf_of(page.text),
+                                   "next": "/me"})
+    mine = client.get("/me")
+    key = re.search(r'name="key" value="([^"]+)"', mine.text).group(1)
+    form = {"to_passbook": receiver["passbook_no"], "points": "8", "note": "谢谢",
+            "key": key, "csrf": csrf_of(mine.text)}
+    first = client.post("/me/give", data=form, follow_redirects=False)
+    again = client.post("/me/give", data=form, follow_redirects=False)  # a double submit
+    assert first.status_code == again.status_code == 303
+    shown = client.get(first.headers["location"])
+    assert "已转赠 8 积分，余额 12" in shown.text
+    balance = client.get(f"/api/v1/volunteers/{receiver['id']}/passbook",
+                         headers=d.admin).json()["balance_points"]
+    assert balance == 8  # given once
+    too_much = client.post("/me/give", data={**form, "points": "99", "key": "another"},
+                           follow_redirects=False)
+    assert "存折积分不足" in client.get(too_much.headers["location"]).text
+
+
+def test_kiosk_simulator_runs_the_real_redemption(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    volunteer = d.volunteer()
+    d.earn(volunteer["id"], 120)  # 20 points
+    key = client.post("/api/v1/kiosks", json={"office_id": d.office_id, "name": "模拟"},
+                      headers=d.admin).json()["api_key"]
+    client.post(f"/api/v1/offices/{d.office_id}/catalog",
+                json={"sku": "TEA", "name": "茶叶", "points": 6, "stock": 3}, headers=d.admin)
+    d.user("coord-k", "coordinator", d.office_id, password="coord-k-password")
+    client.cookies.clear()
+    form = client.get("/staff/login", params={"next": "/staff/kiosk-simulator"})
+    client.post("/staff/login", data={"username": "coord-k", "password": "coord-k-password",
+                                      "csrf": csrf_of(form.text),
+                                      "next": "/staff/kiosk-simulator"})
+    page = client.get("/staff/kiosk-simulator")
+    assert page.status_code == 200 and "兑换终端模拟" in page.text
+    done = client.post("/staff/kiosk-simulator", data={
+        "api_key": key, "passbook": volunteer["passbook_no"], "pin": "123456", "sku": "TEA",
+        "quantity": "2", "csrf": csrf_of(page.text)})
+    assert "兑换成功，花费 12 积分，余额 8" in done.text and "茶叶" in done.text
+    wrong = client.post("/staff/kiosk-simulator", data={
+        "api_key": key, "passbook": volunteer["passbook_no"], "pin": "000000", "sku": "TEA",
+        "quantity": "1", "csrf": csrf_of(page.text)})
+    assert "密码错误" in wrong.text
+    stock = client.get("/api/v1/kiosk/catalog", headers={"X-Kiosk-Key": key}).json()
+    assert stock[0]["stock"] == 1
