@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,8 +35,6 @@ from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
 from timebank.runtime import Runtime, build_runtime
 from timebank.settings import Settings
-
-log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).parent / "web"

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from api.deps import CurrentActor, ReadModels, Services
 from api.documents.certificate_pdf import render_certificate
 from api.schemas import CertificateIssued, CertificateRequest, CertificateVerification
-from api.web.i18n import language_of, texts
+from api.web.rendering import render
 from projections import queries
 from timebank.domain.certificates import Certificate
 from timebank.domain.errors import DomainError
 
 router = APIRouter(tags=["certificates"])
 public_router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "web" / "templates"))
 
 
 def verify_url(services: Services, certificate: Certificate) -> str:
@@ -75,7 +72,6 @@ def verify_certificate(
 @public_router.get("/certificates/{serial}", response_class=HTMLResponse)
 def certificate_page(request: Request, serial: str, h: str = "") -> HTMLResponse:
     services = request.app.state.runtime.app
-    lang = language_of(request)
     try:
         certificate = services.verify_certificate(serial, h)
         context = {"valid": True, "content": services.certificate_view(certificate)}
@@ -83,10 +79,4 @@ def certificate_page(request: Request, serial: str, h: str = "") -> HTMLResponse
     except DomainError:
         context = {"valid": False, "content": None}
         status = 404
-    return templates.TemplateResponse(
-        request, "certificate_verify.html",
-        {"lang": lang, "t": texts(lang), "serial": serial,
-         "switch_url": f"/certificates/{serial}?h={h}&lang={'en' if lang == 'zh' else 'zh'}",
-         **context},
-        status_code=status,
-    )
+    return render(request, "certificate_verify.html", status, serial=serial, **context)

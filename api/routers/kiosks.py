@@ -35,6 +35,7 @@ from api.schemas import (
     RedemptionOut,
 )
 from projections import kiosk_queries
+from timebank.application.kiosks import catalog_item_body
 from timebank.domain.errors import DomainError
 from timebank.domain.kiosks import CatalogItem
 
@@ -108,7 +109,7 @@ def list_catalog_item(
     item = services.list_catalog_item(
         actor, office_id, body.sku, body.name, body.points, body.stock, body.sponsor
     )
-    return item_out(item)
+    return catalog_item_body(item)
 
 
 @staff_router.get("/offices/{office_id}/catalog", response_model=list[CatalogItemOut])

@@ -16,6 +16,11 @@ from api.web.sessions import csrf_token, remember_csrf
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
+def yuan(fen: int) -> str:
+    """Fen shown as yuan: 123456 -> ¥1,234.56."""
+    return f"¥{fen / 100:,.2f}"
+
+
 def render(request: Request, template: str, status: int = 200, *,
            keep_query: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     lang = language_of(request)

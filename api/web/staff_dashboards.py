@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from api.routers import fund_reports as report_routes
 from api.web.charts import bar_chart
 from api.web.people_pages import page_message, redirect_to_login, staff_actor
-from api.web.rendering import render
+from api.web.rendering import render, yuan
 from projections import fund_queries, queries
 from projections.tables import fund_journal, office_daily_totals, offices
 from timebank.domain.errors import DomainError
@@ -25,10 +25,6 @@ DONOR_TYPES_ZH = {"government": "政府", "enterprise": "企业", "individual": 
                   "resident": "居民", "bazaar": "集市"}
 NEXT_STEP = {"proposed": "居民议事表决", "approved": "分期拨付或结项", "rejected": "—",
              "closed": "—", "cancelled": "—"}
-
-
-def yuan(fen: int) -> str:
-    return f"¥{fen / 100:,.2f}"
 
 
 def _date(text: str | None, default: date) -> date:

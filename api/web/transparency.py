@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
-from api.web.i18n import language_of, texts
+from api.web.rendering import render, yuan
 from projections import audit_queries, fund_queries
 from timebank.domain.checkpoints import Checkpoint
 from timebank.domain.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 DONOR_TYPES_ZH = {"government": "政府资助", "enterprise": "企业捐赠", "individual": "个人捐赠",
                   "resident": "居民自筹", "bazaar": "公益集市"}
 GRANT_STATUS_ZH = {"proposed": "待表决", "approved": "已批准", "rejected": "未通过",
                    "closed": "已结项", "cancelled": "已取消"}
-
-
-def yuan(fen: int) -> str:
-    return f"¥{fen / 100:,.2f}"
 
 
 @router.get("/transparency/funds/{fund_id}", response_class=HTMLResponse)
@@ -40,10 +32,6 @@ def fund_page(request: Request, fund_id: str) -> HTMLResponse:
     latest = audit_queries.latest_checkpoint_id(runtime.engine)
     if latest:
         checkpoint = runtime.app.load(Checkpoint, latest)
-    lang = language_of(request)
-    return templates.TemplateResponse(request, "transparency.html", {
-        "lang": lang, "t": texts(lang), "fund": fund, "figures": figures,
-        "checkpoint": checkpoint, "yuan": yuan, "donor_types": DONOR_TYPES_ZH,
-        "grant_status": GRANT_STATUS_ZH,
-        "switch_url": f"/transparency/funds/{fund.id}?lang={'en' if lang == 'zh' else 'zh'}",
-    })
+    return render(request, "transparency.html", fund=fund, figures=figures,
+                  checkpoint=checkpoint, yuan=yuan, donor_types=DONOR_TYPES_ZH,
+                  grant_status=GRANT_STATUS_ZH)

@@ -48,6 +48,10 @@ class BaseServices(Application[UUID]):
     def load_office(self, office_id: UUID | str | None) -> Office:
         return self.load(Office, office_id, "office")
 
+    def bank_of(self, office: Office) -> Office:
+        """The bank at the root of an office's tree (a bank is its own)."""
+        return office if not office.ancestor_ids else self.load_office(office.bank_id)
+
     def ensure_open_path(self, office: Office) -> None:
         """Closing a branch closes what lies under it: nothing new opens beneath it."""
         office.ensure_open()

@@ -32,9 +32,6 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 class ServiceRecordServices(BaseServices):
-    def bank_of(self, office: Office) -> Office:
-        return office if office.ancestor_ids == [] else self.load_office(office.bank_id)
-
     def plan_activity(
         self,
         actor: Actor,
