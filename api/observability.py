@@ -41,6 +41,11 @@ class Metrics:
                          registry=self.registry)
         self.pool = Gauge("timebank_db_pool_checked_out", "Read-model pool connections in use.",
                           registry=self.registry)
+        self.commits = Gauge("timebank_store_commits", "Event-store transactions run by this "
+                             "process (group commit).", registry=self.registry)
+        self.saves = Gauge("timebank_store_saves", "Command saves answered by those "
+                           "transactions; saves/commits is the group size.",
+                           registry=self.registry)
 
 
 def route_of(request: Request) -> str:
@@ -96,4 +101,8 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
             metrics.lag.labels(status.name).set(status.lag)
         pool = request.app.state.runtime.engine.pool
         metrics.pool.set(getattr(pool, "checkedout", lambda: 0)())
+        group_commit = getattr(request.app.state.runtime.app.recorder, "group_commit", None)
+        if group_commit is not None:
+            metrics.commits.set(group_commit.commits)
+            metrics.saves.set(group_commit.saves)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

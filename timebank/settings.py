@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     scans_per_minute: int = 10
     # Passbooks live for decades; a snapshot every N events keeps reloads bounded.
     passbook_snapshot_interval: int = 100
+    # Saves arriving together share one transaction (timebank/infrastructure/group_commit.py).
+    group_commit: bool = True
 
     @property
     def resolved_database_url(self) -> str:
@@ -102,6 +104,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                **self._recorder_env("GroupCommitSQLiteRecorder"),
             }
         parts = urlsplit(self.resolved_database_url)
         env = {
@@ -118,7 +121,13 @@ class Settings(BaseSettings):
         }
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema
+        env.update(self._recorder_env("GroupCommitPostgresRecorder"))
         return env
+
+    def _recorder_env(self, recorder: str) -> dict[str, str]:
+        if not self.group_commit:
+            return {}
+        return {"APPLICATION_RECORDER_TOPIC": f"timebank.infrastructure.group_commit:{recorder}"}
 
 
 def load_settings(**overrides: object) -> Settings:

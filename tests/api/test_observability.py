@@ -71,6 +71,9 @@ def test_prometheus_metrics(client: TestClient) -> None:
     assert appended and float(appended[0].split()[1]) > 10
     assert 'timebank_projection_lag_events{projection="passbooks"}' in body
     assert "timebank_db_pool_checked_out" in body
+    saves = [line for line in body.splitlines() if line.startswith("timebank_store_saves ")]
+    commits = [line for line in body.splitlines() if line.startswith("timebank_store_commits ")]
+    assert float(saves[0].split()[1]) >= float(commits[0].split()[1]) > 5
 
 
 def test_cors_opens_only_to_configured_origins(tmp_path) -> None:
