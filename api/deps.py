@@ -13,7 +13,7 @@ from projections.runner import ProjectionRunner
 from timebank.application import Idempotency, TimebankApp
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
-from timebank.partitions import Partition, Partitions
+from timebank.partitions import DIRECTORY, Partition, Partitions
 from timebank.runtime import Runtime
 from timebank.security.api_keys import ApiKeys
 
@@ -26,9 +26,6 @@ MAX_IDEMPOTENCY_KEY = 200
 
 def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
-
-
-ROUTING_FIELDS = ("office_id", "parent_id", "bank_id")
 
 
 async def request_partition(request: Request) -> Partition:
@@ -49,10 +46,11 @@ async def request_partition(request: Request) -> Partition:
     kiosk_key = request.headers.get("X-Kiosk-Key")
     if kiosk_key:
         return partitions.locate(ApiKeys.kiosk_id_of(kiosk_key))
-    # A directory actor (a system administrator) or no credential: go by the ids it names.
+    # A directory actor (a system administrator) or no credential: the first id the request
+    # names (path, then JSON body) that lives in a bank partition decides.
     for name, value in request.path_params.items():
-        if name.endswith("_id"):
-            return partitions.locate(value)
+        if name.endswith("_id") and (found := partitions.locate(value)).key != DIRECTORY:
+            return found
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get(
         "content-type", ""
     ):
@@ -60,10 +58,10 @@ async def request_partition(request: Request) -> Partition:
             body = await request.json()
         except ValueError:
             body = None
-        if isinstance(body, dict):
-            for name in ROUTING_FIELDS:
-                if isinstance(body.get(name), str):
-                    return partitions.locate(body[name])
+        for name, value in body.items() if isinstance(body, dict) else ():
+            if name.endswith("_id") and isinstance(value, str) and (
+                    found := partitions.locate(value)).key != DIRECTORY:
+                return found
     return partitions.directory
 
 

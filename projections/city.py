@@ -134,12 +134,12 @@ def city_rollup(
     """City totals and each partition's: flows within [from, to], stocks as of `to`."""
     t = city_daily_totals
     in_range = [t.c.day <= date_to] if date_to else []
-    window = and_(*(([t.c.day >= date_from] if date_from else []) + in_range))
+    bounds = ([t.c.day >= date_from] if date_from else []) + in_range
 
     def flow(column: Any) -> Any:
-        if not (date_from or date_to):
+        if not bounds:
             return func.coalesce(func.sum(column), 0)
-        return func.coalesce(func.sum(case((window, column), else_=0)), 0)
+        return func.coalesce(func.sum(case((and_(*bounds), column), else_=0)), 0)
 
     with engine.connect() as conn:
         rows = conn.execute(
