@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from projections.runner import ProjectionRunner
 from timebank.application import Idempotency, TimebankApp
@@ -45,12 +46,10 @@ async def request_partition(request: Request) -> Partition:
             raise DomainError("unauthenticated") from None
     kiosk_key = request.headers.get("X-Kiosk-Key")
     if kiosk_key:
-        return partitions.locate(ApiKeys.kiosk_id_of(kiosk_key))
+        return await run_in_threadpool(partitions.locate, ApiKeys.kiosk_id_of(kiosk_key))
     # A directory actor (a system administrator) or no credential: the first id the request
     # names (path, then JSON body) that lives in a bank partition decides.
-    for name, value in request.path_params.items():
-        if name.endswith("_id") and (found := partitions.locate(value)).key != DIRECTORY:
-            return found
+    named = [value for name, value in request.path_params.items() if name.endswith("_id")]
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get(
         "content-type", ""
     ):
@@ -58,10 +57,15 @@ async def request_partition(request: Request) -> Partition:
             body = await request.json()
         except ValueError:
             body = None
-        for name, value in body.items() if isinstance(body, dict) else ():
-            if name.endswith("_id") and isinstance(value, str) and (
-                    found := partitions.locate(value)).key != DIRECTORY:
-                return found
+        if isinstance(body, dict):
+            named += [v for k, v in body.items() if k.endswith("_id") and isinstance(v, str)]
+    return await run_in_threadpool(_first_in_a_bank, partitions, named)
+
+
+def _first_in_a_bank(partitions: Partitions, ids: list[str]) -> Partition:
+    for value in ids:
+        if (found := partitions.locate(value)).key != DIRECTORY:
+            return found
     return partitions.directory
 
 
