@@ -31,8 +31,10 @@ from api.routers import (
 )
 from api.routers import volunteers as volunteers_router
 from api.web import people_pages, scan_pages, staff_dashboards, transparency
+from projections.city import CityRollup, background_city_follower
 from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
+from timebank.partitions import DIRECTORY
 from timebank.runtime import Runtime, build_runtime
 from timebank.settings import Settings
 
@@ -48,23 +50,28 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime: Runtime = build_runtime(settings, migrate=migrate)
-        runner = ProjectionRunner(runtime.app, runtime.engine)
-        runner.catch_up()
-        follower = background_follower(runner) if follow_projections else None
-        closer = periodic_work(runtime.app, runner) if follow_projections else None
-        for worker in (follower, closer):
-            if worker:
-                worker.start()
-        runtime.app.on_events_stored = metrics.events.inc
+        # One runner per partition, each following its own log into its own database.
+        runners = {p.key: ProjectionRunner(p.app, p.engine) for p in runtime.partitions.all()}
+        workers = []
+        for partition in runtime.partitions.all():
+            runner = runners[partition.key]
+            runner.catch_up()
+            partition.app.on_events_stored = metrics.events.inc
+            if follow_projections:
+                workers += [background_follower(runner), periodic_work(partition.app, runner)]
+        if runtime.partitions.banks and follow_projections:
+            workers.append(background_city_follower(CityRollup(runtime.partitions)))
+        for worker in workers:
+            worker.start()
         app.state.runtime = runtime
-        app.state.runner = runner
+        app.state.runners = runners
+        app.state.runner = runners[DIRECTORY]
         app.state.rate_limiter = RateLimiter()
         try:
             yield
         finally:
-            for worker in (follower, closer):
-                if worker:
-                    worker.stop()
+            for worker in workers:
+                worker.stop()
             runtime.close()
 
     app = FastAPI(

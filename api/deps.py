@@ -8,12 +8,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from projections.runner import ProjectionRunner
 from timebank.application import Idempotency, TimebankApp
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
+from timebank.partitions import DIRECTORY, Partition, Partitions
 from timebank.runtime import Runtime
+from timebank.security.api_keys import ApiKeys
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +29,68 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_services(request: Request) -> TimebankApp:
-    return request.app.state.runtime.app
+async def request_partition(request: Request) -> Partition:
+    """The partition a request works in: the one its bearer token was issued for, else the
+    kiosk's, else the one holding the office (or other id) the request names. With no bank
+    partitions configured, always the directory."""
+    partitions: Partitions = request.app.state.runtime.partitions
+    if not partitions.banks:
+        return partitions.directory
+    token = _bearer(request)
+    runtime: Runtime = request.app.state.runtime
+    claims = runtime.signer.verify(token) if token else None
+    if claims is not None and claims.partition:
+        try:
+            return partitions.get(claims.partition)
+        except KeyError:
+            raise DomainError("unauthenticated") from None
+    kiosk_key = request.headers.get("X-Kiosk-Key")
+    if kiosk_key:
+        return await run_in_threadpool(partitions.locate, ApiKeys.kiosk_id_of(kiosk_key))
+    # A directory actor (a system administrator) or no credential: the first id the request
+    # names (path, then JSON body) that lives in a bank partition decides.
+    named = [value for name, value in request.path_params.items() if name.endswith("_id")]
+    if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get(
+        "content-type", ""
+    ):
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            named += [v for k, v in body.items() if k.endswith("_id") and isinstance(v, str)]
+    return await run_in_threadpool(_first_in_a_bank, partitions, named)
 
 
-def get_engine(request: Request) -> Engine:
-    return request.app.state.runtime.engine
+def _first_in_a_bank(partitions: Partitions, ids: list[str]) -> Partition:
+    for value in ids:
+        if (found := partitions.locate(value)).key != DIRECTORY:
+            return found
+    return partitions.directory
 
 
-def fresh_read_models(request: Request) -> ProjectionRunner:
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+RequestPartition = Annotated[Partition, Depends(request_partition)]
+
+
+def get_services(partition: RequestPartition) -> TimebankApp:
+    return partition.app
+
+
+def get_engine(partition: RequestPartition) -> Engine:
+    return partition.engine
+
+
+def fresh_read_models(request: Request, partition: RequestPartition) -> ProjectionRunner:
     """Reads come from projections; catch them up first so a caller reads its own writes.
 
     If catching up fails, the read is still answered from the tables as they are (the
     failure is logged, and `timebank projections status` shows the lag)."""
-    runner: ProjectionRunner = request.app.state.runner
+    runner: ProjectionRunner = request.app.state.runners[partition.key]
     try:
         runner.catch_up()
     except Exception:
@@ -53,10 +104,14 @@ def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2_
     if claims is None:
         raise DomainError("unauthenticated")
     request_id = getattr(request.state, "request_id", None)
+    try:
+        home = runtime.partitions.get(claims.partition).app
+    except KeyError:
+        raise DomainError("unauthenticated") from None
     if claims.kind == "user":
-        actor = runtime.app.actor_for_user(claims.subject, request_id)
+        actor = home.actor_for_user(claims.subject, request_id)
     else:
-        actor = runtime.app.actor_for_volunteer(claims.subject, request_id)
+        actor = home.actor_for_volunteer(claims.subject, request_id)
     if actor is None:
         raise DomainError("unauthenticated")
     return actor
@@ -64,11 +119,12 @@ def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2_
 
 def current_kiosk(
     request: Request,
+    partition: RequestPartition,
     kiosk_key: Annotated[
         str | None, Header(alias="X-Kiosk-Key", description="The kiosk's API key.")
     ] = None,
 ) -> Actor:
-    services: TimebankApp = request.app.state.runtime.app
+    services: TimebankApp = partition.app
     return services.authenticate_kiosk(kiosk_key, getattr(request.state, "request_id", None))
 
 
@@ -79,7 +135,8 @@ def kiosk_or_staff(
 ) -> Actor:
     """Either credential: a kiosk cancels its own same-day redemptions, staff any later."""
     if kiosk_key:
-        return current_kiosk(request, kiosk_key)
+        return current_kiosk(request, request.app.state.runtime.partitions.locate(
+            ApiKeys.kiosk_id_of(kiosk_key)), kiosk_key)
     return current_actor(request, token)
 
 

@@ -289,3 +289,16 @@ audit_events = Table(
     Index("ix_audit_events_aggregate", "aggregate_id"),
     Index("ix_audit_events_at", "at"),
 )
+
+# The city-wide rollup (bank partitions only): per partition and Shanghai day, in the directory.
+city_daily_totals = Table(
+    "city_daily_totals",
+    metadata,
+    Column("partition", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("volunteers_net", Integer, nullable=False),
+    Column("approved_minutes", BigInteger, nullable=False),
+    Column("points_earned", BigInteger, nullable=False),
+    Column("points_redeemed", BigInteger, nullable=False),
+    Column("points_net", BigInteger, nullable=False),
+)

@@ -135,3 +135,32 @@ def client(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, follow_projections=False)
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def partitioned_settings(
+    store: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """A directory and two bank partitions, "east" and "west", in three separate stores:
+    SQLite files, or on PostgreSQL a fresh schema for the directory and for "east" and a
+    fresh database for "west" (two databases, as a city deployment would have)."""
+    if store == "sqlite":
+        yield make_sqlite_settings(tmp_path, bank_databases={
+            "east": f"sqlite:///{tmp_path / 'east.db'}",
+            "west": f"sqlite:///{tmp_path / 'west.db'}",
+        })
+        return
+    directory_schema = request.getfixturevalue("pg_schema")
+    east_schema, west_db = f"t_{uuid.uuid4().hex[:16]}", f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{east_schema}"')
+        conn.execute(f'CREATE DATABASE "{west_db}"')
+    base = PG_URL.rsplit("/", 1)[0]
+    try:
+        yield make_postgres_settings(tmp_path, directory_schema, bank_databases={
+            "east": f"{PG_URL}#{east_schema}", "west": f"{base}/{west_db}",
+        })
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{east_schema}" CASCADE')
+            conn.execute(f'DROP DATABASE IF EXISTS "{west_db}" WITH (FORCE)')

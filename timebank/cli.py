@@ -17,12 +17,15 @@ demo_app = typer.Typer(help="The demo district.", no_args_is_help=True)
 scans_app = typer.Typer(help="QR check-in and check-out.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail and its hash chain.", no_args_is_help=True)
 volunteers_app = typer.Typer(help="Volunteers.", no_args_is_help=True)
+banks_app = typer.Typer(help="Banks in their own databases (TIMEBANK_BANK_DATABASES).",
+                        no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(projections_app, name="projections")
 app.add_typer(demo_app, name="demo")
 app.add_typer(scans_app, name="scans")
 app.add_typer(audit_app, name="audit")
 app.add_typer(volunteers_app, name="volunteers")
+app.add_typer(banks_app, name="banks")
 
 
 def _runtime(migrate: bool = True):
@@ -36,6 +39,36 @@ def _runner(runtime):
     from projections.runner import ProjectionRunner
 
     return ProjectionRunner(runtime.app, runtime.engine)
+
+
+PartitionOption = Annotated[
+    str | None,
+    typer.Option(help="One bank partition, `directory` or `city` (default: all of them)."),
+]
+
+
+def _partition_runners(runtime, partition: str | None) -> list[tuple[str, object]]:
+    """(label, runner) for each partition chosen; the city rollup as "city". With one
+    database: the one runner, labelled "" so that the output reads as it always has."""
+    from projections.city import CityRollup
+    from projections.runner import ProjectionRunner
+
+    partitions = runtime.partitions
+    if not partitions.banks:
+        return [("", _runner(runtime))]
+    chosen = [p for p in partitions.all() if partition in (None, p.key)]
+    runners: list[tuple[str, object]] = [
+        (p.key, ProjectionRunner(p.app, p.engine)) for p in chosen]
+    if partition in (None, "city"):
+        runners.append(("city", CityRollup(partitions)))
+    if not runners:
+        typer.echo(f"error: no partition {partition!r}", err=True)
+        raise typer.Exit(code=2)
+    return runners
+
+
+def _label(key: str) -> str:
+    return f"[{key}] " if key else ""
 
 
 @app.command()
@@ -119,28 +152,57 @@ def create_admin(
     typer.echo(f"administrator {username!r} " + ("created" if created else "already exists"))
 
 
+@banks_app.command("open")
+def banks_open(
+    name: Annotated[str, typer.Option(help="The bank's name.")],
+    partition: Annotated[str, typer.Option(help="A key of TIMEBANK_BANK_DATABASES.")],
+) -> None:
+    """Open a bank in its own partition; prints its id. Its offices, staff and volunteers
+    then live in that partition's database."""
+    from timebank.domain.actors import SYSTEM
+    from timebank.domain.errors import DomainError
+
+    runtime = _runtime()
+    try:
+        bank = runtime.partitions.open_bank(SYSTEM, name, partition)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message} / {exc.message_zh}", err=True)
+        raise typer.Exit(code=2) from exc
+    finally:
+        runtime.close()
+    typer.echo(str(bank.id))
+
+
 @projections_app.command("rebuild")
 def projections_rebuild(
     name: Annotated[list[str] | None, typer.Argument(help="Projections to rebuild (all).")] = None,
+    partition: PartitionOption = None,
 ) -> None:
     """Drop the read models' rows and replay the whole event log into them."""
     runtime = _runtime()
     try:
-        runner = _runner(runtime)
-        runner.rebuild(name or None)
-        for status in runner.status():
-            typer.echo(f"{status.name}: position {status.position} (head {status.head})")
+        for key, runner in _partition_runners(runtime, partition):
+            if key == "city":
+                if not name:  # the city rollup is rebuilt with "all", or on its own
+                    runner.rebuild()  # type: ignore[attr-defined]
+            else:
+                runner.rebuild(name or None)  # type: ignore[attr-defined]
+            for status in runner.status():  # type: ignore[attr-defined]
+                typer.echo(f"{_label(key)}{status.name}: position {status.position} "
+                           f"(head {status.head})")
     finally:
         runtime.close()
 
 
 @projections_app.command("status")
-def projections_status() -> None:
+def projections_status(partition: PartitionOption = None) -> None:
     """Each projection's position in the event log and its lag."""
     runtime = _runtime()
     try:
-        for status in _runner(runtime).status():
-            typer.echo(f"{status.name}: position {status.position}, lag {status.lag}")
+        for key, runner in _partition_runners(runtime, partition):
+            for status in runner.status():  # type: ignore[attr-defined]
+                typer.echo(f"{_label(key)}{status.name}: position {status.position}, "
+                           f"lag {status.lag}")
     finally:
         runtime.close()
 
@@ -148,14 +210,19 @@ def projections_status() -> None:
 @projections_app.command("run")
 def projections_run(
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 0.5,
+    partition: PartitionOption = None,
 ) -> None:
     """Follow the event log and keep the read models current, until interrupted."""
     logging.basicConfig(level=logging.INFO)
     runtime = _runtime()
-    runner = _runner(runtime)
+    runners = _partition_runners(runtime, partition)
     try:
         while True:
-            runner.catch_up()
+            for _key, runner in runners:
+                try:
+                    runner.catch_up()  # type: ignore[attr-defined]
+                except Exception:  # one partition's failure is logged; the others go on
+                    logging.getLogger(__name__).exception("catching up %s failed", _key)
             time.sleep(interval)
     except KeyboardInterrupt:
         pass

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from timebank.application import TimebankApp
-from timebank.infrastructure.database import make_engine
-from timebank.infrastructure.migrations import upgrade
+from timebank.partitions import Partitions, build_partitions
 from timebank.security.personal_data import PersonalDataVault
 from timebank.security.tokens import TokenSigner
 from timebank.settings import Settings
@@ -21,25 +20,21 @@ class Runtime:
     vault: PersonalDataVault
     signer: TokenSigner
     app: TimebankApp
+    # `app`, `engine` and `vault` are the directory's; bank partitions, if any, beside them.
+    partitions: Partitions
 
     def close(self) -> None:
-        self.app.close()
-        self.engine.dispose()
+        self.partitions.close()
 
 
 def build_runtime(settings: Settings, migrate: bool = True) -> Runtime:
-    if migrate:
-        upgrade(settings)
-    engine = make_engine(settings)
-    secret = settings.resolved_secret_key
-    vault = PersonalDataVault(engine, secret, settings.var_dir / "erased_subjects")
-    if migrate:
-        # A restored backup may predate erasures: apply every recorded one again.
-        vault.reapply_erasures()
+    partitions = build_partitions(settings, migrate)
+    directory = partitions.directory
     return Runtime(
         settings=settings,
-        engine=engine,
-        vault=vault,
-        signer=TokenSigner(secret, settings.token_ttl_seconds),
-        app=TimebankApp(settings, vault, engine),
+        engine=directory.engine,
+        vault=directory.vault,
+        signer=TokenSigner(settings.resolved_secret_key, settings.token_ttl_seconds),
+        app=directory.app,
+        partitions=partitions,
     )

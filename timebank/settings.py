@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     passbook_snapshot_interval: int = 100
     # Saves arriving together share one transaction (timebank/infrastructure/group_commit.py).
     group_commit: bool = True
+    # Partitioning by district: partition key -> database URL (`#schema` optional). Empty: one
+    # database for everything (see docs/design-decisions.md, "Bank partitions").
+    bank_databases: dict[str, str] = Field(default_factory=dict)
 
     @property
     def resolved_database_url(self) -> str:
@@ -75,6 +78,21 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
         return key
+
+    def for_bank_partition(self, key: str) -> Settings:
+        """The settings of one bank partition: its own database, everything else shared."""
+        plain = key.replace("-", "").replace("_", "")
+        if not (plain.isascii() and plain.isalnum()) or len(key) > 50 or key == "directory":
+            raise ValueError(f"a bank partition key is up to 50 letters, digits, - or _: {key!r}")
+        url, _, schema = self.bank_databases[key].partition("#")
+        return self.model_copy(update={
+            "database_url": url,
+            "database_schema": schema or None,
+            "bank_databases": {},
+            # One secret for the whole city: tokens, keys and blind indexes agree everywhere.
+            "secret_key": self.resolved_secret_key,
+            "var_dir": self.var_dir / "partitions" / key,
+        })
 
     def sqlite_path(self) -> Path:
         url = self.resolved_database_url

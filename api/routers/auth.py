@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import Services, get_runtime
+from api.deps import get_runtime
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.schemas import Token, VolunteerLogin
 from timebank.runtime import Runtime
@@ -19,15 +19,16 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 def staff_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
-    services: Services,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
     # Password guessing is limited per username, known or not (the same answer for both).
     request.app.state.rate_limiter.hit_limit("staff-login", form.username.strip().lower(),
                                              LOGIN_LIMIT)
-    user = services.authenticate_user(form.username, form.password)
+    # The token names the partition the account lives in (nothing with one database).
+    home = runtime.partitions.for_username(form.username)
+    user = home.app.authenticate_user(form.username, form.password)
     return {
-        "access_token": runtime.signer.issue(str(user.id), "user"),
+        "access_token": runtime.signer.issue(str(user.id), "user", home.token_claim),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }
@@ -37,13 +38,13 @@ def staff_token(
 def volunteer_token(
     body: VolunteerLogin,
     request: Request,
-    services: Services,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
     request.app.state.rate_limiter.hit_limit("login", phone_bucket(body.phone), LOGIN_LIMIT)
-    volunteer = services.authenticate_volunteer(body.phone, body.pin)
+    home = runtime.partitions.for_phone(body.phone)
+    volunteer = home.app.authenticate_volunteer(body.phone, body.pin)
     return {
-        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer"),
+        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }

@@ -27,6 +27,11 @@ def _check_password(password: str) -> str:
 
 
 class UserServices(BaseServices):
+    # A bank partition claims the username in the directory first (timebank.partitions);
+    # with one database the store's own check on the user's id is the whole story.
+    def claim_username(self, username: str, actor: Actor) -> None:
+        """Called after every check and before the save of a new staff account."""
+
     def create_user(
         self,
         actor: Actor,
@@ -49,6 +54,7 @@ class UserServices(BaseServices):
             self.ensure_open_path(office)
         if self.exists(user_id_for(username)):
             raise DomainError("username_taken")
+        self.claim_username(username, actor)
         user = User(
             username=username,
             password_hash=hash_secret(password),

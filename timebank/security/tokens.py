@@ -18,6 +18,8 @@ ISSUER = "timebank"
 class TokenClaims:
     subject: str
     kind: str  # "user" | "volunteer"
+    # The bank partition the subject lives in (timebank.partitions); None: the directory.
+    partition: str | None = None
 
 
 class TokenSigner:
@@ -25,7 +27,7 @@ class TokenSigner:
         self._key = derive_key(secret, "bearer-tokens")
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, subject: str, kind: str) -> str:
+    def issue(self, subject: str, kind: str, partition: str | None = None) -> str:
         now = utc_now()
         payload: dict[str, Any] = {
             "iss": ISSUER,
@@ -34,6 +36,8 @@ class TokenSigner:
             "iat": now,
             "exp": now + timedelta(seconds=self.ttl_seconds),
         }
+        if partition:
+            payload["p"] = partition
         return jwt.encode(payload, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> TokenClaims | None:
@@ -47,4 +51,8 @@ class TokenSigner:
         kind = payload.get("kind")
         if kind not in ("user", "volunteer"):
             return None
-        return TokenClaims(subject=str(payload["sub"]), kind=kind)
+        partition = payload.get("p")
+        return TokenClaims(
+            subject=str(payload["sub"]), kind=kind,
+            partition=str(partition) if partition else None,
+        )
