@@ -66,7 +66,7 @@ def create_app(
         app.state.runtime = runtime
         app.state.runners = runners
         app.state.runner = runners[DIRECTORY]
-        app.state.rate_limiter = RateLimiter()
+        app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
         try:
             yield
         finally:

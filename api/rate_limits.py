@@ -1,25 +1,51 @@
-"""Per-caller rate limits (moving window, in this process) with the `limits` library."""
+"""Per-caller rate limits (moving window) with the `limits` library.
+
+The counts live where `TIMEBANK_RATE_LIMIT_STORAGE` says: in this process by default, or in
+a store every worker shares (e.g. `redis://127.0.0.1:6379`), so that `serve --workers N`
+does not multiply the allowance by N.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
-from limits.storage import MemoryStorage
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from timebank.domain.errors import DomainError
 from timebank.domain.values import normalise_mobile
 
+log = logging.getLogger(__name__)
+
+# Every key is prefixed, so that one shared store can serve several deployments.
+KEY_PREFIX = "timebank"
+
 
 class RateLimiter:
-    def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, storage_uri: str = "memory://", namespace: str = KEY_PREFIX) -> None:
+        try:
+            storage = storage_from_string(storage_uri)
+        except ConfigurationError as exc:
+            raise ValueError(f"TIMEBANK_RATE_LIMIT_STORAGE: {exc}") from exc
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._namespace = namespace
 
     def hit(self, bucket: str, who: str, per_minute: int) -> None:
         self.hit_limit(bucket, who, RateLimitItemPerMinute(per_minute))
 
     def hit_limit(self, bucket: str, who: str, limit: RateLimitItem | str) -> None:
         item = parse(limit) if isinstance(limit, str) else limit
-        if not self._limiter.hit(item, bucket, who):
+        try:
+            allowed = self._limiter.hit(item, self._namespace, bucket, who)
+        except Exception:
+            # The shared store is unreachable: let the request through rather than lock
+            # everyone out. The lock-outs that guard PINs and passwords are events in the
+            # ledger, so they still hold; the outage is in the logs.
+            log.exception("rate-limit store unreachable; %s not counted", bucket)
+            return
+        if not allowed:
             raise DomainError("rate_limited")
 
 

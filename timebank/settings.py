@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     scans_per_minute: int = 10
     # Passbooks live for decades; a snapshot every N events keeps reloads bounded.
     passbook_snapshot_interval: int = 100
+    # Where rate-limit counts live: this process ("memory://") or a store shared by every
+    # worker, e.g. "redis://127.0.0.1:6379" (the `limits` library's storage URIs).
+    rate_limit_storage: str = "memory://"
     # Saves arriving together share one transaction (timebank/infrastructure/group_commit.py).
     group_commit: bool = True
     # Partitioning by district: partition key -> database URL (`#schema` optional). Empty: one
