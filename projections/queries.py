@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
@@ -16,7 +16,7 @@ from projections.tables import (
     passbooks,
     service_records,
 )
-from timebank.domain.values import hours_text, shanghai_date
+from timebank.domain.values import SHANGHAI, hours_text, shanghai_date
 
 
 def passbook_view(engine: Engine, passbook_no: str, limit: int | None = None) -> dict[str, Any]:
@@ -240,6 +240,9 @@ def approved_services(
     engine: Engine, volunteer_id: str, date_from: date, date_to: date
 ) -> list[dict[str, Any]]:
     """A volunteer's approved service in a period (Shanghai dates), oldest first."""
+    # The period's bounds as instants, so the database reads only the period's rows.
+    since = datetime.combine(date_from, time(), SHANGHAI).astimezone(UTC)
+    until = datetime.combine(date_to + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
     with engine.connect() as conn:
         rows = conn.execute(
             select(service_records.c.started_at, service_records.c.minutes,
@@ -247,15 +250,16 @@ def approved_services(
             .join(activities, activities.c.activity_id == service_records.c.activity_id)
             .where(service_records.c.volunteer_id == volunteer_id)
             .where(service_records.c.status == "approved")
+            .where(service_records.c.started_at >= since)
+            .where(service_records.c.started_at < until)
+            .where(service_records.c.minutes > 0)
             .order_by(service_records.c.started_at, service_records.c.record_id)
         ).all()
-    lines = []
-    for row in rows:
-        day = shanghai_date(row.started_at)
-        if date_from <= day <= date_to and row.minutes > 0:
-            lines.append({"date": day.isoformat(), "activity": row.title,
-                          "place": row.location, "minutes": row.minutes})
-    return lines
+    return [
+        {"date": shanghai_date(row.started_at).isoformat(), "activity": row.title,
+         "place": row.location, "minutes": row.minutes}
+        for row in rows
+    ]
 
 
 def office_names(engine: Engine, office_id: str) -> list[str]:
