@@ -14,3 +14,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -c "import timebank, fastapi, eventsourcing" # fail loudly if the install did
     touch "$stamp"
 fi
+# The browser tests' chromium (Debian's package; quiet, and nothing to do when present).
+bash scripts/ensure-chromium.sh
