@@ -113,6 +113,11 @@ TEXT: dict[str, dict[str, str]] = {
         "donation_type_invalid": "请选择捐赠人类型。",
         "donation_date_invalid": "收到日期须为 年-月-日，不能晚于今天，也不能早于基金设立。",
         "donation_purpose_invalid": "限定用途最多 100 个字。",
+        "col_receipt_no": "收据号",
+        "col_donor": "捐赠人",
+        "col_amount": "金额",
+        "col_purpose": "用途",
+        "donation_voided": "已作废",
     },
     "en": {
         "app_name": "Time Bank",
@@ -221,6 +226,11 @@ TEXT: dict[str, dict[str, str]] = {
         "donation_date_invalid": ("Date received: YYYY-MM-DD, not after today, "
                                   "not before the fund opened."),
         "donation_purpose_invalid": "The purpose is at most 100 characters.",
+        "col_receipt_no": "Receipt no.",
+        "col_donor": "Donor",
+        "col_amount": "Amount",
+        "col_purpose": "Purpose",
+        "donation_voided": "void",
     },
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from tests.e2e.world import STAFF_PASSWORD
 
@@ -21,7 +21,7 @@ def screenshot(page: Any, name: str) -> Path:
 
 def staff_login(page: Any, username: str, next_path: str) -> None:
     """/staff/login as a person fills it in; lands on `next_path`."""
-    page.goto(f"/staff/login?next={next_path}")
+    page.goto("/staff/login?" + urlencode({"next": next_path}))
     page.fill("#username", username)
     page.fill("#password", STAFF_PASSWORD)
     page.click("button[type=submit]")
