@@ -27,3 +27,12 @@ def staff_login(page: Any, username: str, next_path: str) -> None:
     page.click("button[type=submit]")
     path = urlsplit(next_path).path
     page.wait_for_url(lambda url: urlsplit(url).path == path)
+
+
+def overflow(page: Any) -> str | None:
+    """None when the page is no wider than the screen; otherwise by how much it is."""
+    scroll_width, inner_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll_width <= inner_width:
+        return None
+    return f"{scroll_width} px wide on a {inner_width} px screen"

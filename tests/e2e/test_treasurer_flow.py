@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e._support import ARTIFACTS, screenshot, staff_login
+from tests.e2e._support import ARTIFACTS, overflow, screenshot, staff_login
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import TREASURER, World
 from timebank.domain.values import SHANGHAI
@@ -57,6 +57,7 @@ def test_a_treasurer_records_a_donation_and_sees_the_books_change(
     assert "企业: 21234" in chart_bars(page, "income-chart")
     assert f"{this_month}: 21234" in chart_bars(page, "flow-chart")
     expect(page.locator("#donations")).to_contain_text("爱心企业乙")
+    assert overflow(page) is None  # the form and the tables fit the phone
     screenshot(page, f"fund-2-recorded-{store}")
 
     with page.expect_download() as download:
