@@ -118,6 +118,18 @@ TEXT: dict[str, dict[str, str]] = {
         "col_amount": "金额",
         "col_purpose": "用途",
         "donation_voided": "已作废",
+        # -- the district's rollup view
+        "district_from": "从",
+        "district_to": "到",
+        "col_office": "机构",
+        "col_volunteers": "志愿者",
+        "col_hours": "服务时长",
+        "col_points_earned": "获得积分",
+        "col_points_redeemed": "兑换积分",
+        "col_points_balance": "积分余额",
+        "chart_service": "每月服务时长与积分",
+        "chart_hours_series": "服务时长（小时）",
+        "chart_points_series": "获得积分",
     },
     "en": {
         "app_name": "Time Bank",
@@ -231,6 +243,18 @@ TEXT: dict[str, dict[str, str]] = {
         "col_amount": "Amount",
         "col_purpose": "Purpose",
         "donation_voided": "void",
+        # -- the district's rollup view
+        "district_from": "From",
+        "district_to": "To",
+        "col_office": "Office",
+        "col_volunteers": "Volunteers",
+        "col_hours": "Hours",
+        "col_points_earned": "Points earned",
+        "col_points_redeemed": "Points redeemed",
+        "col_points_balance": "Points balance",
+        "chart_service": "Service hours and points by month",
+        "chart_hours_series": "Hours",
+        "chart_points_series": "Points earned",
     },
 }
 

@@ -32,6 +32,10 @@ from timebank.domain.values import SHANGHAI, utc_now
 router = APIRouter(include_in_schema=False)
 
 
+def month_labels(lang: str) -> list[str]:
+    return [f"{m}月" if lang == "zh" else calendar.month_abbr[m] for m in range(1, 13)]
+
+
 def _date(text: str | None, default: date) -> date:
     try:
         return date.fromisoformat(text) if text else default
@@ -90,7 +94,6 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
     recorded = (fund_queries.donation(engine, str(fund.id), recorded_id)
                 if _is_uuid(recorded_id) else None)
     inflow, outflow = _monthly_flows(engine, str(fund.id), day.year)
-    months = [f"{m}月" if lang == "zh" else calendar.month_abbr[m] for m in range(1, 13)]
     return render(
         request, "fund_dashboard.html", status, fund=fund, statement=statement, trial=trial,
         as_of=day.isoformat(), yuan=yuan, grants=fund_queries.fund_grants(engine, str(fund.id)),
@@ -101,7 +104,7 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
                                [t.get(f"donor_{k}", k) for k in income], t["chart_income"]),
         flow_chart=bar_chart([(t["chart_inflow"], [v // 100 for v in inflow]),
                               (t["chart_outflow"], [v // 100 for v in outflow])],
-                             months, t["chart_flows"].format(year=day.year)),
+                             month_labels(lang), t["chart_flows"].format(year=day.year)),
     )
 
 
@@ -241,8 +244,10 @@ def district_view(
         hours[int(m)] += int(minutes or 0) // 60
         points[int(m)] += int(earned or 0)
     months = list(range(1, 13))
-    chart = bar_chart([("服务时长（小时）", [hours[m] for m in months]),
-                       ("获得积分", [points[m] for m in months])],
-                      [f"{m}月" for m in months], "每月服务时长与积分")
+    lang = language_of(request)
+    t = texts(lang)
+    chart = bar_chart([(t["chart_hours_series"], [hours[m] for m in months]),
+                       (t["chart_points_series"], [points[m] for m in months])],
+                      month_labels(lang), t["chart_service"])
     return render(request, "district.html", tree=tree, chart=chart,
                   date_from=start.isoformat(), date_to=end.isoformat())

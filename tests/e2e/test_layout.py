@@ -39,8 +39,8 @@ def pages_of(world: World, audience: str) -> dict[str, tuple[str, dict[str, str]
         "fund": (f"/staff/funds/{world.fund_id}", {"zh": "最近捐赠", "en": "Recent donations"}),
         "live-code": (f"/staff/activities/{world.activity_id}/live",
                       {"zh": "二维码每 30 秒自动更换", "en": "The code changes every 30 seconds"}),
-        "district": (f"/staff/offices/{world.bank_id}", {"zh": "樱花社区储蓄所",
-                                                         "en": "樱花社区储蓄所"}),
+        "district": (f"/staff/offices/{world.bank_id}", {"zh": "积分余额",
+                                                         "en": "Points balance"}),
     }
 
 
