@@ -59,8 +59,10 @@ def browser() -> Iterator[Any]:
             pytest.fail(f"CI requires the browser tests' chromium and it is missing: {problem}",
                         pytrace=False)
         pytest.skip(f"{problem} (CI never skips these)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Auto-waiting, not timing: a page still counts as right if a busy CI box is slow.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
