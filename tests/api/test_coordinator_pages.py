@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.api._pages import csrf_of, hidden, staff_login
 from tests.helpers import HttpDistrict
+from timebank.domain.values import SHANGHAI
 
 API = "/api/v1"
 PASSWORD = "coord-password-1"
@@ -24,7 +25,9 @@ def activities_of(client: TestClient, d: HttpDistrict, office_id: str) -> list[d
 
 
 def plan_form(page: str, **fields: str) -> dict[str, str]:
-    form = {"csrf": csrf_of(page), "office_id": hidden(page, "office_id"), "title": "社区义诊",
+    office_id = fields.pop("office_id", None) or hidden(page, "office_id")
+    form = {"csrf": csrf_of(page), "office_id": office_id,
+            "console_office_id": hidden(page, "console_office_id"), "title": "社区义诊",
             "category": "elderly_care", "location": "社区卫生站", "starts_at": "2026-12-10T09:00",
             "ends_at": "2026-12-10T11:30", "capacity": "", "approval_policy": "manual",
             "latitude": "", "longitude": "", "radius_m": "", "geofence_mode": "flag"}
@@ -85,18 +88,19 @@ def test_new_activity_form_plans_it_in_beijing_time_with_its_options(
     staff_login(client, "coord-b", PASSWORD)
     page = client.get("/staff/activities")
     assert "新建活动" in page.text and 'type="datetime-local"' in page.text
+    day = (datetime.now(SHANGHAI) + timedelta(days=10)).date()  # ahead, so "未开始"
     done = client.post("/staff/activities", data=plan_form(
-        page.text, capacity="20", approval_policy="auto_on_checkout", latitude="31.2304",
-        longitude="121.4737", radius_m="150", geofence_mode="refuse"), follow_redirects=False)
+        page.text, starts_at=f"{day}T09:00", ends_at=f"{day}T11:30", capacity="20",
+        approval_policy="auto_on_checkout", latitude="31.2304", longitude="121.4737",
+        radius_m="150", geofence_mode="refuse"), follow_redirects=False)
     assert done.status_code == 303
     query = parse_qs(urlsplit(done.headers["location"]).query)
     assert query["office_id"] == [d.office_id]
     created = client.get(f"{API}/activities/{query['created'][0]}", headers=d.admin).json()
     assert created["office_id"] == d.office_id and created["title"] == "社区义诊"
-    assert datetime.fromisoformat(created["starts_at"]) == datetime(2026, 12, 10, 1, 0,
-                                                                    tzinfo=UTC)
-    assert datetime.fromisoformat(created["ends_at"]) == datetime(2026, 12, 10, 3, 30,
-                                                                  tzinfo=UTC)
+    beijing_nine = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 +08:00
+    assert datetime.fromisoformat(created["starts_at"]) == beijing_nine
+    assert datetime.fromisoformat(created["ends_at"]) == beijing_nine + timedelta(hours=2.5)
     assert created["capacity"] == 20 and created["approval_policy"] == "auto_on_checkout"
     assert created["latitude"] == 31.2304 and created["radius_m"] == 150
     assert created["geofence_mode"] == "refuse"
@@ -209,3 +213,21 @@ def test_staff_navigation_follows_the_role_and_lists_readable_funds(
     assert "No funds in your part of the district." in far.text
     client.cookies.clear()
     assert "staff-nav" not in client.get("/staff/login").text
+
+
+def test_a_branch_admin_plans_for_a_savings_office_of_the_branch(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    second = d.office("梅园社区储蓄所", "savings_office", d.branch_id)
+    d.user("branch-b", "branch_admin", d.branch_id, password=PASSWORD)
+    staff_login(client, "branch-b", PASSWORD)
+    page = client.get("/staff/activities")
+    assert page.status_code == 200 and "东湖街道分行" in page.text
+    assert f'<option value="{second}">梅园社区储蓄所</option>' in page.text
+    assert "松林社区储蓄所" not in page.text  # another branch's office
+    done = client.post("/staff/activities", data=plan_form(page.text, office_id=second),
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert [a["title"] for a in activities_of(client, d, second)] == ["社区义诊"]
+    assert parse_qs(urlsplit(done.headers["location"]).query)["office_id"] == [d.branch_id]
+    branch_page = client.get(done.headers["location"])  # back to the branch's console
+    assert "社区义诊" in branch_page.text and "为独居老人送餐" in branch_page.text
