@@ -129,11 +129,14 @@ def my_login(
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    actor = page_actor(request)
+    # Staff leave to their own login page, volunteers to theirs.
+    home = "/staff/login" if actor is not None and actor.kind == "user" else "/me"
     try:
         check_csrf(request, csrf)
     except DomainError:
-        return RedirectResponse("/me", status_code=303)
-    response = RedirectResponse("/me", status_code=303)
+        return RedirectResponse(home, status_code=303)
+    response = RedirectResponse(home, status_code=303)
     end_session(response)
     return response
 

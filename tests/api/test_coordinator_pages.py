@@ -207,6 +207,10 @@ def test_staff_navigation_follows_the_role_and_lists_readable_funds(
     assert f'href="/staff/offices/{d.branch_id}"' in nav
     assert "/staff/entries" not in nav and "/staff/approvals" not in nav
 
+    left = client.post("/logout", data={"csrf": csrf_of(funds.text)}, follow_redirects=False)
+    assert left.status_code == 303 and left.headers["location"] == "/staff/login"
+    assert client.get("/staff/funds", follow_redirects=False).status_code == 303  # to login
+
     staff_login(client, "treasurer-far", PASSWORD)
     far = client.get("/staff/funds", params={"lang": "en"})
     assert far.status_code == 200 and "东湖社区基金会" not in far.text
