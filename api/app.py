@@ -30,7 +30,16 @@ from api.routers import (
     users,
 )
 from api.routers import volunteers as volunteers_router
-from api.web import people_pages, scan_pages, staff_dashboards, transparency
+from api.web import (
+    coordinator_pages,
+    fund_index,
+    my_certificates,
+    people_pages,
+    scan_pages,
+    staff_dashboards,
+    staff_forms,
+    transparency,
+)
 from projections.city import CityRollup, background_city_follower
 from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
@@ -112,5 +121,7 @@ def create_app(
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
+    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates):
+        app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

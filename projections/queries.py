@@ -283,3 +283,29 @@ def subtree_office_ids(engine: Engine, path_prefix: str) -> list[str]:
         return list(conn.execute(
             select(offices.c.office_id).where(offices.c.path.startswith(path_prefix))
         ).scalars())
+
+
+def records_of_volunteer(engine: Engine, volunteer_id: str, limit: int = 50
+                         ) -> list[dict[str, Any]]:
+    """A volunteer's own service records, newest first, with their activity's title."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(service_records, activities.c.title, activities.c.location)
+            .join(activities, activities.c.activity_id == service_records.c.activity_id)
+            .where(service_records.c.volunteer_id == volunteer_id)
+            .order_by(service_records.c.started_at.desc(), service_records.c.record_id)
+            .limit(limit)
+        ).all()
+    return [{**_record_row(row), "title": row.title, "location": row.location} for row in rows]
+
+
+def open_savings_offices(engine: Engine, path_prefix: str) -> list[dict[str, str]]:
+    """The open savings offices of a subtree, by name: where volunteers and activities go."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(offices.c.office_id, offices.c.name)
+            .where(offices.c.path.startswith(path_prefix), offices.c.kind == "savings_office",
+                   offices.c.closed.is_(False))
+            .order_by(offices.c.name, offices.c.office_id)
+        ).all()
+    return [{"id": row.office_id, "name": row.name} for row in rows]

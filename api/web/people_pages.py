@@ -4,6 +4,7 @@ code and pending approvals (/staff/…). Same sessions, roles and scopes as the 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,19 +16,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.web.i18n import language_of
+from api.web.my_certificates import issued_certificate
 from api.web.rendering import render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
 from projections import kiosk_queries, queries
 from projections.tables import activities
 from timebank.application.authz import OPERATORS, require_scope
 from timebank.domain.errors import MESSAGES, DomainError
-from timebank.domain.values import SHANGHAI
+from timebank.domain.values import SHANGHAI, utc_now
 from timebank.security.cards import card_payload
 
 router = APIRouter(include_in_schema=False)
 
 
-def _svg(data: str) -> str:
+def qr_svg(data: str) -> str:
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
     return image.to_string(encoding="unicode")
 
@@ -48,7 +50,8 @@ def _safe_next(next_url: str, default: str) -> str:
 
 # -- volunteers -----------------------------------------------------------------------------
 @router.get("/me", response_class=HTMLResponse)
-def my_passbook(request: Request, gift: str = "", ok: int = 0) -> Response:
+def my_passbook(request: Request, gift: str = "", ok: int = 0, cert: str = "",
+                cert_error: str = "") -> Response:
     actor = page_actor(request)
     if actor is None or actor.kind != "volunteer":
         return render(request, "login.html", heading_key="my_passbook", action="/me/login",
@@ -58,10 +61,15 @@ def my_passbook(request: Request, gift: str = "", ok: int = 0) -> Response:
     volunteer = services.load_volunteer(actor.id)
     request.app.state.runner.catch_up()
     passbook = queries.passbook_view(runtime.engine, volunteer.passbook_no, limit=30)
-    card = _svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
+    card = qr_svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
+    today = utc_now().astimezone(SHANGHAI).date()
     return render(request, "me.html", name=services.personal_data(volunteer).name,
                   passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift,
-                  gift_ok=bool(ok), gift_key=uuid.uuid4().hex)
+                  gift_ok=bool(ok), gift_key=uuid.uuid4().hex,
+                  records=queries.records_of_volunteer(runtime.engine, actor.id, limit=30),
+                  certificate=issued_certificate(services, actor, cert) if cert else None,
+                  cert_error=cert_error, cert_from=date(today.year, 1, 1).isoformat(),
+                  cert_to=today.isoformat())
 
 
 @router.post("/me/give")
@@ -121,11 +129,14 @@ def my_login(
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    actor = page_actor(request)
+    # Staff leave to their own login page, volunteers to theirs.
+    home = "/staff/login" if actor is not None and actor.kind == "user" else "/me"
     try:
         check_csrf(request, csrf)
     except DomainError:
-        return RedirectResponse("/me", status_code=303)
-    response = RedirectResponse("/me", status_code=303)
+        return RedirectResponse(home, status_code=303)
+    response = RedirectResponse(home, status_code=303)
     end_session(response)
     return response
 
@@ -195,7 +206,7 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
     url = services.scan_url(token)
     period = services.settings.live_qr_period_seconds
     return render(request, "live_qr.html", activity=activity, action=action, scan_url=url,
-                  qr_svg=_svg(url), checked_in=checked_in, refresh=max(period - 5, 5))
+                  qr_svg=qr_svg(url), checked_in=checked_in, refresh=max(period - 5, 5))
 
 
 @router.get("/staff/approvals", response_class=HTMLResponse)

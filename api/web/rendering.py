@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.web.i18n import language_of, texts
 from api.web.sessions import csrf_token, remember_csrf
+from api.web.staff_nav import staff_nav
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -31,7 +32,7 @@ def render(request: Request, template: str, status: int = 200, *,
     response = templates.TemplateResponse(
         request, template,
         {"lang": lang, "t": texts(lang), "switch_url": switch_url,
-         "csrf": csrf_token(request), **context},
+         "csrf": csrf_token(request), "staff_nav": staff_nav(request), **context},
         status_code=status,
     )
     if request.query_params.get("lang") == lang:

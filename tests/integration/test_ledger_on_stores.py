@@ -151,6 +151,29 @@ def test_one_record_per_volunteer_and_activity_inside_its_window(services) -> No
     assert outside.value.code == "outside_window"
 
 
+def test_a_manual_entry_with_a_key_answers_a_resubmission_with_its_record(services) -> None:
+    from datetime import timedelta
+
+    d = District.build(services)
+    volunteer = d.volunteer()
+    start = d.activity.starts_at
+    body = {"activity": str(d.activity.id), "minutes": 90}
+    idem = services.idempotency("user:coord:service-record-entry", "form-1", body)
+    first = services.enter_service_record(SYSTEM, volunteer.id, d.activity.id, start,
+                                          start + timedelta(minutes=90), "", idem)
+    stored = len(stored_states(services))
+    again = services.enter_service_record(SYSTEM, volunteer.id, d.activity.id, start,
+                                          start + timedelta(minutes=90), "", idem)
+    assert again.id == first.id and again.minutes == 90
+    assert len(stored_states(services)) == stored  # nothing more was recorded
+    changed = services.idempotency("user:coord:service-record-entry", "form-1",
+                                   {**body, "minutes": 60})
+    with pytest.raises(DomainError) as reused:
+        services.enter_service_record(SYSTEM, volunteer.id, d.activity.id, start,
+                                      start + timedelta(minutes=60), "", changed)
+    assert reused.value.code == "idempotency_key_reused"
+
+
 def test_transfers_stay_with_the_owner_and_within_one_bank(services) -> None:
     d = District.build(services)
     giver, receiver = d.volunteer(), d.volunteer(name="李四")

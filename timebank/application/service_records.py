@@ -94,7 +94,11 @@ class ServiceRecordServices(BaseServices):
         started_at: datetime,
         ended_at: datetime,
         note: str,
+        idem: Idempotency | None = None,
     ) -> ServiceRecord:
+        """`idem` (optional) makes a resubmitted form answer with the record it entered."""
+        if (replayed := self.replay(idem)) is not None:
+            return self.load_service_record(replayed["id"])
         activity = self.load_activity(activity_id)
         require_scope(actor, self.load_office(activity.office_id), OPERATORS)
         volunteer = self.load(Volunteer, volunteer_id, "volunteer")
@@ -127,8 +131,11 @@ class ServiceRecordServices(BaseServices):
             record_id=record_id,
         )
         try:
-            self.save(record)
+            self.save_with(record, idem=idem, body={"id": str(record.id), "status": record.status})
         except RecordConflictError as exc:
+            # A concurrent submit of the same form stored it first: that one is our answer.
+            if (replayed := self.replay(idem)) is not None:
+                return self.load_service_record(replayed["id"])
             raise DomainError("already_recorded") from exc
         return record
 

@@ -1,0 +1,96 @@
+"""A volunteer's own service certificate from /me: issue one for a period, download its PDF.
+
+The same command and the same PDF as `POST /api/v1/volunteers/{id}/certificates`; the
+volunteer may issue their own (authorize_volunteer_write)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.documents.certificate_pdf import render_certificate
+from api.routers.certificates import verify_url
+from api.web.form_values import calendar_date, refusal_text
+from api.web.i18n import language_of, texts
+from api.web.sessions import check_csrf, page_actor
+from projections import queries
+from timebank.domain.actors import Actor
+from timebank.domain.errors import DomainError
+
+router = APIRouter(include_in_schema=False)
+
+
+def _volunteer(request: Request) -> Actor | None:
+    actor = page_actor(request)
+    return actor if actor is not None and actor.kind == "volunteer" else None
+
+
+def issued_certificate(services: Any, actor: Actor, serial: str) -> dict[str, Any] | None:
+    """The certificate just issued, for /me to offer its download; only the owner's."""
+    try:
+        certificate = services.load_certificate(serial)
+    except DomainError:
+        return None
+    if str(certificate.volunteer_id) != actor.id:
+        return None
+    content = certificate.content
+    return {"serial": certificate.serial, "period": content["period"],
+            "total_hours": content["total_hours"], "total_services": content["total_services"],
+            "pdf_url": f"/me/certificates/{certificate.serial}.pdf",
+            "verify_url": verify_url(services, certificate)}
+
+
+@router.post("/me/certificates")
+def issue_my_certificate(
+    request: Request,
+    date_from: Annotated[str, Form(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Form(alias="to", max_length=10)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    actor = _volunteer(request)
+    if actor is None:
+        return RedirectResponse("/me", status_code=303)
+    services = request.app.state.runtime.app
+    engine = request.app.state.runtime.engine
+    try:
+        check_csrf(request, csrf)
+        start, end = calendar_date(date_from, "from"), calendar_date(date_to, "to")
+        volunteer = services.load_volunteer(actor.id)
+        services.authorize_volunteer_write(actor, volunteer)
+        request.app.state.runner.catch_up()
+        lines = queries.approved_services(engine, str(volunteer.id), start, end)
+        if end >= start and not lines:
+            # A certificate of nothing helps nobody: say so instead of issuing it.
+            return RedirectResponse("/me?" + urlencode(
+                {"cert_error": texts(language_of(request))["no_services_in_period"]})
+                + "#certificate", status_code=303)
+        issuer = " ".join(queries.office_names(engine, str(volunteer.office_id)))
+        certificate = services.issue_certificate(actor, volunteer, lines, start, end, issuer)
+    except DomainError as exc:
+        return RedirectResponse("/me?" + urlencode({"cert_error": refusal_text(request, exc)})
+                                + "#certificate", status_code=303)
+    return RedirectResponse("/me?" + urlencode({"cert": certificate.serial}) + "#certificate",
+                            status_code=303)
+
+
+@router.get("/me/certificates/{serial}.pdf")
+def my_certificate_pdf(request: Request, serial: str) -> Response:
+    actor = _volunteer(request)
+    if actor is None:
+        return RedirectResponse("/me", status_code=303)
+    services = request.app.state.runtime.app
+    try:
+        certificate = services.load_certificate(serial)
+        services.authorize_volunteer_read(actor, services.certificate_volunteer(certificate))
+    except DomainError as exc:
+        status = 403 if exc.code == "forbidden" else 404
+        return Response(refusal_text(request, exc), status_code=status,
+                        media_type="text/plain; charset=utf-8")
+    pdf = render_certificate(services.certificate_view(certificate),
+                             verify_url(services, certificate))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"',
+        "Cache-Control": "no-store"})
