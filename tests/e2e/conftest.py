@@ -1,0 +1,157 @@
+"""Browser tests: Debian's chromium, driven by Playwright, against the real app served by
+uvicorn on a loopback port (one browser per session, one server per test module).
+
+Chromium: `TIMEBANK_CHROMIUM` (default /usr/bin/chromium; scripts/bootstrap.sh installs it).
+With CI=true a missing browser fails these tests loudly; elsewhere they skip, saying why.
+Screenshots go to test-artifacts/e2e/ (git-ignored; see _support.py)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+
+from api.app import create_app
+from tests.conftest import (
+    IN_CI,
+    PG_URL,
+    make_postgres_settings,
+    make_sqlite_settings,
+    require_postgres,
+)
+from tests.e2e.world import World, build_world
+from timebank.security import passwords
+from timebank.settings import Settings
+
+CHROMIUM = Path(os.environ.get("TIMEBANK_CHROMIUM", "/usr/bin/chromium"))
+# Everything Chromium might reach for on its own is off: CI has no network but the mirrors.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _browser_problem() -> str | None:
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        return (f"no chromium at {CHROMIUM} (scripts/bootstrap.sh installs it; "
+                "or set TIMEBANK_CHROMIUM)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (scripts/bootstrap.sh installs the dev extras)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    problem = _browser_problem()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI requires the browser tests' chromium and it is missing: {problem}",
+                        pytrace=False)
+        pytest.skip(f"{problem} (CI never skips these)")
+    from playwright.sync_api import expect, sync_playwright
+
+    # Auto-waiting, not timing: a page still counts as right if a busy CI box is slow.
+    expect.set_options(timeout=20_000)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing_for_servers() -> Iterator[None]:
+    # tests/conftest.py makes argon2 cheap per test; the servers here live for a module and
+    # are seeded before any test's own patch applies, so they need it for longer.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher",
+                      PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
+
+class LiveServer:
+    """The app as `timebank serve` runs it, in a thread of this process on a free port."""
+
+    def __init__(self, settings_for: Any) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.settings: Settings = settings_for(self.url)
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run,
+                                       kwargs={"sockets": [self.socket]}, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        while not self.server.started:  # set by uvicorn once it accepts connections
+            if not self.thread.is_alive():
+                raise RuntimeError("the server thread stopped before it started")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.socket.close()
+
+    @property
+    def services(self) -> Any:
+        """The running server's own application: seeding and checks use its store."""
+        return self.app.state.runtime.app
+
+
+@pytest.fixture(scope="module", params=["sqlite"])
+def store(request: pytest.FixtureRequest) -> str:
+    """SQLite by default; a module may parametrize this to run on PostgreSQL too."""
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def server(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory = tmp_path_factory.mktemp("e2e")
+    if store == "sqlite":
+        with LiveServer(lambda url: make_sqlite_settings(directory, public_base_url=url)) as live:
+            yield live
+        return
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        with LiveServer(lambda url: make_postgres_settings(directory, schema,
+                                                           public_base_url=url)) as live:
+            yield live
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module")
+def world(server: LiveServer) -> World:
+    return build_world(server.services)
+
+
+@pytest.fixture
+def page(browser: Any, server: LiveServer) -> Iterator[Any]:
+    """A fresh browser context (no cookies) at phone width, and its one page."""
+    context = browser.new_context(base_url=server.url, viewport={"width": 360, "height": 780},
+                                  locale="zh-CN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+

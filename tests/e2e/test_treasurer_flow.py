@@ -1,0 +1,87 @@
+"""A treasurer records a donation on the fund dashboard and sees the statement and both
+charts change, then downloads its receipt — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e._support import ARTIFACTS, overflow, screenshot, staff_login
+from tests.e2e.conftest import LiveServer
+from tests.e2e.world import TREASURER, World
+from timebank.domain.values import SHANGHAI
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def chart_bars(page: Any, chart: str) -> list[str]:
+    """Each bar's tooltip, "label: value", as the SVG chart carries it."""
+    return page.locator(f"#{chart} rect > title").all_text_contents()
+
+
+def donations_received(server: LiveServer, fund_id: str) -> list[Any]:
+    events = server.services.events.get(UUID(fund_id))
+    return [e for e in events if type(e).__name__ == "DonationReceived"]
+
+
+def test_a_treasurer_records_a_donation_and_sees_the_books_change(
+    page: Any, server: LiveServer, world: World, store: str
+) -> None:
+    today = datetime.now(SHANGHAI).date()
+    this_month = f"{today.month}月"
+    staff_login(page, TREASURER, f"/staff/funds/{world.fund_id}")
+    expect(page.locator("#balance")).to_have_text("¥20,000.00")
+    assert "企业: 20000" in chart_bars(page, "income-chart")
+    assert f"{this_month}: 20000" in chart_bars(page, "flow-chart")
+    screenshot(page, f"fund-1-before-{store}")
+
+    page.select_option("#donor_type", "enterprise")
+    page.fill("#donor_name", "爱心企业乙")
+    page.fill("#amount", "1234.56")
+    page.fill("#purpose", "助学")
+    expect(page.locator("#received_on")).to_have_value(today.isoformat())
+    page.get_by_role("button", name="登记并开具收据").click()
+
+    notice = page.get_by_role("status")
+    expect(notice).to_contain_text(f"已登记捐赠，收据号 {today.year}-000002")
+    expect(page.locator("#balance")).to_have_text("¥21,234.56")
+    expect(page.locator("#statement")).to_contain_text("限定：助学")
+    assert "企业: 21234" in chart_bars(page, "income-chart")
+    assert f"{this_month}: 21234" in chart_bars(page, "flow-chart")
+    expect(page.locator("#donations")).to_contain_text("爱心企业乙")
+    assert overflow(page) is None  # the form and the tables fit the phone
+    screenshot(page, f"fund-2-recorded-{store}")
+
+    with page.expect_download() as download:
+        notice.get_by_role("link", name="收据 PDF").click()
+    receipt = ARTIFACTS / f"receipt-{store}.pdf"
+    download.value.save_as(receipt)
+    assert receipt.read_bytes().startswith(b"%PDF")
+
+    recorded = donations_received(server, world.fund_id)[-1]
+    assert (recorded.amount_fen, recorded.donor_type, recorded.restricted_purpose,
+            recorded.booked_on) == (123456, "enterprise", "助学", today.isoformat())
+
+
+def test_a_refused_amount_is_explained_in_english_and_changes_nothing(
+    page: Any, server: LiveServer, world: World, store: str
+) -> None:
+    before = len(donations_received(server, world.fund_id))
+    staff_login(page, TREASURER, f"/staff/funds/{world.fund_id}?lang=en")
+    balance = page.locator("#balance").text_content()
+    page.fill("#amount", "12.345")
+    page.get_by_role("button", name="Record and issue a receipt").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Amount: yuan above 0, at most two decimals, e.g. 12.34.")
+    expect(page.locator("#amount")).to_have_value("12.345")
+    expect(page.locator("#balance")).to_have_text(balance or "")
+    screenshot(page, f"fund-3-refused-en-{store}")
+    assert len(donations_received(server, world.fund_id)) == before
