@@ -175,6 +175,30 @@ def seed(url: str, schema: str, secret: str, volunteers: int, directory: Path) -
         runtime.close()
 
 
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of a process and its live descendants; None off Linux.
+    Per request, it is the figure least moved by other work on the machine."""
+    try:
+        parents: dict[int, int] = {}
+        times: dict[int, float] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # gone meanwhile
+                parents[int(entry)] = int(stat[1])
+                times[int(entry)] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
 class Server:
     """`timebank serve` as a subprocess on a free loopback port."""
 
@@ -240,6 +264,13 @@ class WrkResult:
     socket_errors: int
     non_2xx: int
     answers: list[tuple[int, str, str]] = field(default_factory=list)
+    server_cpu_s: float | None = None  # the server's CPU time during the run
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return 1000 * self.server_cpu_s / self.requests
 
     @property
     def rate(self) -> float:
@@ -262,14 +293,19 @@ def _parse_wrk(output: str) -> WrkResult:
 
 
 def run_wrk(wrk: str, url: str, clients: int, duration_s: int, script: Path,
-            args: list[str] | None = None) -> WrkResult:
+            args: list[str] | None = None, server_pid: int | None = None) -> WrkResult:
     command = [wrk, "-t", str(WRK_THREADS), "-c", str(clients), "-d", f"{duration_s}s",
                "--timeout", "30s", "-s", str(script), url]
     if args:
         command += ["--", *args]
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else None
     done = subprocess.run(command, capture_output=True, text=True, check=True,  # noqa: S603
                           timeout=duration_s + 60)
-    return _parse_wrk(done.stdout)
+    result = _parse_wrk(done.stdout)
+    cpu_after = tree_cpu_seconds(server_pid) if server_pid else None
+    if cpu_before is not None and cpu_after is not None:
+        result.server_cpu_s = cpu_after - cpu_before
+    return result
 
 
 # -- the event store, to check the answers against -----------------------------------------
@@ -400,11 +436,12 @@ def load_server(wrk: str, url: str, schema: str, secret: str, seeded: Seeded, wo
         offset += warm.sent
         for count in clients:
             health = run_wrk(wrk, f"{server.base}/api/v1/health", count, duration_s,
-                             health_lua)
+                             health_lua, server_pid=server.process.pid)
             before = settle(url, schema)
             answers = directory / f"answers-{workers}-{group_commit}-{count}.txt"
             scans = run_wrk(wrk, f"{server.base}/api/v1/scans", count, duration_s, scan_lua,
-                            [str(offset), str(directory), str(answers)])
+                            [str(offset), str(directory), str(answers)],
+                            server_pid=server.process.pid)
             scans.answers = read_answers(answers)
             after = settle(url, schema)
             check = check_answers(scans, seeded.sent(offset, scans.sent), before, after)
@@ -476,9 +513,10 @@ def report(rows: list[Row], raw: dict[int, float], duration_s: int, volunteers: 
         "",
         "| workers | group commit | clients | scans/s (2xx) | check-ins/s | p50 ms | p99 ms | "
         "non-2xx | health req/s | health p50 / p99 ms | scans ÷ health | raw insert tx/s "
-        "(connections) | scans ÷ raw |",
-        "|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "(connections) | scans ÷ raw | server CPU ms per scan / per health |",
+        "|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    cpu = lambda r: "?" if r.cpu_ms_per_request is None else f"{r.cpu_ms_per_request:.2f}"  # noqa: E731
     for r in rows:
         s, h = r.scans, r.health
         reference = raw[r.clients]
@@ -487,7 +525,7 @@ def report(rows: list[Row], raw: dict[int, float], duration_s: int, volunteers: 
             f"| {r.check.answered_in / s.seconds:.0f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} "
             f"| {s.non_2xx + s.socket_errors} | {h.rate:.0f} | {h.p50_ms:.1f} / {h.p99_ms:.1f} "
             f"| {s.rate / h.rate:.2g}× | {reference:.0f} ({min(r.clients, 32)}) "
-            f"| {s.rate / reference:.2g}× |")
+            f"| {s.rate / reference:.2g}× | {cpu(s)} / {cpu(h)} |")
     lines += [
         "",
         "Every answer checked against the event store after the run (in flight: requests wrk "
@@ -520,7 +558,9 @@ def report(rows: list[Row], raw: dict[int, float], duration_s: int, volunteers: 
         "work, so absolute rates move from run to run — compare the ratios, measured minutes "
         "apart on the same machine. wrk is a closed loop (each connection waits for its "
         "answer), so the percentiles are of served requests and understate what an open "
-        "stream of arrivals would see at saturation. With more clients than the server has "
+        "stream of arrivals would see at saturation. The server's CPU time per request "
+        "(all its processes, user + system) moves least with the machine's other load: "
+        "it is the figure to compare between runs. With more clients than the server has "
         "threads and connections, requests queue inside it: p99 then grows with the "
         "number of clients while the rate stays flat. Raw inserts use at most 32 "
         "connections (the database's connection limit is shared).",
