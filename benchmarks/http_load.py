@@ -5,8 +5,9 @@
 Starts `timebank serve` (uvicorn, `api.app:create_app`) on PostgreSQL in a fresh schema on
 a free 127.0.0.1 port, seeds an office, volunteers and activities through the application,
 and drives `POST /api/v1/scans` with wrk. Each request is the next step of one volunteer's
-attendance — check in to activity 1, check out of it, check in to activity 2, … — so every
-answer should be a success: a volunteer checks in once per activity, and a check-in while
+attendance — check in to activity 1, check out of it, check in to activity 2, … (half
+of them start checked in, so check-ins and check-outs alternate) — so every answer should
+be a success: a volunteer checks in once per activity, and a check-in while
 still checked in elsewhere is refused. The references are measured in the same run: wrk on
 `GET /api/v1/health` of the same server at the same concurrency, and plain psycopg one-row
 insert transactions. Afterwards every answered check-in is looked up in the event store.
@@ -69,8 +70,9 @@ function done(summary, latency, requests)
 end
 """
 
-# Request k is step k // V of volunteer k % V; step 2a checks in to activity a, 2a + 1 checks
-# out of it. Each answer is written down (status, action, record id or error code) so the
+# Request k is step k // V of volunteer v = k % V, one step further for odd v (seeded checked
+# in to the first activity, so that check-ins and check-outs alternate request by request);
+# step 2a checks in to activity a, 2a + 1 checks out of it. Each answer is written down (status, action, record id or error code) so the
 # harness can look every one up in the event store.
 SCAN_LUA = r"""
 sent = 0
@@ -90,7 +92,7 @@ function request()
   local k = offset + sent
   -- wrk calls request() once after init() to inspect it and never sends that one.
   if verified then sent = sent + 1 else verified = true end
-  local step = math.floor(k / #volunteers)
+  local step = math.floor(k / #volunteers) + (k % #volunteers) % 2
   local a = math.min(math.floor(step / 2) + 1, #activities)
   local body = '{"token":"' .. activities[a][step % 2 + 1] .. '"}'
   return wrk.format("POST", "/api/v1/scans", {
@@ -143,7 +145,7 @@ class Seeded:
         checks: tuple[set[UUID], set[UUID]] = (set(), set())
         people = len(self.volunteer_ids)
         for k in range(offset, offset + count):
-            step = k // people
+            step = k // people + (k % people) % 2
             activity = self.activity_ids[min(step // 2, len(self.activity_ids) - 1)]
             checks[step % 2].add(attendance_record_id_for(activity, self.volunteer_ids[k % people]))
         return checks
@@ -165,6 +167,11 @@ def seed(url: str, schema: str, secret: str, volunteers: int, directory: Path) -
                               start + timedelta(hours=8), "活动室")
             for n in range(ACTIVITIES)
         ]
+        first_in = app.scan_token(SYSTEM, activities[0].id, "check_in")
+        for volunteer in people[1::2]:  # step 0 done: their first request checks out
+            actor = app.actor_for_volunteer(volunteer.id)
+            assert actor is not None
+            app.scan(actor, first_in)
         (directory / "volunteers.txt").write_text(
             "".join(runtime.signer.issue(str(v.id), "volunteer") + "\n" for v in people))
         (directory / "activities.txt").write_text("".join(
@@ -505,8 +512,8 @@ def report(rows: list[Row], raw: dict[int, float], duration_s: int, volunteers: 
         "",
         f"Each request is `POST /api/v1/scans` by one of {volunteers} volunteers: the next "
         "step of its attendance (check in to an activity, check out of it, check in to the "
-        "next), so the scans are half check-ins and half check-outs, each saving the service "
-        "record and the volunteer's presence in one transaction. Scans/s counts 2xx answers "
+        "next; half of them start checked in), so check-ins and check-outs alternate, each "
+        "saving the service record and the volunteer's presence in one transaction. Scans/s counts 2xx answers "
         "only. Reference in the same run: wrk on `GET /api/v1/health` of the same server at "
         "the same number of clients (the HTTP stack, middleware and thread pool, no database), "
         "and plain psycopg one-row insert transactions.",
