@@ -342,6 +342,8 @@ def main() -> None:
     parser.add_argument("--passbook-events", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--output", default="docs/benchmarks.md")
+    parser.add_argument("--http", action="store_true",
+                        help="append the HTTP check-in load (benchmarks/http_load.py, wrk)")
     args = parser.parse_args()
     started = time.perf_counter()
     print("command throughput …", flush=True)
@@ -353,8 +355,12 @@ def main() -> None:
     print("projection rebuild …", flush=True)
     rebuild = bench_rebuild(args.postgres_url, args.events)
     print(rebuild, flush=True)
-    Path(args.output).write_text(
-        report(commands, load, rebuild, time.perf_counter() - started, args), encoding="utf-8")
+    text = report(commands, load, rebuild, time.perf_counter() - started, args)
+    if args.http:
+        from benchmarks.http_load import run_http_load  # it imports this module's helpers
+
+        text += "\n" + run_http_load(args.postgres_url)
+    Path(args.output).write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
 
 

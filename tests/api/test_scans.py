@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from uuid import UUID
 
 import pytest
 import zxingcpp
@@ -15,7 +16,9 @@ from PIL import Image
 
 from api.background import close_overdue_check_ins
 from tests.helpers import HttpDistrict, next_phone
-from timebank.domain.actors import SYSTEM
+from timebank.domain.actors import SYSTEM, Actor
+from timebank.domain.errors import DomainError
+from timebank.domain.service import ServiceRecord
 
 API = "/api/v1"
 
@@ -117,6 +120,52 @@ def test_forged_expired_and_foreign_tokens_are_refused(world: ScanWorld) -> None
     assert expired.json()["error"]["code"] == "token_expired"
     live = world.token("check_in", mode="live")
     assert world.scan(live).status_code == 200
+
+
+def test_a_scan_asks_the_store_for_the_volunteer_once_at_login(
+    world: ScanWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The login loads the volunteer; the scan takes its bank and passbook, which never
+    change, from there instead of loading it a second time."""
+    volunteer_id = UUID(world.volunteer["id"])
+    token = world.token("check_in")
+    repository = world.services.repository
+    loaded: list[UUID] = []
+    real_get = repository.get
+
+    def counting_get(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        loaded.append(aggregate_id)
+        return real_get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(repository, "get", counting_get)
+    response = world.scan(token)
+    assert response.status_code == 200, response.text
+    assert loaded.count(volunteer_id) == 1
+    record = world.services.load(ServiceRecord, response.json()["service_record_id"])
+    assert record.volunteer_id == volunteer_id
+    assert record.passbook_id == world.services.load_volunteer(volunteer_id).passbook_id
+
+
+def test_another_banks_code_is_refused_with_or_without_the_logins_facts(
+    world: ScanWorld, client: TestClient
+) -> None:
+    elsewhere = ScanWorld(client)  # a district of its own: another bank
+    foreign = elsewhere.token("check_in")
+    response = world.scan(foreign)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_token"
+    services = world.services
+    logged_in = services.actor_for_volunteer(world.volunteer["id"])
+    assert logged_in is not None and logged_in.bank_id == UUID(world.d.bank_id)
+    # An actor made without a login carries no facts: the scan loads the volunteer.
+    bare = Actor(kind="volunteer", id=world.volunteer["id"], office_id=logged_in.office_id)
+    for actor in (logged_in, bare):
+        with pytest.raises(DomainError) as refused:
+            services.scan(actor, foreign)
+        assert refused.value.code == "invalid_token"
+    result = services.scan(bare, world.token("check_in"))
+    record = services.load(ServiceRecord, result["service_record_id"])
+    assert record.passbook_id == logged_in.passbook_id
 
 
 def test_svg_code_carries_the_same_kind_of_url(world: ScanWorld) -> None:

@@ -111,14 +111,15 @@ class ScanServices(ServiceRecordServices):
             raise DomainError("invalid_token", "The code is for another action.")
         if expected_activity and expected_activity != str(activity.id):
             raise DomainError("invalid_token", "The code is for another activity.")
-        volunteer = self.load(Volunteer, actor.id, "volunteer")
-        if volunteer.bank_id != activity.bank_id:
+        bank_id, passbook_id = self._volunteer_facts(actor)
+        if bank_id != activity.bank_id:
             raise DomainError("invalid_token", "The code belongs to another bank's activity.")
         flags = self._place_flags(activity, position)
+        volunteer_id = UUID(actor.id)
         if claims.action == "check_in":
-            record = self._check_in(actor, volunteer, activity, now, flags)
+            record = self._check_in(actor, volunteer_id, passbook_id, activity, now, flags)
         else:
-            record = self._check_out(actor, volunteer, activity, now, flags)
+            record = self._check_out(actor, volunteer_id, activity, now, flags)
         return {
             "service_record_id": str(record.id),
             "action": claims.action,
@@ -133,6 +134,14 @@ class ScanServices(ServiceRecordServices):
                 "location": activity.location,
             },
         }
+
+    def _volunteer_facts(self, actor: Actor) -> tuple[UUID, UUID]:
+        """The scanning volunteer's bank and passbook: from the login that already loaded the
+        volunteer in this request (they never change), else loaded here."""
+        if actor.bank_id is not None and actor.passbook_id is not None:
+            return actor.bank_id, actor.passbook_id
+        volunteer = self.load(Volunteer, actor.id, "volunteer")
+        return volunteer.bank_id, volunteer.passbook_id
 
     def _place_flags(self, activity: Activity, position: tuple[float, float] | None) -> list[str]:
         if activity.latitude is None or activity.longitude is None:
@@ -162,15 +171,16 @@ class ScanServices(ServiceRecordServices):
     def _check_in(
         self,
         actor: Actor,
-        volunteer: Volunteer,
+        volunteer_id: UUID,
+        passbook_id: UUID,
         activity: Activity,
         now: datetime,
         flags: list[str],
     ) -> ServiceRecord:
-        record_id = attendance_record_id_for(activity.id, volunteer.id)
+        record_id = attendance_record_id_for(activity.id, volunteer_id)
         if self.exists(record_id):
             raise DomainError("already_checked_in")
-        presence = self._presence(volunteer.id)
+        presence = self._presence(volunteer_id)
         others: list[Any] = []
         if presence.open_record_id is not None:
             assert presence.open_starts_at and presence.open_ends_at
@@ -187,13 +197,13 @@ class ScanServices(ServiceRecordServices):
                 )
                 others.append(stale)
             presence.close(stale.id)
-        activity.admit(volunteer.id)
+        activity.admit(volunteer_id)
         if activity.capacity is not None:
             others.append(activity)
         record = ServiceRecord.check_in(
             record_id=record_id,
-            volunteer_id=volunteer.id,
-            passbook_id=volunteer.passbook_id,
+            volunteer_id=volunteer_id,
+            passbook_id=passbook_id,
             activity=activity,
             at=now,
             flags=flags,
@@ -206,18 +216,18 @@ class ScanServices(ServiceRecordServices):
     def _check_out(
         self,
         actor: Actor,
-        volunteer: Volunteer,
+        volunteer_id: UUID,
         activity: Activity,
         now: datetime,
         flags: list[str],
     ) -> ServiceRecord:
-        record_id = attendance_record_id_for(activity.id, volunteer.id)
+        record_id = attendance_record_id_for(activity.id, volunteer_id)
         try:
             record = self.load(ServiceRecord, record_id, "service record")
         except DomainError as exc:
             raise DomainError("not_checked_in") from exc
         record.check_out(now, self.cap_minutes(activity), flags, actor.record())
-        presence = self._presence(volunteer.id)
+        presence = self._presence(volunteer_id)
         presence.close(record.id)
         aggregates: list[Any] = [record, presence]
         normal = not record.flags and now <= activity.ends_at + self.scan_grace

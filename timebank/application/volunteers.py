@@ -204,6 +204,8 @@ class VolunteerServices(BaseServices):
             role=None,
             office_id=volunteer.office_id,
             request_id=request_id,
+            bank_id=volunteer.bank_id,
+            passbook_id=volunteer.passbook_id,
         )
 
     def load_passbook(self, passbook_no: str) -> Passbook:

@@ -16,6 +16,11 @@ class Actor:
     role: str | None = None
     office_id: UUID | None = None
     request_id: str | None = None
+    # A volunteer's bank and passbook, which never change after registration: set by the
+    # login that loaded the volunteer, so that a scan need not load it a second time. Never
+    # recorded in events.
+    bank_id: UUID | None = None
+    passbook_id: UUID | None = None
 
     @property
     def is_admin(self) -> bool:
