@@ -219,6 +219,25 @@ TEXT: dict[str, dict[str, str]] = {
         "chart_service": "每月服务时长与积分",
         "chart_hours_series": "服务时长（小时）",
         "chart_points_series": "获得积分",
+        "fund_indicators": "{year} 年公益支出与管理费用指标",
+        "indicator_actual": "实际",
+        "indicator_limit": "要求",
+        "indicator_forecast": "含已批未付资助的预测",
+        "indicator_charitable": "公益支出 / 上年（或前三年平均）捐赠收入",
+        "indicator_management": "管理费用 / 总支出",
+        "indicator_charitable_warning": (
+            "警示：公益支出不足。本年至少应支出 {required}，目前为 {spent}。"
+        ),
+        "indicator_charitable_forecast_warning": (
+            "警示：即使付清已批准的资助，公益支出仍达不到要求。"
+        ),
+        "indicator_management_warning": "警示：管理费用超过总支出的 {limit}。",
+        "indicator_management_forecast_warning": "警示：按预测，管理费用将超过总支出的 {limit}。",
+        "indicator_basis": "计算基数：{years} 年捐赠收入 {basis}；已批准未拨付的资助 {unpaid}。",
+        "fund_tracing": "捐赠去向追踪",
+        "tracing_spent": "已用于资助与支出",
+        "tracing_remaining": "结余",
+        "tracing_unattributed": "非捐赠资金",
     },
     "en": {
         "app_name": "Time Bank",
@@ -435,6 +454,35 @@ TEXT: dict[str, dict[str, str]] = {
         "chart_service": "Service hours and points by month",
         "chart_hours_series": "Hours",
         "chart_points_series": "Points earned",
+        "fund_indicators": "Charity indicators, {year}",
+        "indicator_actual": "Actual",
+        "indicator_limit": "Required",
+        "indicator_forecast": "Forecast with approved unpaid grants",
+        "indicator_charitable": "Charitable spending / donation income of the basis period",
+        "indicator_management": "Management costs / total spending",
+        "indicator_charitable_warning": (
+            "Warning: charitable spending is short. At least {required} is due this "
+            "year; {spent} so far."
+        ),
+        "indicator_charitable_forecast_warning": (
+            "Warning: even with the approved grants paid, charitable spending falls "
+            "short."
+        ),
+        "indicator_management_warning": (
+            "Warning: management costs exceed {limit} of total spending."
+        ),
+        "indicator_management_forecast_warning": (
+            "Warning: by the forecast, management costs will exceed {limit} of total "
+            "spending."
+        ),
+        "indicator_basis": (
+            "Basis: donation income of {years}, {basis}; approved grants still to "
+            "pay {unpaid}."
+        ),
+        "fund_tracing": "Where each donation went",
+        "tracing_spent": "Spent on grants and costs",
+        "tracing_remaining": "Remaining",
+        "tracing_unattributed": "non-donation money",
     },
 }
 

@@ -6,6 +6,7 @@ import calendar
 import uuid
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ from api.web.i18n import language_of, texts
 from api.web.people_pages import error_page, page_message, redirect_to_login, staff_actor
 from api.web.rendering import render, yuan
 from api.web.sessions import check_csrf
-from projections import fund_queries, queries
+from projections import fund_queries, fund_reports, queries
 from projections.tables import fund_journal, office_daily_totals, offices
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import DONOR_TYPES
@@ -94,8 +95,14 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
     recorded = (fund_queries.donation(engine, str(fund.id), recorded_id)
                 if _is_uuid(recorded_id) else None)
     inflow, outflow = _monthly_flows(engine, str(fund.id), day.year)
+    # The same figures as GET …/reports/indicators and …/reports/tracing, as of the chosen day.
+    indicators = fund_reports.indicators(engine, str(fund.id), day.year,
+                                         dict(fund.indicator_limits), today)
+    traced = fund_reports.tracing(engine, str(fund.id), day,
+                                  report_routes.disbursement_grants(services, fund))
     return render(
         request, "fund_dashboard.html", status, fund=fund, statement=statement, trial=trial,
+        indicators=indicators, traced=traced, percent=percent,
         as_of=day.isoformat(), yuan=yuan, grants=fund_queries.fund_grants(engine, str(fund.id)),
         donations=donations, recorded=recorded, may_record=_may_record(services, actor, fund),
         donor_types=DONOR_TYPES, today=today.isoformat(), form_error=form_error,
@@ -106,6 +113,11 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
                               (t["chart_outflow"], [v // 100 for v in outflow])],
                              month_labels(lang), t["chart_flows"].format(year=day.year)),
     )
+
+
+def percent(ratio: str | None) -> str:
+    """"0.7000" -> "70.00%"; no basis to divide by -> "—"."""
+    return "—" if ratio is None else f"{Decimal(ratio) * 100:.2f}%"
 
 
 def _is_uuid(text: str) -> bool:

@@ -60,3 +60,34 @@ def test_district_view_shows_the_tree_and_a_chart(client: TestClient) -> None:
     assert "示范区公益银行" in page.text and "东湖街道分行" in page.text
     assert "樱花社区储蓄所" in page.text and "3.00" in page.text
     assert "<svg" in page.text and "每月服务时长与积分" in page.text
+
+
+def test_treasurer_dashboard_traces_donations_and_warns_on_the_indicators(
+    client: TestClient,
+) -> None:
+    world = FundWorld(client)
+    gift = world.donate(100_000, purpose="助老").json()
+    world.donate(20_000)  # unrestricted: pays the office costs
+    grant = world.grant(40_000, purpose="助老")
+    world.post(f"/grants/{grant}/disbursements", {"amount_fen": 25_000})
+    spent = world.post(f"/funds/{world.fund_id}/expenses",
+                       {"amount_fen": 5_000, "kind": "management", "description": "办公"})
+    assert spent.status_code == 201, spent.text
+    world.d.user("treasurer-trace", "treasurer", world.d.branch_id, password="treasurer-pass-2")
+    page_path = f"/staff/funds/{world.fund_id}"
+    staff_session(client, "treasurer-trace", "treasurer-pass-2", page_path)
+    page = client.get(page_path)
+    assert page.status_code == 200
+    donation_row = re.search(r'<table class="grid" id="traced-donations">(.*?)</table>',
+                             page.text, re.S).group(1)
+    # 250 yuan of the 1000 paid the grant's first tranche; 750 is left.
+    assert gift["receipt_no"] in donation_row
+    assert "¥250.00" in donation_row and "¥750.00" in donation_row
+    assert f"¥250.00 ← {gift['receipt_no']} ¥250.00" in page.text
+    # Management costs are 50 of 300 spent: 16.67%, over the default 10% limit.
+    management = re.search(r'<tr id="indicator-management">(.*?)</tr>', page.text, re.S).group(1)
+    assert "16.67%" in management and "10.00%" in management
+    assert "警示：管理费用超过总支出的 10.00%。" in page.text
+    english = client.get(page_path, params={"lang": "en"})
+    assert "Warning: management costs exceed 10.00% of total spending." in english.text
+    assert "Where each donation went" in english.text
