@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
-from projections.base import Projection
+from projections.base import Projection, write_rows
 from projections.tables import audit_events
 
 GENESIS = "0" * 64
@@ -87,5 +87,5 @@ class AuditProjection(Projection):
 
     def end_batch(self, conn: Connection) -> None:
         if self._rows:  # one multi-row insert per batch, not a round trip per event
-            conn.execute(insert(audit_events), self._rows)
+            write_rows(conn, audit_events, self._rows)
         self._rows = []
