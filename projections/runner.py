@@ -182,7 +182,7 @@ class ProjectionRunner:
                 # Moved back since we looked (a rebuild elsewhere): this page has a hole
                 # before it for this projection, so it reads its own.
                 notifications = self.app.recorder.select_notifications(
-                    start=position, limit=len(page), inclusive_of_start=False
+                    start=position, limit=max(len(page), BATCH_SIZE), inclusive_of_start=False
                 )
             else:
                 notifications = [n for n in page if n.id > position]
@@ -249,6 +249,9 @@ class ProjectionRunner:
                         # snapshot): it applies the batch; ours rolled back whole.
                         log.info("projection %s batch deferred: %s", projection.name, exc)
                         active.remove(projection)
+                        if self.engine.dialect.name == "sqlite":
+                            active.clear()  # one lock for the whole file: the rest would wait too
+                            break
                     except Exception:
                         # One projection's poison must not stall the others; it stays
                         # behind, visible in `timebank projections status`, and is retried

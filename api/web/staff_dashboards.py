@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
+from api.deps import catch_up_for_read
 from api.routers import fund_reports as report_routes
 from api.web.charts import bar_chart
 from api.web.people_pages import page_message, redirect_to_login, staff_actor
@@ -64,7 +65,7 @@ def fund_dashboard(request: Request, fund_id: str, as_of: str | None = None) -> 
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403 if exc.code == "forbidden"
                             else 404)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     today = utc_now().astimezone(SHANGHAI).date()
     day = _date(as_of, today)
     statement = fund_queries.statement(engine, str(fund.id), day)
@@ -122,7 +123,7 @@ def district_view(
         office = services.read_office(actor, office_id)
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     today = utc_now().astimezone(SHANGHAI).date()
     start = _date(date_from, date(today.year, 1, 1))
     end = _date(date_to, today)
