@@ -23,10 +23,12 @@ class ActivitiesProjection(Projection):
         self._activities.reset()
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+        created = {str(e.originator_id) for e in events if isinstance(e, Activity.Created)}
         self._activities.load(conn, {
             str(e.activity_id) if isinstance(e, ServiceRecord.Entered) else str(e.originator_id)
             for e in events if not isinstance(e, Activity.Created)
-            and not (isinstance(e, ServiceRecord.Entered) and e.ended_at is not None)})
+            and not (isinstance(e, ServiceRecord.Entered) and e.ended_at is not None)},
+            created=created)
 
     def end_batch(self, conn: Connection) -> None:
         self._activities.flush(conn)

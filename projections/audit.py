@@ -19,16 +19,15 @@ GENESIS = "0" * 64
 
 
 def event_hash(notification: Any) -> str:
-    digest = hashlib.sha256()
-    for part in (
+    parts = (
         str(notification.id).encode(),
         notification.topic.encode(),
         str(notification.originator_id).encode(),
         str(notification.originator_version).encode(),
-    ):
-        digest.update(len(part).to_bytes(4, "big") + part)
-    digest.update(bytes(notification.state))
-    return digest.hexdigest()
+    )
+    # Each part length-prefixed, then the state: one buffer, one digest call.
+    framed = b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+    return hashlib.sha256(framed + bytes(notification.state)).hexdigest()
 
 
 def chain_hash(previous: str, this_event: str) -> str:
@@ -55,8 +54,8 @@ class AuditProjection(Projection):
         self._previous = GENESIS
         self._rows: list[dict[str, Any]] = []
 
-    def wants(self, topic: str) -> bool:
-        return True  # every stored event is chained
+    def topics(self) -> frozenset[str] | None:
+        return None  # every stored event is chained
 
     def begin_batch(self, conn: Connection) -> None:
         self._rows = []

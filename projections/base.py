@@ -9,6 +9,7 @@ statement: a batch costs a few statements, not one or two per event.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from psycopg import sql
@@ -40,11 +41,16 @@ class Projection:
 
     def wants(self, topic: str) -> bool:
         """Whether a stored event of this topic matters here (checked before decoding it)."""
+        topics = self.topics()
+        return topics is None or topic in topics
+
+    def topics(self) -> frozenset[str] | None:
+        """The topics this projection handles (None: every stored event)."""
         if not hasattr(type(self), "_topics"):
             from eventsourcing.utils import get_topic
 
             type(self)._topics = frozenset(get_topic(cls) for cls in self._handlers)
-        return topic in type(self)._topics
+        return type(self)._topics
 
     def apply_batch(self, conn: Connection, items: Sequence[tuple[Any, Any]]) -> None:
         """Apply (event, notification) pairs in log order, inside the batch's transaction."""
@@ -96,8 +102,12 @@ class Rows:
         self.new: dict[Any, None] = {}  # insertion order
         self.changed: set[Any] = set()
 
-    def load(self, conn: Connection, keys: Iterable[Any]) -> None:
-        wanted = sorted({k for k in keys if k not in self.rows and k not in self.absent})
+    def load(self, conn: Connection, keys: Iterable[Any], created: Iterable[Any] = ()) -> None:
+        """Read the rows of these keys that exist, except those the batch itself creates
+        (`created`: they cannot exist yet, and in a replay most keys are such)."""
+        skip = set(created)
+        wanted = sorted({k for k in keys
+                         if k not in self.rows and k not in self.absent and k not in skip})
         column = self.table.c[self.key]
         for start in range(0, len(wanted), LOAD_CHUNK):
             chunk = wanted[start:start + LOAD_CHUNK]
@@ -145,20 +155,22 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
     if conn.dialect.name != "postgresql":
         conn.execute(insert(table), list(rows))
         return
-    columns = list(table.columns)
-    processors = [c.type.bind_processor(conn.dialect) for c in columns]
-    names = [c.name for c in columns]
+    names = [c.name for c in table.columns]
+    # Only some columns convert on the way in (UtcDateTime); the rest pass as they are.
+    converted = [(i, process) for i, c in enumerate(table.columns)
+                 if (process := c.type.bind_processor(conn.dialect)) is not None]
+    as_tuple = itemgetter(*names)  # every row holds every column: a missing one is a bug
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names)))
     raw = conn.connection.dbapi_connection
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([
-                value if (value := row.get(name)) is None or process is None
-                else process(value)
-                for name, process in zip(names, processors, strict=True)
-            ])
+            values = list(as_tuple(row))
+            for i, process in converted:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            copy.write_row(values)
 
 
 def add_to_rows(

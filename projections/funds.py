@@ -30,11 +30,13 @@ class FundsProjection(Projection):
         self._journal_rows = []
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
-        self._donations.load(conn, {str(e.donation_id) for e in events
-                                    if isinstance(e, Fund.DonationVoided)})
-        self._grants.load(conn, {
-            str(e.originator_id) for e in events
-            if isinstance(e, (Grant.Voted, Grant.Disbursed, Grant.Closed, Grant.Cancelled))})
+        self._donations.load(
+            conn, {str(e.donation_id) for e in events if isinstance(e, Fund.DonationVoided)},
+            created={str(e.donation_id) for e in events if isinstance(e, Fund.DonationReceived)})
+        self._grants.load(
+            conn, {str(e.originator_id) for e in events
+                   if isinstance(e, (Grant.Voted, Grant.Disbursed, Grant.Closed, Grant.Cancelled))},
+            created={str(e.originator_id) for e in events if isinstance(e, Grant.Proposed)})
 
     def end_batch(self, conn: Connection) -> None:
         for rows in (self._funds, self._donations, self._grants):

@@ -35,12 +35,15 @@ class KiosksProjection(Projection):
         ids = {type(e): set() for e in events}
         for e in events:
             ids[type(e)].add(str(e.originator_id))
-        self._kiosks.load(conn, ids.get(Kiosk.KeyRevoked, ()))
+        self._kiosks.load(conn, ids.get(Kiosk.KeyRevoked, ()),
+                          created=ids.get(Kiosk.Registered, ()))
         self._items.load(conn, set().union(*(
             ids.get(cls, set()) for cls in (CatalogItem.Restocked, CatalogItem.StockTaken,
                                             CatalogItem.StockReturned, CatalogItem.Repriced,
-                                            CatalogItem.ActivityChanged))))
-        self._redemptions.load(conn, ids.get(Redemption.Cancelled, ()))
+                                            CatalogItem.ActivityChanged))),
+            created=ids.get(CatalogItem.Listed, ()))
+        self._redemptions.load(conn, ids.get(Redemption.Cancelled, ()),
+                               created=ids.get(Redemption.Made, ()))
 
     def end_batch(self, conn: Connection) -> None:
         for rows in (self._kiosks, self._items, self._redemptions):

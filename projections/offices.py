@@ -33,9 +33,11 @@ class OfficesProjection(Projection):
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
         self._offices.load(conn, {
             str(e.originator_id) for e in events
-            if isinstance(e, (Office.Renamed, Office.Closed, Office.PointRulesChanged))})
-        self._volunteers.load(conn, {str(e.originator_id) for e in events
-                                     if isinstance(e, Volunteer.Moved)})
+            if isinstance(e, (Office.Renamed, Office.Closed, Office.PointRulesChanged))},
+            created={str(e.originator_id) for e in events if isinstance(e, Office.Opened)})
+        self._volunteers.load(
+            conn, {str(e.originator_id) for e in events if isinstance(e, Volunteer.Moved)},
+            created={str(e.originator_id) for e in events if isinstance(e, Volunteer.Registered)})
 
     def end_batch(self, conn: Connection) -> None:
         self._offices.flush(conn)

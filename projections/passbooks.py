@@ -31,8 +31,8 @@ class PassbooksProjection(Projection):
         self._entries = []
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
-        self._books.load(conn, {str(e.originator_id) for e in events
-                                if not isinstance(e, Passbook.Opened)})
+        opened = {str(e.originator_id) for e in events if isinstance(e, Passbook.Opened)}
+        self._books.load(conn, {str(e.originator_id) for e in events}, created=opened)
 
     def end_batch(self, conn: Connection) -> None:
         self._books.flush(conn)

@@ -44,9 +44,12 @@ class RollupsProjection(Projection):
             lambda: defaultdict(int))
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+        registered = {str(passbook_id_for(e.passbook_no)) for e in events
+                      if isinstance(e, Volunteer.Registered)}
         self._members.load(conn, {
             str(e.originator_id) for e in events
-            if isinstance(e, (Passbook.PointsCredited, Passbook.PointsDebited))})
+            if isinstance(e, (Passbook.PointsCredited, Passbook.PointsDebited))},
+            created=registered)
 
     def end_batch(self, conn: Connection) -> None:
         self._members.flush(conn)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,11 +86,14 @@ class ProjectionRunner:
         engine: Engine,
         projections: Iterable[Projection] | None = None,
         batch_size: int = CATCH_UP_BATCH_SIZE,
+        parallel: int = 1,
     ) -> None:
         self.app = app
         self.engine = engine
         self.projections = list(projections) if projections is not None else all_projections()
         self.batch_size = batch_size
+        # Projections applied at once to a page (threads); 1: one after another.
+        self.parallel = parallel
         self._lock = threading.Lock()
         self._positions_ready = False
 
@@ -120,16 +124,12 @@ class ProjectionRunner:
 
     def _lock_position(self, conn: Connection, name: str) -> int:
         # The no-op update takes the row's write lock (PostgreSQL) or the database's (SQLite).
-        conn.execute(
-            update(projection_positions)
-            .where(projection_positions.c.name == name)
-            .values(position=projection_positions.c.position)
-        )
         return int(
             conn.execute(
-                select(projection_positions.c.position).where(
-                    projection_positions.c.name == name
-                )
+                update(projection_positions)
+                .where(projection_positions.c.name == name)
+                .values(position=projection_positions.c.position)
+                .returning(projection_positions.c.position)
             ).scalar_one()
         )
 
@@ -170,6 +170,11 @@ class ProjectionRunner:
         """Apply to one projection, in one transaction, the page's events after its
         position (read under its lock); returns (its position now, notifications consumed)."""
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # The batch's commit need not wait for its WAL flush: a database crash can
+                # lose only whole recent batches, rows and position together, and the
+                # projection then applies them again from its recorded position.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             if lock_wait_ms is None:
                 position = self._lock_position(conn, projection.name)
             else:
@@ -188,9 +193,10 @@ class ProjectionRunner:
                 notifications = [n for n in page if n.id > position]
             if not notifications:
                 return position, 0
+            topics = projection.topics()
             items = []
             for notification in notifications:
-                if projection.wants(notification.topic):
+                if topics is None or notification.topic in topics:
                     event = decoded.get(notification.id)
                     if event is None:  # decoded once, shared by every projection
                         event = self.app.mapper.to_domain_event(notification)
@@ -236,29 +242,28 @@ class ProjectionRunner:
                 if not page:
                     break
                 decoded: dict[int, Any] = {}
-                for projection in list(active):
-                    if known[projection.name] >= page[-1].id:
-                        continue
-                    try:
-                        known[projection.name], count = self._apply_page(
-                            projection, start, page, decoded, lock_wait_ms
-                        )
-                        applied += count
-                    except OperationalError as exc:
+                targets = [p for p in active if known[p.name] < page[-1].id]
+                for projection, outcome in self._offer(targets, start, page, decoded,
+                                                       lock_wait_ms):
+                    if isinstance(outcome, OperationalError):
                         # Another runner holds the batch (a lock wait, SQLite's busy
                         # snapshot): it applies the batch; ours rolled back whole.
-                        log.info("projection %s batch deferred: %s", projection.name, exc)
+                        log.info("projection %s batch deferred: %s", projection.name, outcome)
                         active.remove(projection)
                         if self.engine.dialect.name == "sqlite":
                             active.clear()  # one lock for the whole file: the rest would wait too
                             break
-                    except Exception:
+                    elif isinstance(outcome, Exception):
                         # One projection's poison must not stall the others; it stays
                         # behind, visible in `timebank projections status`, and is retried
                         # next time.
-                        log.exception("projection %s failed; others carry on", projection.name)
+                        log.error("projection %s failed; others carry on", projection.name,
+                                  exc_info=outcome)
                         failures.append(projection.name)
                         active.remove(projection)
+                    else:
+                        known[projection.name], count = outcome
+                        applied += count
             finally:
                 self._lock.release()
             pages += 1
@@ -267,6 +272,36 @@ class ProjectionRunner:
         if failures:
             raise ProjectionFailed(failures)
         return applied
+
+    def _offer(
+        self,
+        targets: list[Projection],
+        start: int,
+        page: Sequence[Any],
+        decoded: dict[int, Any],
+        lock_wait_ms: int | None,
+    ) -> Iterator[tuple[Projection, tuple[int, int] | Exception]]:
+        """Each target's outcome for the page: (position, consumed) or the error it met.
+
+        In parallel (PostgreSQL, `parallel` > 1) the projections' transactions run in
+        threads: each still has its own lock, position and rows; what overlaps is the
+        database's work for one with Python's for another. The page is decoded first,
+        once, so the threads share it."""
+        def attempt(projection: Projection) -> tuple[int, int] | Exception:
+            try:
+                return self._apply_page(projection, start, page, decoded, lock_wait_ms)
+            except Exception as exc:
+                return exc
+
+        if self.parallel > 1 and len(targets) > 1 and self.engine.dialect.name != "sqlite":
+            wanted = [n for n in page if any(p.wants(n.topic) for p in targets)]
+            for notification in wanted:
+                decoded[notification.id] = self.app.mapper.to_domain_event(notification)
+            with ThreadPoolExecutor(min(self.parallel, len(targets))) as pool:
+                yield from zip(targets, pool.map(attempt, targets), strict=True)
+            return
+        for projection in targets:
+            yield projection, attempt(projection)
 
     def catch_up_inline(self) -> int:
         """A read's catch-up: its own recent writes, but never a long wait or a long replay."""
@@ -287,8 +322,15 @@ class ProjectionRunner:
                     continue
                 with self.engine.begin() as conn:
                     self._lock_position(conn, projection.name)
-                    for table in reversed(projection.tables):
-                        conn.execute(delete(table))
+                    if conn.dialect.name == "postgresql":
+                        # Transactional on PostgreSQL, and it leaves no millions of dead
+                        # rows behind for the replay's inserts and the indexes to wade through.
+                        conn.exec_driver_sql("TRUNCATE " + ", ".join(
+                            conn.dialect.identifier_preparer.quote(t.name)
+                            for t in projection.tables))
+                    else:
+                        for table in reversed(projection.tables):
+                            conn.execute(delete(table))
                     conn.execute(
                         update(projection_positions)
                         .where(projection_positions.c.name == projection.name)

@@ -30,8 +30,8 @@ class ServiceRecordsProjection(Projection):
         self._records.reset()
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
-        self._records.load(conn, {str(e.originator_id) for e in events
-                                  if not isinstance(e, ServiceRecord.Entered)})
+        entered = {str(e.originator_id) for e in events if isinstance(e, ServiceRecord.Entered)}
+        self._records.load(conn, {str(e.originator_id) for e in events}, created=entered)
 
     def end_batch(self, conn: Connection) -> None:
         self._records.flush(conn)
