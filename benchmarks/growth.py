@@ -18,13 +18,17 @@ longest passbook cold with and without snapshots. Not a test: nothing asserts a 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import eventsourcing.domain
@@ -273,14 +277,14 @@ def read_log(app: TimebankApp, decode: bool) -> float:
         position = page[-1].id
 
 
-def passbook_load(app: TimebankApp, passbook: Passbook) -> dict[str, float]:
+def passbook_load(app: TimebankApp, passbook_id: uuid.UUID) -> dict[str, float]:
     """Median of 5 cold loads, with snapshots and with the snapshot store set aside."""
     def median_load() -> float:
         samples = []
         for _ in range(5):
             forget_cached(app)
             start = time.perf_counter()
-            app.repository.get(passbook.id)
+            app.repository.get(passbook_id)
             samples.append(time.perf_counter() - start)
         return sorted(samples)[2]
 
@@ -291,29 +295,51 @@ def passbook_load(app: TimebankApp, passbook: Passbook) -> dict[str, float]:
     finally:
         app.repository.snapshot_store = snapshots
     return {"with": with_snapshots, "without": without,
-            "version": float(app.repository.get(passbook.id).version)}
+            "version": float(app.repository.get(passbook_id).version)}
 
 
-def measure(runtime: Any, seeder: Seeder, size: int) -> dict[str, Any]:
-    app = runtime.app
+def measure_here(url: str, schema: str, passbook_id: uuid.UUID | None) -> dict[str, Any]:
+    """In a fresh process, as `timebank projections rebuild` runs: the seeder's heap
+    (every aggregate it made) would otherwise slow the garbage collector and add to RSS."""
+    runtime = runtime_for(url, schema)
+    try:
+        app = runtime.app
+        head = app.recorder.max_notification_id() or 0
+        read = read_log(app, decode=False)
+        decoded = read_log(app, decode=True)
+        runner = ProjectionRunner(app, runtime.engine)
+        names = [p.name for p in runner.projections]
+        peak_rss_reset()
+        before = peak_rss_mb()
+        started, cpu = time.perf_counter(), time.process_time()
+        runner.rebuild(names)
+        rebuild = time.perf_counter() - started
+        rebuild_cpu = time.process_time() - cpu
+        peak = peak_rss_mb()
+        assert all(s.lag == 0 for s in runner.status())
+        load = passbook_load(app, passbook_id) if passbook_id is not None else {}
+        return {"events": head, "read_s": read, "decode_s": decoded, "rebuild_s": rebuild,
+                "rebuild_cpu_s": rebuild_cpu, "rss_before_mb": before, "rss_peak_mb": peak,
+                "projections": len(names), "load": load}
+    finally:
+        runtime.close()
+
+
+def measure(url: str, schema: str, seeder: Seeder, size: int) -> dict[str, Any]:
     started = time.perf_counter()
-    head = seeder.grow_to(size)
+    seeder.grow_to(size)
     seed_seconds = time.perf_counter() - started
-    read = read_log(app, decode=False)
-    decoded = read_log(app, decode=True)
-    runner = ProjectionRunner(app, runtime.engine)
-    names = [p.name for p in runner.projections]
-    peak_rss_reset()
-    before = peak_rss_mb()
-    started = time.perf_counter()
-    runner.rebuild(names)
-    rebuild = time.perf_counter() - started
-    peak = peak_rss_mb()
-    assert all(s.lag == 0 for s in runner.status())
-    load = passbook_load(app, seeder.hot) if seeder.hot is not None else {}
-    return {"size": size, "events": head, "seed_s": seed_seconds, "read_s": read,
-            "decode_s": decoded, "rebuild_s": rebuild, "rss_before_mb": before,
-            "rss_peak_mb": peak, "projections": len(names), "load": load}
+    command = [sys.executable, "-m", "benchmarks.growth", "--postgres-url", url,
+               "--measure", schema]
+    if seeder.hot is not None:
+        command += ["--passbook", str(seeder.hot.id)]
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run(command, cwd=root, env=env, check=True, capture_output=True,  # noqa: S603
+                          text=True)
+    return {"size": size, "seed_s": seed_seconds,
+            **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
 def report(rows: list[dict[str, Any]], took: float) -> str:
@@ -322,18 +348,22 @@ def report(rows: list[dict[str, Any]], took: float) -> str:
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m benchmarks.growth` "
         f"(whole run {took:.0f} s, one schema grown size after size). Seeded through the "
-        "domain's commands, many aggregates per save; the rebuild replays every projection "
-        f"({rows[0]['projections'] if rows else 0}, the audit chain included).",
+        "domain's commands, many aggregates per save. Reading, rebuilding and loading run in a "
+        "fresh process at each size, as `timebank projections rebuild` does; the rebuild "
+        f"replays every projection ({rows[0]['projections'] if rows else 0}, the audit "
+        "chain included); CPU s is that process's own, the rest of the wall time is "
+        "PostgreSQL's work and waiting for a core.",
         "",
         "| stored events | seeding s | read log s | read events/s | read+decode events/s "
-        "| rebuild s | rebuild events/s | rebuild vs read | peak RSS MB (before) |",
+        "| rebuild s (CPU s) | rebuild events/s | rebuild vs read | peak RSS MB (before) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         n = r["events"]
         lines.append(
             f"| {n} | {r['seed_s']:.0f} | {r['read_s']:.1f} | {n / r['read_s']:.0f} "
-            f"| {n / r['decode_s']:.0f} | {r['rebuild_s']:.1f} | {n / r['rebuild_s']:.0f} "
+            f"| {n / r['decode_s']:.0f} | {r['rebuild_s']:.1f} ({r['rebuild_cpu_s']:.1f}) "
+            f"| {n / r['rebuild_s']:.0f} "
             f"| {r['read_s'] / r['rebuild_s']:.2g}× "
             f"| {r['rss_peak_mb']:.0f} ({r['rss_before_mb']:.0f}) |")
     lines += ["", "Longest passbook, loaded cold (median of 5):", "",
@@ -355,7 +385,7 @@ def run_growth(url: str, sizes: list[int]) -> str:
     try:
         seeder = Seeder(runtime.app)
         for size in sorted(sizes):
-            row = measure(runtime, seeder, size)
+            row = measure(url, schema, seeder, size)
             print(row, flush=True)
             rows.append(row)
     finally:
@@ -372,7 +402,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000",
                         help="comma-separated stored-event counts")
     parser.add_argument("--output", help="also write the markdown section to this file")
+    parser.add_argument("--measure", metavar="SCHEMA", help=argparse.SUPPRESS)
+    parser.add_argument("--passbook", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:  # the child process of `measure`: one JSON line
+        passbook = uuid.UUID(args.passbook) if args.passbook else None
+        print(json.dumps(measure_here(args.postgres_url, args.measure, passbook)))
+        return
     section = run_growth(args.postgres_url, [int(s) for s in args.sizes.split(",") if s])
     print(section)
     if args.output:
