@@ -64,7 +64,12 @@ def create_app(
         workers = []
         for partition in runtime.partitions.all():
             runner = runners[partition.key]
-            runner.catch_up()
+            # With a follower, the start does not wait on a long backlog (a rebuild in
+            # another process, a log far ahead): the follower applies it.
+            if follow_projections:
+                runner.catch_up_inline()
+            else:
+                runner.catch_up()
             partition.app.on_events_stored = metrics.events.inc
             if follow_projections:
                 workers += [background_follower(runner), periodic_work(partition.app, runner)]

@@ -85,16 +85,22 @@ def get_engine(partition: RequestPartition) -> Engine:
     return partition.engine
 
 
-def fresh_read_models(request: Request, partition: RequestPartition) -> ProjectionRunner:
+def catch_up_for_read(runner: ProjectionRunner) -> None:
     """Reads come from projections; catch them up first so a caller reads its own writes.
 
-    If catching up fails, the read is still answered from the tables as they are (the
-    failure is logged, and `timebank projections status` shows the lag)."""
-    runner: ProjectionRunner = request.app.state.runners[partition.key]
+    The catch-up is bounded (a few batches, a short lock wait): while a rebuild or a
+    worker holds a projection, or the log is far ahead, the read is answered from the
+    tables as they are and the follower applies the rest. If catching up fails, the read
+    is answered too (the failure is logged; `timebank projections status` shows the lag)."""
     try:
-        runner.catch_up()
+        runner.catch_up_inline()
     except Exception:
         log.exception("projections could not catch up; answering from the last position")
+
+
+def fresh_read_models(request: Request, partition: RequestPartition) -> ProjectionRunner:
+    runner: ProjectionRunner = request.app.state.runners[partition.key]
+    catch_up_for_read(runner)
     return runner
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
-from projections.base import Projection, handles
+from projections.base import Projection, Rows, handles
 from projections.tables import activities
 from timebank.domain.service import Activity, ServiceRecord
 
@@ -15,9 +16,26 @@ class ActivitiesProjection(Projection):
     name = "activities"
     tables = (activities,)
 
+    def __init__(self) -> None:
+        self._activities = Rows(activities)
+
+    def begin_batch(self, conn: Connection) -> None:
+        self._activities.reset()
+
+    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+        created = {str(e.originator_id) for e in events if isinstance(e, Activity.Created)}
+        self._activities.load(conn, {
+            str(e.activity_id) if isinstance(e, ServiceRecord.Entered) else str(e.originator_id)
+            for e in events if not isinstance(e, Activity.Created)
+            and not (isinstance(e, ServiceRecord.Entered) and e.ended_at is not None)},
+            created=created)
+
+    def end_batch(self, conn: Connection) -> None:
+        self._activities.flush(conn)
+
     @handles(Activity.Created)
     def created(self, conn: Connection, event: Any) -> None:
-        conn.execute(insert(activities).values(
+        self._activities.add(dict(
             activity_id=str(event.originator_id), office_id=str(event.office_id),
             title=event.title, category=event.category, starts_at=event.starts_at,
             ends_at=event.ends_at, location=event.location, capacity=event.capacity,
@@ -27,22 +45,19 @@ class ActivitiesProjection(Projection):
     @handles(Activity.Edited)
     def edited(self, conn: Connection, event: Any) -> None:
         plan = event.plan
-        conn.execute(update(activities)
-                     .where(activities.c.activity_id == str(event.originator_id))
-                     .values(title=plan["title"], category=plan["category"],
-                             starts_at=plan["starts_at"], ends_at=plan["ends_at"],
-                             location=plan["location"], capacity=plan["capacity"],
-                             approval_policy=plan["approval_policy"]))
+        self._activities.change(
+            conn, str(event.originator_id), title=plan["title"], category=plan["category"],
+            starts_at=plan["starts_at"], ends_at=plan["ends_at"], location=plan["location"],
+            capacity=plan["capacity"], approval_policy=plan["approval_policy"])
 
     @handles(Activity.Cancelled)
     def cancelled(self, conn: Connection, event: Any) -> None:
-        conn.execute(update(activities)
-                     .where(activities.c.activity_id == str(event.originator_id))
-                     .values(cancelled=True))
+        self._activities.change(conn, str(event.originator_id), cancelled=True)
 
     @handles(ServiceRecord.Entered)
     def entered(self, conn: Connection, event: Any) -> None:
         if event.ended_at is None:  # a scan: someone is checked in
-            conn.execute(update(activities)
-                         .where(activities.c.activity_id == str(event.activity_id))
-                         .values(checked_in=activities.c.checked_in + 1))
+            activity = self._activities.get(conn, str(event.activity_id))
+            if activity is not None:
+                self._activities.change(conn, str(event.activity_id),
+                                        checked_in=activity["checked_in"] + 1)

@@ -10,25 +10,24 @@ from __future__ import annotations
 import hashlib
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
-from projections.base import Projection
+from projections.base import Projection, write_rows
 from projections.tables import audit_events
 
 GENESIS = "0" * 64
 
 
 def event_hash(notification: Any) -> str:
-    digest = hashlib.sha256()
-    for part in (
+    parts = (
         str(notification.id).encode(),
         notification.topic.encode(),
         str(notification.originator_id).encode(),
         str(notification.originator_version).encode(),
-    ):
-        digest.update(len(part).to_bytes(4, "big") + part)
-    digest.update(bytes(notification.state))
-    return digest.hexdigest()
+    )
+    # Each part length-prefixed, then the state: one buffer, one digest call.
+    framed = b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+    return hashlib.sha256(framed + bytes(notification.state)).hexdigest()
 
 
 def chain_hash(previous: str, this_event: str) -> str:
@@ -55,8 +54,8 @@ class AuditProjection(Projection):
         self._previous = GENESIS
         self._rows: list[dict[str, Any]] = []
 
-    def wants(self, topic: str) -> bool:
-        return True  # every stored event is chained
+    def topics(self) -> frozenset[str] | None:
+        return None  # every stored event is chained
 
     def begin_batch(self, conn: Connection) -> None:
         self._rows = []
@@ -87,5 +86,5 @@ class AuditProjection(Projection):
 
     def end_batch(self, conn: Connection) -> None:
         if self._rows:  # one multi-row insert per batch, not a round trip per event
-            conn.execute(insert(audit_events), self._rows)
+            write_rows(conn, audit_events, self._rows)
         self._rows = []

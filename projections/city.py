@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, delete, func, select, update
 
-from projections.base import Projection, add_to_row, handles
+from projections.base import Projection, add_to_rows, handles
 from projections.runner import ProjectionFailed, ProjectionRunner, ProjectionStatus
 from projections.tables import city_daily_totals, projection_positions
 from timebank.domain.values import shanghai_date
@@ -50,9 +50,8 @@ class CityRollupProjection(Projection):
         self._totals: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def end_batch(self, conn: Connection) -> None:
-        for day, increments in sorted(self._totals.items()):
-            add_to_row(conn, city_daily_totals, {"partition": self.partition, "day": day},
-                       dict(increments))
+        add_to_rows(conn, city_daily_totals,
+                    {(self.partition, day): increments for day, increments in self._totals.items()})
         self.begin_batch(conn)
 
     def _add(self, event: Any, **increments: int) -> None:

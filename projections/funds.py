@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
-from projections.base import Projection, handles
+from projections.base import Projection, Rows, handles, write_rows
 from projections.tables import donations, fund_journal, funds, grants
 from timebank.domain.funds import Fund, Grant
 from timebank.domain.values import shanghai_date
@@ -17,9 +18,36 @@ class FundsProjection(Projection):
     name = "funds"
     tables = (funds, fund_journal, donations, grants)
 
+    def __init__(self) -> None:
+        self._funds = Rows(funds)
+        self._donations = Rows(donations)
+        self._grants = Rows(grants)
+        self._journal_rows: list[dict[str, Any]] = []
+
+    def begin_batch(self, conn: Connection) -> None:
+        for rows in (self._funds, self._donations, self._grants):
+            rows.reset()
+        self._journal_rows = []
+
+    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+        self._donations.load(
+            conn, {str(e.donation_id) for e in events if isinstance(e, Fund.DonationVoided)},
+            created={str(e.donation_id) for e in events if isinstance(e, Fund.DonationReceived)})
+        self._grants.load(
+            conn, {str(e.originator_id) for e in events
+                   if isinstance(e, (Grant.Voted, Grant.Disbursed, Grant.Closed, Grant.Cancelled))},
+            created={str(e.originator_id) for e in events if isinstance(e, Grant.Proposed)})
+
+    def end_batch(self, conn: Connection) -> None:
+        for rows in (self._funds, self._donations, self._grants):
+            rows.flush(conn)
+        if self._journal_rows:
+            write_rows(conn, fund_journal, self._journal_rows)
+        self._journal_rows = []
+
     @handles(Fund.Opened)
     def opened(self, conn: Connection, event: Any) -> None:
-        conn.execute(insert(funds).values(
+        self._funds.add(dict(
             fund_id=str(event.originator_id), name=event.name, kind=event.kind,
             host_fund_id=str(event.host_fund_id) if event.host_fund_id else None,
             office_id=str(event.office_id), bank_id=str(event.bank_id),
@@ -30,7 +58,7 @@ class FundsProjection(Projection):
         # A backdated entry carries its own date; the others are dated when recorded.
         dated = getattr(event, "booked_on", None)
         booked_on = date.fromisoformat(dated) if dated else shanghai_date(event.timestamp)
-        conn.execute(insert(fund_journal), [
+        self._journal_rows.extend(
             {
                 "fund_id": str(event.originator_id), "version": event.originator_version,
                 "line_no": n, "booked_at": event.timestamp,
@@ -39,14 +67,14 @@ class FundsProjection(Projection):
                 "debit_fen": line["debit_fen"], "credit_fen": line["credit_fen"],
             }
             for n, line in enumerate(event.postings, start=1)
-        ])
+        )
 
     @handles(Fund.DonationReceived)
     def donation(self, conn: Connection, event: Any) -> None:
         goods = getattr(event, "in_kind_description", None)
         self._journal(conn, event, "donation_in_kind" if goods else "donation",
                       event.donation_id)
-        conn.execute(insert(donations).values(
+        self._donations.add(dict(
             donation_id=str(event.donation_id), fund_id=str(event.originator_id),
             amount_fen=event.amount_fen, donor_type=event.donor_type,
             anonymous=event.anonymous, restricted_purpose=event.restricted_purpose,
@@ -57,10 +85,8 @@ class FundsProjection(Projection):
     @handles(Fund.DonationVoided)
     def voided(self, conn: Connection, event: Any) -> None:
         self._journal(conn, event, "donation_void", event.donation_id)
-        conn.execute(update(donations)
-                     .where(donations.c.donation_id == str(event.donation_id))
-                     .values(status="voided", voided_at=event.timestamp,
-                             void_reason=event.reason))
+        self._donations.change(conn, str(event.donation_id), status="voided",
+                               voided_at=event.timestamp, void_reason=event.reason)
 
     @handles(Fund.GrantPaid)
     def grant_paid(self, conn: Connection, event: Any) -> None:
@@ -80,7 +106,7 @@ class FundsProjection(Projection):
 
     @handles(Grant.Proposed)
     def proposed(self, conn: Connection, event: Any) -> None:
-        conn.execute(insert(grants).values(
+        self._grants.add(dict(
             grant_id=str(event.originator_id), fund_id=str(event.fund_id),
             project=event.project, amount_fen=event.amount_fen, purpose=event.purpose,
             status="proposed", disbursed_fen=0, proposed_at=event.timestamp, decided_at=None,
@@ -88,8 +114,7 @@ class FundsProjection(Projection):
         ))
 
     def _grant(self, conn: Connection, event: Any, **values: Any) -> None:
-        conn.execute(update(grants).where(grants.c.grant_id == str(event.originator_id))
-                     .values(**values))
+        self._grants.change(conn, str(event.originator_id), **values)
 
     @handles(Grant.Voted)
     def voted(self, conn: Connection, event: Any) -> None:
@@ -99,7 +124,9 @@ class FundsProjection(Projection):
 
     @handles(Grant.Disbursed)
     def disbursed(self, conn: Connection, event: Any) -> None:
-        self._grant(conn, event, disbursed_fen=grants.c.disbursed_fen + event.amount_fen)
+        grant = self._grants.get(conn, str(event.originator_id))
+        if grant is not None:
+            self._grant(conn, event, disbursed_fen=grant["disbursed_fen"] + event.amount_fen)
 
     @handles(Grant.Closed)
     def closed(self, conn: Connection, event: Any) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
-from projections.base import Projection, handles
+from projections.base import Projection, Rows, handles
 from projections.tables import offices, volunteers
 from timebank.domain.offices import Office
 from timebank.domain.volunteers import Volunteer
@@ -21,62 +22,65 @@ class OfficesProjection(Projection):
     name = "offices"
     tables = (offices, volunteers)
 
+    def __init__(self) -> None:
+        self._offices = Rows(offices)
+        self._volunteers = Rows(volunteers)
+
+    def begin_batch(self, conn: Connection) -> None:
+        self._offices.reset()
+        self._volunteers.reset()
+
+    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+        self._offices.load(conn, {
+            str(e.originator_id) for e in events
+            if isinstance(e, (Office.Renamed, Office.Closed, Office.PointRulesChanged))},
+            created={str(e.originator_id) for e in events if isinstance(e, Office.Opened)})
+        self._volunteers.load(
+            conn, {str(e.originator_id) for e in events if isinstance(e, Volunteer.Moved)},
+            created={str(e.originator_id) for e in events if isinstance(e, Volunteer.Registered)})
+
+    def end_batch(self, conn: Connection) -> None:
+        self._offices.flush(conn)
+        self._volunteers.flush(conn)
+
     @handles(Office.Opened)
     def opened(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            insert(offices).values(
-                office_id=str(event.originator_id),
-                name=event.name,
-                kind=event.kind,
-                parent_id=str(event.parent_id) if event.parent_id else None,
-                bank_id=str(event.ancestor_ids[0] if event.ancestor_ids else event.originator_id),
-                path=office_path(event),
-                closed=False,
-                opened_at=event.timestamp,
-                points_per_hour=10 if event.kind == "bank" else 0,
-            )
-        )
+        self._offices.add(dict(
+            office_id=str(event.originator_id),
+            name=event.name,
+            kind=event.kind,
+            parent_id=str(event.parent_id) if event.parent_id else None,
+            bank_id=str(event.ancestor_ids[0] if event.ancestor_ids else event.originator_id),
+            path=office_path(event),
+            closed=False,
+            opened_at=event.timestamp,
+            points_per_hour=10 if event.kind == "bank" else 0,
+        ))
 
     @handles(Office.Renamed)
     def renamed(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            update(offices)
-            .where(offices.c.office_id == str(event.originator_id))
-            .values(name=event.name)
-        )
+        self._offices.change(conn, str(event.originator_id), name=event.name)
 
     @handles(Office.Closed)
     def closed(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            update(offices)
-            .where(offices.c.office_id == str(event.originator_id))
-            .values(closed=True)
-        )
+        self._offices.change(conn, str(event.originator_id), closed=True)
 
     @handles(Office.PointRulesChanged)
     def rules_changed(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            update(offices)
-            .where(offices.c.office_id == str(event.originator_id))
-            .values(points_per_hour=event.points_per_hour)
-        )
+        self._offices.change(conn, str(event.originator_id),
+                             points_per_hour=event.points_per_hour)
 
     @handles(Volunteer.Registered)
     def registered(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            insert(volunteers).values(
-                volunteer_id=str(event.originator_id),
-                passbook_no=event.passbook_no,
-                office_id=str(event.office_id),
-                bank_id=str(event.bank_id),
-                registered_at=event.timestamp,
-            )
-        )
+        self._volunteers.add(dict(
+            volunteer_id=str(event.originator_id),
+            passbook_no=event.passbook_no,
+            office_id=str(event.office_id),
+            bank_id=str(event.bank_id),
+            registered_at=event.timestamp,
+        ))
 
     @handles(Volunteer.Moved)
     def moved(self, conn: Connection, event: Any) -> None:
-        conn.execute(
-            update(volunteers)
-            .where(volunteers.c.volunteer_id == str(event.originator_id))
-            .values(office_id=str(event.to_office_id))
-        )
+        self._volunteers.change(conn, str(event.originator_id),
+                                office_id=str(event.to_office_id))

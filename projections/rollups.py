@@ -2,17 +2,19 @@
 
 A volunteer's points and hours count where the volunteer belongs (their savings office's
 "deposits"). When a volunteer moves, their balance and membership move with them on that day.
-Within a batch, members and daily totals are kept in memory and written once at its end.
+Within a batch, members are read once and kept in memory, and the daily totals are summed
+in memory and added to their rows with one upsert at its end.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
-from projections.base import Projection, add_to_row, handles
+from projections.base import Projection, Rows, add_to_rows, handles
 from projections.tables import office_daily_totals, rollup_members
 from timebank.domain.ids import passbook_id_for
 from timebank.domain.values import shanghai_date
@@ -31,27 +33,27 @@ class RollupsProjection(Projection):
     tables = (rollup_members, office_daily_totals)
 
     def __init__(self) -> None:
+        # Members by passbook id (unique): passbook events name the passbook.
+        self._members = Rows(rollup_members, key="passbook_id")
         self.begin_batch(None)  # type: ignore[arg-type]
 
     def begin_batch(self, conn: Connection) -> None:
-        # passbook id -> {"volunteer_id", "office_id", "balance"}; only members touched here
-        self._members: dict[str, dict[str, Any]] = {}
+        self._members.reset()
         self._by_volunteer: dict[str, str] = {}
-        self._changed: set[str] = set()
         self._totals: dict[tuple[str, Any], dict[str, int]] = defaultdict(
             lambda: defaultdict(int))
 
+    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+        registered = {str(passbook_id_for(e.passbook_no)) for e in events
+                      if isinstance(e, Volunteer.Registered)}
+        self._members.load(conn, {
+            str(e.originator_id) for e in events
+            if isinstance(e, (Passbook.PointsCredited, Passbook.PointsDebited))},
+            created=registered)
+
     def end_batch(self, conn: Connection) -> None:
-        for passbook_id in sorted(self._changed):
-            member = self._members[passbook_id]
-            conn.execute(
-                update(rollup_members)
-                .where(rollup_members.c.passbook_id == passbook_id)
-                .values(office_id=member["office_id"], balance=member["balance"])
-            )
-        for (office_id, day), increments in sorted(self._totals.items()):
-            add_to_row(conn, office_daily_totals, {"office_id": office_id, "day": day},
-                       dict(increments))
+        self._members.flush(conn)
+        add_to_rows(conn, office_daily_totals, self._totals)
         self.begin_batch(conn)
 
     def _add(self, office_id: str, event: Any, **increments: int) -> None:
@@ -60,37 +62,24 @@ class RollupsProjection(Projection):
             totals[name] += amount
 
     def _member(self, conn: Connection, passbook_id: str) -> dict[str, Any]:
-        member = self._members.get(passbook_id)
+        member = self._members.get(conn, passbook_id)
         if member is None:
-            row = conn.execute(
-                select(rollup_members).where(rollup_members.c.passbook_id == passbook_id)
-            ).one()
-            member = {"volunteer_id": row.volunteer_id, "office_id": row.office_id,
-                      "balance": row.balance}
-            self._members[passbook_id] = member
-            self._by_volunteer[row.volunteer_id] = passbook_id
+            raise LookupError(f"no rollup member has passbook {passbook_id}")
         return member
 
     @handles(Volunteer.Registered)
     def registered(self, conn: Connection, event: Any) -> None:
         office_id = str(event.office_id)
         passbook_id = str(passbook_id_for(event.passbook_no))
-        conn.execute(
-            insert(rollup_members).values(
-                volunteer_id=str(event.originator_id),
-                passbook_id=passbook_id,
-                office_id=office_id,
-                balance=0,
-            )
-        )
-        self._members[passbook_id] = {"volunteer_id": str(event.originator_id),
-                                      "office_id": office_id, "balance": 0}
+        self._members.add({"volunteer_id": str(event.originator_id),
+                           "passbook_id": passbook_id, "office_id": office_id, "balance": 0})
         self._by_volunteer[str(event.originator_id)] = passbook_id
         self._add(office_id, event, volunteers_net=1)
 
     @handles(Volunteer.Moved)
     def moved(self, conn: Connection, event: Any) -> None:
         volunteer_id = str(event.originator_id)
+        # Moves are rare: one lookup each, unless the volunteer registered in this batch.
         passbook_id = self._by_volunteer.get(volunteer_id) or conn.execute(
             select(rollup_members.c.passbook_id).where(
                 rollup_members.c.volunteer_id == volunteer_id)
@@ -100,14 +89,12 @@ class RollupsProjection(Projection):
                   points_net=-member["balance"])
         self._add(str(event.to_office_id), event, volunteers_net=1,
                   points_net=member["balance"])
-        member["office_id"] = str(event.to_office_id)
-        self._changed.add(passbook_id)
+        self._members.change(conn, passbook_id, office_id=str(event.to_office_id))
 
     def _move_points(self, conn: Connection, event: Any, signed_points: int) -> str:
         passbook_id = str(event.originator_id)
         member = self._member(conn, passbook_id)
-        member["balance"] += signed_points
-        self._changed.add(passbook_id)
+        self._members.change(conn, passbook_id, balance=member["balance"] + signed_points)
         return str(member["office_id"])
 
     @handles(Passbook.PointsCredited)

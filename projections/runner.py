@@ -4,13 +4,21 @@ For each projection, one transaction applies a batch of events and moves the
 projection's recorded position. The transaction opens by writing that position row,
 which makes concurrent runners (threads, API workers, a worker process) take turns:
 a batch is applied once, or rolled back with its position.
+
+A runner reads each page of the log once, decodes each event at most once, and offers
+the page to every projection it follows; each projection takes, under its own lock,
+only the events after its own recorded position, so projections at different positions
+(one rebuilt, one failing) still move independently. Far behind, pages are large; a
+read's inline catch-up is bounded (a few small pages, a short lock wait) and leaves the
+rest to the background follower or a `timebank projections run` worker.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +39,14 @@ from timebank.infrastructure.periodic import PeriodicWorker
 
 log = logging.getLogger(__name__)
 
+# Notifications per page when following live, and the unit of a read's inline catch-up.
 BATCH_SIZE = 500
+# Per page when far behind (a rebuild, a worker starting late): fewer transactions.
+CATCH_UP_BATCH_SIZE = 5000
+# A read applies at most this many pages itself, and waits at most this long for a
+# projection's lock; the rest is the follower's.
+INLINE_BATCHES = 2
+INLINE_LOCK_WAIT_MS = 250
 
 
 def all_projections() -> list[Projection]:
@@ -66,13 +81,27 @@ class ProjectionStatus:
 
 class ProjectionRunner:
     def __init__(
-        self, app: Any, engine: Engine, projections: Iterable[Projection] | None = None
+        self,
+        app: Any,
+        engine: Engine,
+        projections: Iterable[Projection] | None = None,
+        batch_size: int = CATCH_UP_BATCH_SIZE,
+        parallel: int = 1,
     ) -> None:
         self.app = app
         self.engine = engine
         self.projections = list(projections) if projections is not None else all_projections()
+        self.batch_size = batch_size
+        # Projections applied at once to a page (threads); 1: one after another.
+        self.parallel = parallel
         self._lock = threading.Lock()
         self._positions_ready = False
+
+    def split(self, groups: int) -> list[ProjectionRunner]:
+        """Runners over disjoint groups of these projections, to follow in parallel."""
+        count = max(1, min(groups, len(self.projections)))
+        return [ProjectionRunner(self.app, self.engine, self.projections[i::count],
+                                 self.batch_size) for i in range(count)]
 
     # -- positions ---------------------------------------------------------------------------
     def _ensure_position_rows(self) -> None:
@@ -95,93 +124,188 @@ class ProjectionRunner:
 
     def _lock_position(self, conn: Connection, name: str) -> int:
         # The no-op update takes the row's write lock (PostgreSQL) or the database's (SQLite).
-        conn.execute(
-            update(projection_positions)
-            .where(projection_positions.c.name == name)
-            .values(position=projection_positions.c.position)
-        )
         return int(
             conn.execute(
-                select(projection_positions.c.position).where(
-                    projection_positions.c.name == name
-                )
+                update(projection_positions)
+                .where(projection_positions.c.name == name)
+                .values(position=projection_positions.c.position)
+                .returning(projection_positions.c.position)
             ).scalar_one()
         )
+
+    def _bound_lock_wait(self, conn: Connection, wait_ms: int) -> Callable[[], None]:
+        """Wait at most `wait_ms` for a lock in this transaction; returns how to undo it."""
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+            return lambda: None  # ends with the transaction
+        # SQLite: the busy timeout is the connection's, shared through the pool: restore it.
+        previous = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        return lambda: conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
+    def _positions(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {name: int(pos) for name, pos in conn.execute(select(projection_positions))}
+
     def status(self) -> list[ProjectionStatus]:
         self._ensure_position_rows()
         head = self.head()
-        with self.engine.connect() as conn:
-            rows = {name: pos for name, pos in conn.execute(select(projection_positions))}
+        rows = self._positions()
         return [
             ProjectionStatus(p.name, int(rows.get(p.name, 0)), head) for p in self.projections
         ]
 
     # -- following the log -------------------------------------------------------------------
-    def _apply_batch(self, projection: Projection) -> int:
-        """Apply up to one batch; returns how many notifications were consumed."""
+    def _apply_page(
+        self,
+        projection: Projection,
+        start: int,
+        page: Sequence[Any],
+        decoded: dict[int, Any],
+        lock_wait_ms: int | None,
+    ) -> tuple[int, int]:
+        """Apply to one projection, in one transaction, the page's events after its
+        position (read under its lock); returns (its position now, notifications consumed)."""
         with self.engine.begin() as conn:
-            position = self._lock_position(conn, projection.name)
-            notifications = self.app.recorder.select_notifications(
-                start=position, limit=BATCH_SIZE, inclusive_of_start=False
-            )
+            if conn.dialect.name == "postgresql":
+                # The batch's commit need not wait for its WAL flush: a database crash can
+                # lose only whole recent batches, rows and position together, and the
+                # projection then applies them again from its recorded position.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            if lock_wait_ms is None:
+                position = self._lock_position(conn, projection.name)
+            else:
+                restore = self._bound_lock_wait(conn, lock_wait_ms)
+                try:
+                    position = self._lock_position(conn, projection.name)
+                finally:
+                    restore()
+            if position < start:
+                # Moved back since we looked (a rebuild elsewhere): this page has a hole
+                # before it for this projection, so it reads its own.
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=max(len(page), BATCH_SIZE), inclusive_of_start=False
+                )
+            else:
+                notifications = [n for n in page if n.id > position]
             if not notifications:
-                return 0
-            projection.begin_batch(conn)
+                return position, 0
+            topics = projection.topics()
+            items = []
             for notification in notifications:
-                if projection.wants(notification.topic):
-                    event = self.app.mapper.to_domain_event(notification)
-                    projection.apply(conn, event, notification)
-            projection.end_batch(conn)
+                if topics is None or notification.topic in topics:
+                    event = decoded.get(notification.id)
+                    if event is None:  # decoded once, shared by every projection
+                        event = self.app.mapper.to_domain_event(notification)
+                        decoded[notification.id] = event
+                    items.append((event, notification))
+            if items:
+                projection.apply_batch(conn, items)
             conn.execute(
                 update(projection_positions)
                 .where(projection_positions.c.name == projection.name)
                 .values(position=notifications[-1].id)
             )
-            return len(notifications)
+            return notifications[-1].id, len(notifications)
 
-    def catch_up(self) -> int:
-        """Bring every projection up to the head of the log; returns events applied."""
+    def catch_up(self, max_batches: int | None = None, lock_wait_ms: int | None = None) -> int:
+        """Bring every projection up to the head of the log; returns notifications consumed.
+
+        `max_batches` stops after that many pages (of BATCH_SIZE); `lock_wait_ms` gives up
+        on a projection whose lock another runner holds for longer than that. Either way
+        what is left stays for the next call: nothing is skipped or applied twice."""
         self._ensure_position_rows()
         # A lock-free look first: when every projection is at the head, a reader pays two
         # cheap queries and takes no write lock.
         head = self.head()
-        with self.engine.connect() as conn:
-            positions = {name: pos for name, pos in conn.execute(select(projection_positions))}
-        behind = [p for p in self.projections if positions.get(p.name, 0) < head]
-        if not behind:
+        positions = self._positions()
+        active = [p for p in self.projections if positions.get(p.name, 0) < head]
+        if not active:
             return 0
-        applied = 0
+        known = {p.name: positions.get(p.name, 0) for p in active}
+        page_size = self.batch_size if max_batches is None else BATCH_SIZE
+        applied = pages = 0
         failures: list[str] = []
-        with self._lock:
-            for projection in behind:
-                try:
-                    applied += self._follow(projection)
-                except Exception:
-                    # One projection's poison must not stall the others; it stays behind,
-                    # visible in `timebank projections status`, and is retried next time.
-                    log.exception("projection %s failed; others carry on", projection.name)
-                    failures.append(projection.name)
+        while active and (max_batches is None or pages < max_batches):
+            if lock_wait_ms is None:
+                self._lock.acquire()
+            elif not self._lock.acquire(timeout=lock_wait_ms / 1000):
+                break  # another thread of this process is applying: it carries on
+            try:
+                start = min(known[p.name] for p in active)
+                page = self.app.recorder.select_notifications(
+                    start=start, limit=page_size, inclusive_of_start=False
+                )
+                if not page:
+                    break
+                decoded: dict[int, Any] = {}
+                targets = [p for p in active if known[p.name] < page[-1].id]
+                for projection, outcome in self._offer(targets, start, page, decoded,
+                                                       lock_wait_ms):
+                    if isinstance(outcome, OperationalError):
+                        # Another runner holds the batch (a lock wait, SQLite's busy
+                        # snapshot): it applies the batch; ours rolled back whole.
+                        log.info("projection %s batch deferred: %s", projection.name, outcome)
+                        active.remove(projection)
+                        if self.engine.dialect.name == "sqlite":
+                            active.clear()  # one lock for the whole file: the rest would wait too
+                            break
+                    elif isinstance(outcome, Exception):
+                        # One projection's poison must not stall the others; it stays
+                        # behind, visible in `timebank projections status`, and is retried
+                        # next time.
+                        log.error("projection %s failed; others carry on", projection.name,
+                                  exc_info=outcome)
+                        failures.append(projection.name)
+                        active.remove(projection)
+                    else:
+                        known[projection.name], count = outcome
+                        applied += count
+            finally:
+                self._lock.release()
+            pages += 1
+            if len(page) < page_size:
+                active = [p for p in active if known[p.name] < page[-1].id]
         if failures:
             raise ProjectionFailed(failures)
         return applied
 
-    def _follow(self, projection: Projection) -> int:
-        applied = 0
-        while True:
+    def _offer(
+        self,
+        targets: list[Projection],
+        start: int,
+        page: Sequence[Any],
+        decoded: dict[int, Any],
+        lock_wait_ms: int | None,
+    ) -> Iterator[tuple[Projection, tuple[int, int] | Exception]]:
+        """Each target's outcome for the page: (position, consumed) or the error it met.
+
+        In parallel (PostgreSQL, `parallel` > 1) the projections' transactions run in
+        threads: each still has its own lock, position and rows; what overlaps is the
+        database's work for one with Python's for another. The page is decoded first,
+        once, so the threads share it."""
+        def attempt(projection: Projection) -> tuple[int, int] | Exception:
             try:
-                count = self._apply_batch(projection)
-            except OperationalError as exc:
-                # Another runner holds the batch (a lock wait, SQLite's busy snapshot):
-                # it applies the batch; ours rolled back whole.
-                log.info("projection %s batch deferred: %s", projection.name, exc)
-                return applied
-            applied += count
-            if count < BATCH_SIZE:
-                return applied
+                return self._apply_page(projection, start, page, decoded, lock_wait_ms)
+            except Exception as exc:
+                return exc
+
+        if self.parallel > 1 and len(targets) > 1 and self.engine.dialect.name != "sqlite":
+            wanted = [n for n in page if any(p.wants(n.topic) for p in targets)]
+            for notification in wanted:
+                decoded[notification.id] = self.app.mapper.to_domain_event(notification)
+            with ThreadPoolExecutor(min(self.parallel, len(targets))) as pool:
+                yield from zip(targets, pool.map(attempt, targets), strict=True)
+            return
+        for projection in targets:
+            yield projection, attempt(projection)
+
+    def catch_up_inline(self) -> int:
+        """A read's catch-up: its own recent writes, but never a long wait or a long replay."""
+        return self.catch_up(max_batches=INLINE_BATCHES, lock_wait_ms=INLINE_LOCK_WAIT_MS)
 
     def rebuild(self, names: Iterable[str] | None = None) -> None:
         """Drop the projections' rows and replay the whole log into them."""
@@ -198,8 +322,15 @@ class ProjectionRunner:
                     continue
                 with self.engine.begin() as conn:
                     self._lock_position(conn, projection.name)
-                    for table in reversed(projection.tables):
-                        conn.execute(delete(table))
+                    if conn.dialect.name == "postgresql":
+                        # Transactional on PostgreSQL, and it leaves no millions of dead
+                        # rows behind for the replay's inserts and the indexes to wade through.
+                        conn.exec_driver_sql("TRUNCATE " + ", ".join(
+                            conn.dialect.identifier_preparer.quote(t.name)
+                            for t in projection.tables))
+                    else:
+                        for table in reversed(projection.tables):
+                            conn.execute(delete(table))
                     conn.execute(
                         update(projection_positions)
                         .where(projection_positions.c.name == projection.name)

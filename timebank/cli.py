@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Annotated
 
 import typer
@@ -214,22 +213,46 @@ def projections_status(partition: PartitionOption = None) -> None:
 def projections_run(
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 0.5,
     partition: PartitionOption = None,
+    threads: Annotated[int, typer.Option(
+        help="Follow each partition's projections in this many threads (groups of them), "
+             "each reading the log itself: database waits overlap.")] = 1,
 ) -> None:
-    """Follow the event log and keep the read models current, until interrupted."""
+    """Follow the event log and keep the read models current, until interrupted: catch
+    up in large batches, then poll. Several workers may run at once; each batch is still
+    applied exactly once."""
+    import threading
+
+    from projections.runner import ProjectionRunner
+
     logging.basicConfig(level=logging.INFO)
     runtime = _runtime()
-    runners = _partition_runners(runtime, partition)
+    followers: list[tuple[str, object]] = []
+    for key, runner in _partition_runners(runtime, partition):
+        if threads > 1 and isinstance(runner, ProjectionRunner):
+            followers += [(key, part) for part in runner.split(threads)]
+        else:
+            followers.append((key, runner))
+    stop = threading.Event()
+
+    def follow(key: str, runner: object) -> None:
+        while not stop.is_set():
+            try:
+                runner.catch_up()  # type: ignore[attr-defined]
+            except Exception:  # one partition's failure is logged; the others go on
+                logging.getLogger(__name__).exception("catching up %s failed", key)
+            stop.wait(interval)
+
+    workers = [threading.Thread(target=follow, args=f, daemon=True) for f in followers[1:]]
+    for worker in workers:
+        worker.start()
     try:
-        while True:
-            for _key, runner in runners:
-                try:
-                    runner.catch_up()  # type: ignore[attr-defined]
-                except Exception:  # one partition's failure is logged; the others go on
-                    logging.getLogger(__name__).exception("catching up %s failed", _key)
-            time.sleep(interval)
+        follow(*followers[0])  # the first in this thread, so that Ctrl-C stops it
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
         runtime.close()
 
 

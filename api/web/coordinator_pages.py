@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
+from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.web.form_values import (
     local_datetime,
@@ -63,7 +64,7 @@ def operated_office(request: Request, actor: Actor, office_id: str) -> Office:
     services = request.app.state.runtime.app
     chosen = office_id or (str(actor.office_id) if actor.office_id else "")
     if not chosen and actor.is_admin:
-        request.app.state.runner.catch_up()
+        catch_up_for_read(request.app.state.runner)
         first = queries.open_savings_offices(request.app.state.runtime.engine, "/")
         chosen = first[0]["id"] if first else ""
     office = services.load_office(chosen)
@@ -76,7 +77,7 @@ def _console(request: Request, actor: Actor, office: Office, *, status: int = 20
              created: bool = False) -> HTMLResponse:
     services = request.app.state.runtime.app
     engine = request.app.state.runtime.engine
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     prefix = queries.office_path(engine, str(office.id)) or "/none/"
     now = utc_now()
     activities = [

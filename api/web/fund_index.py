@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.deps import catch_up_for_read
 from api.web.people_pages import error_page, redirect_to_login, staff_actor
 from api.web.rendering import render
 from projections import fund_queries, queries
@@ -28,7 +29,7 @@ def fund_list(request: Request) -> Response:
             require_scope(actor, services.load_office(actor.office_id), FUND_READERS)
     except DomainError as exc:
         return error_page(request, exc)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     office_ids = None
     if actor.office_id is not None:
         prefix = queries.office_path(engine, str(actor.office_id)) or "/none/"

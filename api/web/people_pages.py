@@ -13,6 +13,7 @@ import qrcode.image.svg
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.web.i18n import language_of
@@ -59,7 +60,7 @@ def my_passbook(request: Request, gift: str = "", ok: int = 0, cert: str = "",
     runtime = request.app.state.runtime
     services = runtime.app
     volunteer = services.load_volunteer(actor.id)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     passbook = queries.passbook_view(runtime.engine, volunteer.passbook_no, limit=30)
     card = qr_svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
     today = utc_now().astimezone(SHANGHAI).date()
@@ -197,7 +198,7 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
         activity = services.load_activity(activity_id)
     except DomainError as exc:
         return error_page(request, exc)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     with request.app.state.runtime.engine.connect() as conn:
         checked_in = conn.execute(
             activities.select().with_only_columns(activities.c.checked_in)
@@ -222,7 +223,7 @@ def approvals(request: Request, office_id: str = "", done: int = 0) -> Response:
     except DomainError as exc:
         return error_page(request, exc)
     engine = request.app.state.runtime.engine
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     prefix = queries.office_path(engine, str(office.id))
     records = queries.list_service_records(engine, prefix, "pending") if prefix else []
     return render(request, "approvals.html", records=records, office_id=str(office.id),
@@ -275,7 +276,7 @@ def kiosk_simulator_redeem(
     try:
         check_csrf(request, csrf)
         kiosk = services.authenticate_kiosk(api_key)
-        request.app.state.runner.catch_up()
+        catch_up_for_read(request.app.state.runner)
         catalog = kiosk_queries.catalog(request.app.state.runtime.engine, str(kiosk.office_id))
         seen = services.kiosk_passbook_view(kiosk, passbook)
         count = int(quantity) if quantity.strip().isdigit() else 0

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from api.deps import idempotency_for
+from api.deps import catch_up_for_read, idempotency_for
 from api.errors import STATUS_BY_CODE
 from api.routers import fund_reports as report_routes
 from api.routers import funds as fund_routes
@@ -81,7 +81,7 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403 if exc.code == "forbidden"
                             else 404)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     lang = language_of(request)
     t = texts(lang)
     today = utc_now().astimezone(SHANGHAI).date()
@@ -190,7 +190,7 @@ def donation_receipt_pdf(request: Request, fund_id: str, donation_id: str) -> Re
     if actor is None:
         return redirect_to_login(request)
     runner = request.app.state.runner
-    runner.catch_up()
+    catch_up_for_read(runner)
     try:
         return fund_routes.donation_receipt(fund_id, donation_id, actor,
                                             request.app.state.runtime.app, runner)
@@ -234,7 +234,7 @@ def district_view(
         office = services.read_office(actor, office_id)
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     today = utc_now().astimezone(SHANGHAI).date()
     start = _date(date_from, date(today.year, 1, 1))
     end = _date(date_to, today)

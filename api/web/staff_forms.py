@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.web.coordinator_pages import operated_office, window_text
 from api.web.form_values import local_datetime, local_input, refusal_text
@@ -48,7 +49,7 @@ def _entry_form(request: Request, actor: Actor, office: Office, *, status: int =
                 form: dict[str, str] | None = None, error: str | None = None,
                 done: dict[str, Any] | None = None) -> HTMLResponse:
     engine = request.app.state.runtime.engine
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     prefix = queries.office_path(engine, str(office.id)) or "/none/"
     choices = [
         {**row, "window": window_text(row["starts_at"], row["ends_at"])}
@@ -90,7 +91,7 @@ def entry_form(request: Request, office_id: str = "", activity_id: str = "",
         office = operated_office(request, actor, office_id)
     except DomainError as exc:
         return error_page(request, exc)
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     return _entry_form(request, actor, office, form={"activity_id": activity_id},
                        done=_entered(request, actor, done) if done else None)
 
@@ -147,7 +148,7 @@ def _registration_form(request: Request, office: Office, *, status: int = 200,
                        form: dict[str, str] | None = None, error: str | None = None,
                        done: dict[str, str] | None = None) -> HTMLResponse:
     engine = request.app.state.runtime.engine
-    request.app.state.runner.catch_up()
+    catch_up_for_read(request.app.state.runner)
     prefix = queries.office_path(engine, str(office.id)) or "/none/"
     return render(request, "volunteer_registration.html", status,
                   keep_query={"office_id": str(office.id)}, office=office,

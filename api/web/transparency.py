@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.deps import catch_up_for_read
 from api.web.rendering import render, yuan
 from projections import audit_queries, fund_queries
 from timebank.domain.checkpoints import Checkpoint
@@ -26,7 +27,7 @@ def fund_page(request: Request, fund_id: str) -> HTMLResponse:
         fund = runtime.app.load_fund(fund_id)
     except DomainError:
         return HTMLResponse("<h1>404</h1>", status_code=404)
-    runner.catch_up()
+    catch_up_for_read(runner)
     figures = fund_queries.transparency(runtime.engine, str(fund.id))
     checkpoint = None
     latest = audit_queries.latest_checkpoint_id(runtime.engine)

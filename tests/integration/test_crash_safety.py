@@ -199,3 +199,48 @@ def test_sigkill_mid_rebuild_then_the_tables_equal_a_rebuild(settings: Settings)
             "ok"]
     finally:
         check.close()
+
+
+def test_a_worker_in_threads_follows_the_log_and_applies_each_event_once(
+        settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    try:
+        app = runtime.app
+        d = District.build(app)
+        volunteers = [d.volunteer(name=f"志愿者{i}") for i in range(4)]
+        for volunteer in volunteers:
+            d.earn(volunteer, 30)
+    finally:
+        runtime.close()
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "timebank.cli", "projections", "run", "--threads", "3",
+         "--interval", "0.05"],
+        env=environment(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    check = build_runtime(settings, migrate=False)
+    try:
+        runner = ProjectionRunner(check.app, check.engine)
+        # Live: events written while the worker runs are followed too.
+        live_district = District(check.app, office=d.office)
+        for volunteer in volunteers:
+            live_district.earn(volunteer, 30)
+        head = runner.head()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and worker.poll() is None:
+            if all(s.position == head for s in runner.status()):
+                break
+            time.sleep(0.05)
+        assert worker.poll() is None, "the worker stopped"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        assert all(s.lag == 0 for s in runner.status())
+        live = dump(runner)
+        runner.rebuild()
+        assert dump(runner) == live
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        check.close()

@@ -135,3 +135,99 @@ def test_concurrent_runners_apply_each_event_once(services, runtime) -> None:
     live = dump(runners[0])
     runners[0].rebuild()
     assert dump(runners[0]) == live
+
+
+def test_an_inline_catch_up_applies_a_few_batches_and_leaves_the_rest(
+        services, runner: ProjectionRunner, monkeypatch) -> None:
+    import projections.runner as runner_module
+
+    busy_district(services)
+    monkeypatch.setattr(runner_module, "BATCH_SIZE", 5)
+    head = runner.head()
+    assert head > 10
+    runner.catch_up_inline()  # at most INLINE_BATCHES (2) pages of 5 for each projection
+    assert {s.position for s in runner.status()} == {10}
+    runner.catch_up()  # the follower's turn: all of it, in large pages
+    assert all(s.lag == 0 for s in runner.status())
+    live = dump(runner)
+    runner.rebuild()
+    assert dump(runner) == live
+
+
+def test_an_inline_catch_up_gives_way_to_a_held_projection(
+        services, runner: ProjectionRunner, runtime) -> None:
+    from sqlalchemy import update
+
+    from projections.tables import projection_positions
+
+    busy_district(services)
+    runner.catch_up()
+    d = District.build(services)  # more events behind every projection
+    d.earn(d.volunteer(name="赵六"), 60)
+    with runtime.engine.connect() as holder, holder.begin():
+        holder.execute(update(projection_positions)
+                       .where(projection_positions.c.name == "passbooks")
+                       .values(position=projection_positions.c.position))
+        runner.catch_up_inline()  # returns instead of waiting for the holder
+        lag = {s.name: s.lag for s in runner.status()}
+    assert lag["passbooks"] > 0
+    if runtime.settings.is_postgres:  # row locks: the other projections went ahead
+        assert all(v == 0 for name, v in lag.items() if name != "passbooks")
+    runner.catch_up()
+    assert all(s.lag == 0 for s in runner.status())
+    caught_up = dump(runner)
+    runner.rebuild()
+    assert dump(runner) == caught_up
+
+
+def test_a_projection_moved_back_since_the_look_reads_its_own_page(
+        services, runner: ProjectionRunner, runtime, monkeypatch) -> None:
+    """A runner that saw positions near the head shares a short page; a projection reset
+    meanwhile (a rebuild elsewhere) is found behind that page under its lock and replays
+    from its own position, not from the page."""
+    from sqlalchemy import delete, update
+
+    from projections.tables import projection_positions
+
+    busy_district(services)
+    runner.catch_up()
+    live = dump(runner)
+    head = runner.head()
+    passbooks = next(p for p in runner.projections if p.name == "passbooks")
+    with runtime.engine.begin() as conn:
+        for table in passbooks.tables:
+            conn.execute(delete(table))
+        conn.execute(update(projection_positions)
+                     .where(projection_positions.c.name == "passbooks").values(position=0))
+    stale = {s.name: head - 3 for s in runner.status()}
+    monkeypatch.setattr(runner, "_positions", lambda: stale)
+    runner.catch_up()
+    monkeypatch.undo()
+    assert all(s.lag == 0 for s in runner.status())
+    assert dump(runner) == live
+
+
+def test_projections_followed_in_parallel_apply_each_event_once(services, runtime) -> None:
+    busy_district(services)
+    runners = ProjectionRunner(runtime.app, runtime.engine).split(3)
+    assert sorted(p.name for r in runners for p in r.projections) == sorted(
+        p.name for p in ProjectionRunner(runtime.app, runtime.engine).projections)
+    errors: list[BaseException] = []
+
+    def run(r: ProjectionRunner) -> None:
+        try:
+            r.catch_up()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    whole = ProjectionRunner(runtime.app, runtime.engine)
+    assert all(s.lag == 0 for s in whole.status())
+    live = dump(whole)
+    whole.rebuild()
+    assert dump(whole) == live
