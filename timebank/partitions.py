@@ -156,18 +156,20 @@ class Partitions:
 
 
 def build_partition(key: str, settings: Settings, migrate: bool) -> Partition:
-    from timebank.infrastructure.database import make_engine
+    from timebank.infrastructure.database import exclusive_setup, make_engine
     from timebank.infrastructure.migrations import upgrade
 
-    if migrate:
-        upgrade(settings)
     engine = make_engine(settings)
-    secret = settings.resolved_secret_key
-    vault = PersonalDataVault(engine, secret, settings.var_dir / "erased_subjects")
-    if migrate:
-        # A restored backup may predate erasures: apply every recorded one again.
-        vault.reapply_erasures()
-    return Partition(key, settings, engine, vault, TimebankApp(settings, vault, engine))
+    with exclusive_setup(engine):  # workers starting together take turns here
+        if migrate:
+            upgrade(settings)
+        secret = settings.resolved_secret_key
+        vault = PersonalDataVault(engine, secret, settings.var_dir / "erased_subjects")
+        if migrate:
+            # A restored backup may predate erasures: apply every recorded one again.
+            vault.reapply_erasures()
+        app = TimebankApp(settings, vault, engine)
+    return Partition(key, settings, engine, vault, app)
 
 
 def build_partitions(settings: Settings, migrate: bool) -> Partitions:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 from timebank.settings import Settings
 
@@ -34,3 +36,27 @@ def make_engine(settings: Settings) -> Engine:
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+# Any fixed number: the key of the advisory lock that serialises schema set-up.
+SETUP_LOCK_KEY = 0x7462_0001
+
+
+@contextmanager
+def exclusive_setup(engine: Engine) -> Iterator[None]:
+    """One process at a time through schema set-up (migrations, the event store's tables).
+
+    API workers and worker processes start together; PostgreSQL refuses concurrent
+    `CREATE OR REPLACE FUNCTION` of the same function ("tuple concurrently updated"), which
+    the event store runs at every start. A session advisory lock makes them take turns.
+    SQLite needs none: its writers already take turns on the file."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK_KEY})
+            conn.commit()
