@@ -373,7 +373,22 @@ def report(rows: list[dict[str, Any]], took: float) -> str:
         if r["load"]:
             lines.append(f"| {r['events']} | {r['load']['version']:.0f} "
                          f"| {r['load']['with']:.4f} | {r['load']['without']:.4f} |")
+    lines += _not_run(rows)
     return "\n".join(lines) + "\n"
+
+
+def _not_run(rows: list[dict[str, Any]], target: int = 10_000_000) -> list[str]:
+    """What a size this run left out would take, from the largest size's own rates."""
+    if not rows or rows[-1]["events"] >= target:
+        return []
+    last, previous = rows[-1], (rows[-2]["events"] if len(rows) > 1 else 0)
+    seed_rate = (last["events"] - previous) / last["seed_s"]
+    rebuild_rate = last["events"] / last["rebuild_s"]
+    minutes = lambda seconds: f"{seconds / 60:.0f} min"  # noqa: E731
+    return ["", f"Not run here: {target:,} events. At this run's rates it would take about "
+            f"{minutes((target - last['events']) / seed_rate)} more seeding and "
+            f"{minutes(target / rebuild_rate)} for one rebuild; run it with "
+            f"`scripts/bench --growth 100000,1000000,{target}`."]
 
 
 def run_growth(url: str, sizes: list[int]) -> str:

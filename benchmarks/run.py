@@ -273,6 +273,9 @@ def bench_rebuild(url: str, events: int) -> dict[str, Any]:
 # -- report ------------------------------------------------------------------------------------
 def report(commands: dict[str, Any], load: dict[str, Any], rebuild: dict[str, Any],
            took: float, args: argparse.Namespace) -> str:
+    sizes = (f"## Sizes run\nThis section's rebuild ran on {rebuild['events']} events; how the read "
+             f"side grows at {args.growth.replace(',', ', ')} stored events is in \"Growth\" below."
+             if args.growth else "## Sizes run\nOnly this section's sizes (`--growth` was empty).")
     with psycopg.connect(args.postgres_url) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
     c = commands
@@ -320,16 +323,16 @@ behind the event store's table lock that keeps the notification log gap-free.
 Rebuild took {rebuild['seconds']:.1f} s; peak resident memory of the process
 {rebuild['peak_rss_mb']:.0f} MB (before: {rebuild['rss_before_mb']:.0f} MB).
 
-## Sizes run, and not yet run
-This run stored {rebuild['events']} events for the rebuild figure (`--events`). The 100k,
-1M and 10M event runs asked for by issue 7, and the HTTP check-in load at 1/16/64 clients,
-are not yet part of the suite (issue 7).
-
+{sizes}
 ## Reproduce
 On a machine with PostgreSQL (`TIMEBANK_BENCH_POSTGRES_URL`, default `{DEFAULT_URL}`):
 
     scripts/bench --events {args.events} --commands {args.commands} --threads {args.threads} \\
-        --passbook-events {args.passbook_events}
+        --passbook-events {args.passbook_events} --growth {args.growth or '""'}{'' if args.http else ' --no-http'}
+
+The sections below the rebuild (growth with the log's size, HTTP load) are appended by
+`benchmarks/growth.py` and `benchmarks/http_load.py`, each runnable alone
+(`python -m benchmarks.growth --help`, `python -m benchmarks.http_load --help`).
 """
 
 
@@ -342,8 +345,10 @@ def main() -> None:
     parser.add_argument("--passbook-events", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--output", default="docs/benchmarks.md")
-    parser.add_argument("--http", action="store_true",
-                        help="append the HTTP check-in load (benchmarks/http_load.py, wrk)")
+    parser.add_argument("--http", action=argparse.BooleanOptionalAction, default=True,
+                        help="the HTTP check-in load (benchmarks/http_load.py, wrk)")
+    parser.add_argument("--growth", default="100000,1000000",
+                        help="stored-event sizes for benchmarks/growth.py ('' to skip)")
     args = parser.parse_args()
     started = time.perf_counter()
     print("command throughput …", flush=True)
@@ -355,12 +360,19 @@ def main() -> None:
     print("projection rebuild …", flush=True)
     rebuild = bench_rebuild(args.postgres_url, args.events)
     print(rebuild, flush=True)
-    text = report(commands, load, rebuild, time.perf_counter() - started, args)
-    if args.http:
-        from benchmarks.http_load import run_http_load  # it imports this module's helpers
+    sections = []
+    if args.growth:
+        from benchmarks.growth import run_growth  # both import this module's helpers
 
-        text += "\n" + run_http_load(args.postgres_url)
-    Path(args.output).write_text(text, encoding="utf-8")
+        print(f"growth {args.growth} …", flush=True)
+        sections.append(run_growth(args.postgres_url, [int(n) for n in args.growth.split(",")]))
+    if args.http:
+        from benchmarks.http_load import run_http_load
+
+        print("HTTP load …", flush=True)
+        sections.append(run_http_load(args.postgres_url))
+    text = report(commands, load, rebuild, time.perf_counter() - started, args)
+    Path(args.output).write_text("\n".join([text, *sections]), encoding="utf-8")
     print(f"wrote {args.output}")
 
 
