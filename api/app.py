@@ -95,6 +95,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_exception_handler(people_pages.PageAnswer, lambda _request, exc: exc.response)
 
     metrics = Metrics()
     install_observability(app, metrics)

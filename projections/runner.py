@@ -211,7 +211,8 @@ class ProjectionRunner:
             )
             return notifications[-1].id, len(notifications)
 
-    def catch_up(self, max_batches: int | None = None, lock_wait_ms: int | None = None) -> int:
+    def catch_up(self, max_batches: int | None = None, lock_wait_ms: int | None = None,
+                 stop: threading.Event | None = None) -> int:
         """Bring every projection up to the head of the log; returns notifications consumed.
 
         `max_batches` stops after that many pages (of BATCH_SIZE); `lock_wait_ms` gives up
@@ -230,6 +231,8 @@ class ProjectionRunner:
         applied = pages = 0
         failures: list[str] = []
         while active and (max_batches is None or pages < max_batches):
+            if stop is not None and stop.is_set():
+                break  # asked to stop (a worker's shutdown): between pages, nothing half done
             if lock_wait_ms is None:
                 self._lock.acquire()
             elif not self._lock.acquire(timeout=lock_wait_ms / 1000):

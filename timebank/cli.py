@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -234,25 +235,35 @@ def projections_run(
             followers.append((key, runner))
     stop = threading.Event()
 
+    def request_stop(_signal: int, _frame: object) -> None:
+        # Ctrl-C or a service manager's SIGTERM: finish the batch at hand, then stop,
+        # rather than interrupting a transaction half way through its database calls.
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
     def follow(key: str, runner: object) -> None:
         while not stop.is_set():
             try:
-                runner.catch_up()  # type: ignore[attr-defined]
+                if isinstance(runner, ProjectionRunner):
+                    runner.catch_up(stop=stop)
+                else:
+                    runner.catch_up()  # type: ignore[attr-defined]
             except Exception:  # one partition's failure is logged; the others go on
                 logging.getLogger(__name__).exception("catching up %s failed", key)
             stop.wait(interval)
 
-    workers = [threading.Thread(target=follow, args=f, daemon=True) for f in followers[1:]]
+    workers = [threading.Thread(target=follow, args=f) for f in followers]
     for worker in workers:
         worker.start()
     try:
-        follow(*followers[0])  # the first in this thread, so that Ctrl-C stops it
-    except KeyboardInterrupt:
-        pass
+        while any(worker.is_alive() for worker in workers):
+            stop.wait(0.5)  # the main thread only waits: signals are handled here
     finally:
         stop.set()
         for worker in workers:
-            worker.join(timeout=30)
+            worker.join()
         runtime.close()
 
 

@@ -19,9 +19,14 @@ from api.web.form_values import (
     optional_int,
     refusal_text,
 )
-from api.web.people_pages import error_page, page_message, qr_svg, redirect_to_login, staff_actor
+from api.web.people_pages import (
+    error_page,
+    qr_svg,
+    redirect_to_login,
+    staff_actor,
+    staff_posting,
+)
 from api.web.rendering import render
-from api.web.sessions import check_csrf
 from projections import queries
 from timebank.application.authz import OPERATORS, require_scope
 from timebank.domain.actors import Actor
@@ -128,13 +133,7 @@ def plan_activity(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Plans an activity with the application's own command; a refusal keeps the form."""
-    actor = staff_actor(request)
-    if actor is None:
-        return redirect_to_login(request)
-    try:
-        check_csrf(request, csrf)
-    except DomainError as exc:
-        return HTMLResponse(page_message(request, exc), status_code=403)
+    actor = staff_posting(request, csrf)
     form = dict(zip(ACTIVITY_FIELDS, (office_id, title, category, location, starts_at,
                                       ends_at, capacity, approval_policy, latitude, longitude,
                                       radius_m, geofence_mode), strict=True))

@@ -153,6 +153,26 @@ def redirect_to_login(request: Request) -> Response:
     return RedirectResponse("/staff/login?" + urlencode({"next": target}), status_code=303)
 
 
+class PageAnswer(Exception):
+    """What a page sends instead of itself (the login, a refusal); api/app.py sends it."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def staff_posting(request: Request, csrf: str) -> Any:
+    """The staff member behind a form post, its CSRF token checked; else PageAnswer."""
+    actor = staff_actor(request)
+    if actor is None:
+        raise PageAnswer(redirect_to_login(request))
+    try:
+        check_csrf(request, csrf)
+    except DomainError as exc:
+        raise PageAnswer(HTMLResponse(page_message(request, exc), status_code=403)) from exc
+    return actor
+
+
 @router.get("/staff/login", response_class=HTMLResponse)
 def staff_login_page(request: Request, next: str = "/staff/approvals") -> Response:
     return render(request, "login.html", heading_key="staff_login", action="/staff/login",
@@ -237,13 +257,7 @@ def approve_selected(
     csrf: Annotated[str, Form(max_length=100)] = "",
     ids: Annotated[list[str] | None, Form(max_length=500)] = None,
 ) -> Response:
-    actor = staff_actor(request)
-    if actor is None:
-        return redirect_to_login(request)
-    try:
-        check_csrf(request, csrf)
-    except DomainError as exc:
-        return HTMLResponse(page_message(request, exc), status_code=403)
+    actor = staff_posting(request, csrf)
     ids = (ids or [])[:500]
     results = request.app.state.runtime.app.approve_many(actor, ids)
     done = sum(1 for result in results if result.get("status") == "approved")

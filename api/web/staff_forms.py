@@ -14,9 +14,13 @@ from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.web.coordinator_pages import operated_office, window_text
 from api.web.form_values import local_datetime, local_input, refusal_text
-from api.web.people_pages import error_page, page_message, redirect_to_login, staff_actor
+from api.web.people_pages import (
+    error_page,
+    redirect_to_login,
+    staff_actor,
+    staff_posting,
+)
 from api.web.rendering import render
-from api.web.sessions import check_csrf
 from projections import queries
 from timebank.application.authz import READERS, require_scope
 from timebank.domain.actors import Actor
@@ -109,13 +113,7 @@ def enter_service(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """代录; the form's hidden key makes a double submit answer with the first record."""
-    actor = staff_actor(request)
-    if actor is None:
-        return redirect_to_login(request)
-    try:
-        check_csrf(request, csrf)
-    except DomainError as exc:
-        return HTMLResponse(page_message(request, exc), status_code=403)
+    actor = staff_posting(request, csrf)
     services = request.app.state.runtime.app
     form = {"activity_id": activity_id, "volunteer": volunteer, "started_at": started_at,
             "ended_at": ended_at, "note": note, "key": key}
@@ -189,13 +187,7 @@ def register_volunteer(
     console_office_id: Annotated[str, Form(max_length=64)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    actor = staff_actor(request)
-    if actor is None:
-        return redirect_to_login(request)
-    try:
-        check_csrf(request, csrf)
-    except DomainError as exc:
-        return HTMLResponse(page_message(request, exc), status_code=403)
+    actor = staff_posting(request, csrf)
     services = request.app.state.runtime.app
     try:
         volunteer = services.register_volunteer(actor, name, phone, id_number.strip() or None,
