@@ -238,6 +238,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tracing_spent": "已用于资助与支出",
         "tracing_remaining": "结余",
         "tracing_unattributed": "非捐赠资金",
+        "live_arrivals": "最近签到",
+        "live_left": "已签退",
     },
     "en": {
         "app_name": "Time Bank",
@@ -483,6 +485,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tracing_spent": "Spent on grants and costs",
         "tracing_remaining": "Remaining",
         "tracing_unattributed": "non-donation money",
+        "live_arrivals": "Latest arrivals",
+        "live_left": "checked out",
     },
 }
 

@@ -227,7 +227,22 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
     url = services.scan_url(token)
     period = services.settings.live_qr_period_seconds
     return render(request, "live_qr.html", activity=activity, action=action, scan_url=url,
-                  qr_svg=qr_svg(url), checked_in=checked_in, refresh=max(period - 5, 5))
+                  qr_svg=qr_svg(url), checked_in=checked_in, refresh=max(period - 5, 5),
+                  arrivals=_latest_arrivals(request, str(activity.id)))
+
+
+LIVE_ARRIVALS = 12
+
+
+def _latest_arrivals(request: Request, activity_id: str) -> list[dict[str, str]]:
+    """Who came in last, newest first: masked names only (the screen faces the door)."""
+    services = request.app.state.runtime.app
+    rows = queries.list_service_records(request.app.state.runtime.engine, None,
+                                        activity_id=activity_id, limit=LIVE_ARRIVALS)
+    return [{"name": services.personal_data(services.load_volunteer(row["volunteer_id"]))
+             .name_masked,
+             "at": row["started_at"].astimezone(SHANGHAI).strftime("%H:%M"),
+             "status": row["status"]} for row in rows]
 
 
 @router.get("/staff/approvals", response_class=HTMLResponse)

@@ -139,3 +139,27 @@ def test_kiosk_simulator_runs_the_real_redemption(client: TestClient) -> None:
     assert "密码错误" in wrong.text
     stock = client.get("/api/v1/kiosk/catalog", headers={"X-Kiosk-Key": key}).json()
     assert stock[0]["stock"] == 1
+
+
+def test_the_live_code_shows_who_came_in_with_masked_names(client: TestClient) -> None:
+    from tests.api.test_scans import ScanWorld
+
+    world = ScanWorld(client)
+    d = world.d
+    latecomer_phone = next_phone()
+    d.volunteer(name="欧阳娜娜", phone=latecomer_phone)
+    assert world.scan(world.token("check_in")).status_code == 200
+    assert world.scan(world.token("check_in"),
+                      headers=d.volunteer_headers(latecomer_phone)).status_code == 200
+    d.user("coord-live", "coordinator", d.office_id, password="coord-password-2")
+    client.cookies.clear()
+    form = client.get("/staff/login")
+    client.post("/staff/login", data={"username": "coord-live", "password": "coord-password-2",
+                                      "csrf": csrf_of(form.text), "next": "/staff/approvals"})
+    live = client.get(f"/staff/activities/{world.activity_id}/live")
+    assert live.status_code == 200
+    assert re.search(r'id="checked-in">2<', live.text)
+    arrivals = re.search(r'<ul class="records" id="arrivals">(.*?)</ul>', live.text, re.S)
+    assert arrivals is not None and arrivals.group(1).count("<li>") == 2
+    assert "欧**" in arrivals.group(1) and "欧阳娜娜" not in live.text
+    assert latecomer_phone not in live.text
