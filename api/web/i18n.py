@@ -240,6 +240,18 @@ TEXT: dict[str, dict[str, str]] = {
         "tracing_unattributed": "非捐赠资金",
         "live_arrivals": "最近签到",
         "live_left": "已签退",
+        "kiosk_sim_title": "兑换终端模拟",
+        "kiosk_sim_intro": "用终端的 API 密钥，走一遍与真实终端相同的兑换流程。",
+        "kiosk_sim_item": "物品",
+        "kiosk_sim_points": "积分",
+        "kiosk_sim_stock": "库存",
+        "kiosk_sim_api_key": "终端 API 密钥",
+        "kiosk_sim_passbook": "存折号或卡",
+        "kiosk_sim_quantity": "数量",
+        "kiosk_sim_redeem": "兑换",
+        "kiosk_sim_done": (
+            "{name}：兑换成功，花费 {points} 积分，余额 {balance}（兑换号 {redemption}）"
+        ),
     },
     "en": {
         "app_name": "Time Bank",
@@ -487,6 +499,19 @@ TEXT: dict[str, dict[str, str]] = {
         "tracing_unattributed": "non-donation money",
         "live_arrivals": "Latest arrivals",
         "live_left": "checked out",
+        "kiosk_sim_title": "Kiosk simulator",
+        "kiosk_sim_intro": "The same calls a kiosk makes, with its API key.",
+        "kiosk_sim_item": "Item",
+        "kiosk_sim_points": "Points",
+        "kiosk_sim_stock": "Stock",
+        "kiosk_sim_api_key": "Kiosk API key",
+        "kiosk_sim_passbook": "Passbook no. or card",
+        "kiosk_sim_quantity": "Quantity",
+        "kiosk_sim_redeem": "Redeem",
+        "kiosk_sim_done": (
+            "{name}: redeemed, {points} points spent, balance {balance} "
+            "(redemption {redemption})"
+        ),
     },
 }
 

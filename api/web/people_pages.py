@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
-from api.web.i18n import language_of
+from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
 from api.web.rendering import render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
@@ -281,10 +281,11 @@ def approve_selected(
 
 
 @router.get("/staff/kiosk-simulator", response_class=HTMLResponse)
-def kiosk_simulator(request: Request, result: str = "", ok: int = 0) -> Response:
+def kiosk_simulator(request: Request) -> Response:
     if staff_actor(request) is None:
         return redirect_to_login(request)
-    return render(request, "kiosk_simulator.html", result=result, ok=bool(ok), catalog=[])
+    return render(request, "kiosk_simulator.html", result=None, ok=False, catalog=[],
+                  form_key=uuid.uuid4().hex)
 
 
 @router.post("/staff/kiosk-simulator", response_class=HTMLResponse)
@@ -296,8 +297,10 @@ def kiosk_simulator_redeem(
     sku: Annotated[str, Form(max_length=40)],
     quantity: Annotated[str, Form(max_length=3)] = "1",
     csrf: Annotated[str, Form(max_length=100)] = "",
+    key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """The kiosk's own path: its key, the passbook lookup, the PIN, one idempotent save."""
+    """The kiosk's own path: its key, the passbook lookup, the PIN, one idempotent save
+    (the form's hidden key: a double submit answers with the first redemption)."""
     if staff_actor(request) is None:
         return redirect_to_login(request)
     services = request.app.state.runtime.app
@@ -309,12 +312,15 @@ def kiosk_simulator_redeem(
         catalog = kiosk_queries.catalog(request.app.state.runtime.engine, str(kiosk.office_id))
         seen = services.kiosk_passbook_view(kiosk, passbook)
         count = int(quantity) if quantity.strip().isdigit() else 0
-        body = services.redeem(kiosk, passbook, pin, [{"sku": sku, "quantity": count}],
-                               services.idempotency(f"kiosk:{kiosk.id}:simulator",
-                                                    uuid.uuid4().hex, {}))
-        result = (f"{seen['name_masked']}：兑换成功，花费 {body['points_spent']} 积分，"
-                  f"余额 {body['balance_after']}（兑换号 {body['redemption_id']}）")
+        idem = services.idempotency(f"kiosk:{kiosk.id}:simulator", key or uuid.uuid4().hex,
+                                    {"passbook": passbook, "sku": sku, "quantity": count})
+        body = services.redeem(kiosk, passbook, pin, [{"sku": sku, "quantity": count}], idem)
+        result = texts(language_of(request))["kiosk_sim_done"].format(
+            name=seen["name_masked"], points=body["points_spent"],
+            balance=body["balance_after"], redemption=body["redemption_id"])
         ok = True
     except DomainError as exc:
         result, ok = page_message(request, exc), False
-    return render(request, "kiosk_simulator.html", result=result, ok=ok, catalog=catalog)
+    # A fresh key for the next redemption; a resubmission of this one keeps its own.
+    return render(request, "kiosk_simulator.html", result=result, ok=ok, catalog=catalog,
+                  form_key=uuid.uuid4().hex if ok else key or uuid.uuid4().hex)

@@ -129,16 +129,23 @@ def test_kiosk_simulator_runs_the_real_redemption(client: TestClient) -> None:
                                       "next": "/staff/kiosk-simulator"})
     page = client.get("/staff/kiosk-simulator")
     assert page.status_code == 200 and "兑换终端模拟" in page.text
-    done = client.post("/staff/kiosk-simulator", data={
-        "api_key": key, "passbook": volunteer["passbook_no"], "pin": "123456", "sku": "TEA",
-        "quantity": "2", "csrf": csrf_of(page.text)})
+    form_key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)
+    submitted = {"api_key": key, "passbook": volunteer["passbook_no"], "pin": "123456",
+                 "sku": "TEA", "quantity": "2", "csrf": csrf_of(page.text), "key": form_key}
+    done = client.post("/staff/kiosk-simulator", data=submitted)
     assert "兑换成功，花费 12 积分，余额 8" in done.text and "茶叶" in done.text
+    again = client.post("/staff/kiosk-simulator", data=submitted)  # a double submit
+    assert "兑换成功，花费 12 积分，余额 8" in again.text  # the first one's answer
+    assert re.search(r'name="key" value="([^"]+)"', done.text).group(1) != form_key
     wrong = client.post("/staff/kiosk-simulator", data={
         "api_key": key, "passbook": volunteer["passbook_no"], "pin": "000000", "sku": "TEA",
         "quantity": "1", "csrf": csrf_of(page.text)})
     assert "密码错误" in wrong.text
     stock = client.get("/api/v1/kiosk/catalog", headers={"X-Kiosk-Key": key}).json()
-    assert stock[0]["stock"] == 1
+    assert stock[0]["stock"] == 1  # the double submit took nothing more
+    english = client.post("/staff/kiosk-simulator?lang=en",
+                          data={**submitted, "quantity": "1", "key": "another-redemption"})
+    assert "redeemed, 6 points spent, balance 2" in english.text
 
 
 def test_the_live_code_shows_who_came_in_with_masked_names(client: TestClient) -> None:
