@@ -19,7 +19,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 def yuan(fen: int) -> str:
     """Fen shown as yuan: 123456 -> ¥1,234.56."""
-    return f"¥{fen / 100:,.2f}"
+    sign, whole, cents = "-" if fen < 0 else "", *divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"  # integer arithmetic: no float on a money path
 
 
 def render(request: Request, template: str, status: int = 200, *,

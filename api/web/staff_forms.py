@@ -22,7 +22,7 @@ from api.web.people_pages import (
 )
 from api.web.rendering import render
 from projections import queries
-from timebank.application.authz import READERS, require_scope
+from timebank.application.authz import OPERATORS, READERS, require_scope
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import Office
@@ -122,6 +122,9 @@ def enter_service(
             raise DomainError("invalid_input", "The form has no key; reload it.", field="key")
         start = local_datetime(started_at, "started_at")
         end = local_datetime(ended_at, "ended_at")
+        # The activity's scope first: only its operators may look volunteers up by phone.
+        activity = services.load_activity(activity_id)
+        require_scope(actor, services.load_office(activity.office_id), OPERATORS)
         person = find_volunteer(services, volunteer)
         idem = services.idempotency(
             f"user:{actor.id}:service-record-entry", key,
@@ -134,8 +137,10 @@ def enter_service(
             office = operated_office(request, actor, office_id)
         except DomainError as scope_exc:
             return error_page(request, scope_exc)
+        # A refusal stored nothing: the redrawn form gets a fresh key, so that changing
+        # a field and sending again is a new request, not a reused key.
         return _entry_form(request, actor, office, status=STATUS_BY_CODE.get(exc.code, 400),
-                           form=form, error=refusal_text(request, exc))
+                           form={**form, "key": ""}, error=refusal_text(request, exc))
     return RedirectResponse("/staff/entries?" + urlencode(
         {"office_id": office_id, "activity_id": activity_id, "done": str(record.id)}),
         status_code=303)

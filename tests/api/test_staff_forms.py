@@ -182,3 +182,44 @@ def test_registration_keeps_to_the_coordinators_office(client: TestClient) -> No
     for office in (d.office_id, d.other_office_id):
         rollup = client.get(f"{API}/offices/{office}/rollup", headers=d.admin).json()
         assert rollup["totals"]["volunteers"] == 0
+
+
+def test_manual_entry_tells_no_outsider_whether_a_phone_is_registered(
+    client: TestClient,
+) -> None:
+    d = HttpDistrict.build(client)
+    phone = next_phone()
+    d.volunteer(phone=phone)
+    d.user("coord-h", "coordinator", d.other_office_id, password=PASSWORD)
+    own = client.post(f"{API}/activities", json={
+        "office_id": d.other_office_id, "title": "松林植树", "category": "environment",
+        "starts_at": "2026-11-01T01:00:00+00:00", "ends_at": "2026-11-01T05:00:00+00:00",
+        "location": "松林公园"}, headers=d.admin)
+    assert own.status_code == 201
+    staff_login(client, "coord-h", PASSWORD)
+    page = client.get("/staff/entries").text
+    # Another office's activity: the same refusal for a registered and an unknown phone.
+    answers = [client.post("/staff/entries", data=entry_form(page, number,
+                                                            activity_id=d.activity_id))
+               for number in (phone, next_phone())]
+    assert [a.status_code for a in answers] == [403, 403]
+    assert "超出您的角色或所属机构的权限范围" in answers[0].text
+    assert answers[0].text.replace(phone, "").count("未找到") == answers[1].text.count("未找到")
+
+
+def test_a_refused_entry_form_comes_back_with_a_fresh_key(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    d.user("coord-i", "coordinator", d.office_id, password=PASSWORD)
+    volunteer = d.volunteer()
+    staff_login(client, "coord-i", PASSWORD)
+    page = client.get("/staff/entries").text
+    refused = client.post("/staff/entries", data=entry_form(
+        page, volunteer["passbook_no"], activity_id=d.activity_id,
+        started_at="2026-11-01T15:00", ended_at="2026-11-01T16:00"))
+    assert refused.status_code == 422
+    assert hidden(refused.text, "key") != hidden(page, "key")
+    fixed = client.post("/staff/entries", data=entry_form(
+        refused.text, volunteer["passbook_no"], activity_id=d.activity_id),
+        follow_redirects=False)
+    assert fixed.status_code == 303
+    assert len(records_of(client, d, volunteer["id"])) == 1
