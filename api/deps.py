@@ -98,6 +98,18 @@ def catch_up_for_read(runner: ProjectionRunner) -> None:
         log.exception("projections could not catch up; answering from the last position")
 
 
+def require_current(runner: ProjectionRunner, names: tuple[str, ...]) -> None:
+    """For what is recorded or attested from read models (a certificate's hours, the audit
+    chain's verdict): the named projections must hold every event stored before this call.
+    A bounded catch-up first; if they are still behind (a rebuild, a busy worker), the
+    caller is told to try again rather than given an answer made of part of the log."""
+    head = runner.head()
+    catch_up_for_read(runner)
+    behind = [s.name for s in runner.status() if s.name in names and s.position < head]
+    if behind:
+        raise DomainError("read_models_behind", f"Behind: {', '.join(behind)}.")
+
+
 def fresh_read_models(request: Request, partition: RequestPartition) -> ProjectionRunner:
     runner: ProjectionRunner = request.app.state.runners[partition.key]
     catch_up_for_read(runner)

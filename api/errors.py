@@ -77,6 +77,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "decision_required": 409,
     "consent_required": 422,
     "conflict": 409,
+    "read_models_behind": 503,
     "internal_error": 500,
 }
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentActor, ReadModels, Services
+from api.deps import CurrentActor, ReadModels, Services, require_current
 from api.schemas import AuditCheckpoint, AuditEvent, AuditVerification
 from projections import audit_queries, queries
 from timebank.application.audit import checkpoint_view
@@ -52,6 +52,8 @@ def audit_events(
 def verify(actor: CurrentActor, services: Services, read_models: ReadModels) -> Any:
     """Recompute the chain over the whole log: `ok`, or the first position that differs."""
     require_staff(actor, AUDIT_READERS)
+    # A chain that lags the log is reported as broken: verify only a current chain.
+    require_current(read_models, ("audit",))
     return audit_queries.verify_chain(services.recorder, read_models.engine, services.mapper,
                                       services.trusted_checkpoint_keys)
 

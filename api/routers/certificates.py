@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import CurrentActor, ReadModels, Services
+from api.deps import CurrentActor, ReadModels, Services, require_current
 from api.documents.certificate_pdf import render_certificate
 from api.schemas import CertificateIssued, CertificateRequest, CertificateVerification
 from api.web.rendering import render
@@ -24,6 +24,9 @@ def verify_url(services: Services, certificate: Certificate) -> str:
     return f"{base}/certificates/{certificate.serial}?h={certificate.content_hash}"
 
 
+# The read models a certificate is made from; each must hold the whole log when it is issued.
+CERTIFIED_FROM = ("service_records", "activities", "offices")
+
 @router.post("/volunteers/{volunteer_id}/certificates", status_code=201,
              response_model=CertificateIssued)
 def issue_certificate(
@@ -35,6 +38,7 @@ def issue_certificate(
 ) -> dict[str, Any]:
     volunteer = services.load_volunteer(volunteer_id)
     services.authorize_volunteer_write(actor, volunteer)
+    require_current(read_models, CERTIFIED_FROM)  # a certificate is kept: no partial hours
     lines = queries.approved_services(read_models.engine, str(volunteer.id), body.from_, body.to)
     issuer = " ".join(queries.office_names(read_models.engine, str(volunteer.office_id)))
     certificate = services.issue_certificate(actor, volunteer, lines, body.from_, body.to,

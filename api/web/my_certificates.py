@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import catch_up_for_read
+from api.deps import require_current
 from api.documents.certificate_pdf import render_certificate
-from api.routers.certificates import verify_url
+from api.routers.certificates import CERTIFIED_FROM, verify_url
 from api.web.form_values import calendar_date, refusal_text
 from api.web.i18n import language_of, texts
 from api.web.sessions import check_csrf, page_actor
@@ -61,7 +61,7 @@ def issue_my_certificate(
         start, end = calendar_date(date_from, "from"), calendar_date(date_to, "to")
         volunteer = services.load_volunteer(actor.id)
         services.authorize_volunteer_write(actor, volunteer)
-        catch_up_for_read(request.app.state.runner)
+        require_current(request.app.state.runner, CERTIFIED_FROM)
         lines = queries.approved_services(engine, str(volunteer.id), start, end)
         if end >= start and not lines:
             # A certificate of nothing helps nobody: say so instead of issuing it.

@@ -17,6 +17,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "总行没有上级；分行的上级必须是总行；储蓄所的上级必须是分行。",
     ),
     "not_found": ("Not found.", "未找到。"),
+    "read_models_behind": (
+        "The records are still being brought up to date; try again in a moment.",
+        "数据正在更新，请稍后再试。",
+    ),
     "unauthenticated": ("Missing or invalid credentials.", "未登录或凭证无效。"),
     "forbidden": (
         "This is outside your role or office.",
