@@ -324,6 +324,7 @@ Rebuild took {rebuild['seconds']:.1f} s; peak resident memory of the process
 {rebuild['peak_rss_mb']:.0f} MB (before: {rebuild['rss_before_mb']:.0f} MB).
 
 {sizes}
+
 ## Reproduce
 On a machine with PostgreSQL (`TIMEBANK_BENCH_POSTGRES_URL`, default `{DEFAULT_URL}`):
 
