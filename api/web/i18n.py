@@ -252,6 +252,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kiosk_sim_done": (
             "{name}：兑换成功，花费 {points} 积分，余额 {balance}（兑换号 {redemption}）"
         ),
+        "gift_done": "已转赠 {points} 积分，余额 {balance}",
     },
     "en": {
         "app_name": "Time Bank",
@@ -512,6 +513,7 @@ TEXT: dict[str, dict[str, str]] = {
             "{name}: redeemed, {points} points spent, balance {balance} "
             "(redemption {redemption})"
         ),
+        "gift_done": "Gave {points} points; balance {balance}",
     },
 }
 

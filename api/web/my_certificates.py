@@ -6,7 +6,6 @@ volunteer may issue their own (authorize_volunteer_write)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,7 +14,7 @@ from api.deps import require_current
 from api.documents.certificate_pdf import render_certificate
 from api.routers.certificates import CERTIFIED_FROM, verify_url
 from api.web.form_values import calendar_date, refusal_text
-from api.web.i18n import language_of, texts
+from api.web.rendering import back_to_me
 from api.web.sessions import check_csrf, page_actor
 from projections import queries
 from timebank.domain.actors import Actor
@@ -65,16 +64,13 @@ def issue_my_certificate(
         lines = queries.approved_services(engine, str(volunteer.id), start, end)
         if end >= start and not lines:
             # A certificate of nothing helps nobody: say so instead of issuing it.
-            return RedirectResponse("/me?" + urlencode(
-                {"cert_error": texts(language_of(request))["no_services_in_period"]})
-                + "#certificate", status_code=303)
+            return back_to_me(request, {"cert_error": "no_services"}, "#certificate")
         issuer = " ".join(queries.office_names(engine, str(volunteer.office_id)))
         certificate = services.issue_certificate(actor, volunteer, lines, start, end, issuer)
     except DomainError as exc:
-        return RedirectResponse("/me?" + urlencode({"cert_error": refusal_text(request, exc)})
-                                + "#certificate", status_code=303)
-    return RedirectResponse("/me?" + urlencode({"cert": certificate.serial}) + "#certificate",
-                            status_code=303)
+        return back_to_me(request, {"cert_error": exc.code,
+                                    "cert_field": exc.context.get("field", "")}, "#certificate")
+    return back_to_me(request, {"cert": certificate.serial}, "#certificate")
 
 
 @router.get("/me/certificates/{serial}.pdf")

@@ -10,15 +10,16 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.web.form_values import refusal_text
 from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
-from api.web.rendering import render
+from api.web.rendering import back_to_me, render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
 from projections import kiosk_queries, queries
 from projections.tables import activities
@@ -39,6 +40,14 @@ def page_message(request: Request, exc: DomainError) -> str:
     return MESSAGES[exc.code][1] if language_of(request) == "zh" else exc.message
 
 
+def coded_message(request: Request, code: str, field: str = "") -> str | None:
+    """The words for an error code (and the form field it names) passed along a redirect;
+    None for anything else. Only words of our own tables reach the page."""
+    if code not in MESSAGES:
+        return None
+    return refusal_text(request, DomainError(code, field=field) if field else DomainError(code))
+
+
 def error_page(request: Request, exc: DomainError) -> HTMLResponse:
     return HTMLResponse(page_message(request, exc),
                         status_code=STATUS_BY_CODE.get(exc.code, 400))
@@ -51,8 +60,11 @@ def _safe_next(next_url: str, default: str) -> str:
 
 # -- volunteers -----------------------------------------------------------------------------
 @router.get("/me", response_class=HTMLResponse)
-def my_passbook(request: Request, gift: str = "", ok: int = 0, cert: str = "",
-                cert_error: str = "") -> Response:
+def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] = 0,
+                gift_error: str = "", cert: str = "", cert_error: str = "",
+                cert_field: str = "") -> Response:
+    """The volunteer's passbook. Outcomes of the forms arrive as codes and numbers, never as
+    text: the page says only what it itself words (no message planted in a link)."""
     actor = page_actor(request)
     if actor is None or actor.kind != "volunteer":
         return render(request, "login.html", heading_key="my_passbook", action="/me/login",
@@ -64,12 +76,17 @@ def my_passbook(request: Request, gift: str = "", ok: int = 0, cert: str = "",
     passbook = queries.passbook_view(runtime.engine, volunteer.passbook_no, limit=30)
     card = qr_svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
     today = utc_now().astimezone(SHANGHAI).date()
+    t = texts(language_of(request))
+    gift_result = (t["gift_done"].format(points=given, balance=passbook["balance_points"])
+                   if given else coded_message(request, gift_error))
     return render(request, "me.html", name=services.personal_data(volunteer).name,
-                  passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift,
-                  gift_ok=bool(ok), gift_key=uuid.uuid4().hex,
+                  passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift_result,
+                  gift_ok=bool(given), gift_key=uuid.uuid4().hex,
                   records=queries.records_of_volunteer(runtime.engine, actor.id, limit=30),
                   certificate=issued_certificate(services, actor, cert) if cert else None,
-                  cert_error=cert_error, cert_from=date(today.year, 1, 1).isoformat(),
+                  cert_error=(t["no_services_in_period"] if cert_error == "no_services"
+                              else coded_message(request, cert_error, cert_field)),
+                  cert_from=date(today.year, 1, 1).isoformat(),
                   cert_to=today.isoformat())
 
 
@@ -87,22 +104,18 @@ def give_points(
     if actor is None or actor.kind != "volunteer":
         return RedirectResponse("/me", status_code=303)
     services = request.app.state.runtime.app
-    zh = language_of(request) == "zh"
     try:
         check_csrf(request, csrf)
         amount = int(points) if points.strip().isdigit() else -1
         volunteer = services.load_volunteer(actor.id)
         idem = services.idempotency(f"volunteer:{actor.id}:transfer", key,
                                     {"to": to_passbook, "points": amount, "note": note})
-        body = services.transfer_points(actor, volunteer.passbook_no, to_passbook.strip(),
-                                        amount, note, idem)
-        message = (f"已转赠 {amount} 积分，余额 {body['balance_after']}" if zh
-                   else f"Gave {amount} points; balance {body['balance_after']}")
-        succeeded = 1
+        services.transfer_points(actor, volunteer.passbook_no, to_passbook.strip(), amount,
+                                 note, idem)
+        outcome = {"given": str(amount)}
     except DomainError as exc:
-        message, succeeded = page_message(request, exc), 0
-    return RedirectResponse("/me?" + urlencode({"gift": message, "ok": succeeded}),
-                            status_code=303)
+        outcome = {"gift_error": exc.code}
+    return back_to_me(request, outcome)
 
 
 @router.post("/me/login", response_class=HTMLResponse)

@@ -7,10 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.web.i18n import language_of, texts
+from api.web.i18n import LANGUAGES, language_of, texts
 from api.web.sessions import csrf_token, remember_csrf
 from api.web.staff_nav import staff_nav
 
@@ -41,3 +41,11 @@ def render(request: Request, template: str, status: int = 200, *,
     remember_csrf(request, response)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def back_to_me(request: Request, outcome: dict[str, str], anchor: str = "") -> Response:
+    """After a form on /me: back to the page, with the outcome as codes (never as text a
+    link could plant) and in the language the form was sent in."""
+    lang = request.query_params.get("lang")
+    query = {**outcome, **({"lang": lang} if lang in LANGUAGES else {})}
+    return RedirectResponse("/me?" + urlencode(query) + anchor, status_code=303)

@@ -170,3 +170,19 @@ def test_the_live_code_shows_who_came_in_with_masked_names(client: TestClient) -
     assert arrivals is not None and arrivals.group(1).count("<li>") == 2
     assert "欧**" in arrivals.group(1) and "欧阳娜娜" not in live.text
     assert latecomer_phone not in live.text
+
+
+def test_no_words_can_be_planted_in_the_passbook_page_by_a_link(client: TestClient) -> None:
+    from tests.api._pages import volunteer_login
+
+    d = HttpDistrict.build(client)
+    phone = next_phone()
+    d.volunteer(phone=phone)
+    volunteer_login(client, phone)
+    planted = "账户已冻结，请拨打 400-000-0000"
+    page = client.get("/me", params={"gift_error": planted, "cert_error": planted,
+                                     "cert_field": planted})
+    assert page.status_code == 200 and planted not in page.text
+    coded = client.get("/me", params={"gift_error": "insufficient_points"})
+    assert "存折积分不足" in coded.text
+    assert client.get("/me", params={"given": "-5"}).status_code == 422

@@ -62,7 +62,7 @@ def test_a_kiosk_redemption_through_the_simulator(page: Any, server: LiveServer,
         page.fill("#pin", pin)
         page.fill("#sku", world.sku)
         page.fill("#quantity", quantity)
-        page.get_by_role("button", name="兑换 / Redeem").click()
+        page.get_by_role("button", name="兑换", exact=True).click()
 
     redeem("000000", "1")
     expect(page.locator(".notice.error")).to_be_visible()
