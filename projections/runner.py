@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -228,14 +229,21 @@ class ProjectionRunner:
             return 0
         known = {p.name: positions.get(p.name, 0) for p in active}
         page_size = self.batch_size if max_batches is None else BATCH_SIZE
+        # `lock_wait_ms` is the whole call's budget for waiting on locks, not each lock's.
+        deadline = None if lock_wait_ms is None else time.monotonic() + lock_wait_ms / 1000
+
+        def wait_left_ms() -> int | None:
+            return None if deadline is None else int((deadline - time.monotonic()) * 1000)
+
         applied = pages = 0
         failures: list[str] = []
         while active and (max_batches is None or pages < max_batches):
             if stop is not None and stop.is_set():
                 break  # asked to stop (a worker's shutdown): between pages, nothing half done
-            if lock_wait_ms is None:
+            left = wait_left_ms()
+            if left is None:
                 self._lock.acquire()
-            elif not self._lock.acquire(timeout=lock_wait_ms / 1000):
+            elif left <= 0 or not self._lock.acquire(timeout=left / 1000):
                 break  # another thread of this process is applying: it carries on
             try:
                 start = min(known[p.name] for p in active)
@@ -247,7 +255,7 @@ class ProjectionRunner:
                 decoded: dict[int, Any] = {}
                 targets = [p for p in active if known[p.name] < page[-1].id]
                 for projection, outcome in self._offer(targets, start, page, decoded,
-                                                       lock_wait_ms):
+                                                       wait_left_ms):
                     if isinstance(outcome, OperationalError):
                         # Another runner holds the batch (a lock wait, SQLite's busy
                         # snapshot): it applies the batch; ours rolled back whole.
@@ -282,7 +290,7 @@ class ProjectionRunner:
         start: int,
         page: Sequence[Any],
         decoded: dict[int, Any],
-        lock_wait_ms: int | None,
+        wait_left_ms: Callable[[], int | None],
     ) -> Iterator[tuple[Projection, tuple[int, int] | Exception]]:
         """Each target's outcome for the page: (position, consumed) or the error it met.
 
@@ -291,8 +299,13 @@ class ProjectionRunner:
         database's work for one with Python's for another. The page is decoded first,
         once, so the threads share it."""
         def attempt(projection: Projection) -> tuple[int, int] | Exception:
+            left = wait_left_ms()
+            if left is not None:
+                # Budget spent: still try each free lock (1 ms; 0 would mean "for ever"),
+                # so one held projection does not hold back the others.
+                left = max(left, 1)
             try:
-                return self._apply_page(projection, start, page, decoded, lock_wait_ms)
+                return self._apply_page(projection, start, page, decoded, left)
             except Exception as exc:
                 return exc
 
