@@ -95,7 +95,6 @@ def entry_form(request: Request, office_id: str = "", activity_id: str = "",
         office = operated_office(request, actor, office_id)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
     return _entry_form(request, actor, office, form={"activity_id": activity_id},
                        done=_entered(request, actor, done) if done else None)
 

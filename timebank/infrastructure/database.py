@@ -53,10 +53,11 @@ def exclusive_setup(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "postgresql":
         yield
         return
-    with engine.connect() as conn:
+    # Autocommit: the session holds the lock without sitting idle in a transaction (which
+    # idle_in_transaction_session_timeout could end, and the lock with it).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY})
         try:
             yield
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK_KEY})
-            conn.commit()
