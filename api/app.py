@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from api.background import periodic_work
 from api.errors import install_error_handlers
 from api.observability import Metrics, install_observability
+from api.openapi import install_openapi
 from api.rate_limits import RateLimiter
 from api.routers import (
     activities,
@@ -95,6 +96,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.add_exception_handler(people_pages.PageAnswer, lambda _request, exc: exc.response)
 
     metrics = Metrics()

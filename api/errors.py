@@ -121,8 +121,16 @@ def error_body(code: str, message: str | None = None, **extra: Any) -> dict[str,
                       **extra}}
 
 
+def public_answer(code: str) -> tuple[int, str]:
+    """The HTTP status and the public code a domain error code is answered with (the
+    OpenAPI document lists each operation's errors through this too)."""
+    if code in FIELD_OF_CODE:
+        return 422, "invalid_input"
+    return STATUS_BY_CODE.get(code, 400), PUBLIC_CODE.get(code, code)
+
+
 def domain_error_response(exc: DomainError) -> JSONResponse:
-    status = STATUS_BY_CODE.get(exc.code, 400)
+    status, _ = public_answer(exc.code)
     if exc.code in FIELD_OF_CODE or (exc.code == "invalid_input" and "field" in exc.context):
         field = exc.context.get("field") or FIELD_OF_CODE[exc.code]
         body = error_body(exc.code, exc.message)
@@ -131,7 +139,6 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
         return JSONResponse(body, status_code=422)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
-
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -41,8 +41,27 @@ class ErrorDetail(ApiModel):
     message_zh: str
 
 
+class ErrorField(ApiModel):
+    field: str = Field(description="The offending field: its name or dotted location.")
+    problem: str = Field(
+        description="Why: a catalogue code (`invalid_phone`, …) or the validator's words.")
+
+
+class ErrorBody(ErrorDetail):
+    code: str = Field(description=(
+        "A stable snake_case code from the error catalogue. Each response lists the codes "
+        "that operation answers; more may be added later, so treat an unknown code by its "
+        "HTTP status."))
+    message: str = Field(description="English text for people.")
+    message_zh: str = Field(description="中文说明，可直接展示给用户。")
+    fields: list[ErrorField] = Field(
+        default_factory=list, description="With 422 `invalid_input`: each offending field.")
+
+
 class ErrorResponse(ApiModel):
-    error: ErrorDetail
+    """Every 4xx/5xx answer: {"error": {"code", "message", "message_zh"}}."""
+
+    error: ErrorBody
 
 
 class Health(ApiModel):

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from projections.runner import ProjectionRunner
+from tests import openapi_conformance
 from timebank.runtime import Runtime, build_runtime
 from timebank.security import passwords
 from timebank.settings import Settings
@@ -134,6 +135,8 @@ def runner(runtime: Runtime) -> ProjectionRunner:
 def client(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, follow_projections=False)
     with TestClient(app) as test_client:
+        # Every answer is checked against the served OpenAPI document (its statuses, its codes).
+        openapi_conformance.install(test_client, app)
         yield test_client
 
 

@@ -176,7 +176,9 @@ class YearIncome(ApiModel):
     income_fen: int
 
 
-class IndicatorLimits(ApiModel):
+class IndicatorLimitsApplied(ApiModel):
+    """The limits the indicators were measured against (the fund's own, else the rule's)."""
+
     min_charitable_ratio: str
     max_management_ratio: str
     basis: str
@@ -210,7 +212,7 @@ class ManagementIndicator(ApiModel):
 class Indicators(ApiModel):
     fund_id: str
     year: int
-    limits: IndicatorLimits
+    limits: IndicatorLimitsApplied
     income_by_year: list[YearIncome]
     unpaid_approved_grants_fen: int
     charitable: CharitableIndicator

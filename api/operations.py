@@ -1,0 +1,292 @@
+"""The API's operations as its readers see them: one entry per route.
+
+Each entry names an operation for people (its `operationId`, which becomes a generated
+client's method and module name), the audience it serves (its tag), a summary in English
+with the Chinese term, and the error codes its code paths can answer (codes of the one
+catalogue, `timebank/domain/errors.py`; their HTTP status and messages come from there and
+from `api/errors.py`). `api/openapi.py` applies these entries when the spec is built.
+
+What every operation can answer is added there, not here: `invalid_input` (422) for any
+request; `unauthenticated` (401) where a credential is needed; `idempotency_key_reused`
+(422) where an `Idempotency-Key` is taken and `idempotency_key_required` (400) where it is
+required. List here only what the operation's own code paths add.
+
+Adding an endpoint: add its entry below (`tests/api/test_openapi_spec.py` names any route
+without one), then regenerate the published spec with `scripts/openapi` — see
+docs/api-operations.md. operationIds are stable once published: never rename one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Tags by audience, in the order the documentation shows them: (name, description).
+TAGS: tuple[tuple[str, str], ...] = (
+    ("kiosk", "兑换终端 — what a kiosk (爱心超市 terminal) calls with its `X-Kiosk-Key`."),
+    ("volunteer", "志愿者 — a volunteer's phone: log-in, scans, passbook, 转赠, certificates."),
+    ("staff", "工作人员 — coordinators and administrators of the office tree: offices, staff, "
+              "volunteers, activities, service hours, kiosks and catalogs."),
+    ("treasurer", "财务 — community funds: donations, grants, expenses, books and reports."),
+    ("auditor", "审计 — the event log, its hash chain and point-in-time views."),
+    ("public", "公开 — no credential: health, signed checkpoints, certificate checks."),
+)
+TAG_NAMES = tuple(name for name, _ in TAGS)
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    tag: str
+    summary: str
+    errors: tuple[str, ...] = ()
+    # The server refuses a request without an `Idempotency-Key` (400 idempotency_key_required).
+    # Where the route takes the header but this is False, the key is optional.
+    idempotency_required: bool = False
+
+
+def op(
+    operation_id: str, tag: str, summary: str, *errors: str, idempotency_required: bool = False
+) -> Operation:
+    return Operation(operation_id, tag, summary, errors, idempotency_required)
+
+
+# Groups of codes that many operations share (each still listed per operation).
+READ = ("forbidden", "not_found")
+COMMAND = ("forbidden", "not_found", "conflict")
+MONEY = ("insufficient_funds", "period_closed")
+
+V1 = "/api/v1"
+
+# "METHOD /path" -> Operation. Keep the order of the routers (the spec's order is the app's).
+OPERATIONS: dict[str, Operation] = {
+    # -- public and log-in ------------------------------------------------------------------
+    f"GET {V1}/health": op("getHealth", "public", "Health check (健康检查)"),
+    f"POST {V1}/auth/token": op(
+        "issueStaffToken", "staff", "Staff log-in: a bearer token (工作人员登录)",
+        "invalid_credentials", "account_locked", "rate_limited", "conflict"),
+    f"POST {V1}/auth/volunteer-token": op(
+        "issueVolunteerToken", "volunteer", "Volunteer log-in by phone and PIN (志愿者登录)",
+        "wrong_phone_or_pin", "rate_limited"),
+    # -- offices ----------------------------------------------------------------------------
+    f"POST {V1}/offices": op(
+        "openOffice", "staff", "Open an office: bank, branch or savings office (开设机构)",
+        "forbidden", "not_found", "invalid_parent", "office_closed"),
+    f"GET {V1}/offices/{{office_id}}": op("getOffice", "staff", "Read an office (机构)", *READ),
+    f"POST {V1}/offices/{{office_id}}/rename": op(
+        "renameOffice", "staff", "Rename an office (机构更名)", *COMMAND, "office_closed"),
+    f"POST {V1}/offices/{{office_id}}/close": op(
+        "closeOffice", "staff", "Close an office (撤销机构)", *COMMAND, "office_closed"),
+    f"PUT {V1}/offices/{{bank_id}}/point-rules": op(
+        "setPointRules", "staff", "Set a bank's point rules (积分规则)",
+        *COMMAND, "office_not_bank", "invalid_point_rules", "office_closed"),
+    f"GET {V1}/offices/{{bank_id}}/point-rules": op(
+        "getPointRules", "staff", "Read a bank's point rules (积分规则)", *READ,
+        "office_not_bank"),
+    f"GET {V1}/offices/{{office_id}}/rollup": op(
+        "getOfficeRollup", "staff", "Totals of an office subtree (机构汇总)",
+        *READ, "invalid_time_range"),
+    # -- staff accounts ---------------------------------------------------------------------
+    f"POST {V1}/users": op(
+        "createStaffAccount", "staff", "Create a staff account (创建工作人员账户)",
+        *COMMAND, "invalid_password", "invalid_role", "username_taken", "office_closed"),
+    f"GET {V1}/users/me": op("getCurrentStaff", "staff", "The signed-in staff account (当前账户)",
+                             "forbidden"),
+    # -- volunteers and passbooks -----------------------------------------------------------
+    f"POST {V1}/volunteers": op(
+        "registerVolunteer", "staff", "Register a volunteer and open a passbook (志愿者登记)",
+        *COMMAND, "invalid_phone", "invalid_id_number", "invalid_pin", "invalid_name",
+        "phone_taken", "office_closed"),
+    f"GET {V1}/volunteers/{{volunteer_id}}": op(
+        "getVolunteer", "staff", "Read a volunteer (志愿者)", *READ),
+    f"POST {V1}/volunteers/{{volunteer_id}}/move": op(
+        "moveVolunteer", "staff", "Move a volunteer to another savings office (转移)",
+        *COMMAND, "office_mismatch", "office_closed", "invalid_parent"),
+    f"GET {V1}/volunteers/{{volunteer_id}}/passbook": op(
+        "getPassbook", "volunteer", "A volunteer's passbook (爱心存折)", *READ),
+    f"GET {V1}/volunteers/{{volunteer_id}}/passbook/at": op(
+        "getPassbookAt", "auditor", "A passbook as it stood at an instant (历史存折)", *READ),
+    f"POST {V1}/volunteers/{{volunteer_id}}/erase": op(
+        "eraseVolunteer", "staff", "Erase a volunteer's personal data (个人信息删除)",
+        *COMMAND, "invalid_state"),
+    f"GET {V1}/volunteers/{{volunteer_id}}/passbook/card.png": op(
+        "getPassbookCard", "volunteer", "The passbook card's QR code, PNG (存折卡二维码)", *READ),
+    f"POST {V1}/transfers": op(
+        "transferPoints", "volunteer", "Give points to another passbook (转赠)",
+        *COMMAND, "insufficient_points", "invalid_points", "same_passbook", "office_mismatch",
+        "volunteer_inactive", idempotency_required=True),
+    # -- activities, scans, service hours ---------------------------------------------------
+    f"POST {V1}/activities": op(
+        "planActivity", "staff", "Plan an activity (发布志愿服务活动)",
+        *COMMAND, "invalid_time_range", "office_closed"),
+    f"GET {V1}/activities/{{activity_id}}": op(
+        "getActivity", "staff", "Read an activity (活动)", *READ),
+    f"PATCH {V1}/activities/{{activity_id}}": op(
+        "editActivity", "staff", "Edit an activity (修改活动)",
+        *COMMAND, "activity_cancelled", "invalid_time_range"),
+    f"POST {V1}/activities/{{activity_id}}/cancel": op(
+        "cancelActivity", "staff", "Cancel an activity (取消活动)",
+        *COMMAND, "activity_cancelled"),
+    f"GET {V1}/activities/{{activity_id}}/qr.png": op(
+        "getActivityQrPng", "staff", "An activity's check-in or check-out code, PNG (签到二维码)",
+        *READ, "activity_cancelled"),
+    f"GET {V1}/activities/{{activity_id}}/qr.svg": op(
+        "getActivityQrSvg", "staff", "An activity's check-in or check-out code, SVG (签到二维码)",
+        *READ, "activity_cancelled"),
+    f"POST {V1}/service-records": op(
+        "enterServiceRecord", "staff", "Enter a volunteer's service by hand (代录)",
+        *COMMAND, "activity_cancelled", "already_recorded", "invalid_hours",
+        "invalid_time_range", "office_mismatch", "outside_window", "volunteer_inactive"),
+    f"GET {V1}/service-records": op(
+        "listServiceRecords", "staff", "List service records (服务记录)", *READ),
+    f"POST {V1}/service-records/approve": op(
+        "approveServiceRecords", "staff", "Approve many service records (批量审核)",
+        *COMMAND),
+    f"GET {V1}/service-records/{{record_id}}": op(
+        "getServiceRecord", "staff", "Read a service record (服务记录)", *READ),
+    f"POST {V1}/service-records/{{record_id}}/approve": op(
+        "approveServiceRecord", "staff", "Approve a service record: points land (审核通过)",
+        *COMMAND, "not_pending"),
+    f"POST {V1}/service-records/{{record_id}}/reject": op(
+        "rejectServiceRecord", "staff", "Reject a service record (审核不通过)",
+        *COMMAND, "not_pending"),
+    f"POST {V1}/service-records/{{record_id}}/correct": op(
+        "correctServiceRecord", "staff", "Correct a record's hours (更正服务时长)",
+        *COMMAND, "not_approved", "invalid_hours", "insufficient_points"),
+    f"POST {V1}/scans": op(
+        "scanActivityCode", "volunteer", "Check in or out with a scanned code (扫码签到/签退)",
+        *COMMAND, "invalid_token", "token_expired", "already_checked_in", "not_checked_in",
+        "overlapping_activity", "activity_full", "activity_not_open", "activity_cancelled",
+        "outside_area", "volunteer_inactive", "rate_limited"),
+    f"POST {V1}/volunteers/{{volunteer_id}}/certificates": op(
+        "issueCertificate", "volunteer", "Issue a service certificate (志愿服务记录证明)",
+        *COMMAND, "invalid_time_range", "read_models_behind"),
+    f"GET {V1}/certificates/{{serial}}/pdf": op(
+        "getCertificatePdf", "volunteer", "A service certificate, PDF (证明)",
+        *READ, "invalid_certificate"),
+    f"GET {V1}/certificates/{{serial}}/verify": op(
+        "verifyCertificate", "public", "Check a certificate is genuine (证明核验)",
+        "not_found", "invalid_certificate"),
+    # -- community funds --------------------------------------------------------------------
+    f"POST {V1}/funds": op(
+        "openFund", "treasurer", "Open a fund: foundation, special or building fund (设立基金)",
+        *COMMAND, "invalid_fund_host", "office_closed"),
+    f"GET {V1}/funds/{{fund_id}}": op("getFund", "treasurer", "Read a fund (基金)", *READ),
+    f"PUT {V1}/funds/{{fund_id}}/vote-rule": op(
+        "setFundVoteRule", "treasurer", "Set a fund's residents' vote rule (议事规则)", *COMMAND),
+    f"PUT {V1}/funds/{{fund_id}}/indicator-limits": op(
+        "setFundIndicatorLimits", "treasurer",
+        "Set a fund's charity indicator limits (年度支出与管理费用比例)", *COMMAND),
+    f"POST {V1}/funds/{{fund_id}}/donations": op(
+        "receiveDonation", "treasurer", "Record a donation and number its receipt (捐赠)",
+        *COMMAND, "period_closed", idempotency_required=True),
+    f"GET {V1}/funds/{{fund_id}}/donations": op(
+        "listDonations", "treasurer", "A fund's donations (捐赠列表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/donations/{{donation_id}}/receipt.pdf": op(
+        "getDonationReceiptPdf", "treasurer", "A donation's receipt, PDF (捐赠票据)", *READ),
+    f"POST {V1}/funds/{{fund_id}}/donations/{{donation_id}}/erase-donor": op(
+        "eraseDonor", "treasurer", "Erase a donor's personal data (捐赠人信息删除)",
+        *COMMAND, "invalid_state"),
+    f"POST {V1}/funds/{{fund_id}}/donations/{{donation_id}}/void": op(
+        "voidDonation", "treasurer", "Void a donation (作废捐赠)",
+        *COMMAND, "invalid_state", *MONEY),
+    f"POST {V1}/funds/{{fund_id}}/expenses": op(
+        "payExpense", "treasurer", "Pay a running cost (费用支出)",
+        *COMMAND, *MONEY, "decision_required", idempotency_required=True),
+    f"POST {V1}/funds/{{fund_id}}/reclassifications": op(
+        "releaseRestriction", "treasurer",
+        "Release restricted money (限定性净资产转为非限定性净资产)",
+        *COMMAND, *MONEY, idempotency_required=True),
+    f"POST {V1}/funds/{{fund_id}}/purpose-changes": op(
+        "changeDonationPurpose", "treasurer", "Change a restricted gift's purpose (变更用途)",
+        *COMMAND, *MONEY, "consent_required", idempotency_required=True),
+    f"POST {V1}/funds/{{fund_id}}/periods/close": op(
+        "closeBookPeriod", "treasurer", "Close the books up to a day (结账)",
+        *COMMAND, "invalid_state"),
+    f"POST {V1}/funds/{{fund_id}}/periods/reopen": op(
+        "reopenBookPeriod", "treasurer", "Reopen a closed period (反结账)",
+        *COMMAND, "invalid_state"),
+    f"POST {V1}/funds/{{fund_id}}/grants": op(
+        "proposeGrant", "treasurer", "Propose a grant to a community project (资助项目)",
+        *COMMAND),
+    f"GET {V1}/funds/{{fund_id}}/grants": op(
+        "listGrants", "treasurer", "A fund's grants (资助项目列表)", *READ),
+    f"POST {V1}/grants/{{grant_id}}/approve": op(
+        "decideGrant", "treasurer", "Record the residents' vote on a grant (居民议事表决)",
+        *COMMAND, "grant_not_proposed"),
+    f"POST {V1}/grants/{{grant_id}}/disbursements": op(
+        "disburseGrant", "treasurer", "Pay a tranche of a grant (拨付)",
+        *COMMAND, *MONEY, "exceeds_grant", "grant_not_approved", "restricted_purpose_mismatch",
+        idempotency_required=True),
+    f"POST {V1}/grants/{{grant_id}}/close": op(
+        "closeGrant", "treasurer", "Close a grant with its report (结项)",
+        *COMMAND, "grant_not_approved"),
+    f"POST {V1}/grants/{{grant_id}}/cancel": op(
+        "cancelGrant", "treasurer", "Cancel an open grant (撤销资助项目)",
+        *COMMAND, "invalid_state"),
+    f"GET {V1}/funds/{{fund_id}}/statement": op(
+        "getFundStatement", "treasurer", "A fund's statement as of a day (基金对账单)", *READ),
+    f"GET {V1}/reports/trial-balance": op(
+        "getTrialBalance", "treasurer", "Trial balance (试算平衡表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/reports/activities": op(
+        "getStatementOfActivities", "treasurer", "Statement of activities (业务活动表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/reports/balance-sheet": op(
+        "getBalanceSheet", "treasurer", "Balance sheet (资产负债表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/reports/tracing": op(
+        "getDonationTracing", "treasurer", "Where donations went (捐赠去向追踪)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/reports/indicators": op(
+        "getCharityIndicators", "treasurer",
+        "Charity indicators: spending and management ratios (年度支出与管理费用指标)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/exports/journal.csv": op(
+        "exportJournalCsv", "treasurer", "The journal as CSV (日记账导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/exports/journal.xlsx": op(
+        "exportJournalXlsx", "treasurer", "The journal as XLSX (日记账导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/exports/statement.xlsx": op(
+        "exportStatementXlsx", "treasurer", "The statements as XLSX (财务报表导出)", *READ),
+    # -- audit ------------------------------------------------------------------------------
+    f"GET {V1}/audit/events": op("listAuditEvents", "auditor", "The event log (审计日志)", *READ),
+    f"GET {V1}/audit/verify": op(
+        "verifyAuditChain", "auditor", "Recompute the hash chain (校验哈希链)",
+        "forbidden", "read_models_behind"),
+    f"GET {V1}/audit/checkpoints/{{day}}": op(
+        "getAuditCheckpoint", "public", "A day's signed checkpoint (每日签名检查点)", "not_found"),
+    f"GET {V1}/offices/{{office_id}}/activities": op(
+        "listOfficeActivities", "staff", "An office's activities (机构活动列表)", *READ),
+    # -- kiosks: staff side -----------------------------------------------------------------
+    f"POST {V1}/kiosks": op(
+        "registerKiosk", "staff", "Register a kiosk; its key is shown once (登记兑换终端)",
+        *COMMAND, "office_closed"),
+    f"GET {V1}/kiosks/{{kiosk_id}}": op("getKiosk", "staff", "Read a kiosk (兑换终端)", *READ),
+    f"POST {V1}/kiosks/{{kiosk_id}}/revoke": op(
+        "revokeKiosk", "staff", "Revoke a kiosk's key (停用终端密钥)", *COMMAND, "invalid_state"),
+    f"GET {V1}/kiosks/{{kiosk_id}}/sales": op(
+        "getKioskSales", "staff", "A kiosk's daily redemptions (终端兑换统计)", *READ),
+    f"GET {V1}/offices/{{office_id}}/kiosks": op(
+        "listOfficeKiosks", "staff", "A savings office's kiosks (终端列表)", *READ),
+    f"POST {V1}/offices/{{office_id}}/catalog": op(
+        "addCatalogItem", "staff", "Put an item in a savings office's catalog (上架商品)",
+        *COMMAND, "sku_taken", "office_closed"),
+    f"GET {V1}/offices/{{office_id}}/catalog": op(
+        "getOfficeCatalog", "staff", "A savings office's whole catalog (商品目录)", *READ),
+    f"PATCH {V1}/offices/{{office_id}}/catalog/{{sku}}": op(
+        "updateCatalogItem", "staff", "Restock, reprice or withdraw an item (补货/调价)",
+        *COMMAND),
+    f"GET {V1}/volunteers/{{volunteer_id}}/redemptions": op(
+        "listVolunteerRedemptions", "volunteer", "A volunteer's redemptions (兑换记录)", *READ),
+    # -- the kiosk API ----------------------------------------------------------------------
+    f"GET {V1}/kiosk/catalog": op(
+        "getKioskCatalog", "kiosk", "The kiosk's catalog (爱心超市商品目录)"),
+    f"GET {V1}/kiosk/passbooks/{{passbook_no}}": op(
+        "lookUpPassbook", "kiosk", "Look up a passbook by number or card (查询爱心存折)",
+        "not_found", "invalid_card"),
+    f"POST {V1}/kiosk/redemptions": op(
+        "redeemAtKiosk", "kiosk", "Redeem points for items (积分兑换)",
+        "forbidden", "not_found", "conflict", "invalid_card", "wrong_pin", "passbook_locked",
+        "insufficient_points", "out_of_stock", "item_unavailable", "volunteer_inactive",
+        idempotency_required=True),
+    f"POST {V1}/kiosk/redemptions/batch": op(
+        "redeemOfflineBatch", "kiosk",
+        "Offline queue: apply a reconnected kiosk's redemptions (离线兑换补传)", "conflict"),
+    f"POST {V1}/kiosk/redemptions/{{redemption_id}}/cancel": op(
+        "cancelRedemption", "kiosk", "Cancel a redemption: points and stock return (撤销兑换)",
+        "forbidden", "not_found", "conflict", "already_cancelled", "cancel_not_allowed"),
+}
