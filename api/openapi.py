@@ -160,7 +160,9 @@ def _complete_operation(operation: dict[str, Any], entry: Operation) -> None:
     for status, response in responses.items():
         _type_binary_content(response)
         _add_example(response, EXAMPLES.get(entry.operation_id, {}).get(status))
-    responses.update(error_responses(codes))
+    # A body that cannot be parsed at all (not JSON, not a form) is refused before validation.
+    unparsable = ((400, "invalid_input"),) if "requestBody" in operation else ()
+    responses.update(error_responses(codes, unparsable))
     operation["responses"] = dict(sorted(responses.items()))
     request_example = EXAMPLES.get(entry.operation_id, {}).get("request")
     if request_example is not None:
@@ -194,15 +196,20 @@ def _add_example(holder: dict[str, Any], example: Any) -> None:
         content["example"] = example
 
 
-def error_responses(domain_codes: list[str]) -> dict[str, dict[str, Any]]:
+def error_responses(
+    domain_codes: list[str], framework_answers: tuple[tuple[int, str], ...] = ()
+) -> dict[str, dict[str, Any]]:
     """Each status an operation's errors answer with: the contract's error schema, the codes
-    (public ones, as the client sees them) and an example of each, from the catalogue."""
+    (public ones, as the client sees them) and an example of each, from the catalogue.
+    `framework_answers` are (status, code) pairs answered before the operation's own code."""
     by_status: dict[int, dict[str, list[str]]] = defaultdict(dict)
     for code in domain_codes:
         status, public = public_answer(code)
         problems = by_status[status].setdefault(public, [])
         if code != public and code in FIELD_OF_CODE:
             problems.append(code)
+    for status, public in framework_answers:
+        by_status[status].setdefault(public, [])
     responses = {}
     for status in sorted(by_status):
         listed = by_status[status]

@@ -1,5 +1,7 @@
 """Property-based fuzzing of the whole OpenAPI document (schemathesis), with and without
-credentials: no answer is a 5xx, and every error has the contract's shape.
+credentials: no answer is a 5xx; every answer's status is one its operation documents and its
+body conforms to the documented schema; every error has the contract's shape and a code
+its operation lists for that status.
 
 `TIMEBANK_FUZZ_EXAMPLES` sets the examples per operation (CI: a short run; see README).
 """
@@ -14,7 +16,11 @@ from typing import Any
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.app import create_app
 from tests.conftest import make_sqlite_settings
@@ -42,7 +48,25 @@ def errors_have_the_contract_shape(ctx: Any, response: Any, case: Any) -> None:
         assert isinstance(error.get(key), str) and error[key], f"error lacks {key}"
 
 
-CHECKS = [not_a_server_error, errors_have_the_contract_shape]
+@schemathesis.check
+def error_codes_are_listed(ctx: Any, response: Any, case: Any) -> None:
+    if response.status_code < 400 or case.method.upper() != case.operation.method.upper():
+        return  # (schemathesis also probes methods an operation does not have: 405)
+    documented = case.operation.definition.raw["responses"].get(str(response.status_code), {})
+    code = response.json()["error"]["code"]
+    listed = documented.get("x-error-codes", [])
+    assert code in listed, (
+        f"{case.operation.definition.raw['operationId']} answered {response.status_code} "
+        f"{code!r}, not among {listed}: add it to api/operations.py")
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    errors_have_the_contract_shape,
+    error_codes_are_listed,
+]
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 
