@@ -317,3 +317,16 @@ def test_publishing_refuses_a_breaking_change(tmp_path: Path, spec: dict[str, An
     assert openapi_publish.main(["--output", str(target)]) == 0
     assert json.loads(target.read_text(encoding="utf-8")) == spec
     assert openapi_publish.main(["--check", "--output", str(target)]) == 0
+
+
+def test_examples_are_in_the_document(spec: dict[str, Any]) -> None:
+    from api.openapi_examples import EXAMPLES
+
+    by_id = {operation["operationId"]: operation for _, operation in operations(spec)}
+    for operation_id, parts in EXAMPLES.items():
+        operation = by_id[operation_id]
+        for part, example in parts.items():
+            holder = operation["requestBody"] if part == "request" else operation["responses"][
+                part]
+            assert holder["content"]["application/json"]["example"] == example, (
+                operation_id, part)
