@@ -330,3 +330,18 @@ def test_examples_are_in_the_document(spec: dict[str, Any]) -> None:
                 part]
             assert holder["content"]["application/json"]["example"] == example, (
                 operation_id, part)
+
+
+def test_the_kiosk_guide_tables_every_code_the_kiosk_operations_answer(
+    spec: dict[str, Any],
+) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "kiosk-integration.md").read_text(
+        encoding="utf-8")
+    table = {row.split("|")[1].strip().strip("`") for row in guide.splitlines()
+             if row.startswith("| `")}
+    for key, operation in operations(spec):
+        if operation["tags"] == ["kiosk"]:
+            assert f"`{operation['operationId']}`" in guide, key
+            for response in operation["responses"].values():
+                missing = set(response.get("x-error-codes", [])) - table
+                assert not missing, f"docs/kiosk-integration.md lacks {missing} ({key})"
