@@ -34,6 +34,7 @@ FASTAPI_BEARER = "OAuth2PasswordBearer"
 KIOSK_HEADER = "X-Kiosk-Key"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+UNREGISTERED = "unregistered (add to api/operations.py)"
 
 SECURITY_SCHEMES = {
     BEARER: {
@@ -116,15 +117,20 @@ def published_spec(base: dict[str, Any]) -> dict[str, Any]:
     components["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
     for path, item in spec["paths"].items():
         for method, operation in item.items():
-            entry = OPERATIONS.get(registry_key(method, path))
-            if entry is not None:  # an unregistered route fails tests/api/test_openapi_spec.py
-                _complete_operation(operation, entry)
+            entry = OPERATIONS.get(registry_key(method, path)) or _unregistered(operation)
+            _complete_operation(operation, entry)
     _install_error_schemas(components["schemas"])
     components["examples"] = error_examples(spec)
     for name in FASTAPI_VALIDATION:
         components["schemas"].pop(name, None)
     _rename_form_bodies(spec)
     return spec
+
+
+def _unregistered(operation: dict[str, Any]) -> Operation:
+    """A route without a registry entry (tests/api/test_openapi_spec.py fails on it) is still
+    served in a valid document, under FastAPI's names, so that /docs keeps working."""
+    return Operation(operation["operationId"], UNREGISTERED, operation.get("summary", ""))
 
 
 def _complete_operation(operation: dict[str, Any], entry: Operation) -> None:
