@@ -52,7 +52,8 @@ def op(
 
 # Groups of codes that many operations share (each still listed per operation).
 READ = ("forbidden", "not_found")
-COMMAND = ("forbidden", "not_found", "conflict")
+COMMAND = ("forbidden", "not_found", "conflict")  # conflict: its service retries on conflict
+CREATE = ("forbidden", "not_found")  # a new aggregate: no retry, no conflict
 MONEY = ("insufficient_funds", "period_closed")
 
 V1 = "/api/v1"
@@ -80,15 +81,14 @@ OPERATIONS: dict[str, Operation] = {
         "setPointRules", "staff", "Set a bank's point rules (积分规则)",
         *COMMAND, "office_not_bank", "invalid_point_rules", "office_closed"),
     f"GET {V1}/offices/{{bank_id}}/point-rules": op(
-        "getPointRules", "staff", "Read a bank's point rules (积分规则)", *READ,
-        "office_not_bank"),
+        "getPointRules", "staff", "Read a bank's point rules (积分规则)", *READ),
     f"GET {V1}/offices/{{office_id}}/rollup": op(
         "getOfficeRollup", "staff", "Totals of an office subtree (机构汇总)",
         *READ, "invalid_time_range"),
     # -- staff accounts ---------------------------------------------------------------------
     f"POST {V1}/users": op(
         "createStaffAccount", "staff", "Create a staff account (创建工作人员账户)",
-        *COMMAND, "invalid_password", "invalid_role", "username_taken", "office_closed"),
+        *CREATE, "invalid_password", "invalid_role", "username_taken", "office_closed"),
     f"GET {V1}/users/me": op("getCurrentStaff", "staff", "The signed-in staff account (当前账户)",
                              "forbidden"),
     # -- volunteers and passbooks -----------------------------------------------------------
@@ -117,7 +117,7 @@ OPERATIONS: dict[str, Operation] = {
     # -- activities, scans, service hours ---------------------------------------------------
     f"POST {V1}/activities": op(
         "planActivity", "staff", "Plan an activity (发布志愿服务活动)",
-        *COMMAND, "invalid_time_range", "office_closed"),
+        *CREATE, "invalid_time_range", "office_closed"),
     f"GET {V1}/activities/{{activity_id}}": op(
         "getActivity", "staff", "Read an activity (活动)", *READ),
     f"PATCH {V1}/activities/{{activity_id}}": op(
@@ -134,7 +134,7 @@ OPERATIONS: dict[str, Operation] = {
         *READ, "activity_cancelled"),
     f"POST {V1}/service-records": op(
         "enterServiceRecord", "staff", "Enter a volunteer's service by hand (代录)",
-        *COMMAND, "activity_cancelled", "already_recorded", "invalid_hours",
+        *CREATE, "activity_cancelled", "already_recorded", "invalid_hours",
         "invalid_time_range", "office_mismatch", "outside_window", "volunteer_inactive"),
     f"GET {V1}/service-records": op(
         "listServiceRecords", "staff", "List service records (服务记录)", *READ),
@@ -156,7 +156,7 @@ OPERATIONS: dict[str, Operation] = {
         "scanActivityCode", "volunteer", "Check in or out with a scanned code (扫码签到/签退)",
         *COMMAND, "invalid_token", "token_expired", "already_checked_in", "not_checked_in",
         "overlapping_activity", "activity_full", "activity_not_open", "activity_cancelled",
-        "outside_area", "volunteer_inactive", "rate_limited"),
+        "outside_area", "rate_limited"),
     f"POST {V1}/volunteers/{{volunteer_id}}/certificates": op(
         "issueCertificate", "volunteer", "Issue a service certificate (志愿服务记录证明)",
         *COMMAND, "invalid_time_range", "read_models_behind"),
@@ -169,7 +169,7 @@ OPERATIONS: dict[str, Operation] = {
     # -- community funds --------------------------------------------------------------------
     f"POST {V1}/funds": op(
         "openFund", "treasurer", "Open a fund: foundation, special or building fund (设立基金)",
-        *COMMAND, "invalid_fund_host", "office_closed"),
+        *CREATE, "invalid_fund_host", "office_closed"),
     f"GET {V1}/funds/{{fund_id}}": op("getFund", "treasurer", "Read a fund (基金)", *READ),
     f"PUT {V1}/funds/{{fund_id}}/vote-rule": op(
         "setFundVoteRule", "treasurer", "Set a fund's residents' vote rule (议事规则)", *COMMAND),
@@ -207,7 +207,7 @@ OPERATIONS: dict[str, Operation] = {
         *COMMAND, "invalid_state"),
     f"POST {V1}/funds/{{fund_id}}/grants": op(
         "proposeGrant", "treasurer", "Propose a grant to a community project (资助项目)",
-        *COMMAND),
+        *CREATE),
     f"GET {V1}/funds/{{fund_id}}/grants": op(
         "listGrants", "treasurer", "A fund's grants (资助项目列表)", *READ),
     f"POST {V1}/grants/{{grant_id}}/approve": op(
@@ -254,7 +254,7 @@ OPERATIONS: dict[str, Operation] = {
     # -- kiosks: staff side -----------------------------------------------------------------
     f"POST {V1}/kiosks": op(
         "registerKiosk", "staff", "Register a kiosk; its key is shown once (登记兑换终端)",
-        *COMMAND, "office_closed"),
+        *CREATE, "office_closed"),
     f"GET {V1}/kiosks/{{kiosk_id}}": op("getKiosk", "staff", "Read a kiosk (兑换终端)", *READ),
     f"POST {V1}/kiosks/{{kiosk_id}}/revoke": op(
         "revokeKiosk", "staff", "Revoke a kiosk's key (停用终端密钥)", *COMMAND, "invalid_state"),
@@ -264,7 +264,7 @@ OPERATIONS: dict[str, Operation] = {
         "listOfficeKiosks", "staff", "A savings office's kiosks (终端列表)", *READ),
     f"POST {V1}/offices/{{office_id}}/catalog": op(
         "addCatalogItem", "staff", "Put an item in a savings office's catalog (上架商品)",
-        *COMMAND, "sku_taken", "office_closed"),
+        *CREATE, "sku_taken", "office_closed"),
     f"GET {V1}/offices/{{office_id}}/catalog": op(
         "getOfficeCatalog", "staff", "A savings office's whole catalog (商品目录)", *READ),
     f"PATCH {V1}/offices/{{office_id}}/catalog/{{sku}}": op(
@@ -281,7 +281,7 @@ OPERATIONS: dict[str, Operation] = {
     f"POST {V1}/kiosk/redemptions": op(
         "redeemAtKiosk", "kiosk", "Redeem points for items (积分兑换)",
         "forbidden", "not_found", "conflict", "invalid_card", "wrong_pin", "passbook_locked",
-        "insufficient_points", "out_of_stock", "item_unavailable", "volunteer_inactive",
+        "insufficient_points", "out_of_stock", "item_unavailable",
         idempotency_required=True),
     f"POST {V1}/kiosk/redemptions/batch": op(
         "redeemOfflineBatch", "kiosk",
