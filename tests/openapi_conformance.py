@@ -14,14 +14,18 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+Route = tuple[re.Pattern[str], str, dict[str, Any]]
+# Building the document takes FastAPI a second or two, and every app built from this code
+# serves the same one: it is built once per test process, from the first app that answers.
+_operations_of_the_code: list[Route] = []
+
 
 class SpecConformance:
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self._routes: list[tuple[re.Pattern[str], str, dict[str, Any]]] | None = None
 
-    def _operations(self) -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
-        if self._routes is None:
+    def _operations(self) -> list[Route]:
+        if not _operations_of_the_code:
             spec = self.app.openapi()
             routes = []
             for path, item in spec["paths"].items():
@@ -30,8 +34,9 @@ class SpecConformance:
                     routes.append((pattern, method.upper(), operation, path.count("{")))
             # A literal segment wins over a parameter (`/redemptions/batch` before `/{id}`).
             routes.sort(key=lambda route: route[3])
-            self._routes = [(pattern, method, op) for pattern, method, op, _ in routes]
-        return self._routes
+            _operations_of_the_code.extend((pattern, method, op) for pattern, method, op, _ in
+                                           routes)
+        return _operations_of_the_code
 
     def operation(self, method: str, path: str) -> dict[str, Any] | None:
         for pattern, op_method, operation in self._operations():

@@ -324,9 +324,12 @@ def test_a_modified_copy_fails_drift_and_compatibility_and_additions_pass(
         assert breaking_changes(spec, extended) == []  # ...and it may be
 
 
-def test_publishing_refuses_a_breaking_change(tmp_path: Path, spec: dict[str, Any]) -> None:
+def test_publishing_refuses_a_breaking_change(
+    tmp_path: Path, spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from api import openapi_publish
 
+    monkeypatch.setattr(openapi_publish, "served_spec", lambda: spec)  # built once, above
     wider = copy.deepcopy(spec)
     wider["paths"]["/api/v1/kiosk/retired"] = {"get": {"operationId": "retired", "responses": {
         "200": {"description": "ok"}}}}
