@@ -132,4 +132,38 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "transferPoints": {
+        "request": {
+            "from_passbook": "560647012494",
+            "to_passbook": "752205805811",
+            "points": 5,
+            "note": "谢谢邻居帮忙",
+        },
+        "201": {"transfer_id": "dda71b6d-90db-424e-8c98-3fdf30f1cdfc", "balance_after": 15},
+    },
+    "getPassbook": {
+        "200": {
+            "passbook_no": "560647012494",
+            "balance_points": 15,
+            "total_hours": "2.00",
+            "entries": [
+                {
+                    "at": "2026-12-02T07:37:05.764867Z",
+                    "kind": "service",
+                    "hours": "2.00",
+                    "points": 20,
+                    "balance_after": 20,
+                    "ref": "68848a08-c9c7-5c71-bdf7-52411d3b8883",
+                },
+                {
+                    "at": "2026-12-02T07:37:05.810392Z",
+                    "kind": "transfer_out",
+                    "hours": "0.00",
+                    "points": -5,
+                    "balance_after": 15,
+                    "ref": "dda71b6d-90db-424e-8c98-3fdf30f1cdfc",
+                },
+            ],
+        }
+    },
 }

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.openapi_examples import EXAMPLES
 from tests.api.test_kiosks import KioskWorld
 from tests.api.test_scans import ScanWorld
+from tests.helpers import next_phone
 
 API = "/api/v1"
 # Values that differ on every run: their form is checked, not their value.
@@ -92,6 +93,20 @@ def run_the_flows(client: TestClient) -> Recorder:
     scan = {"token": scans.token()}
     seen.keep("scanActivityCode", scan, client.post(f"{API}/scans", json=scan,
                                                     headers=scans.me))
+
+    # 转赠: a volunteer gives points to a neighbour, then reads the passbook.
+    giver_phone = next_phone()
+    giver = scans.d.volunteer(phone=giver_phone, name="李秀英")
+    scans.d.earn(giver["id"], 120)  # 20 points at the default rules
+    neighbour = scans.d.volunteer(name="王建国")
+    gift = {"from_passbook": giver["passbook_no"], "to_passbook": neighbour["passbook_no"],
+            "points": 5, "note": "谢谢邻居帮忙"}
+    me = scans.d.volunteer_headers(giver_phone)
+    seen.keep("transferPoints", gift, client.post(
+        f"{API}/transfers", json=gift,
+        headers={**me, "Idempotency-Key": "0d5f8e1a-6c3b-4f2e-8a9d-1b7c4e6f2a30"}))
+    seen.keep("getPassbook", None, client.get(f"{API}/volunteers/{giver['id']}/passbook",
+                                              headers=me))
     return seen
 
 
