@@ -13,9 +13,13 @@ from timebank.domain.offices import Office
 from timebank.domain.volunteers import Volunteer
 
 
+def subtree_path(office_chain: Sequence[Any]) -> str:
+    """"/<bank>/<branch>/<office>/": every office under the chain's last has this prefix."""
+    return "/" + "/".join(str(i) for i in office_chain) + "/"
+
+
 def office_path(event: Any) -> str:
-    ids = [*event.ancestor_ids, event.originator_id]
-    return "/" + "/".join(str(i) for i in ids) + "/"
+    return subtree_path([*event.ancestor_ids, event.originator_id])
 
 
 class OfficesProjection(Projection):

@@ -12,6 +12,7 @@ from timebank.application.certificates import CertificateServices
 from timebank.application.funds import FundServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
+from timebank.application.reading import ReadingServices
 from timebank.application.scans import ScanServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
@@ -32,6 +33,7 @@ AGGREGATE_CACHE_SIZE = 10_000
 
 
 class TimebankApp(
+    ReadingServices,
     OfficeServices,
     UserServices,
     VolunteerServices,

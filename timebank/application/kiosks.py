@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import RecordConflictError
 
-from timebank.application.authz import OPERATORS, READERS, require_scope
+from timebank.application.authz import OFFICE_FIGURES, OPERATORS, require_read, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
@@ -353,7 +353,7 @@ class KioskServices(BaseServices):
 
     def authorize_kiosk_read(self, actor: Actor, kiosk_id: UUID | str) -> Kiosk:
         kiosk = self.load(Kiosk, kiosk_id, "kiosk")
-        require_scope(actor, self.load_office(kiosk.office_id), READERS)
+        require_read(actor, OFFICE_FIGURES, self.load_office(kiosk.office_id))
         return kiosk
 
 

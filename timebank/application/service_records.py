@@ -9,7 +9,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
 
-from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.authz import (
+    ACTIVITIES,
+    OPERATORS,
+    SERVICE_RECORDS,
+    require_read,
+    require_scope,
+)
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
@@ -78,6 +84,17 @@ class ServiceRecordServices(BaseServices):
     def load_activity(self, activity_id: UUID | str) -> Activity:
         return self.load(Activity, activity_id, "activity")
 
+    def read_activity(self, actor: Actor, activity_id: UUID | str) -> Activity:
+        """Staff of its subtree read an activity; a volunteer of its bank too (they scan its
+        codes), and to any other volunteer it does not exist."""
+        activity = self.load_activity(activity_id)
+        if actor.kind == "volunteer":
+            if self.load(Volunteer, actor.id, "volunteer").bank_id != activity.bank_id:
+                raise DomainError("not_found", "activity not found.")
+            return activity
+        require_read(actor, ACTIVITIES, self.load_office(activity.office_id))
+        return activity
+
     @retry_on_conflict
     def cancel_activity(self, actor: Actor, activity_id: UUID | str, reason: str) -> Activity:
         activity = self.load_activity(activity_id)
@@ -141,6 +158,13 @@ class ServiceRecordServices(BaseServices):
 
     def load_service_record(self, record_id: UUID | str) -> ServiceRecord:
         return self.load(ServiceRecord, record_id, "service record")
+
+    def read_service_record(self, actor: Actor, record_id: UUID | str) -> ServiceRecord:
+        """The volunteer's own record, or one of a reader's subtree."""
+        record = self.load_service_record(record_id)
+        require_read(actor, SERVICE_RECORDS, self.load_office(record.office_id),
+                     str(record.volunteer_id))
+        return record
 
     def _authorize_record(self, actor: Actor, record: ServiceRecord) -> Office:
         office = self.load_office(record.office_id)
