@@ -38,6 +38,11 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 class ServiceRecordServices(BaseServices):
+    @property
+    def scan_grace(self) -> timedelta:
+        """How long before and after an activity its codes and entries are taken."""
+        return timedelta(minutes=self.settings.scan_grace_minutes)
+
     def plan_activity(
         self,
         actor: Actor,
@@ -125,9 +130,7 @@ class ServiceRecordServices(BaseServices):
             raise DomainError("office_mismatch")
         started_at = require_aware(started_at, "started_at")
         ended_at = require_aware(ended_at, "ended_at")
-        grace = timedelta(minutes=self.settings.scan_grace_minutes)
-        if started_at < activity.starts_at - grace or ended_at > activity.ends_at + grace:
-            raise DomainError("outside_window", field="started_at")
+        activity.check_service_times(started_at, ended_at, self.scan_grace)
         if ended_at > utc_now() + FUTURE_SKEW:
             raise DomainError(
                 "invalid_time_range", "Service cannot end in the future.", field="ended_at"
@@ -249,8 +252,7 @@ class ServiceRecordServices(BaseServices):
         self._authorize_record(actor, record)
         minutes = minutes_from_hours(hours)
         activity = self.load_activity(record.activity_id)
-        cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60)
-        cap += self.settings.scan_grace_minutes
+        cap = activity.longest_service_minutes(self.scan_grace)
         if minutes > cap:
             raise DomainError("invalid_hours", f"At most {hours_text(cap)} for this activity.")
         previous_minutes = record.minutes

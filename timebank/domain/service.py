@@ -6,7 +6,8 @@ compensating events; the original figures stay in the history.
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,7 +34,17 @@ APPROVAL_POLICIES = (MANUAL_APPROVAL, AUTO_ON_CHECKOUT)
 GEOFENCE_REFUSE, GEOFENCE_FLAG = "refuse", "flag"
 GEOFENCE_MODES = (GEOFENCE_REFUSE, GEOFENCE_FLAG)
 MAX_RADIUS_M = 50_000
+DEFAULT_RADIUS_M = 200
 MAX_CAPACITY = 100_000
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine): plenty for "is the phone at the community centre"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def _check_place(
@@ -45,7 +56,7 @@ def _check_place(
         raise DomainError("invalid_input", "latitude and longitude go together.", field="latitude")
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise DomainError("invalid_input", "latitude/longitude out of range.", field="latitude")
-    radius = 200 if radius_m is None else radius_m
+    radius = DEFAULT_RADIUS_M if radius_m is None else radius_m
     if isinstance(radius, bool) or not isinstance(radius, int) or not 10 <= radius <= MAX_RADIUS_M:
         raise DomainError("invalid_input", "radius_m: 10 to 50000 metres.", field="radius_m")
     return float(latitude), float(longitude), radius
@@ -209,6 +220,50 @@ class Activity(Aggregate):
 
     def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
         return self.starts_at < ends_at and starts_at < self.ends_at
+
+    # -- the rules of attendance: `grace` is how long before and after the window its codes
+    # work (a setting of the deployment, TIMEBANK_SCAN_GRACE_MINUTES).
+    def scans_open_at(self, grace: timedelta) -> datetime:
+        return self.starts_at - grace
+
+    def scans_close_at(self, grace: timedelta) -> datetime:
+        """When its codes stop working, and when a forgotten check-out is closed."""
+        return self.ends_at + grace
+
+    def check_open_for_scans(self, now: datetime, grace: timedelta) -> None:
+        """A scan at `now` is taken only inside the window plus grace, and never once cancelled."""
+        if self.cancelled:
+            raise DomainError("activity_cancelled")
+        if now < self.scans_open_at(grace):
+            raise DomainError("activity_not_open")
+        if now > self.scans_close_at(grace):
+            raise DomainError("token_expired")
+
+    def longest_service_minutes(self, grace: timedelta) -> int:
+        """No attendance counts more than the activity's length plus grace."""
+        return int((self.ends_at - self.starts_at + grace).total_seconds() // 60)
+
+    def check_service_times(self, started_at: datetime, ended_at: datetime,
+                            grace: timedelta) -> None:
+        """Service entered by hand (代录) lies inside the window plus grace."""
+        if started_at < self.scans_open_at(grace) or ended_at > self.scans_close_at(grace):
+            raise DomainError("outside_window", field="started_at")
+
+    def place_flags(self, position: tuple[float, float] | None) -> list[str]:
+        """The geofence: nothing to say inside the area (or without one); outside it, or
+        without a position, a flag for review, or a refusal when the activity says so."""
+        if self.latitude is None or self.longitude is None:
+            return []
+        if position is None:
+            # Withholding the position must not be a way around the geofence.
+            if self.geofence_mode == GEOFENCE_REFUSE:
+                raise DomainError("outside_area", "This activity needs the phone's position.")
+            return [NO_POSITION]
+        if distance_m(self.latitude, self.longitude, *position) <= (self.radius_m or 0):
+            return []
+        if self.geofence_mode == GEOFENCE_REFUSE:
+            raise DomainError("outside_area")
+        return [OUTSIDE_AREA]
 
 
 class ServiceRecord(Aggregate):
