@@ -82,7 +82,23 @@ def _check_options(capacity: int | None, approval_policy: str, geofence_mode: st
 
 
 class Activity(Aggregate):
-    @event("Created")
+    class Created(Aggregate.Created):
+        office_id: UUID
+        bank_id: UUID
+        title: str
+        category: str
+        starts_at: datetime
+        ends_at: datetime
+        location: str
+        actor: dict[str, Any]
+        latitude: float | None = None
+        longitude: float | None = None
+        radius_m: int | None = None
+        capacity: int | None = None
+        approval_policy: str = MANUAL_APPROVAL
+        geofence_mode: str = GEOFENCE_FLAG
+
+    @event(Created)
     def __init__(
         self,
         office_id: UUID,
@@ -192,7 +208,11 @@ class Activity(Aggregate):
             return
         self._edited(plan=new_plan, actor=actor)
 
-    @event("Edited")
+    class Edited(Aggregate.Event):
+        plan: dict[str, Any]  # the whole new plan: every field `Created` has after `location`
+        actor: dict[str, Any]
+
+    @event(Edited)
     def _edited(self, plan: dict[str, Any], actor: dict[str, Any]) -> None:
         for name, value in plan.items():
             setattr(self, name, value)
@@ -202,7 +222,11 @@ class Activity(Aggregate):
             raise DomainError("activity_cancelled")
         self._cancelled(actor=actor, reason=reason)
 
-    @event("Cancelled")
+    class Cancelled(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Cancelled)
     def _cancelled(self, actor: dict[str, Any], reason: str) -> None:
         self.cancelled = True
 
@@ -214,7 +238,10 @@ class Activity(Aggregate):
             raise DomainError("activity_full")
         self._admitted(volunteer_id=volunteer_id)
 
-    @event("Admitted")
+    class Admitted(Aggregate.Event):
+        volunteer_id: UUID
+
+    @event(Admitted)
     def _admitted(self, volunteer_id: UUID) -> None:
         self.admitted.append(str(volunteer_id))
 
@@ -267,7 +294,21 @@ class Activity(Aggregate):
 
 
 class ServiceRecord(Aggregate):
-    @event("Entered")
+    class Entered(Aggregate.Created):
+        volunteer_id: UUID
+        passbook_id: UUID
+        activity_id: UUID
+        office_id: UUID
+        category: str
+        started_at: datetime
+        ended_at: datetime | None  # None: opened by a check-in scan
+        minutes: int
+        source: str  # "scan" | "manual"
+        note: str
+        actor: dict[str, Any]
+        flags: list[str] | None = None
+
+    @event(Entered)
     def __init__(
         self,
         volunteer_id: UUID,
@@ -382,7 +423,13 @@ class ServiceRecord(Aggregate):
             actor=actor,
         )
 
-    @event("CheckedOut")
+    class CheckedOut(Aggregate.Event):
+        ended_at: datetime
+        minutes: int
+        flags: list[str]  # the flags this check-out adds
+        actor: dict[str, Any]
+
+    @event(CheckedOut)
     def _checked_out(
         self, ended_at: datetime, minutes: int, flags: list[str], actor: dict[str, Any]
     ) -> None:
@@ -398,7 +445,12 @@ class ServiceRecord(Aggregate):
         elapsed = max(int((closed_at - self.started_at).total_seconds() // 60), 0)
         self._auto_closed(ended_at=closed_at, minutes=min(elapsed, cap_minutes), actor=actor)
 
-    @event("AutoClosed")
+    class AutoClosed(Aggregate.Event):
+        ended_at: datetime
+        minutes: int
+        actor: dict[str, Any]
+
+    @event(AutoClosed)
     def _auto_closed(self, ended_at: datetime, minutes: int, actor: dict[str, Any]) -> None:
         self.ended_at = ended_at
         self.minutes = minutes
@@ -418,7 +470,14 @@ class ServiceRecord(Aggregate):
             actor=actor,
         )
 
-    @event("Approved")
+    class Approved(Aggregate.Event):
+        minutes: int
+        points: int
+        points_per_hour: int  # the bank's rule applied, kept for corrections
+        multiplier: str
+        actor: dict[str, Any]
+
+    @event(Approved)
     def _approved(
         self,
         minutes: int,
@@ -438,7 +497,11 @@ class ServiceRecord(Aggregate):
         reason = _check_text(reason, "reason", 500)
         self._rejected(reason=reason, actor=actor)
 
-    @event("Rejected")
+    class Rejected(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    @event(Rejected)
     def _rejected(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = REJECTED
 
@@ -459,7 +522,14 @@ class ServiceRecord(Aggregate):
         )
         return points_delta
 
-    @event("Corrected")
+    class Corrected(Aggregate.Event):
+        previous_minutes: int
+        minutes: int
+        points_delta: int
+        reason: str
+        actor: dict[str, Any]
+
+    @event(Corrected)
     def _corrected(
         self,
         previous_minutes: int,
