@@ -63,7 +63,9 @@ def operated_office(request: Request, actor: Actor, office_id: str) -> Office:
     if scope.office_id is None:  # everything: an administrator without an office
         catch_up_for_read(request.app.state.runner)
         first = queries.open_savings_offices(request.app.state.runtime.engine, scope)
-        scope = services.read_scope(actor, OPERATIONS, first[0]["id"] if first else "-")
+        if not first:
+            raise DomainError("not_found", "office not found.")
+        scope = services.read_scope(actor, OPERATIONS, first[0]["id"])
     return services.load_office(scope.office_id)
 
 
