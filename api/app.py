@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -82,6 +83,10 @@ def create_app(
         app.state.runners = runners
         app.state.runner = runners[DIRECTORY]
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+        for partition in runtime.partitions.all():
+            # Scans are counted by the scan command itself, whichever page or route calls it.
+            partition.app.scan_limit = partial(app.state.rate_limiter.hit, "scan",
+                                               per_minute=partition.settings.scans_per_minute)
         try:
             yield
         finally:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Connection
 
-from projections.base import Projection, Rows, handles
+from projections.base import AnyEvent, Projection, Rows, handles
 from projections.tables import activities
 from timebank.domain.service import Activity, ServiceRecord
 
@@ -22,7 +21,7 @@ class ActivitiesProjection(Projection):
     def begin_batch(self, conn: Connection) -> None:
         self._activities.reset()
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         created = {str(e.originator_id) for e in events if isinstance(e, Activity.Created)}
         self._activities.load(conn, {
             str(e.activity_id) if isinstance(e, ServiceRecord.Entered) else str(e.originator_id)
@@ -34,7 +33,7 @@ class ActivitiesProjection(Projection):
         self._activities.flush(conn)
 
     @handles(Activity.Created)
-    def created(self, conn: Connection, event: Any) -> None:
+    def created(self, conn: Connection, event: Activity.Created) -> None:
         self._activities.add(dict(
             activity_id=str(event.originator_id), office_id=str(event.office_id),
             title=event.title, category=event.category, starts_at=event.starts_at,
@@ -43,7 +42,7 @@ class ActivitiesProjection(Projection):
         ))
 
     @handles(Activity.Edited)
-    def edited(self, conn: Connection, event: Any) -> None:
+    def edited(self, conn: Connection, event: Activity.Edited) -> None:
         plan = event.plan
         self._activities.change(
             conn, str(event.originator_id), title=plan["title"], category=plan["category"],
@@ -51,11 +50,11 @@ class ActivitiesProjection(Projection):
             capacity=plan["capacity"], approval_policy=plan["approval_policy"])
 
     @handles(Activity.Cancelled)
-    def cancelled(self, conn: Connection, event: Any) -> None:
+    def cancelled(self, conn: Connection, event: Activity.Cancelled) -> None:
         self._activities.change(conn, str(event.originator_id), cancelled=True)
 
     @handles(ServiceRecord.Entered)
-    def entered(self, conn: Connection, event: Any) -> None:
+    def entered(self, conn: Connection, event: ServiceRecord.Entered) -> None:
         if event.ended_at is None:  # a scan: someone is checked in
             activity = self._activities.get(conn, str(event.activity_id))
             if activity is not None:

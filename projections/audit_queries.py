@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from projections.audit import GENESIS, chain_hash, event_hash
-from projections.tables import audit_events, offices, projection_positions
+from projections.scoping import scope_filter
+from projections.tables import audit_events, projection_positions
+from timebank.domain.reading import ReadScope
 from timebank.security.signing import checkpoint_message, verify_signature
 
 PAGE = 1000
@@ -95,7 +97,7 @@ def _with_checkpoints(checked: int, recomputed: dict[int, str], checkpoints: lis
 
 def audit_trail(
     engine: Engine,
-    office_path_prefix: str | None,
+    scope: ReadScope,
     after: int = 0,
     limit: int = 100,
     since: datetime | None = None,
@@ -105,10 +107,7 @@ def audit_trail(
     event_type: str | None = None,
 ) -> list[dict[str, Any]]:
     t = audit_events
-    query = select(t).where(t.c.position > after)
-    if office_path_prefix is not None:
-        subtree = select(offices.c.office_id).where(offices.c.path.startswith(office_path_prefix))
-        query = query.where(t.c.office_id.in_(subtree))
+    query = select(t).where(t.c.position > after, scope_filter(scope, t.c.office_id))
     if since:
         query = query.where(t.c.at >= since)
     if until:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
+from uuid import UUID
 
+from eventsourcing.domain import DomainEventProtocol
 from psycopg import sql
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-Handler = Callable[[Any, Connection, Any], None]
+# Any stored event, as the log hands it over; handlers name the classes they read.
+AnyEvent: TypeAlias = DomainEventProtocol[UUID]
+Handler = TypeVar("Handler", bound=Callable[..., None])
 
 # Keys per IN (...) list: well under SQLite's limit of bound parameters.
 LOAD_CHUNK = 500
@@ -52,7 +56,7 @@ class Projection:
             type(self)._topics = frozenset(get_topic(cls) for cls in self._handlers)
         return type(self)._topics
 
-    def apply_batch(self, conn: Connection, items: Sequence[tuple[Any, Any]]) -> None:
+    def apply_batch(self, conn: Connection, items: Sequence[tuple[AnyEvent, Any]]) -> None:
         """Apply (event, notification) pairs in log order, inside the batch's transaction."""
         self.begin_batch(conn)
         self.prefetch(conn, [event for event, _ in items])
@@ -63,19 +67,22 @@ class Projection:
     def begin_batch(self, conn: Connection) -> None:
         """Called at the start of each batch's transaction (state kept only within it)."""
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         """Read, in bulk, the existing rows the batch's events will change."""
 
     def end_batch(self, conn: Connection) -> None:
         """Called before the batch's position is written, in the same transaction."""
 
-    def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
+    def apply(self, conn: Connection, event: AnyEvent, notification: Any = None) -> None:
         method = self._handlers.get(type(event))
         if method is not None:
             getattr(self, method)(conn, event)
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Marks a method as the handler of these event classes; its `event` parameter is
+    annotated with them (tests/unit/test_projection_registry.py checks that it is)."""
+
     def mark(func: Handler) -> Handler:
         func._handles = event_classes  # type: ignore[attr-defined]
         return func

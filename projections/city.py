@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, delete, func, select, update
 
-from projections.base import Projection, add_to_rows, handles
+from projections.base import AnyEvent, Projection, add_to_rows, handles
 from projections.runner import ProjectionFailed, ProjectionRunner, ProjectionStatus
 from projections.tables import city_daily_totals, projection_positions
 from timebank.domain.values import shanghai_date
@@ -54,17 +54,17 @@ class CityRollupProjection(Projection):
                     {(self.partition, day): increments for day, increments in self._totals.items()})
         self.begin_batch(conn)
 
-    def _add(self, event: Any, **increments: int) -> None:
+    def _add(self, event: AnyEvent, **increments: int) -> None:
         totals = self._totals[shanghai_date(event.timestamp)]
         for name, amount in increments.items():
             totals[name] += amount
 
     @handles(Volunteer.Registered)
-    def registered(self, conn: Connection, event: Any) -> None:
+    def registered(self, conn: Connection, event: Volunteer.Registered) -> None:
         self._add(event, volunteers_net=1)
 
     @handles(Passbook.PointsCredited)
-    def credited(self, conn: Connection, event: Any) -> None:
+    def credited(self, conn: Connection, event: Passbook.PointsCredited) -> None:
         increments = {"points_net": event.points}
         if event.kind in (SERVICE, CORRECTION):
             increments.update(points_earned=event.points, approved_minutes=event.minutes)
@@ -73,7 +73,7 @@ class CityRollupProjection(Projection):
         self._add(event, **increments)
 
     @handles(Passbook.PointsDebited)
-    def debited(self, conn: Connection, event: Any) -> None:
+    def debited(self, conn: Connection, event: Passbook.PointsDebited) -> None:
         increments = {"points_net": -event.points}
         if event.kind == CORRECTION:
             increments.update(points_earned=-event.points, approved_minutes=event.minutes)

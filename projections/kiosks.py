@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from projections.base import Projection, Rows, add_to_rows, handles
+from projections.base import AnyEvent, Projection, Rows, add_to_rows, handles
 from projections.tables import catalog_items, kiosk_daily_sales, kiosks, redemptions
 from timebank.domain.kiosks import CANCELLED, MADE, CatalogItem, Kiosk, Redemption
 from timebank.domain.values import shanghai_date
@@ -31,7 +31,7 @@ class KiosksProjection(Projection):
         self._sales: dict[tuple[str, Any], dict[str, int]] = defaultdict(
             lambda: defaultdict(int))
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         ids = {type(e): set() for e in events}
         for e in events:
             ids[type(e)].add(str(e.originator_id))
@@ -51,59 +51,61 @@ class KiosksProjection(Projection):
         add_to_rows(conn, kiosk_daily_sales, self._sales)
         self.begin_batch(conn)
 
-    def _sale(self, kiosk_id: str, event: Any, **increments: int) -> None:
+    def _sale(self, kiosk_id: str, event: AnyEvent, **increments: int) -> None:
         totals = self._sales[(kiosk_id, shanghai_date(event.timestamp))]
         for name, amount in increments.items():
             totals[name] += amount
 
     @handles(Kiosk.Registered)
-    def registered(self, conn: Connection, event: Any) -> None:
+    def registered(self, conn: Connection, event: Kiosk.Registered) -> None:
         self._kiosks.add(dict(
             kiosk_id=str(event.originator_id), office_id=str(event.office_id), name=event.name,
             revoked=False, registered_at=event.timestamp,
         ))
 
     @handles(Kiosk.KeyRevoked)
-    def revoked(self, conn: Connection, event: Any) -> None:
+    def revoked(self, conn: Connection, event: Kiosk.KeyRevoked) -> None:
         self._kiosks.change(conn, str(event.originator_id), revoked=True)
 
     # -- catalog ---------------------------------------------------------------------------
     @handles(CatalogItem.Listed)
-    def listed(self, conn: Connection, event: Any) -> None:
+    def listed(self, conn: Connection, event: CatalogItem.Listed) -> None:
         self._items.add(dict(
             item_id=str(event.originator_id), office_id=str(event.office_id), sku=event.sku,
             name=event.name, points=event.points, stock=event.stock, active=True,
             sponsor=event.sponsor,
         ))
 
-    def _stock(self, conn: Connection, event: Any, change: int) -> None:
+    def _stock(self, conn: Connection,
+               event: CatalogItem.Restocked | CatalogItem.StockTaken | CatalogItem.StockReturned,
+               change: int) -> None:
         item = self._items.get(conn, str(event.originator_id))
         if item is not None:
             self._items.change(conn, str(event.originator_id), stock=item["stock"] + change)
 
     @handles(CatalogItem.Restocked)
-    def restocked(self, conn: Connection, event: Any) -> None:
+    def restocked(self, conn: Connection, event: CatalogItem.Restocked) -> None:
         self._stock(conn, event, event.quantity)
 
     @handles(CatalogItem.StockTaken)
-    def taken(self, conn: Connection, event: Any) -> None:
+    def taken(self, conn: Connection, event: CatalogItem.StockTaken) -> None:
         self._stock(conn, event, -event.quantity)
 
     @handles(CatalogItem.StockReturned)
-    def returned(self, conn: Connection, event: Any) -> None:
+    def returned(self, conn: Connection, event: CatalogItem.StockReturned) -> None:
         self._stock(conn, event, event.quantity)
 
     @handles(CatalogItem.Repriced)
-    def repriced(self, conn: Connection, event: Any) -> None:
+    def repriced(self, conn: Connection, event: CatalogItem.Repriced) -> None:
         self._items.change(conn, str(event.originator_id), points=event.points)
 
     @handles(CatalogItem.ActivityChanged)
-    def activity_changed(self, conn: Connection, event: Any) -> None:
+    def activity_changed(self, conn: Connection, event: CatalogItem.ActivityChanged) -> None:
         self._items.change(conn, str(event.originator_id), active=event.active)
 
     # -- redemptions -----------------------------------------------------------------------------
     @handles(Redemption.Made)
-    def made(self, conn: Connection, event: Any) -> None:
+    def made(self, conn: Connection, event: Redemption.Made) -> None:
         self._redemptions.add(dict(
             redemption_id=str(event.originator_id), kiosk_id=str(event.kiosk_id),
             office_id=str(event.office_id), passbook_no=event.passbook_no,
@@ -115,7 +117,7 @@ class KiosksProjection(Projection):
         self._sale(str(event.kiosk_id), event, redemptions=1, points_spent=event.points_spent)
 
     @handles(Redemption.Cancelled)
-    def cancelled(self, conn: Connection, event: Any) -> None:
+    def cancelled(self, conn: Connection, event: Redemption.Cancelled) -> None:
         redemption = self._redemptions.change(
             conn, str(event.originator_id), status=CANCELLED, cancelled_at=event.timestamp,
             cancel_reason=event.reason)

@@ -7,15 +7,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from projections.base import Projection, Rows, handles
+from projections.base import AnyEvent, Projection, Rows, handles
 from projections.tables import offices, volunteers
 from timebank.domain.offices import Office
 from timebank.domain.volunteers import Volunteer
 
 
-def office_path(event: Any) -> str:
-    ids = [*event.ancestor_ids, event.originator_id]
-    return "/" + "/".join(str(i) for i in ids) + "/"
+def subtree_path(office_chain: Sequence[Any]) -> str:
+    """"/<bank>/<branch>/<office>/": every office under the chain's last has this prefix."""
+    return "/" + "/".join(str(i) for i in office_chain) + "/"
+
+
+def office_path(event: Office.Opened) -> str:
+    return subtree_path([*event.ancestor_ids, event.originator_id])
 
 
 class OfficesProjection(Projection):
@@ -30,7 +34,7 @@ class OfficesProjection(Projection):
         self._offices.reset()
         self._volunteers.reset()
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         self._offices.load(conn, {
             str(e.originator_id) for e in events
             if isinstance(e, (Office.Renamed, Office.Closed, Office.PointRulesChanged))},
@@ -44,7 +48,7 @@ class OfficesProjection(Projection):
         self._volunteers.flush(conn)
 
     @handles(Office.Opened)
-    def opened(self, conn: Connection, event: Any) -> None:
+    def opened(self, conn: Connection, event: Office.Opened) -> None:
         self._offices.add(dict(
             office_id=str(event.originator_id),
             name=event.name,
@@ -54,24 +58,24 @@ class OfficesProjection(Projection):
             path=office_path(event),
             closed=False,
             opened_at=event.timestamp,
-            points_per_hour=10 if event.kind == "bank" else 0,
+            points_per_hour=event.points_per_hour,
         ))
 
     @handles(Office.Renamed)
-    def renamed(self, conn: Connection, event: Any) -> None:
+    def renamed(self, conn: Connection, event: Office.Renamed) -> None:
         self._offices.change(conn, str(event.originator_id), name=event.name)
 
     @handles(Office.Closed)
-    def closed(self, conn: Connection, event: Any) -> None:
+    def closed(self, conn: Connection, event: Office.Closed) -> None:
         self._offices.change(conn, str(event.originator_id), closed=True)
 
     @handles(Office.PointRulesChanged)
-    def rules_changed(self, conn: Connection, event: Any) -> None:
+    def rules_changed(self, conn: Connection, event: Office.PointRulesChanged) -> None:
         self._offices.change(conn, str(event.originator_id),
                              points_per_hour=event.points_per_hour)
 
     @handles(Volunteer.Registered)
-    def registered(self, conn: Connection, event: Any) -> None:
+    def registered(self, conn: Connection, event: Volunteer.Registered) -> None:
         self._volunteers.add(dict(
             volunteer_id=str(event.originator_id),
             passbook_no=event.passbook_no,
@@ -81,6 +85,6 @@ class OfficesProjection(Projection):
         ))
 
     @handles(Volunteer.Moved)
-    def moved(self, conn: Connection, event: Any) -> None:
+    def moved(self, conn: Connection, event: Volunteer.Moved) -> None:
         self._volunteers.change(conn, str(event.originator_id),
                                 office_id=str(event.to_office_id))

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from projections.base import Projection, Rows, handles, write_rows
+from projections.base import AnyEvent, Projection, Rows, handles, write_rows
 from projections.tables import passbook_entries, passbooks
 from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook
 
@@ -30,7 +30,7 @@ class PassbooksProjection(Projection):
         self._books.reset()
         self._entries = []
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         opened = {str(e.originator_id) for e in events if isinstance(e, Passbook.Opened)}
         self._books.load(conn, {str(e.originator_id) for e in events}, created=opened)
 
@@ -41,7 +41,7 @@ class PassbooksProjection(Projection):
         self._entries = []
 
     @handles(Passbook.Opened)
-    def opened(self, conn: Connection, event: Any) -> None:
+    def opened(self, conn: Connection, event: Passbook.Opened) -> None:
         self._books.add({
             "passbook_id": str(event.originator_id),
             "passbook_no": event.passbook_no,
@@ -51,14 +51,15 @@ class PassbooksProjection(Projection):
         })
 
     @handles(Passbook.PointsCredited)
-    def credited(self, conn: Connection, event: Any) -> None:
+    def credited(self, conn: Connection, event: Passbook.PointsCredited) -> None:
         self._entry(conn, event, event.points)
 
     @handles(Passbook.PointsDebited)
-    def debited(self, conn: Connection, event: Any) -> None:
+    def debited(self, conn: Connection, event: Passbook.PointsDebited) -> None:
         self._entry(conn, event, -event.points)
 
-    def _entry(self, conn: Connection, event: Any, signed_points: int) -> None:
+    def _entry(self, conn: Connection, event: Passbook.PointsCredited | Passbook.PointsDebited,
+               signed_points: int) -> None:
         passbook_id = str(event.originator_id)
         minutes = event.minutes if event.kind in HOUR_KINDS else 0
         book = self._books.get(conn, passbook_id)

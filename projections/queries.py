@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
 
+from projections.scoping import scope_filter
 from projections.tables import (
     activities,
     office_daily_totals,
@@ -16,6 +17,7 @@ from projections.tables import (
     passbooks,
     service_records,
 )
+from timebank.domain.reading import ReadScope
 from timebank.domain.values import SHANGHAI, hours_text, shanghai_date
 
 
@@ -62,17 +64,14 @@ def office_path(engine: Engine, office_id: str) -> str | None:
 
 def list_service_records(
     engine: Engine,
-    office_path_prefix: str | None,
+    scope: ReadScope,
     status: str | None = None,
     volunteer_id: str | None = None,
     activity_id: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    query = select(service_records)
-    if office_path_prefix is not None:
-        subtree = select(offices.c.office_id).where(offices.c.path.startswith(office_path_prefix))
-        query = query.where(service_records.c.office_id.in_(subtree))
+    query = select(service_records).where(records_in(scope))
     if status:
         query = query.where(service_records.c.status == status)
     if volunteer_id:
@@ -84,6 +83,10 @@ def list_service_records(
     ).limit(limit).offset(offset)
     with engine.connect() as conn:
         return [_record_row(row) for row in conn.execute(query).all()]
+
+
+def records_in(scope: ReadScope) -> Any:
+    return scope_filter(scope, service_records.c.office_id, service_records.c.volunteer_id)
 
 
 def service_record(engine: Engine, record_id: str) -> dict[str, Any] | None:
@@ -218,12 +221,11 @@ def overdue_check_ins(engine: Engine, closes_before: Any, limit: int = 500) -> l
         )
 
 
-def activities_of_office(engine: Engine, path_prefix: str, limit: int = 200,
-                         offset: int = 0) -> list[dict[str, Any]]:
-    subtree = select(offices.c.office_id).where(offices.c.path.startswith(path_prefix))
+def activities_of_offices(engine: Engine, scope: ReadScope, limit: int = 200,
+                          offset: int = 0) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            select(activities).where(activities.c.office_id.in_(subtree))
+            select(activities).where(scope_filter(scope, activities.c.office_id))
             .order_by(activities.c.starts_at.desc(), activities.c.activity_id)
             .limit(limit).offset(offset)
         ).all()
@@ -278,34 +280,46 @@ def office_names(engine: Engine, office_id: str) -> list[str]:
     return [names[i] for i in ids if i in names]
 
 
-def subtree_office_ids(engine: Engine, path_prefix: str) -> list[str]:
-    with engine.connect() as conn:
-        return list(conn.execute(
-            select(offices.c.office_id).where(offices.c.path.startswith(path_prefix))
-        ).scalars())
-
-
-def records_of_volunteer(engine: Engine, volunteer_id: str, limit: int = 50
-                         ) -> list[dict[str, Any]]:
-    """A volunteer's own service records, newest first, with their activity's title."""
+def records_with_titles(engine: Engine, scope: ReadScope, limit: int = 50
+                        ) -> list[dict[str, Any]]:
+    """Service records (a volunteer's own, on /me), newest first, with their activity's
+    title and place."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(service_records, activities.c.title, activities.c.location)
             .join(activities, activities.c.activity_id == service_records.c.activity_id)
-            .where(service_records.c.volunteer_id == volunteer_id)
+            .where(records_in(scope))
             .order_by(service_records.c.started_at.desc(), service_records.c.record_id)
             .limit(limit)
         ).all()
     return [{**_record_row(row), "title": row.title, "location": row.location} for row in rows]
 
 
-def open_savings_offices(engine: Engine, path_prefix: str) -> list[dict[str, str]]:
-    """The open savings offices of a subtree, by name: where volunteers and activities go."""
+def open_savings_offices(engine: Engine, scope: ReadScope) -> list[dict[str, str]]:
+    """The open savings offices of a scope, by name: where volunteers and activities go."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(offices.c.office_id, offices.c.name)
-            .where(offices.c.path.startswith(path_prefix), offices.c.kind == "savings_office",
+            .where(scope_filter(scope, offices.c.office_id), offices.c.kind == "savings_office",
                    offices.c.closed.is_(False))
             .order_by(offices.c.name, offices.c.office_id)
         ).all()
     return [{"id": row.office_id, "name": row.name} for row in rows]
+
+
+def monthly_service(engine: Engine, scope: ReadScope, date_from: date, date_to: date
+                    ) -> dict[int, tuple[int, int]]:
+    """Approved minutes and points earned by calendar month (Shanghai days) in a scope."""
+    t = office_daily_totals
+    month = func.extract("month", t.c.day)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(month, func.sum(t.c.approved_minutes), func.sum(t.c.points_earned))
+            .where(scope_filter(scope, t.c.office_id), t.c.day >= date_from, t.c.day <= date_to)
+            .group_by(month)
+        ).all()
+    totals: dict[int, tuple[int, int]] = {}
+    for m, minutes, earned in rows:
+        before = totals.get(int(m), (0, 0))
+        totals[int(m)] = (before[0] + int(minutes or 0), before[1] + int(earned or 0))
+    return totals

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from projections.base import Projection, Rows, add_to_rows, handles
+from projections.base import AnyEvent, Projection, Rows, add_to_rows, handles
 from projections.tables import office_daily_totals, rollup_members
 from timebank.domain.ids import passbook_id_for
 from timebank.domain.values import shanghai_date
@@ -43,7 +43,7 @@ class RollupsProjection(Projection):
         self._totals: dict[tuple[str, Any], dict[str, int]] = defaultdict(
             lambda: defaultdict(int))
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         registered = {str(passbook_id_for(e.passbook_no)) for e in events
                       if isinstance(e, Volunteer.Registered)}
         self._members.load(conn, {
@@ -56,7 +56,7 @@ class RollupsProjection(Projection):
         add_to_rows(conn, office_daily_totals, self._totals)
         self.begin_batch(conn)
 
-    def _add(self, office_id: str, event: Any, **increments: int) -> None:
+    def _add(self, office_id: str, event: AnyEvent, **increments: int) -> None:
         totals = self._totals[(office_id, shanghai_date(event.timestamp))]
         for name, amount in increments.items():
             totals[name] += amount
@@ -68,7 +68,7 @@ class RollupsProjection(Projection):
         return member
 
     @handles(Volunteer.Registered)
-    def registered(self, conn: Connection, event: Any) -> None:
+    def registered(self, conn: Connection, event: Volunteer.Registered) -> None:
         office_id = str(event.office_id)
         passbook_id = str(passbook_id_for(event.passbook_no))
         self._members.add({"volunteer_id": str(event.originator_id),
@@ -77,7 +77,7 @@ class RollupsProjection(Projection):
         self._add(office_id, event, volunteers_net=1)
 
     @handles(Volunteer.Moved)
-    def moved(self, conn: Connection, event: Any) -> None:
+    def moved(self, conn: Connection, event: Volunteer.Moved) -> None:
         volunteer_id = str(event.originator_id)
         # Moves are rare: one lookup each, unless the volunteer registered in this batch.
         passbook_id = self._by_volunteer.get(volunteer_id) or conn.execute(
@@ -91,14 +91,16 @@ class RollupsProjection(Projection):
                   points_net=member["balance"])
         self._members.change(conn, passbook_id, office_id=str(event.to_office_id))
 
-    def _move_points(self, conn: Connection, event: Any, signed_points: int) -> str:
+    def _move_points(self, conn: Connection,
+                     event: Passbook.PointsCredited | Passbook.PointsDebited,
+                     signed_points: int) -> str:
         passbook_id = str(event.originator_id)
         member = self._member(conn, passbook_id)
         self._members.change(conn, passbook_id, balance=member["balance"] + signed_points)
         return str(member["office_id"])
 
     @handles(Passbook.PointsCredited)
-    def credited(self, conn: Connection, event: Any) -> None:
+    def credited(self, conn: Connection, event: Passbook.PointsCredited) -> None:
         office_id = self._move_points(conn, event, event.points)
         increments = {"points_net": event.points}
         if event.kind in (SERVICE, CORRECTION):
@@ -108,7 +110,7 @@ class RollupsProjection(Projection):
         self._add(office_id, event, **increments)
 
     @handles(Passbook.PointsDebited)
-    def debited(self, conn: Connection, event: Any) -> None:
+    def debited(self, conn: Connection, event: Passbook.PointsDebited) -> None:
         office_id = self._move_points(conn, event, -event.points)
         increments = {"points_net": -event.points}
         if event.kind == CORRECTION:

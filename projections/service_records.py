@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from projections.base import Projection, Rows, handles
+from projections.base import AnyEvent, Projection, Rows, handles
 from projections.tables import service_records
 from timebank.domain.service import (
     APPROVED,
@@ -29,7 +29,7 @@ class ServiceRecordsProjection(Projection):
     def begin_batch(self, conn: Connection) -> None:
         self._records.reset()
 
-    def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
+    def prefetch(self, conn: Connection, events: Sequence[AnyEvent]) -> None:
         entered = {str(e.originator_id) for e in events if isinstance(e, ServiceRecord.Entered)}
         self._records.load(conn, {str(e.originator_id) for e in events}, created=entered)
 
@@ -37,7 +37,7 @@ class ServiceRecordsProjection(Projection):
         self._records.flush(conn)
 
     @handles(ServiceRecord.Entered)
-    def entered(self, conn: Connection, event: Any) -> None:
+    def entered(self, conn: Connection, event: ServiceRecord.Entered) -> None:
         self._records.add({
             "record_id": str(event.originator_id),
             "volunteer_id": str(event.volunteer_id),
@@ -58,21 +58,21 @@ class ServiceRecordsProjection(Projection):
             "corrections": 0,
         })
 
-    def _update(self, conn: Connection, event: Any, **values: Any) -> None:
+    def _update(self, conn: Connection, event: ServiceRecord.Event, **values: Any) -> None:
         self._records.change(conn, str(event.originator_id), **values)
 
     @handles(ServiceRecord.Approved)
-    def approved(self, conn: Connection, event: Any) -> None:
+    def approved(self, conn: Connection, event: ServiceRecord.Approved) -> None:
         self._update(conn, event, status=APPROVED, points=event.points,
                      decided_at=event.timestamp)
 
     @handles(ServiceRecord.Rejected)
-    def rejected(self, conn: Connection, event: Any) -> None:
+    def rejected(self, conn: Connection, event: ServiceRecord.Rejected) -> None:
         self._update(conn, event, status=REJECTED, reason=event.reason,
                      decided_at=event.timestamp)
 
     @handles(ServiceRecord.Corrected)
-    def corrected(self, conn: Connection, event: Any) -> None:
+    def corrected(self, conn: Connection, event: ServiceRecord.Corrected) -> None:
         record = self._records.get(conn, str(event.originator_id))
         if record is not None:
             self._update(conn, event, minutes=event.minutes,
@@ -80,14 +80,15 @@ class ServiceRecordsProjection(Projection):
                          corrections=record["corrections"] + 1)
 
     @handles(ServiceRecord.CheckedOut)
-    def checked_out(self, conn: Connection, event: Any) -> None:
+    def checked_out(self, conn: Connection, event: ServiceRecord.CheckedOut) -> None:
         self._closed(conn, event, event.flags)
 
     @handles(ServiceRecord.AutoClosed)
-    def auto_closed(self, conn: Connection, event: Any) -> None:
+    def auto_closed(self, conn: Connection, event: ServiceRecord.AutoClosed) -> None:
         self._closed(conn, event, [AUTO_CLOSED])
 
-    def _closed(self, conn: Connection, event: Any, new_flags: list[str]) -> None:
+    def _closed(self, conn: Connection, event: ServiceRecord.CheckedOut | ServiceRecord.AutoClosed,
+                new_flags: list[str]) -> None:
         record = self._records.get(conn, str(event.originator_id))
         if record is None:
             raise LookupError(f"service record {event.originator_id} was never entered")

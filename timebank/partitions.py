@@ -157,6 +157,7 @@ class Partitions:
 
 def build_partition(key: str, settings: Settings, migrate: bool) -> Partition:
     from timebank.infrastructure.database import exclusive_setup, make_engine
+    from timebank.infrastructure.kiosk_usage import KioskUsage
     from timebank.infrastructure.migrations import upgrade
 
     engine = make_engine(settings)
@@ -168,7 +169,7 @@ def build_partition(key: str, settings: Settings, migrate: bool) -> Partition:
         if migrate:
             # A restored backup may predate erasures: apply every recorded one again.
             vault.reapply_erasures()
-        app = TimebankApp(settings, vault, engine)
+        app = TimebankApp(settings, vault, KioskUsage(engine))
     return Partition(key, settings, engine, vault, app)
 
 

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentActor, ReadModels, Services
 from api.schemas import ActivityCancel, ActivityCreate, ActivityEdit, ActivityOut, Created
 from projections import queries
-from timebank.application.authz import READERS, require_scope
-from timebank.domain.errors import DomainError
+from timebank.application.authz import ACTIVITIES
 from timebank.domain.service import Activity
 
 router = APIRouter(prefix="/activities", tags=["activities"])
@@ -48,13 +47,7 @@ def plan_activity(body: ActivityCreate, actor: CurrentActor, services: Services)
 
 @router.get("/{activity_id}", response_model=ActivityOut)
 def read_activity(activity_id: str, actor: CurrentActor, services: Services) -> dict[str, Any]:
-    activity = services.load_activity(activity_id)
-    if actor.kind == "volunteer":
-        if services.load_volunteer(actor.id).bank_id != activity.bank_id:
-            raise DomainError("not_found", "activity not found.")
-    else:
-        require_scope(actor, services.load_office(activity.office_id), READERS)
-    return activity_out(activity)
+    return activity_out(services.read_activity(actor, activity_id))
 
 
 @router.patch("/{activity_id}", response_model=ActivityOut)
@@ -114,8 +107,5 @@ def office_activities(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    office = services.read_office(actor, office_id)
-    prefix = queries.office_path(read_models.engine, str(office.id))
-    if prefix is None:
-        return []
-    return queries.activities_of_office(read_models.engine, prefix, limit, offset)
+    scope = services.read_scope(actor, ACTIVITIES, office_id)
+    return queries.activities_of_offices(read_models.engine, scope, limit, offset)

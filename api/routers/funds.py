@@ -40,8 +40,9 @@ from api.schemas import (
     VoidRequest,
     VoteRule,
 )
-from projections import fund_queries, queries
-from timebank.application.authz import FUND_READERS, require_scope
+from projections import fund_queries
+from projections.scoping import scoped_office_ids
+from timebank.application.authz import FUNDS
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import Fund, Grant
 
@@ -390,14 +391,7 @@ def trial_balance(
         # A foundation's books include the special funds it hosts (each a sub-ledger).
         ids = [str(fund.id), *readable_hosted(services, actor, read_models, str(fund.id))]
         return fund_queries.trial_balance(read_models.engine, ids, as_of)
-    scope = office_id or (str(actor.office_id) if actor.office_id else None)
-    if scope is None:
-        if not actor.is_admin:
-            raise DomainError("forbidden")
-        office_ids = None
-    else:
-        require_scope(actor, services.load_office(scope), FUND_READERS)
-        prefix = queries.office_path(read_models.engine, scope) or "/none/"
-        office_ids = queries.subtree_office_ids(read_models.engine, prefix)
+    scope = services.read_scope(actor, FUNDS, office_id)
+    office_ids = scoped_office_ids(read_models.engine, scope)
     fund_ids = [f["id"] for f in fund_queries.funds_of_offices(read_models.engine, office_ids)]
     return fund_queries.trial_balance(read_models.engine, fund_ids, as_of)

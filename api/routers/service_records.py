@@ -19,7 +19,7 @@ from api.schemas import (
     ServiceRecordOut,
 )
 from projections import queries
-from timebank.application.authz import READERS, require_scope
+from timebank.application.authz import SERVICE_RECORDS
 from timebank.domain.errors import DomainError
 from timebank.domain.service import ServiceRecord
 from timebank.domain.values import hours_text
@@ -53,23 +53,10 @@ def list_service_records(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    if actor.kind == "volunteer":
-        # A volunteer sees their own records only.
-        volunteer_id, office_id = actor.id, None
-        prefix = None
-    else:
-        scope_office = office_id or (str(actor.office_id) if actor.office_id else None)
-        if scope_office is None:
-            if not actor.is_admin:
-                raise DomainError("forbidden")
-            prefix = None
-        else:
-            require_scope(actor, services.load_office(scope_office), READERS)
-            prefix = queries.office_path(read_models.engine, scope_office)
-            if prefix is None:
-                return []
+    """Staff: their office's subtree (or `office_id`'s); a volunteer: their own records."""
+    scope = services.read_scope(actor, SERVICE_RECORDS, office_id)
     return queries.list_service_records(
-        read_models.engine, prefix, status, volunteer_id, activity_id, limit, offset
+        read_models.engine, scope, status, volunteer_id, activity_id, limit, offset
     )
 
 
@@ -83,12 +70,7 @@ def approve_many(body: BulkApprove, actor: CurrentActor, services: Services) -> 
 def read_service_record(
     record_id: str, actor: CurrentActor, services: Services, read_models: ReadModels
 ) -> dict[str, Any]:
-    record = services.load_service_record(record_id)
-    if actor.kind == "volunteer":
-        if str(record.volunteer_id) != actor.id:
-            raise DomainError("forbidden")
-    else:
-        require_scope(actor, services.load_office(record.office_id), READERS)
+    record = services.read_service_record(actor, record_id)
     row = queries.service_record(read_models.engine, str(record.id))
     if row is None:
         raise DomainError("not_found", "service record not found.")

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine
 
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
@@ -28,7 +27,7 @@ from api.web.people_pages import (
 )
 from api.web.rendering import render
 from projections import queries
-from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.authz import OPERATIONS
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import Office
@@ -56,25 +55,18 @@ def activity_state(row: dict[str, Any], now: datetime) -> str:
     return "running" if now <= row["ends_at"] else "ended"
 
 
-def actor_prefix(engine: Engine, actor: Actor) -> str:
-    """The actor's part of the tree as a path prefix ("/" for a system administrator)."""
-    if actor.office_id is None:
-        return "/" if actor.is_admin else "/none/"
-    return queries.office_path(engine, str(actor.office_id)) or "/none/"
-
-
 def operated_office(request: Request, actor: Actor, office_id: str) -> Office:
     """The office a staff page works on: the one asked for, else the actor's own (an
     administrator without one gets the first savings office); refused out of scope."""
     services = request.app.state.runtime.app
-    chosen = office_id or (str(actor.office_id) if actor.office_id else "")
-    if not chosen and actor.is_admin:
+    scope = services.read_scope(actor, OPERATIONS, office_id or None)
+    if scope.office_id is None:  # everything: an administrator without an office
         catch_up_for_read(request.app.state.runner)
-        first = queries.open_savings_offices(request.app.state.runtime.engine, "/")
-        chosen = first[0]["id"] if first else ""
-    office = services.load_office(chosen)
-    require_scope(actor, office, OPERATORS)
-    return office
+        first = queries.open_savings_offices(request.app.state.runtime.engine, scope)
+        if not first:
+            raise DomainError("not_found", "office not found.")
+        scope = services.read_scope(actor, OPERATIONS, first[0]["id"])
+    return services.load_office(scope.office_id)
 
 
 def _console(request: Request, actor: Actor, office: Office, *, status: int = 200,
@@ -83,20 +75,21 @@ def _console(request: Request, actor: Actor, office: Office, *, status: int = 20
     services = request.app.state.runtime.app
     engine = request.app.state.runtime.engine
     catch_up_for_read(request.app.state.runner)
-    prefix = queries.office_path(engine, str(office.id)) or "/none/"
+    scope = services.read_scope(actor, OPERATIONS, office.id)
     now = utc_now()
     activities = [
         {**row, "state": activity_state(row, now),
          "window": window_text(row["starts_at"], row["ends_at"])}
-        for row in queries.activities_of_office(engine, prefix, limit=100)
+        for row in queries.activities_of_offices(engine, scope, limit=100)
     ]
     rollup = queries.rollup(engine, str(office.id), None, None)
     return render(
         request, "coordinator_console.html", status, keep_query={"office_id": str(office.id)},
         office=office, activities=activities,
         totals=rollup["totals"] if rollup else None,
-        switch_offices=queries.open_savings_offices(engine, actor_prefix(engine, actor)),
-        target_offices=queries.open_savings_offices(engine, prefix),
+        switch_offices=queries.open_savings_offices(
+            engine, services.read_scope(actor, OPERATIONS)),
+        target_offices=queries.open_savings_offices(engine, scope),
         categories=sorted(services.bank_of(office).category_multipliers),
         form=form or {}, error=error, created=created,
     )

@@ -8,8 +8,9 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import catch_up_for_read
 from api.web.people_pages import error_page, redirect_to_login, staff_actor
 from api.web.rendering import render
-from projections import fund_queries, queries
-from timebank.application.authz import FUND_READERS, require_scope, require_staff
+from projections import fund_queries
+from projections.scoping import scoped_office_ids
+from timebank.application.authz import FUNDS
 from timebank.domain.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -24,17 +25,10 @@ def fund_list(request: Request) -> Response:
     services = request.app.state.runtime.app
     engine = request.app.state.runtime.engine
     try:
-        require_staff(actor, FUND_READERS)
-        if actor.office_id is not None:
-            require_scope(actor, services.load_office(actor.office_id), FUND_READERS)
+        scope = services.read_scope(actor, FUNDS)
     except DomainError as exc:
         return error_page(request, exc)
     catch_up_for_read(request.app.state.runner)
-    office_ids = None
-    if actor.office_id is not None:
-        prefix = queries.office_path(engine, str(actor.office_id)) or "/none/"
-        office_ids = queries.subtree_office_ids(engine, prefix)
-    elif not actor.is_admin:
-        office_ids = []
+    office_ids = scoped_office_ids(engine, scope)
     return render(request, "fund_list.html", funds=fund_queries.funds_of_offices(engine,
                                                                                office_ids))

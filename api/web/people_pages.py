@@ -23,7 +23,7 @@ from api.web.rendering import back_to_me, render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
 from projections import kiosk_queries, queries
 from projections.tables import activities
-from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.authz import OPERATIONS, SERVICE_RECORDS
 from timebank.domain.errors import MESSAGES, DomainError
 from timebank.domain.values import SHANGHAI, utc_now
 from timebank.security.cards import card_payload
@@ -82,7 +82,8 @@ def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] =
     return render(request, "me.html", name=services.personal_data(volunteer).name,
                   passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift_result,
                   gift_ok=bool(given), gift_key=uuid.uuid4().hex,
-                  records=queries.records_of_volunteer(runtime.engine, actor.id, limit=30),
+                  records=queries.records_with_titles(
+                      runtime.engine, services.read_scope(actor, SERVICE_RECORDS), limit=30),
                   certificate=issued_certificate(services, actor, cert) if cert else None,
                   cert_error=(t["no_services_in_period"] if cert_error == "no_services"
                               else coded_message(request, cert_error, cert_field)),
@@ -241,17 +242,18 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
     period = services.settings.live_qr_period_seconds
     return render(request, "live_qr.html", activity=activity, action=action, scan_url=url,
                   qr_svg=qr_svg(url), checked_in=checked_in, refresh=max(period - 5, 5),
-                  arrivals=_latest_arrivals(request, str(activity.id)))
+                  arrivals=_latest_arrivals(request, actor, activity))
 
 
 LIVE_ARRIVALS = 12
 
 
-def _latest_arrivals(request: Request, activity_id: str) -> list[dict[str, str]]:
+def _latest_arrivals(request: Request, actor: Any, activity: Any) -> list[dict[str, str]]:
     """Who came in last, newest first: masked names only (the screen faces the door)."""
     services = request.app.state.runtime.app
-    rows = queries.list_service_records(request.app.state.runtime.engine, None,
-                                        activity_id=activity_id, limit=LIVE_ARRIVALS)
+    scope = services.read_scope(actor, SERVICE_RECORDS, activity.office_id)
+    rows = queries.list_service_records(request.app.state.runtime.engine, scope,
+                                        activity_id=str(activity.id), limit=LIVE_ARRIVALS)
     return [{"name": services.personal_data(services.load_volunteer(row["volunteer_id"]))
              .name_masked,
              "at": row["started_at"].astimezone(SHANGHAI).strftime("%H:%M"),
@@ -267,13 +269,12 @@ def approvals(request: Request, office_id: str = "", done: int = 0) -> Response:
     office_id = office_id or (str(actor.office_id) if actor.office_id else "")
     try:
         office = services.load_office(office_id)
-        require_scope(actor, office, OPERATORS)
+        scope = services.read_scope(actor, OPERATIONS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
     engine = request.app.state.runtime.engine
     catch_up_for_read(request.app.state.runner)
-    prefix = queries.office_path(engine, str(office.id))
-    records = queries.list_service_records(engine, prefix, "pending") if prefix else []
+    records = queries.list_service_records(engine, scope, "pending")
     return render(request, "approvals.html", records=records, office_id=str(office.id),
                   done=done, tz=SHANGHAI)
 

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
-from api.web.i18n import language_of
+from api.web.people_pages import page_message
 from api.web.rendering import render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
-from timebank.domain.errors import MESSAGES, DomainError
+from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI
 
 router = APIRouter(include_in_schema=False)
@@ -25,9 +25,8 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> H
 
 
 def _error_page(request: Request, exc: DomainError) -> HTMLResponse:
-    message = MESSAGES[exc.code][1] if language_of(request) == "zh" else exc.message
     return _render(request, "scan_error.html", STATUS_BY_CODE.get(exc.code, 400),
-                   message=message)
+                   message=page_message(request, exc))
 
 
 def _window(activity: Any) -> str:
@@ -69,10 +68,9 @@ def scan_login(
         request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
         volunteer = runtime.app.authenticate_volunteer(phone, pin)
     except DomainError as exc:
-        lang = language_of(request)
-        error = MESSAGES[exc.code][1] if lang == "zh" else exc.message
         return _render(request, "scan_login.html", STATUS_BY_CODE.get(exc.code, 400),
-                       token=t, action=claims.action, activity=activity, error=error)
+                       token=t, action=claims.action, activity=activity,
+                       error=page_message(request, exc))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
                   runtime.signer.ttl_seconds)
@@ -93,7 +91,6 @@ def scan_confirm(
         return RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     try:
         check_csrf(request, csrf)
-        request.app.state.rate_limiter.hit("scan", actor.id, services.settings.scans_per_minute)
         position = _position(latitude, longitude)
         result = services.scan(actor, t, position)
     except DomainError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -25,7 +24,8 @@ from api.web.people_pages import error_page, page_message, redirect_to_login, st
 from api.web.rendering import render, yuan
 from api.web.sessions import check_csrf
 from projections import fund_queries, fund_reports, queries
-from projections.tables import fund_journal, office_daily_totals, offices
+from projections.tables import fund_journal
+from timebank.application.authz import OFFICE_FIGURES
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import DONOR_TYPES
 from timebank.domain.values import SHANGHAI, utc_now
@@ -231,35 +231,22 @@ def district_view(
     services = request.app.state.runtime.app
     engine = request.app.state.runtime.engine
     try:
-        office = services.read_office(actor, office_id)
+        scope = services.read_scope(actor, OFFICE_FIGURES, office_id)
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403)
     catch_up_for_read(request.app.state.runner)
     today = utc_now().astimezone(SHANGHAI).date()
     start = _date(date_from, date(today.year, 1, 1))
     end = _date(date_to, today)
-    tree = queries.rollup(engine, str(office.id), start, end)
-    prefix = queries.office_path(engine, str(office.id)) or "/none/"
-    t = office_daily_totals
-    month = func.extract("month", t.c.day)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(month, func.sum(t.c.approved_minutes), func.sum(t.c.points_earned))
-            .where(t.c.office_id.in_(select(offices.c.office_id)
-                                     .where(offices.c.path.startswith(prefix))),
-                   t.c.day >= start, t.c.day <= end)
-            .group_by(month)
-        ).all()
-    hours: dict[int, int] = defaultdict(int)
-    points: dict[int, int] = defaultdict(int)
-    for m, minutes, earned in rows:
-        hours[int(m)] += int(minutes or 0) // 60
-        points[int(m)] += int(earned or 0)
+    tree = queries.rollup(engine, str(scope.office_id), start, end)
+    by_month = queries.monthly_service(engine, scope, start, end)
+    hours = {m: minutes // 60 for m, (minutes, _earned) in by_month.items()}
+    points = {m: earned for m, (_minutes, earned) in by_month.items()}
     months = list(range(1, 13))
     lang = language_of(request)
     t = texts(lang)
-    chart = bar_chart([(t["chart_hours_series"], [hours[m] for m in months]),
-                       (t["chart_points_series"], [points[m] for m in months])],
+    chart = bar_chart([(t["chart_hours_series"], [hours.get(m, 0) for m in months]),
+                       (t["chart_points_series"], [points.get(m, 0) for m in months])],
                       month_labels(lang), t["chart_service"])
     return render(request, "district.html", tree=tree, chart=chart,
                   date_from=start.isoformat(), date_to=end.isoformat())

@@ -22,7 +22,7 @@ from api.web.people_pages import (
 )
 from api.web.rendering import render
 from projections import queries
-from timebank.application.authz import OPERATORS, READERS, require_scope
+from timebank.application.authz import OPERATIONS
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import Office
@@ -54,10 +54,10 @@ def _entry_form(request: Request, actor: Actor, office: Office, *, status: int =
                 done: dict[str, Any] | None = None) -> HTMLResponse:
     engine = request.app.state.runtime.engine
     catch_up_for_read(request.app.state.runner)
-    prefix = queries.office_path(engine, str(office.id)) or "/none/"
+    scope = request.app.state.runtime.app.read_scope(actor, OPERATIONS, office.id)
     choices = [
         {**row, "window": window_text(row["starts_at"], row["ends_at"])}
-        for row in queries.activities_of_office(engine, prefix, limit=100)
+        for row in queries.activities_of_offices(engine, scope, limit=100)
         if not row["cancelled"]
     ]
     form = dict(form or {})
@@ -74,8 +74,7 @@ def _entered(request: Request, actor: Actor, record_id: str) -> dict[str, Any] |
     """What the last entry recorded, for its confirmation; only inside the actor's scope."""
     services = request.app.state.runtime.app
     try:
-        record = services.load_service_record(record_id)
-        require_scope(actor, services.load_office(record.office_id), READERS)
+        record = services.read_service_record(actor, record_id)
     except DomainError:
         return None
     row = queries.service_record(request.app.state.runtime.engine, str(record.id))
@@ -123,7 +122,7 @@ def enter_service(
         end = local_datetime(ended_at, "ended_at")
         # The activity's scope first: only its operators may look volunteers up by phone.
         activity = services.load_activity(activity_id)
-        require_scope(actor, services.load_office(activity.office_id), OPERATORS)
+        services.read_scope(actor, OPERATIONS, activity.office_id)
         person = find_volunteer(services, volunteer)
         idem = services.idempotency(
             f"user:{actor.id}:service-record-entry", key,
@@ -146,15 +145,15 @@ def enter_service(
 
 
 # -- volunteer registration -----------------------------------------------------------------
-def _registration_form(request: Request, office: Office, *, status: int = 200,
+def _registration_form(request: Request, actor: Actor, office: Office, *, status: int = 200,
                        form: dict[str, str] | None = None, error: str | None = None,
                        done: dict[str, str] | None = None) -> HTMLResponse:
     engine = request.app.state.runtime.engine
     catch_up_for_read(request.app.state.runner)
-    prefix = queries.office_path(engine, str(office.id)) or "/none/"
+    scope = request.app.state.runtime.app.read_scope(actor, OPERATIONS, office.id)
     return render(request, "volunteer_registration.html", status,
                   keep_query={"office_id": str(office.id)}, office=office,
-                  target_offices=queries.open_savings_offices(engine, prefix),
+                  target_offices=queries.open_savings_offices(engine, scope),
                   form=form or {}, error=error, done=done)
 
 
@@ -177,7 +176,7 @@ def registration_form(request: Request, office_id: str = "", done: str = "") -> 
                           "name_masked": services.personal_data(volunteer).name_masked}
         except DomainError:
             registered = None
-    return _registration_form(request, office, done=registered)
+    return _registration_form(request, actor, office, done=registered)
 
 
 @router.post("/staff/volunteers", response_class=HTMLResponse)
@@ -203,7 +202,8 @@ def register_volunteer(
             return error_page(request, scope_exc)
         # The PIN is never sent back into the page.
         form = {"office_id": office_id, "name": name, "phone": phone, "id_number": id_number}
-        return _registration_form(request, office, status=STATUS_BY_CODE.get(exc.code, 400),
+        return _registration_form(request, actor, office,
+                                  status=STATUS_BY_CODE.get(exc.code, 400),
                                   form=form, error=refusal_text(request, exc))
     return RedirectResponse("/staff/volunteers?" + urlencode(
         {"office_id": console_office_id or office_id, "done": str(volunteer.id)}),

@@ -9,26 +9,23 @@ from __future__ import annotations
 from fastapi import Request
 
 from api.web.sessions import page_actor
-from timebank.application.authz import FUND_READERS, OPERATORS, READERS
-from timebank.domain.actors import ADMIN_ROLE, Actor
+from timebank.application.authz import FUNDS, OFFICE_FIGURES, OPERATIONS, Readable, may_read
+from timebank.domain.actors import Actor
 
-# (path, text key, roles that may follow it); admins may follow every link.
-LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("/staff/activities", "nav_activities", OPERATORS),
-    ("/staff/entries", "nav_entries", OPERATORS),
-    ("/staff/volunteers", "nav_volunteers", OPERATORS),
-    ("/staff/approvals", "nav_approvals", OPERATORS),
-    ("/staff/kiosk-simulator", "nav_kiosk", OPERATORS),
-    ("/staff/funds", "nav_funds", FUND_READERS),
+# (path, text key, what the page lists): shown to those who may read that somewhere.
+LINKS: tuple[tuple[str, str, Readable], ...] = (
+    ("/staff/activities", "nav_activities", OPERATIONS),
+    ("/staff/entries", "nav_entries", OPERATIONS),
+    ("/staff/volunteers", "nav_volunteers", OPERATIONS),
+    ("/staff/approvals", "nav_approvals", OPERATIONS),
+    ("/staff/kiosk-simulator", "nav_kiosk", OPERATIONS),
+    ("/staff/funds", "nav_funds", FUNDS),
 )
 
 
 def links_for(actor: Actor, current_path: str) -> list[dict[str, object]]:
-    def allowed(roles: tuple[str, ...]) -> bool:
-        return actor.role == ADMIN_ROLE or actor.role in roles
-
-    links = [(path, key) for path, key, roles in LINKS if allowed(roles)]
-    if actor.office_id is not None and allowed(READERS):
+    links = [(path, key) for path, key, readable in LINKS if may_read(actor, readable)]
+    if actor.office_id is not None and may_read(actor, OFFICE_FIGURES):
         links.append((f"/staff/offices/{actor.office_id}", "nav_district"))
     return [{"href": path, "key": key, "current": current_path.startswith(path)}
             for path, key in links]

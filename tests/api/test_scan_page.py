@@ -74,3 +74,15 @@ def test_english_switch(client: TestClient) -> None:
     assert 'lang="en"' in page.text and "Check out" in page.text and "Phone number" in page.text
     assert "中文" in page.text  # the switch back
     assert client.get("/static/scan.js").status_code == 200
+
+
+def test_the_page_and_the_api_share_one_count_of_a_volunteers_scans(client: TestClient) -> None:
+    world = ScanWorld(client)
+    token = world.token("check_out")  # not checked in: each scan is refused, and counted
+    assert [world.scan(token).status_code for _ in range(10)] == [409] * 10
+    client.cookies.clear()
+    page = client.get("/scan", params={"t": token})
+    login = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "123456",
+                                             "csrf": csrf_of(page.text)})
+    eleventh = client.post("/scan/confirm", data={"t": token, "csrf": csrf_of(login.text)})
+    assert eleventh.status_code == 429 and "操作过于频繁" in eleventh.text

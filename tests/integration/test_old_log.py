@@ -55,3 +55,18 @@ def test_read_models_project_as_before(replayed: Runtime, table_name: str) -> No
         assert set(comparable(expected, columns)) <= set(comparable(actual, columns))
         return
     assert comparable(actual, columns) == comparable(expected, columns)
+
+
+def test_offices_opened_in_version_1_load_with_the_rule_they_opened_with(
+    replayed: Runtime,
+) -> None:
+    """Office.Opened gained `points_per_hour` in version 2; the upcaster gives the old events
+    the rule version 1 applied, so the write side agrees with what that version projected."""
+    old_offices = old_rows("offices")
+    assert {row["kind"] for row in old_offices} == {"bank", "branch", "savings_office"}
+    for row in old_offices:
+        office = replayed.app.load_office(row["office_id"])
+        opened = next(iter(replayed.app.events.get(office.id)))
+        assert opened.points_per_hour == (10 if row["kind"] == "bank" else 0)
+        # Rule changes since apply on top, on both sides.
+        assert office.points_per_hour == row["points_per_hour"], row

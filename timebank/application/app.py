@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sqlalchemy import Engine
-
 from timebank.application.audit import AuditServices
 from timebank.application.certificates import CertificateServices
 from timebank.application.funds import FundServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
+from timebank.application.ports import KioskUsageLog, Vault
+from timebank.application.reading import ReadingServices
 from timebank.application.scans import ScanServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
@@ -20,10 +20,8 @@ from timebank.domain.attendance import Presence
 from timebank.domain.funds import Fund
 from timebank.domain.kiosks import CatalogItem
 from timebank.domain.volunteers import Passbook
-from timebank.infrastructure.kiosk_usage import KioskUsage
 from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
-from timebank.security.personal_data import PersonalDataVault
 from timebank.security.qr_tokens import ScanTokens
 from timebank.security.signing import Signer
 from timebank.settings import Settings
@@ -32,6 +30,7 @@ AGGREGATE_CACHE_SIZE = 10_000
 
 
 class TimebankApp(
+    ReadingServices,
     OfficeServices,
     UserServices,
     VolunteerServices,
@@ -47,14 +46,22 @@ class TimebankApp(
         Passbook: 100, CatalogItem: 100, Presence: 100, Fund: 100,
     }
 
-    def __init__(self, settings: Settings, vault: PersonalDataVault, engine: Engine) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        vault: Vault,
+        kiosk_usage: KioskUsageLog,
+        store_env: dict[str, str] | None = None,
+    ) -> None:
+        """`store_env` names another event store than the settings' (the tests' in-memory
+        one: {"PERSISTENCE_MODULE": "eventsourcing.popo"})."""
         self.settings = settings
         self.vault = vault
         self.api_keys = ApiKeys(settings.resolved_secret_key)
         self.fingerprint_key = derive_key(settings.resolved_secret_key, "idempotency")
         self.scan_tokens = ScanTokens(settings.resolved_secret_key)
         self.signer = Signer(settings.resolved_secret_key)
-        self.kiosk_usage = KioskUsage(engine)
+        self.kiosk_usage = kiosk_usage
         # Instance override: the interval is a setting, the class value only switches it on.
         interval = settings.passbook_snapshot_interval
         self.snapshotting_intervals = {
@@ -63,7 +70,7 @@ class TimebankApp(
             Presence: interval,
             Fund: interval,
         }
-        env = settings.event_store_env()
+        env = dict(store_env) if store_env is not None else settings.event_store_env()
         env.update(
             {
                 "CREATE_TABLE": "y",

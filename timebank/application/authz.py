@@ -1,14 +1,21 @@
 """Who may do what, where: roles scoped to an office and everything under it.
 
-One place for every permission rule. The API and the CLI both reach the domain through
-the application services, which call these checks, so no entrance can skip them.
+One place for every permission rule, for writes and for reads. The API and the CLI both
+reach the domain through the application services, which call these checks, so no
+entrance can skip them. A read of a list asks `read_scope` for the part of the read
+models the actor may see (everything, an office subtree, or their own); the read side
+turns that scope into its query filter (`projections/scoping.py`). Routers and pages
+never decide a scope themselves (tests/unit/test_read_gate_guard.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from timebank.domain.actors import ADMIN_ROLE, Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import BANK, BRANCH, SAVINGS_OFFICE, Office
+from timebank.domain.reading import ReadScope
 
 COORDINATOR, BRANCH_ADMIN, BANK_ADMIN = "coordinator", "branch_admin", "bank_admin"
 TREASURER, AUDITOR = "treasurer", "auditor"
@@ -21,6 +28,8 @@ READERS = (COORDINATOR, BRANCH_ADMIN, BANK_ADMIN, TREASURER, AUDITOR)
 # Community funds: treasurers write, auditors and bank admins read (and treasurers).
 FUND_WRITERS = (TREASURER,)
 FUND_READERS = (TREASURER, AUDITOR, BANK_ADMIN)
+# The audit trail of a subtree: auditors and bank admins (administrators see all of it).
+AUDIT_READERS = (AUDITOR, BANK_ADMIN)
 
 # Which office kinds each role may open (admin opens banks).
 MAY_OPEN = {
@@ -75,4 +84,72 @@ def require_may_grant(actor: Actor, role: str, office: Office | None) -> None:
             raise DomainError("forbidden")
         return
     if not in_scope(actor, office):
+        raise DomainError("forbidden")
+
+
+# -- reading --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Readable:
+    """A kind of thing on the read side and who may read it: staff holding one of `roles`
+    read it in their subtree; with `own`, a volunteer reads their own."""
+
+    name: str
+    roles: tuple[str, ...]
+    own: bool = False
+
+
+SERVICE_RECORDS = Readable("service records", READERS, own=True)
+# A volunteer's details, passbook, card, redemptions and certificates.
+VOLUNTEERS = Readable("volunteers", READERS, own=True)
+ACTIVITIES = Readable("activities", READERS)
+# The office tree and what is counted by office: rollups, charts, kiosks, catalogs.
+OFFICE_FIGURES = Readable("office figures", READERS)
+FUNDS = Readable("funds", FUND_READERS)
+AUDIT_TRAIL = Readable("audit trail", AUDIT_READERS)
+# What the operators' pages list to act on: their offices, activities, pending records,
+# and volunteers looked up to enter hours for.
+OPERATIONS = Readable("operations", OPERATORS)
+
+
+def may_read(actor: Actor, readable: Readable) -> bool:
+    """Whether the actor may read this kind of thing anywhere (the navigation's question)."""
+    if actor.kind == "volunteer":
+        return readable.own
+    if actor.kind not in ("user", "system"):
+        return False
+    return actor.role == ADMIN_ROLE or actor.role in readable.roles
+
+
+def require_reader(actor: Actor, readable: Readable) -> None:
+    """For answers that show no office's rows (the audit chain's verdict): the actor holds a
+    role that reads `readable` somewhere."""
+    if not may_read(actor, readable):
+        raise DomainError("forbidden")
+
+
+def read_scope(actor: Actor, readable: Readable, office: Office | None) -> ReadScope:
+    """The part of the read models `actor` may see of `readable`.
+
+    `office` is the office asked about, or the actor's own when none was asked: the scope is
+    its subtree, refused unless the actor holds a reading role there. Without an office, an
+    administrator reads everything. A volunteer reads only their own, where there is such a
+    thing. Every refusal is the same `forbidden`.
+    """
+    if actor.kind == "volunteer" and readable.own:
+        return ReadScope.own(actor.id)
+    require_staff(actor, readable.roles)
+    if office is None:
+        if actor.role == ADMIN_ROLE:
+            return ReadScope.everything()
+        raise DomainError("forbidden")
+    if not in_scope(actor, office):
+        raise DomainError("forbidden")
+    return ReadScope.subtree(office)
+
+
+def require_read(
+    actor: Actor, readable: Readable, office: Office, owner_id: str | None = None
+) -> None:
+    """One thing of `office` (and of `owner_id`, if it is someone's) may be read by the actor."""
+    if not read_scope(actor, readable, office).covers(office, owner_id):
         raise DomainError("forbidden")

@@ -9,11 +9,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from timebank.application.idempotency import Idempotency
+from timebank.application.ports import Vault
 from timebank.domain.errors import DomainError
 from timebank.domain.idempotency import IdempotencyRecord
 from timebank.domain.ids import idempotency_id_for
 from timebank.domain.offices import Office
-from timebank.security.personal_data import PersonalDataVault
 from timebank.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -21,7 +21,7 @@ A = TypeVar("A", bound=Aggregate)
 
 class BaseServices(Application[UUID]):
     settings: Settings
-    vault: PersonalDataVault
+    vault: Vault
     fingerprint_key: bytes
 
     def idempotency(self, scope: str, key: str, payload: Any) -> Idempotency:

@@ -10,9 +10,10 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import RecordConflictError
 
-from timebank.application.authz import OPERATORS, READERS, require_scope
+from timebank.application.authz import OFFICE_FIGURES, OPERATORS, require_read, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
+from timebank.application.ports import KioskUsageLog
 from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
@@ -29,7 +30,6 @@ from timebank.domain.kiosks import (
 from timebank.domain.offices import SAVINGS_OFFICE, Office
 from timebank.domain.values import is_valid_passbook_no, mask_name, shanghai_date, utc_now
 from timebank.domain.volunteers import REDEMPTION, REDEMPTION_CANCELLED, Passbook, Volunteer
-from timebank.infrastructure.kiosk_usage import KioskUsage
 from timebank.security.api_keys import ApiKeys
 from timebank.security.cards import PREFIX as CARD_PREFIX
 from timebank.security.cards import read_card_payload
@@ -38,7 +38,7 @@ from timebank.security.passwords import verify_secret
 
 class KioskServices(BaseServices):
     api_keys: ApiKeys
-    kiosk_usage: KioskUsage
+    kiosk_usage: KioskUsageLog
 
     # -- kiosks and their keys ---------------------------------------------------------------
     def register_kiosk(self, actor: Actor, office_id: UUID | str, name: str) -> tuple[Kiosk, str]:
@@ -353,7 +353,7 @@ class KioskServices(BaseServices):
 
     def authorize_kiosk_read(self, actor: Actor, kiosk_id: UUID | str) -> Kiosk:
         kiosk = self.load(Kiosk, kiosk_id, "kiosk")
-        require_scope(actor, self.load_office(kiosk.office_id), READERS)
+        require_read(actor, OFFICE_FIGURES, self.load_office(kiosk.office_id))
         return kiosk
 
 

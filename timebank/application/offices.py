@@ -8,8 +8,9 @@ from uuid import UUID
 from timebank.application.authz import (
     BANK_ADMIN,
     BRANCH_ADMIN,
-    READERS,
+    OFFICE_FIGURES,
     require_may_open,
+    require_read,
     require_scope,
 )
 from timebank.application.base import BaseServices
@@ -71,5 +72,5 @@ class OfficeServices(BaseServices):
     def read_office(self, actor: Actor, office_id: UUID | str) -> Office:
         """An office the actor may look at (its own subtree)."""
         office = self.load_office(office_id)
-        require_scope(actor, office, READERS)
+        require_read(actor, OFFICE_FIGURES, office)
         return office

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,39 +15,17 @@ from timebank.application.service_records import ServiceRecordServices
 from timebank.domain.actors import SYSTEM, Actor
 from timebank.domain.attendance import Presence, attendance_record_id_for, presence_id_for
 from timebank.domain.errors import DomainError
-from timebank.domain.service import (
-    AUTO_ON_CHECKOUT,
-    CHECKED_IN,
-    GEOFENCE_REFUSE,
-    NO_POSITION,
-    OUTSIDE_AREA,
-    Activity,
-    ServiceRecord,
-)
+from timebank.domain.service import AUTO_ON_CHECKOUT, CHECKED_IN, Activity, ServiceRecord
 from timebank.domain.values import hours_text, utc_now
 from timebank.domain.volunteers import Volunteer
 from timebank.security.qr_tokens import LIVE, PRINTABLE, ScanClaims, ScanTokens
 
-EARTH_RADIUS_M = 6_371_000
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine): plenty for "is the phone at the community centre"."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
 
 class ScanServices(ServiceRecordServices):
     scan_tokens: ScanTokens
-
-    @property
-    def scan_grace(self) -> timedelta:
-        return timedelta(minutes=self.settings.scan_grace_minutes)
-
-    def cap_minutes(self, activity: Activity) -> int:
-        return int((activity.ends_at - activity.starts_at + self.scan_grace).total_seconds() // 60)
+    # Counts a volunteer's scans (raises rate_limited past TIMEBANK_SCANS_PER_MINUTE): set
+    # by the serving process, whose rate-limit store it uses; no limit elsewhere.
+    scan_limit: Callable[[str], None] = staticmethod(lambda _volunteer_id: None)
 
     # -- codes -------------------------------------------------------------------------------
     def scan_token(
@@ -68,7 +46,7 @@ class ScanServices(ServiceRecordServices):
             window_start = int(now.timestamp()) // period * period
             expires_at = datetime.fromtimestamp(window_start + 2 * period, tz=now.tzinfo)
         else:
-            expires_at = activity.ends_at + self.scan_grace
+            expires_at = activity.scans_close_at(self.scan_grace)
         return self.scan_tokens.issue(activity.id, action, mode, expires_at)
 
     def scan_url(self, token: str) -> str:
@@ -84,16 +62,10 @@ class ScanServices(ServiceRecordServices):
             activity = self.load(Activity, claims.activity_id, "activity")
         except DomainError as exc:
             raise DomainError("invalid_token") from exc
-        if activity.cancelled:
-            raise DomainError("activity_cancelled")
-        if now < activity.starts_at - self.scan_grace:
-            raise DomainError("activity_not_open")
-        if now > activity.ends_at + self.scan_grace:
-            raise DomainError("token_expired")
+        activity.check_open_for_scans(now, self.scan_grace)
         return claims, activity
 
     # -- scanning ----------------------------------------------------------------------------
-    @retry_on_conflict
     def scan(
         self,
         actor: Actor,
@@ -102,6 +74,21 @@ class ScanServices(ServiceRecordServices):
         expected_action: str | None = None,
         expected_activity: str | None = None,
         now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """签到 or 签退 with a scanned code, from the API or the scan page alike."""
+        # Counted once per request, whatever its answer, and not again on a retry.
+        self.scan_limit(actor.id)
+        return self._scan(actor, token, position, expected_action, expected_activity, now)
+
+    @retry_on_conflict
+    def _scan(
+        self,
+        actor: Actor,
+        token: str,
+        position: tuple[float, float] | None,
+        expected_action: str | None,
+        expected_activity: str | None,
+        now: datetime | None,
     ) -> dict[str, Any]:
         if actor.kind != "volunteer":
             raise DomainError("forbidden", "Scans are made by volunteers with their own login.")
@@ -114,7 +101,7 @@ class ScanServices(ServiceRecordServices):
         bank_id, passbook_id = self._volunteer_facts(actor)
         if bank_id != activity.bank_id:
             raise DomainError("invalid_token", "The code belongs to another bank's activity.")
-        flags = self._place_flags(activity, position)
+        flags = activity.place_flags(position)
         volunteer_id = UUID(actor.id)
         if claims.action == "check_in":
             record = self._check_in(actor, volunteer_id, passbook_id, activity, now, flags)
@@ -142,23 +129,6 @@ class ScanServices(ServiceRecordServices):
             return actor.bank_id, actor.passbook_id
         volunteer = self.load(Volunteer, actor.id, "volunteer")
         return volunteer.bank_id, volunteer.passbook_id
-
-    def _place_flags(self, activity: Activity, position: tuple[float, float] | None) -> list[str]:
-        if activity.latitude is None or activity.longitude is None:
-            return []
-        if position is None:
-            # Withholding the position must not be a way around the geofence.
-            if activity.geofence_mode == GEOFENCE_REFUSE:
-                raise DomainError("outside_area", "This activity needs the phone's position.")
-            return [NO_POSITION]
-        far = distance_m(activity.latitude, activity.longitude, *position) > (
-            activity.radius_m or 0
-        )
-        if not far:
-            return []
-        if activity.geofence_mode == GEOFENCE_REFUSE:
-            raise DomainError("outside_area")
-        return [OUTSIDE_AREA]
 
     def _presence(self, volunteer_id: UUID) -> Presence:
         try:
@@ -191,8 +161,8 @@ class ScanServices(ServiceRecordServices):
             stale_activity = self.load(Activity, stale.activity_id, "activity")
             if stale.status == CHECKED_IN:
                 stale.auto_close(
-                    min(now, stale_activity.ends_at + self.scan_grace),
-                    self.cap_minutes(stale_activity),
+                    min(now, stale_activity.scans_close_at(self.scan_grace)),
+                    stale_activity.longest_service_minutes(self.scan_grace),
                     SYSTEM.record(),
                 )
                 others.append(stale)
@@ -226,11 +196,12 @@ class ScanServices(ServiceRecordServices):
             record = self.load(ServiceRecord, record_id, "service record")
         except DomainError as exc:
             raise DomainError("not_checked_in") from exc
-        record.check_out(now, self.cap_minutes(activity), flags, actor.record())
+        record.check_out(now, activity.longest_service_minutes(self.scan_grace), flags,
+                         actor.record())
         presence = self._presence(volunteer_id)
         presence.close(record.id)
         aggregates: list[Any] = [record, presence]
-        normal = not record.flags and now <= activity.ends_at + self.scan_grace
+        normal = not record.flags and now <= activity.scans_close_at(self.scan_grace)
         if activity.approval_policy == AUTO_ON_CHECKOUT and normal:
             office = self.load_office(activity.office_id)
             aggregates.append(self.approve_into_passbook(record, office, SYSTEM))
@@ -247,10 +218,11 @@ class ScanServices(ServiceRecordServices):
         if record.status != CHECKED_IN:
             return None
         activity = self.load(Activity, record.activity_id, "activity")
-        closes_at = activity.ends_at + self.scan_grace
+        closes_at = activity.scans_close_at(self.scan_grace)
         if now < closes_at:
             return None
-        record.auto_close(closes_at, self.cap_minutes(activity), SYSTEM.record())
+        record.auto_close(closes_at, activity.longest_service_minutes(self.scan_grace),
+                          SYSTEM.record())
         presence = self._presence(record.volunteer_id)
         presence.close(record.id)
         self.save(record, presence)

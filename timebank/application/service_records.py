@@ -9,7 +9,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import RecordConflictError
 
-from timebank.application.authz import OPERATORS, require_scope
+from timebank.application.authz import (
+    ACTIVITIES,
+    OPERATORS,
+    SERVICE_RECORDS,
+    require_read,
+    require_scope,
+)
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
@@ -32,6 +38,11 @@ FUTURE_SKEW = timedelta(minutes=5)
 
 
 class ServiceRecordServices(BaseServices):
+    @property
+    def scan_grace(self) -> timedelta:
+        """How long before and after an activity its codes and entries are taken."""
+        return timedelta(minutes=self.settings.scan_grace_minutes)
+
     def plan_activity(
         self,
         actor: Actor,
@@ -78,6 +89,17 @@ class ServiceRecordServices(BaseServices):
     def load_activity(self, activity_id: UUID | str) -> Activity:
         return self.load(Activity, activity_id, "activity")
 
+    def read_activity(self, actor: Actor, activity_id: UUID | str) -> Activity:
+        """Staff of its subtree read an activity; a volunteer of its bank too (they scan its
+        codes), and to any other volunteer it does not exist."""
+        activity = self.load_activity(activity_id)
+        if actor.kind == "volunteer":
+            if self.load(Volunteer, actor.id, "volunteer").bank_id != activity.bank_id:
+                raise DomainError("not_found", "activity not found.")
+            return activity
+        require_read(actor, ACTIVITIES, self.load_office(activity.office_id))
+        return activity
+
     @retry_on_conflict
     def cancel_activity(self, actor: Actor, activity_id: UUID | str, reason: str) -> Activity:
         activity = self.load_activity(activity_id)
@@ -108,9 +130,7 @@ class ServiceRecordServices(BaseServices):
             raise DomainError("office_mismatch")
         started_at = require_aware(started_at, "started_at")
         ended_at = require_aware(ended_at, "ended_at")
-        grace = timedelta(minutes=self.settings.scan_grace_minutes)
-        if started_at < activity.starts_at - grace or ended_at > activity.ends_at + grace:
-            raise DomainError("outside_window", field="started_at")
+        activity.check_service_times(started_at, ended_at, self.scan_grace)
         if ended_at > utc_now() + FUTURE_SKEW:
             raise DomainError(
                 "invalid_time_range", "Service cannot end in the future.", field="ended_at"
@@ -141,6 +161,13 @@ class ServiceRecordServices(BaseServices):
 
     def load_service_record(self, record_id: UUID | str) -> ServiceRecord:
         return self.load(ServiceRecord, record_id, "service record")
+
+    def read_service_record(self, actor: Actor, record_id: UUID | str) -> ServiceRecord:
+        """The volunteer's own record, or one of a reader's subtree."""
+        record = self.load_service_record(record_id)
+        require_read(actor, SERVICE_RECORDS, self.load_office(record.office_id),
+                     str(record.volunteer_id))
+        return record
 
     def _authorize_record(self, actor: Actor, record: ServiceRecord) -> Office:
         office = self.load_office(record.office_id)
@@ -225,8 +252,7 @@ class ServiceRecordServices(BaseServices):
         self._authorize_record(actor, record)
         minutes = minutes_from_hours(hours)
         activity = self.load_activity(record.activity_id)
-        cap = int((activity.ends_at - activity.starts_at).total_seconds() // 60)
-        cap += self.settings.scan_grace_minutes
+        cap = activity.longest_service_minutes(self.scan_grace)
         if minutes > cap:
             raise DomainError("invalid_hours", f"At most {hours_text(cap)} for this activity.")
         previous_minutes = record.minutes

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
 
-from timebank.application.authz import OPERATORS, READERS, require_scope
+from timebank.application.authz import OPERATORS, VOLUNTEERS, require_read, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import Actor
@@ -121,11 +121,7 @@ class VolunteerServices(BaseServices):
 
     def authorize_volunteer_read(self, actor: Actor, volunteer: Volunteer) -> None:
         """The volunteer themself, or staff whose subtree holds the volunteer's office."""
-        if actor.kind == "volunteer":
-            if actor.id != str(volunteer.id):
-                raise DomainError("forbidden")
-            return
-        require_scope(actor, self.load_office(volunteer.office_id), READERS)
+        require_read(actor, VOLUNTEERS, self.load_office(volunteer.office_id), str(volunteer.id))
 
     def authorize_volunteer_write(self, actor: Actor, volunteer: Volunteer) -> None:
         """The volunteer themself, or operators of the volunteer's office (not read-only roles)."""

@@ -56,7 +56,16 @@ class CatalogItem(Aggregate):
     def create_id(office_id: UUID, sku: str, **_: Any) -> UUID:
         return catalog_item_id_for(office_id, sku)
 
-    @event("Listed")
+    class Listed(Aggregate.Created):
+        office_id: UUID
+        sku: str
+        name: str
+        points: int
+        stock: int
+        sponsor: str | None
+        actor: dict[str, Any]
+
+    @event(Listed)
     def __init__(
         self,
         office_id: UUID,
@@ -109,7 +118,12 @@ class CatalogItem(Aggregate):
             raise DomainError("invalid_input", "stock would leave 0 to 1000000.", field="restock")
         self._restocked(quantity=quantity, actor=actor, reason=reason)
 
-    @event("Restocked")
+    class Restocked(Aggregate.Event):
+        quantity: int  # negative: written off
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Restocked)
     def _restocked(self, quantity: int, actor: dict[str, Any], reason: str) -> None:
         self.stock += quantity
 
@@ -118,7 +132,11 @@ class CatalogItem(Aggregate):
         if points != self.points:
             self._repriced(points=points, actor=actor)
 
-    @event("Repriced")
+    class Repriced(Aggregate.Event):
+        points: int
+        actor: dict[str, Any]
+
+    @event(Repriced)
     def _repriced(self, points: int, actor: dict[str, Any]) -> None:
         self.points = points
 
@@ -126,7 +144,11 @@ class CatalogItem(Aggregate):
         if active != self.active:
             self._activity_changed(active=active, actor=actor)
 
-    @event("ActivityChanged")
+    class ActivityChanged(Aggregate.Event):
+        active: bool
+        actor: dict[str, Any]
+
+    @event(ActivityChanged)
     def _activity_changed(self, active: bool, actor: dict[str, Any]) -> None:
         self.active = active
 
@@ -137,20 +159,36 @@ class CatalogItem(Aggregate):
             raise DomainError("out_of_stock", f"{self.sku}: {self.stock} left.")
         self._taken(quantity=quantity, redemption_id=redemption_id, actor=actor)
 
-    @event("StockTaken")
+    class StockTaken(Aggregate.Event):
+        quantity: int
+        redemption_id: UUID
+        actor: dict[str, Any]
+
+    @event(StockTaken)
     def _taken(self, quantity: int, redemption_id: UUID, actor: dict[str, Any]) -> None:
         self.stock -= quantity
 
     def give_back(self, quantity: int, redemption_id: UUID, actor: dict[str, Any]) -> None:
         self._returned(quantity=quantity, redemption_id=redemption_id, actor=actor)
 
-    @event("StockReturned")
+    class StockReturned(Aggregate.Event):
+        quantity: int
+        redemption_id: UUID
+        actor: dict[str, Any]
+
+    @event(StockReturned)
     def _returned(self, quantity: int, redemption_id: UUID, actor: dict[str, Any]) -> None:
         self.stock += quantity
 
 
 class Kiosk(Aggregate):
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        office_id: UUID
+        name: str
+        key_hash: str
+        actor: dict[str, Any]
+
+    @event(Registered)
     def __init__(
         self,
         id: UUID,  # chosen first: the API key names its kiosk
@@ -169,7 +207,11 @@ class Kiosk(Aggregate):
             raise DomainError("invalid_state", "The key is already revoked.")
         self._revoked(actor=actor, reason=reason)
 
-    @event("KeyRevoked")
+    class KeyRevoked(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(KeyRevoked)
     def _revoked(self, actor: dict[str, Any], reason: str) -> None:
         self.revoked = True
 
@@ -178,7 +220,18 @@ MADE, CANCELLED = "completed", "cancelled"
 
 
 class Redemption(Aggregate):
-    @event("Made")
+    class Made(Aggregate.Created):
+        kiosk_id: UUID
+        office_id: UUID
+        passbook_id: UUID
+        passbook_no: str
+        lines: list[dict[str, Any]]  # {"sku", "name", "quantity", "points"} per item
+        points_spent: int
+        offline_sequence: int | None
+        occurred_at: datetime | None
+        actor: dict[str, Any]
+
+    @event(Made)
     def __init__(
         self,
         id: UUID,  # chosen first: the stock and passbook events name it
@@ -206,6 +259,10 @@ class Redemption(Aggregate):
             raise DomainError("already_cancelled")
         self._cancelled(actor=actor, reason=reason)
 
-    @event("Cancelled")
+    class Cancelled(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Cancelled)
     def _cancelled(self, actor: dict[str, Any], reason: str) -> None:
         self.status = CANCELLED

@@ -54,8 +54,31 @@ def normalise_multipliers(raw: dict[str, Any]) -> dict[str, str]:
     return multipliers
 
 
+def opening_points_per_hour(kind: str) -> int:
+    """A bank opens with the default rule; branches and savings offices have none."""
+    return DEFAULT_POINTS_PER_HOUR if kind == BANK else 0
+
+
 class Office(Aggregate):
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        """Version 2 records the points per hour the office opened with. Version 1 left it
+        to a constant of the code, so changing that constant would have changed the rules
+        of every bank already open when its events were replayed."""
+
+        class_version = 2
+        name: str
+        kind: str
+        parent_id: UUID | None
+        ancestor_ids: list[UUID]
+        actor: dict[str, Any]
+        points_per_hour: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # What version 1 gave every office it opened: 10 points an hour for a bank.
+            state["points_per_hour"] = 10 if state["kind"] == BANK else 0
+
+    @event(Opened)
     def __init__(
         self,
         name: str,
@@ -63,6 +86,7 @@ class Office(Aggregate):
         parent_id: UUID | None,
         ancestor_ids: list[UUID],
         actor: dict[str, Any],
+        points_per_hour: int,
     ) -> None:
         self.name = name
         self.kind = kind
@@ -70,7 +94,7 @@ class Office(Aggregate):
         # Root first; an office never moves, so its ancestry is a fact of its opening.
         self.ancestor_ids = list(ancestor_ids)
         self.closed = False
-        self.points_per_hour = DEFAULT_POINTS_PER_HOUR if kind == BANK else 0
+        self.points_per_hour = points_per_hour
         self.category_multipliers: dict[str, str] = {}
         self.rules_version = 1 if kind == BANK else 0
 
@@ -89,6 +113,7 @@ class Office(Aggregate):
             parent_id=parent.id if parent else None,
             ancestor_ids=ancestors,
             actor=actor,
+            points_per_hour=opening_points_per_hour(kind),
         )
 
     @property
@@ -110,7 +135,12 @@ class Office(Aggregate):
             raise DomainError("invalid_input", "name must be 1 to 100 characters.", field="name")
         self._renamed(name=name, actor=actor, reason=reason)
 
-    @event("Renamed")
+    class Renamed(Aggregate.Event):
+        name: str
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Renamed)
     def _renamed(self, name: str, actor: dict[str, Any], reason: str) -> None:
         self.name = name
 
@@ -118,7 +148,11 @@ class Office(Aggregate):
         self.ensure_open()
         self._closed(actor=actor, reason=reason)
 
-    @event("Closed")
+    class Closed(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Closed)
     def _closed(self, actor: dict[str, Any], reason: str) -> None:
         self.closed = True
 
@@ -140,7 +174,12 @@ class Office(Aggregate):
             actor=actor,
         )
 
-    @event("PointRulesChanged")
+    class PointRulesChanged(Aggregate.Event):
+        points_per_hour: int
+        category_multipliers: dict[str, str]
+        actor: dict[str, Any]
+
+    @event(PointRulesChanged)
     def _point_rules_changed(
         self, points_per_hour: int, category_multipliers: dict[str, str], actor: dict[str, Any]
     ) -> None:

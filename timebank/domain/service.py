@@ -6,7 +6,8 @@ compensating events; the original figures stay in the history.
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,7 +34,17 @@ APPROVAL_POLICIES = (MANUAL_APPROVAL, AUTO_ON_CHECKOUT)
 GEOFENCE_REFUSE, GEOFENCE_FLAG = "refuse", "flag"
 GEOFENCE_MODES = (GEOFENCE_REFUSE, GEOFENCE_FLAG)
 MAX_RADIUS_M = 50_000
+DEFAULT_RADIUS_M = 200
 MAX_CAPACITY = 100_000
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine): plenty for "is the phone at the community centre"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def _check_place(
@@ -45,7 +56,7 @@ def _check_place(
         raise DomainError("invalid_input", "latitude and longitude go together.", field="latitude")
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise DomainError("invalid_input", "latitude/longitude out of range.", field="latitude")
-    radius = 200 if radius_m is None else radius_m
+    radius = DEFAULT_RADIUS_M if radius_m is None else radius_m
     if isinstance(radius, bool) or not isinstance(radius, int) or not 10 <= radius <= MAX_RADIUS_M:
         raise DomainError("invalid_input", "radius_m: 10 to 50000 metres.", field="radius_m")
     return float(latitude), float(longitude), radius
@@ -71,7 +82,23 @@ def _check_options(capacity: int | None, approval_policy: str, geofence_mode: st
 
 
 class Activity(Aggregate):
-    @event("Created")
+    class Created(Aggregate.Created):
+        office_id: UUID
+        bank_id: UUID
+        title: str
+        category: str
+        starts_at: datetime
+        ends_at: datetime
+        location: str
+        actor: dict[str, Any]
+        latitude: float | None = None
+        longitude: float | None = None
+        radius_m: int | None = None
+        capacity: int | None = None
+        approval_policy: str = MANUAL_APPROVAL
+        geofence_mode: str = GEOFENCE_FLAG
+
+    @event(Created)
     def __init__(
         self,
         office_id: UUID,
@@ -181,7 +208,11 @@ class Activity(Aggregate):
             return
         self._edited(plan=new_plan, actor=actor)
 
-    @event("Edited")
+    class Edited(Aggregate.Event):
+        plan: dict[str, Any]  # the whole new plan: every field `Created` has after `location`
+        actor: dict[str, Any]
+
+    @event(Edited)
     def _edited(self, plan: dict[str, Any], actor: dict[str, Any]) -> None:
         for name, value in plan.items():
             setattr(self, name, value)
@@ -191,7 +222,11 @@ class Activity(Aggregate):
             raise DomainError("activity_cancelled")
         self._cancelled(actor=actor, reason=reason)
 
-    @event("Cancelled")
+    class Cancelled(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Cancelled)
     def _cancelled(self, actor: dict[str, Any], reason: str) -> None:
         self.cancelled = True
 
@@ -203,16 +238,77 @@ class Activity(Aggregate):
             raise DomainError("activity_full")
         self._admitted(volunteer_id=volunteer_id)
 
-    @event("Admitted")
+    class Admitted(Aggregate.Event):
+        volunteer_id: UUID
+
+    @event(Admitted)
     def _admitted(self, volunteer_id: UUID) -> None:
         self.admitted.append(str(volunteer_id))
 
     def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
         return self.starts_at < ends_at and starts_at < self.ends_at
 
+    # -- the rules of attendance: `grace` is how long before and after the window its codes
+    # work (a setting of the deployment, TIMEBANK_SCAN_GRACE_MINUTES).
+    def scans_open_at(self, grace: timedelta) -> datetime:
+        return self.starts_at - grace
+
+    def scans_close_at(self, grace: timedelta) -> datetime:
+        """When its codes stop working, and when a forgotten check-out is closed."""
+        return self.ends_at + grace
+
+    def check_open_for_scans(self, now: datetime, grace: timedelta) -> None:
+        """A scan at `now` is taken only inside the window plus grace, and never once cancelled."""
+        if self.cancelled:
+            raise DomainError("activity_cancelled")
+        if now < self.scans_open_at(grace):
+            raise DomainError("activity_not_open")
+        if now > self.scans_close_at(grace):
+            raise DomainError("token_expired")
+
+    def longest_service_minutes(self, grace: timedelta) -> int:
+        """No attendance counts more than the activity's length plus grace."""
+        return int((self.ends_at - self.starts_at + grace).total_seconds() // 60)
+
+    def check_service_times(self, started_at: datetime, ended_at: datetime,
+                            grace: timedelta) -> None:
+        """Service entered by hand (代录) lies inside the window plus grace."""
+        if started_at < self.scans_open_at(grace) or ended_at > self.scans_close_at(grace):
+            raise DomainError("outside_window", field="started_at")
+
+    def place_flags(self, position: tuple[float, float] | None) -> list[str]:
+        """The geofence: nothing to say inside the area (or without one); outside it, or
+        without a position, a flag for review, or a refusal when the activity says so."""
+        if self.latitude is None or self.longitude is None:
+            return []
+        if position is None:
+            # Withholding the position must not be a way around the geofence.
+            if self.geofence_mode == GEOFENCE_REFUSE:
+                raise DomainError("outside_area", "This activity needs the phone's position.")
+            return [NO_POSITION]
+        if distance_m(self.latitude, self.longitude, *position) <= (self.radius_m or 0):
+            return []
+        if self.geofence_mode == GEOFENCE_REFUSE:
+            raise DomainError("outside_area")
+        return [OUTSIDE_AREA]
+
 
 class ServiceRecord(Aggregate):
-    @event("Entered")
+    class Entered(Aggregate.Created):
+        volunteer_id: UUID
+        passbook_id: UUID
+        activity_id: UUID
+        office_id: UUID
+        category: str
+        started_at: datetime
+        ended_at: datetime | None  # None: opened by a check-in scan
+        minutes: int
+        source: str  # "scan" | "manual"
+        note: str
+        actor: dict[str, Any]
+        flags: list[str] | None = None
+
+    @event(Entered)
     def __init__(
         self,
         volunteer_id: UUID,
@@ -327,7 +423,13 @@ class ServiceRecord(Aggregate):
             actor=actor,
         )
 
-    @event("CheckedOut")
+    class CheckedOut(Aggregate.Event):
+        ended_at: datetime
+        minutes: int
+        flags: list[str]  # the flags this check-out adds
+        actor: dict[str, Any]
+
+    @event(CheckedOut)
     def _checked_out(
         self, ended_at: datetime, minutes: int, flags: list[str], actor: dict[str, Any]
     ) -> None:
@@ -343,7 +445,12 @@ class ServiceRecord(Aggregate):
         elapsed = max(int((closed_at - self.started_at).total_seconds() // 60), 0)
         self._auto_closed(ended_at=closed_at, minutes=min(elapsed, cap_minutes), actor=actor)
 
-    @event("AutoClosed")
+    class AutoClosed(Aggregate.Event):
+        ended_at: datetime
+        minutes: int
+        actor: dict[str, Any]
+
+    @event(AutoClosed)
     def _auto_closed(self, ended_at: datetime, minutes: int, actor: dict[str, Any]) -> None:
         self.ended_at = ended_at
         self.minutes = minutes
@@ -363,7 +470,14 @@ class ServiceRecord(Aggregate):
             actor=actor,
         )
 
-    @event("Approved")
+    class Approved(Aggregate.Event):
+        minutes: int
+        points: int
+        points_per_hour: int  # the bank's rule applied, kept for corrections
+        multiplier: str
+        actor: dict[str, Any]
+
+    @event(Approved)
     def _approved(
         self,
         minutes: int,
@@ -383,7 +497,11 @@ class ServiceRecord(Aggregate):
         reason = _check_text(reason, "reason", 500)
         self._rejected(reason=reason, actor=actor)
 
-    @event("Rejected")
+    class Rejected(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+    @event(Rejected)
     def _rejected(self, reason: str, actor: dict[str, Any]) -> None:
         self.status = REJECTED
 
@@ -404,7 +522,14 @@ class ServiceRecord(Aggregate):
         )
         return points_delta
 
-    @event("Corrected")
+    class Corrected(Aggregate.Event):
+        previous_minutes: int
+        minutes: int
+        points_delta: int
+        reason: str
+        actor: dict[str, Any]
+
+    @event(Corrected)
     def _corrected(
         self,
         previous_minutes: int,

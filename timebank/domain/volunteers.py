@@ -39,7 +39,18 @@ def _check_points(points: object) -> None:
 
 
 class Volunteer(Aggregate):
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        office_id: UUID
+        bank_id: UUID
+        passbook_no: str
+        name_sealed: str
+        phone_sealed: str
+        id_number_sealed: str | None
+        phone_index: str
+        pin_hash: str
+        actor: dict[str, Any]
+
+    @event(Registered)
     def __init__(
         self,
         id: UUID,  # chosen by the caller: the person's data key is made before the event
@@ -76,7 +87,11 @@ class Volunteer(Aggregate):
         """The key is destroyed beside this event; the sealed data stays unreadable."""
         self._erased(actor=actor, reason=reason)
 
-    @event("Erased")
+    class Erased(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Erased)
     def _erased(self, actor: dict[str, Any], reason: str) -> None:
         self.erased = True
         self.active = False
@@ -90,7 +105,13 @@ class Volunteer(Aggregate):
             from_office_id=self.office_id, to_office_id=office_id, actor=actor, reason=reason
         )
 
-    @event("Moved")
+    class Moved(Aggregate.Event):
+        from_office_id: UUID
+        to_office_id: UUID
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Moved)
     def _moved(
         self, from_office_id: UUID, to_office_id: UUID, actor: dict[str, Any], reason: str
     ) -> None:
@@ -99,7 +120,11 @@ class Volunteer(Aggregate):
     def change_pin(self, pin_hash: str, actor: dict[str, Any]) -> None:
         self._pin_changed(pin_hash=pin_hash, actor=actor)
 
-    @event("PinChanged")
+    class PinChanged(Aggregate.Event):
+        pin_hash: str
+        actor: dict[str, Any]
+
+    @event(PinChanged)
     def _pin_changed(self, pin_hash: str, actor: dict[str, Any]) -> None:
         self.pin_hash = pin_hash
 
@@ -140,7 +165,12 @@ class Passbook(Aggregate):
     def create_id(passbook_no: str, **_: Any) -> UUID:
         return passbook_id_for(passbook_no)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        passbook_no: str
+        volunteer_id: UUID
+        actor: dict[str, Any]
+
+    @event(Opened)
     def __init__(self, passbook_no: str, volunteer_id: UUID, actor: dict[str, Any]) -> None:
         self.passbook_no = passbook_no
         self.volunteer_id = volunteer_id
@@ -164,7 +194,12 @@ class Passbook(Aggregate):
             consecutive=0 if locked_until else consecutive, locked_until=locked_until, actor=actor
         )
 
-    @event("PinRejected")
+    class PinRejected(Aggregate.Event):
+        consecutive: int
+        locked_until: datetime | None
+        actor: dict[str, Any]
+
+    @event(PinRejected)
     def _pin_rejected(
         self, consecutive: int, locked_until: datetime | None, actor: dict[str, Any]
     ) -> None:
@@ -175,7 +210,10 @@ class Passbook(Aggregate):
         if self.wrong_pins or self.locked_until:
             self._pin_accepted(actor=actor)
 
-    @event("PinAccepted")
+    class PinAccepted(Aggregate.Event):
+        actor: dict[str, Any]
+
+    @event(PinAccepted)
     def _pin_accepted(self, actor: dict[str, Any]) -> None:
         self.wrong_pins = 0
         self.locked_until = None
@@ -188,7 +226,14 @@ class Passbook(Aggregate):
         _check_points(points)
         self._credited(points=points, kind=kind, ref=ref, minutes=minutes, actor=actor)
 
-    @event("PointsCredited")
+    class PointsCredited(Aggregate.Event):
+        points: int
+        kind: str  # one of CREDIT_KINDS
+        ref: str  # what the points are for: a service record, transfer or redemption
+        minutes: int  # service minutes the entry adds (service and corrections)
+        actor: dict[str, Any]
+
+    @event(PointsCredited)
     def _credited(
         self, points: int, kind: str, ref: str, minutes: int, actor: dict[str, Any]
     ) -> None:
@@ -209,7 +254,14 @@ class Passbook(Aggregate):
             )
         self._debited(points=points, kind=kind, ref=ref, minutes=minutes, actor=actor)
 
-    @event("PointsDebited")
+    class PointsDebited(Aggregate.Event):
+        points: int
+        kind: str  # one of DEBIT_KINDS
+        ref: str
+        minutes: int  # service minutes the entry takes back (corrections)
+        actor: dict[str, Any]
+
+    @event(PointsDebited)
     def _debited(
         self, points: int, kind: str, ref: str, minutes: int, actor: dict[str, Any]
     ) -> None:
