@@ -26,8 +26,9 @@ ALLOWED_FROM_AUTHZ = frozenset(
 )
 ALLOWED_FROM_ACTORS = frozenset({"Actor"})
 ROLE_WORDS = frozenset(ROLES)
-# Where a role's name is the contract's own vocabulary, not a permission decision.
-ROLE_WORDS_ALLOWED_IN = frozenset({"schemas.py"})
+# Where a role's name is the contract's own vocabulary, not a permission decision (the
+# OpenAPI document's audience tags, api/operations.py, are named after who calls them).
+ROLE_WORDS_ALLOWED_IN = frozenset({"schemas.py", "operations.py"})
 PATH_BUILDERS = frozenset({"office_path", "subtree_path", "subtree_office_ids"})
 
 
