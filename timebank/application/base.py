@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import strtobool
+from sqlalchemy.exc import SQLAlchemyError
 
 from timebank.application.idempotency import Idempotency
 from timebank.application.ports import Vault
@@ -21,6 +23,7 @@ from timebank.domain.offices import Office
 from timebank.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
 
 
 LOCK_STRIPES = 1024
@@ -119,6 +122,15 @@ class BaseServices(Application[UUID]):
         office.ensure_open()
         for ancestor_id in office.ancestor_ids:
             self.load_office(ancestor_id).ensure_open()
+
+    def destroy_personal_key(self, subject_id: UUID) -> None:
+        """Destroy a person's (or a donation's) key, or answer 503 `erasure_incomplete`."""
+        try:
+            self.vault.destroy_key(subject_id)
+        except (OSError, SQLAlchemyError) as exc:
+            log.error("erasure of %s failed: the key could not be destroyed (%s)",
+                      subject_id, type(exc).__name__)
+            raise DomainError("erasure_incomplete") from exc
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository

@@ -77,11 +77,15 @@ class FundServices(BaseServices):
             raise DomainError("not_found", "donation not found.") from exc
         donation, record = self.donation_of(fund, uid)
         reason = (reason or "").strip() or "捐赠人申请删除个人信息"
+        if record is not None and record.get("donor_erased") and self.vault.has_key(uid):
+            self.destroy_personal_key(uid)  # recorded before, key survived: finish it
+            return
         fund.erase_donor(uid, reason, actor.record(), record)
         if donation is not None:
             donation.erase_donor(reason, actor.record())
+        # The key first, as for a volunteer: complete, or nothing done (audit.py).
+        self.destroy_personal_key(uid)
         self.save(fund, donation)
-        self.vault.destroy_key(uid)
 
     def load_fund(self, fund_id: UUID | str) -> Fund:
         return self.load(Fund, fund_id, "fund")
