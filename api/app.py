@@ -21,6 +21,7 @@ from api.routers import (
     audit,
     auth,
     certificates,
+    entity_reports,
     fund_reports,
     funds,
     health,
@@ -124,6 +125,7 @@ def create_app(
     api.include_router(certificates.router)
     api.include_router(funds.router)
     api.include_router(fund_reports.router)
+    api.include_router(entity_reports.router)
     api.include_router(audit.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)

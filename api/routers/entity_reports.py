@@ -1,0 +1,317 @@
+"""The legal entity's books: a foundation with the special and building funds it hosts is one
+legal person. Its organisation profile, its 资产负债表, 业务活动表, 现金流量表, trial balance and
+the charity-law indicators (docs/funds-entity-api.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import ConfigDict, Field
+
+from api.deps import CurrentActor, ReadModels, Services
+from api.routers.fund_reports import From, To, period, shanghai_today
+from api.schemas import ApiModel
+from projections import entity_reports
+from timebank.application import TimebankApp
+from timebank.domain.funds import Fund
+
+router = APIRouter(tags=["community funds"])
+
+AsOf = Annotated[date | None, Query(description="The books at the end of this day "
+                                                "(Shanghai date; default today).")]
+Year = Annotated[int | None, Query(ge=2000, le=2999,
+                                   description="Calendar year (default this year).")]
+
+
+# -- shapes --------------------------------------------------------------------------------
+class OrganisationIn(ApiModel):
+    organisation_type: Literal["foundation", "society", "social_service"] = Field(
+        description="基金会 / 社会团体 / 社会服务机构 (not the fund's `kind`).")
+    public_fundraising_since: date | None = Field(
+        default=None, description="公开募捐资格: the day it was obtained; null when it has none.")
+    indicator_basis: Literal["previous_year", "three_year_average"] = Field(
+        default="previous_year",
+        description="The indicators' base: the previous year's figures, or the averages of the "
+                    "three previous years (Art. 10 of the 2016 rule).")
+
+
+class OrganisationOut(ApiModel):
+    entity_fund_id: str
+    name: str = Field(description="The legal person: the foundation's name.")
+    organisation_type: str
+    public_fundraising_since: str | None
+    indicator_basis: str
+    recorded: bool = Field(description="False: nothing recorded yet; the defaults apply "
+                                       "(a foundation without public-fundraising status).")
+
+
+class SheetLine(ApiModel):
+    key: str
+    line: int | None = Field(description="行次 of the form; null for a detail row.")
+    label_zh: str
+    label_en: str
+
+
+class BalanceLine(SheetLine):
+    year_start_fen: int = Field(description="年初数: at the end of the previous year.")
+    end_fen: int = Field(description="期末数: at the end of `as_of`.")
+
+
+class PurposeLine(ApiModel):
+    purpose: str
+    year_start_fen: int
+    end_fen: int
+
+
+class ProjectPosition(ApiModel):
+    fund_id: str
+    name: str
+    kind: str
+    assets_fen: int
+    liabilities_fen: int
+    unrestricted_net_assets_fen: int
+    restricted_net_assets_fen: int
+
+
+class EntityBalanceSheet(ApiModel):
+    entity_fund_id: str
+    as_of: str
+    rows: list[BalanceLine]
+    restricted_by_purpose: list[PurposeLine]
+    projects: list[ProjectPosition] = Field(description="Each fund of the entity (drill-down).")
+    balanced: bool = Field(description="Assets = liabilities + net assets, in both columns.")
+
+
+class EntityColumns(ApiModel):
+    unrestricted_fen: int
+    restricted_fen: int
+    total_fen: int
+
+
+class ActivityLine(SheetLine, EntityColumns):
+    section: str = Field(description="income | expenses | transfers | change")
+
+
+class ProjectActivity(ApiModel):
+    fund_id: str
+    name: str
+    kind: str
+    income_fen: int
+    expense_fen: int
+    program_costs_fen: int
+
+
+class EntityActivities(ApiModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    entity_fund_id: str
+    from_: str = Field(alias="from")
+    to: str
+    rows: list[ActivityLine]
+    released_by_use_fen: int
+    released_by_reclassification_fen: int
+    net_assets_at_start: EntityColumns
+    net_assets_at_end: EntityColumns
+    projects: list[ProjectActivity]
+    ties: bool = Field(description="Opening net assets + change = closing, in every column.")
+
+
+class CashFlowLine(SheetLine):
+    amount_fen: int
+
+
+class EntityCashFlows(ApiModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    entity_fund_id: str
+    from_: str = Field(alias="from")
+    to: str
+    rows: list[CashFlowLine]
+    ties: bool = Field(description="Opening cash + net increase = the balance sheet's 货币资金.")
+
+
+class TrialAccount(ApiModel):
+    account: str
+    type: str = Field(description="asset | liability | net_assets | income | cost")
+    debit_fen: int
+    credit_fen: int
+
+
+class EntityTrialBalance(ApiModel):
+    entity_fund_id: str
+    as_of: str
+    accounts: list[TrialAccount]
+    total_debit_fen: int
+    total_credit_fen: int
+    assets_fen: int
+    liabilities_fen: int
+    net_assets_fen: int
+    open_income_and_costs_fen: int = Field(
+        description="Income less costs not yet carried into net assets by a closing.")
+    ties_to_balance_sheet: bool
+
+
+class RuleApplied(ApiModel):
+    row: str
+    article: str
+    source: str
+    label_zh: str
+    label_en: str
+    why_zh: str
+    why_en: str
+    charitable_base: str = Field(description="prior_year_income | prior_year_end_net_assets")
+    charitable_min_ratio: str
+    min_income_ratio: str | None
+    management_max_ratio: str
+    basis: str
+    basis_zh: str
+    basis_years: list[int]
+
+
+class IncomeYear(ApiModel):
+    year: int
+    income_fen: int
+
+
+class NetAssetsYear(ApiModel):
+    year: int
+    net_assets_fen: int
+
+
+class IndicatorFigures(ApiModel):
+    prior_year_income_fen: int
+    prior_year_end_net_assets_fen: int
+    income_base_fen: int
+    net_assets_base_fen: int
+    income_by_year: list[IncomeYear]
+    net_assets_by_year_end: list[NetAssetsYear]
+
+
+class CharitableSpending(ApiModel):
+    base_fen: int
+    required_fen: int
+    spent_fen: int
+    gap_fen: int
+    ratio: str | None
+    met: bool
+    committed_fen: int = Field(description="Approved grants whose cost is not in the books yet.")
+    forecast_fen: int
+    forecast_gap_fen: int
+    forecast_met: bool
+
+
+class ManagementCost(ApiModel):
+    management_fen: int
+    total_spending_fen: int
+    ratio: str | None
+    max_ratio: str
+    exemption_below_fen: int
+    exempt: bool
+    within_limit: bool
+    forecast_total_spending_fen: int
+    forecast_within_limit: bool
+
+
+class EntityIndicators(ApiModel):
+    entity_fund_id: str
+    year: int
+    organisation: OrganisationOut
+    rule: RuleApplied
+    figures: IndicatorFigures
+    charitable: CharitableSpending
+    management: ManagementCost
+
+
+# -- helpers -------------------------------------------------------------------------------
+def organisation_out(services: TimebankApp, fund: Fund) -> dict[str, Any]:
+    profile, recorded = services.entity_profile(fund.id)
+    return {
+        "entity_fund_id": str(fund.id),
+        "name": fund.name,
+        "organisation_type": profile.organisation_type,
+        "public_fundraising_since": (profile.public_fundraising_since.isoformat()
+                                     if profile.public_fundraising_since else None),
+        "indicator_basis": profile.basis,
+        "recorded": recorded,
+    }
+
+
+# -- endpoints -----------------------------------------------------------------------------
+@router.get("/funds/{fund_id}/entity/organisation", response_model=OrganisationOut)
+def read_organisation(fund_id: str, actor: CurrentActor, services: Services) -> dict[str, Any]:
+    """The legal entity `fund_id` belongs to: its organisation type, public-fundraising
+    status and the indicators' basis."""
+    return organisation_out(services, services.entity_fund(actor, fund_id))
+
+
+@router.put("/funds/{fund_id}/entity/organisation", response_model=OrganisationOut)
+def set_organisation(
+    fund_id: str, body: OrganisationIn, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    """Record the legal person's type and public-fundraising status (an event; history kept)."""
+    fund, _ = services.set_organisation(actor, fund_id, body.organisation_type,
+                                        body.public_fundraising_since, body.indicator_basis)
+    return organisation_out(services, fund)
+
+
+@router.get("/funds/{fund_id}/entity/balance-sheet", response_model=EntityBalanceSheet)
+def entity_balance_sheet(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """资产负债表 (会民非01表) of the legal entity at the end of `as_of`, with 年初数."""
+    fund = services.entity_fund(actor, fund_id)
+    return entity_reports.balance_sheet(read_models.engine, str(fund.id),
+                                        as_of or shanghai_today())
+
+
+@router.get("/funds/{fund_id}/entity/activities", response_model=EntityActivities)
+def entity_activities(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    start: From = None, end: To = None,
+) -> dict[str, Any]:
+    """业务活动表 (会民非02表) of the legal entity for `from`..`to` (default the year to date)."""
+    fund = services.entity_fund(actor, fund_id)
+    start, end = period(start, end)
+    return entity_reports.activities(read_models.engine, str(fund.id), start, end)
+
+
+@router.get("/funds/{fund_id}/entity/cash-flows", response_model=EntityCashFlows)
+def entity_cash_flows(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    start: From = None, end: To = None,
+) -> dict[str, Any]:
+    """现金流量表 (会民非03表) of the legal entity for `from`..`to` (default the year to date)."""
+    fund = services.entity_fund(actor, fund_id)
+    start, end = period(start, end)
+    return entity_reports.cash_flows(read_models.engine, str(fund.id), start, end)
+
+
+@router.get("/funds/{fund_id}/entity/trial-balance", response_model=EntityTrialBalance)
+def entity_trial_balance(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """The legal entity's trial balance at the end of `as_of`, and whether it ties to its
+    balance sheet."""
+    fund = services.entity_fund(actor, fund_id)
+    return entity_reports.trial_balance(read_models.engine, str(fund.id),
+                                        as_of or shanghai_today())
+
+
+@router.get("/funds/{fund_id}/entity/indicators", response_model=EntityIndicators)
+def entity_indicators(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    year: Year = None,
+) -> dict[str, Any]:
+    """The charity-law indicators of `year` for the legal entity, by the rule row its
+    organisation type, public-fundraising status and size select."""
+    fund = services.entity_fund(actor, fund_id)
+    today = shanghai_today()
+    profile, _ = services.entity_profile(fund.id)
+    result = entity_reports.indicators(read_models.engine, str(fund.id), year or today.year,
+                                       profile, today)
+    result["organisation"] = organisation_out(services, fund)
+    return result
