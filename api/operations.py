@@ -263,6 +263,9 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/funds/{{fund_id}}/entity/trial-balance": op(
         "getEntityTrialBalance", "treasurer",
         "The legal entity's trial balance, tied to its balance sheet (法人试算平衡表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/vouchers": op(
+        "listEntityVouchers", "treasurer",
+        "The legal entity's vouchers, numbered per month without gaps (记账凭证)", *READ),
     f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
         "getEntityIndicators", "treasurer",
         "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),

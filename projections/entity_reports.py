@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_
 
-from projections.tables import fund_journal, funds, grants
+from projections.tables import fund_journal, fund_vouchers, funds, grants
 from timebank.domain.chart import (
     ACTIVITY_LINES,
     ASSET,
@@ -423,3 +423,30 @@ def indicators(engine: Engine, entity_fund_id: str, year: int, profile: Profile,
         total_spending_fen=sum(costs[k] for k in COST_LINES), committed_fen=committed)
     result["entity_fund_id"] = entity_fund_id
     return result
+
+
+# -- vouchers ------------------------------------------------------------------------------
+def vouchers(engine: Engine, entity_fund_id: str, start: date, end: date) -> dict[str, Any]:
+    """The entity's 记账凭证 booked in start..end, by month and number, each with its lines."""
+    funds_ = {m["fund_id"]: m["name"] for m in members(engine, entity_fund_id)}
+    v, j = fund_vouchers, fund_journal
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(v.c.voucher_no, v.c.period, v.c.number, v.c.booked_on, v.c.fund_id,
+                   j.c.entry_kind, j.c.ref, j.c.account, j.c.fund_class, j.c.debit_fen,
+                   j.c.credit_fen)
+            .join(j, (j.c.fund_id == v.c.fund_id) & (j.c.version == v.c.version))
+            .where(v.c.entity_fund_id == entity_fund_id, v.c.booked_on >= start,
+                   v.c.booked_on <= end)
+            .order_by(v.c.period, v.c.number, j.c.line_no)).all()
+    result: list[dict[str, Any]] = []
+    for r in rows:
+        if not result or result[-1]["voucher_no"] != r.voucher_no:
+            result.append({"voucher_no": r.voucher_no, "period": r.period, "number": r.number,
+                           "booked_on": r.booked_on.isoformat(), "fund_id": r.fund_id,
+                           "fund_name": funds_.get(r.fund_id, ""), "entry_kind": r.entry_kind,
+                           "ref": r.ref, "lines": []})
+        result[-1]["lines"].append({"account": r.account, "fund_class": r.fund_class,
+                                    "debit_fen": r.debit_fen, "credit_fen": r.credit_fen})
+    return {"entity_fund_id": entity_fund_id, "from": start.isoformat(),
+            "to": end.isoformat(), "vouchers": result}

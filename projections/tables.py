@@ -269,6 +269,37 @@ grants = Table(
     Index("ix_grants_fund", "fund_id"),
 )
 
+# 记账凭证 numbers (projections/vouchers.py): the legal entity each fund books for, the last
+# number of each entity and month, and each journal entry's voucher.
+voucher_funds = Table(
+    "voucher_funds",
+    metadata,
+    Column("fund_id", String(UUID_LEN), primary_key=True),
+    Column("entity_fund_id", String(UUID_LEN), nullable=False),
+)
+
+voucher_counters = Table(
+    "voucher_counters",
+    metadata,
+    Column("counter_key", String(UUID_LEN + 10), primary_key=True),  # entity:YYYY-MM
+    Column("last_number", Integer, nullable=False),
+)
+
+fund_vouchers = Table(
+    "fund_vouchers",
+    metadata,
+    Column("voucher_key", String(UUID_LEN + 12), primary_key=True),  # fund:version
+    Column("fund_id", String(UUID_LEN), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("entity_fund_id", String(UUID_LEN), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("voucher_no", String(16), nullable=False),
+    Column("booked_on", Date, nullable=False),
+    UniqueConstraint("entity_fund_id", "period", "number", name="uq_fund_vouchers_number"),
+    Index("ix_fund_vouchers_entry", "fund_id", "version", unique=True),
+)
+
 # The audit trail: one row per stored event, chained by hash in log order.
 audit_events = Table(
     "audit_events",

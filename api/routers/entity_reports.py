@@ -315,3 +315,44 @@ def entity_indicators(
                                        profile, today)
     result["organisation"] = organisation_out(services, fund)
     return result
+
+
+class VoucherLine(ApiModel):
+    account: str
+    fund_class: str
+    debit_fen: int
+    credit_fen: int
+
+
+class Voucher(ApiModel):
+    voucher_no: str = Field(description="记账凭证号 `YYYY-MM-NNNN`: consecutive per legal "
+                                        "entity and month, in the order entries were recorded.")
+    period: str
+    number: int
+    booked_on: str
+    fund_id: str
+    fund_name: str
+    entry_kind: str
+    ref: str
+    lines: list[VoucherLine]
+
+
+class EntityVouchers(ApiModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    entity_fund_id: str
+    from_: str = Field(alias="from")
+    to: str
+    vouchers: list[Voucher]
+
+
+@router.get("/funds/{fund_id}/entity/vouchers", response_model=EntityVouchers)
+def entity_vouchers(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    start: From = None, end: To = None,
+) -> dict[str, Any]:
+    """The legal entity's 记账凭证 booked `from`..`to` (default the year to date), numbered
+    without gaps per month across the foundation and the funds it hosts."""
+    fund = services.entity_fund(actor, fund_id)
+    start, end = period(start, end)
+    return entity_reports.vouchers(read_models.engine, str(fund.id), start, end)

@@ -325,3 +325,35 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
     bad = client.put(f"{API}/funds/{e.f}/entity/organisation", headers=e.treasurer,
                      json={"organisation_type": "company"})
     assert_error(bad, 422, "invalid_input")
+
+
+def test_vouchers_are_consecutive_per_entity_and_month_in_the_order_recorded(
+    client: TestClient, clock: Clock
+) -> None:
+    clock.set(P, 3, 1)
+    e = Entity(client)
+    clock.set(P, 3, 10)
+    e.gift(e.f, 100_000, "enterprise")  # 03-0001
+    e.gift(e.s, 50_000, "individual", "助学")  # 03-0002: the hosted fund shares the sequence
+    gone = e.gift(e.b, 20_000, "resident")  # 03-0003
+    clock.set(P, 4, 2)
+    e.gift(e.f, 30_000, "enterprise")  # 04-0001
+    e.gift(e.s, 10_000, "individual", booked_on=f"{P}-03-20")  # backdated: 03-0004
+    e.post(f"/funds/{e.b}/donations/{gone}/void", {"reason": "录错"}, key=None)  # 04-0002
+    e.spend(e.f, 5_000, "management")  # 04-0003
+    march = e.read("vouchers", **{"from": f"{P}-03-01", "to": f"{P}-04-30"})["vouchers"]
+    assert [(v["voucher_no"], v["fund_id"], v["entry_kind"]) for v in march] == [
+        (f"{P}-03-0001", e.f, "donation"),
+        (f"{P}-03-0002", e.s, "donation"),
+        (f"{P}-03-0003", e.b, "donation"),
+        (f"{P}-03-0004", e.s, "donation"),
+        (f"{P}-04-0001", e.f, "donation"),
+        (f"{P}-04-0002", e.b, "donation_void"),
+        (f"{P}-04-0003", e.f, "expense"),
+    ]
+    assert march[3]["booked_on"] == f"{P}-03-20"
+    assert all(sum(line["debit_fen"] for line in v["lines"])
+               == sum(line["credit_fen"] for line in v["lines"]) > 0 for v in march)
+    # The fund's own journal export names each line's voucher.
+    text = client.get(f"{API}/funds/{e.s}/exports/journal.csv", headers=e.auditor)
+    assert f"{P}-03-0004" in text.content.decode("utf-8-sig")
