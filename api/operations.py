@@ -266,6 +266,12 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/funds/{{fund_id}}/entity/vouchers": op(
         "listEntityVouchers", "treasurer",
         "The legal entity's vouchers, numbered per month without gaps (记账凭证)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/statements.xlsx": op(
+        "exportEntityStatementsXlsx", "treasurer",
+        "The legal entity's three statements as XLSX (财务报表导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/statements.pdf": op(
+        "exportEntityStatementsPdf", "treasurer",
+        "The legal entity's three statements as PDF (财务报表)", *READ),
     f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
         "getEntityIndicators", "treasurer",
         "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),

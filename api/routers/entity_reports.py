@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import ConfigDict, Field
 
 from api.deps import CurrentActor, ReadModels, Services
-from api.routers.fund_reports import From, To, period, shanghai_today
+from api.documents.statements import statement_tables, statements_pdf, statements_xlsx
+from api.routers.fund_reports import XLSX, From, To, attachment, period, shanghai_today
 from api.schemas import ApiModel
 from projections import entity_reports
 from timebank.application import TimebankApp
@@ -356,3 +357,40 @@ def entity_vouchers(
     fund = services.entity_fund(actor, fund_id)
     start, end = period(start, end)
     return entity_reports.vouchers(read_models.engine, str(fund.id), start, end)
+
+
+def _statements(services: TimebankApp, actor: Any, read_models: Any, fund_id: str,
+                as_of: date | None) -> tuple[Fund, list[dict[str, Any]]]:
+    fund = services.entity_fund(actor, fund_id)
+    engine, fid = read_models.engine, str(fund.id)
+    as_of = as_of or shanghai_today()
+    start = date(as_of.year, 1, 1)
+    return fund, statement_tables(
+        fund.name, entity_reports.balance_sheet(engine, fid, as_of),
+        entity_reports.activities(engine, fid, start, as_of),
+        entity_reports.cash_flows(engine, fid, start, as_of))
+
+
+@router.get("/funds/{fund_id}/entity/statements.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def entity_statements_xlsx(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    as_of: AsOf = None,
+) -> Response:
+    """资产负债表 at `as_of`, 业务活动表 and 现金流量表 from 1 January to `as_of`, one sheet each,
+    laid out as the forms (编制单位, 行次, amounts in yuan)."""
+    fund, tables = _statements(services, actor, read_models, fund_id, as_of)
+    return attachment(statements_xlsx(tables), XLSX,
+                      f"entity-{fund.id}-statements-{as_of or shanghai_today()}.xlsx")
+
+
+@router.get("/funds/{fund_id}/entity/statements.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def entity_statements_pdf(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    as_of: AsOf = None,
+) -> Response:
+    """The same three statements as a PDF, one page each."""
+    fund, tables = _statements(services, actor, read_models, fund_id, as_of)
+    return attachment(statements_pdf(tables), "application/pdf",
+                      f"entity-{fund.id}-statements-{as_of or shanghai_today()}.pdf")

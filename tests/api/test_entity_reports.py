@@ -6,9 +6,12 @@ rule row its type, status and size select. Every figure is worked out by hand in
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -266,6 +269,24 @@ def test_the_entity_statements_include_the_hosted_funds_and_tie(
 
     assert_error(client.get(f"{API}/funds/{e.f}/entity/balance-sheet", headers=e.coordinator),
                  403, "forbidden")
+
+    # The three statements as a filer copies them: yuan, 行次, the entity as 编制单位.
+    book = openpyxl.load_workbook(io.BytesIO(client.get(
+        f"{API}/funds/{e.b}/entity/statements.xlsx", params={"as_of": f"{P}-12-31"},
+        headers=e.auditor).content))
+    assert book.sheetnames == ["资产负债表", "业务活动表", "现金流量表"]
+    balance = {r[0]: r[1:] for r in book["资产负债表"].iter_rows(min_row=4, values_only=True)}
+    assert balance["货币资金"] == (1, Decimal("395000.00"), Decimal("427000.00"))
+    assert "编制单位：东湖社区基金会" in book["资产负债表"]["A2"].value
+    activity = {r[0]: r[1:] for r in book["业务活动表"].iter_rows(min_row=4, values_only=True)}
+    assert activity["政府补助收入"] == (5, Decimal("0.00"), Decimal("20000.00"),
+                                   Decimal("20000.00"))
+    flows = {r[0]: r[1:] for r in book["现金流量表"].iter_rows(min_row=4, values_only=True)}
+    assert flows["现金及现金等价物净增加额"][:2] == (61, Decimal("32000.00"))
+    pdf = client.get(f"{API}/funds/{e.f}/entity/statements.pdf",
+                     params={"as_of": f"{P}-12-31"}, headers=e.auditor)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and pdf.content.count(b"/Type /Page") >= 3
 
 
 def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,

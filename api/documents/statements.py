@@ -1,0 +1,112 @@
+"""The legal entity's three statements as a filer copies them: XLSX (one sheet per statement,
+the form's header — 编制单位, date, 单位：元 — its 行次 and its columns, amounts in yuan) and
+PDF (one page per statement)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from api.documents.certificate_pdf import FONT
+
+TITLE = ParagraphStyle("statement-title", fontName=FONT, fontSize=16, leading=22, alignment=1)
+BODY = ParagraphStyle("statement-body", fontName=FONT, fontSize=9, leading=13)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def text(value: str) -> str:
+    """A name a spreadsheet would run as a formula stays text (CSV/XLSX injection)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def statement_tables(entity_name: str, sheet: dict[str, Any], activities: dict[str, Any],
+                     flows: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each statement as {title, form, subtitle, headers, rows}: rows of cells, yuan as
+    Decimal. One description of the layout for both formats."""
+    line = lambda r: r["line"] if r["line"] is not None else ""  # noqa: E731
+    return [
+        {"title": "资产负债表", "form": "会民非01表",
+         "subtitle": f"编制单位：{entity_name}　　{sheet['as_of']}　　单位：元",
+         "headers": ["项目", "行次", "年初数", "期末数"],
+         "rows": [[r["label_zh"], line(r), yuan(r["year_start_fen"]), yuan(r["end_fen"])]
+                  for r in sheet["rows"]]},
+        {"title": "业务活动表", "form": "会民非02表",
+         "subtitle": (f"编制单位：{entity_name}　　{activities['from']} 至 {activities['to']}"
+                      "　　单位：元"),
+         "headers": ["项目", "行次", "非限定性", "限定性", "合计"],
+         "rows": [[r["label_zh"], line(r), yuan(r["unrestricted_fen"]),
+                   yuan(r["restricted_fen"]), yuan(r["total_fen"])]
+                  for r in activities["rows"]]},
+        {"title": "现金流量表", "form": "会民非03表",
+         "subtitle": f"编制单位：{entity_name}　　{flows['from']} 至 {flows['to']}　　单位：元",
+         "headers": ["项目", "行次", "金额"],
+         "rows": [[r["label_zh"], line(r), yuan(r["amount_fen"])] for r in flows["rows"]]},
+    ]
+
+
+def statements_xlsx(tables: list[dict[str, Any]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(table["title"])
+        sheet.append([table["title"]])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([text(table["subtitle"]), None, None, table["form"]])
+        sheet.append(table["headers"])
+        for row in table["rows"]:
+            sheet.append([text(row[0]), *row[1:]])
+        for cells in sheet.iter_rows(min_row=4, min_col=3):
+            for cell in cells:
+                cell.number_format = "#,##0.00"
+        for cells in sheet.iter_rows(min_row=4, min_col=2, max_col=2):
+            cells[0].alignment = Alignment(horizontal="center")
+        sheet.column_dimensions["A"].width = 46
+        for column in "CDE":
+            sheet.column_dimensions[column].width = 18
+        sheet.freeze_panes = "A4"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def statements_pdf(tables: list[dict[str, Any]]) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm,
+                            topMargin=14 * mm, bottomMargin=14 * mm, title="财务报表")
+    story: list[Any] = []
+    for n, table in enumerate(tables):
+        if n:
+            story.append(PageBreak())
+        story += [Paragraph(table["title"], TITLE),
+                  Paragraph(f"{table['form']}　　{table['subtitle']}", BODY), Spacer(1, 3 * mm)]
+        rows = [table["headers"]] + [
+            [Paragraph(str(row[0]), BODY), row[1], *(f"{v:,.2f}" for v in row[2:])]
+            for row in table["rows"]]
+        amount_width = (182 - 86 - 12) / (len(table["headers"]) - 2)
+        grid = Table(rows, colWidths=[86 * mm, 12 * mm,
+                                      *[amount_width * mm] * (len(table["headers"]) - 2)],
+                     repeatRows=1)
+        grid.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+            ("ALIGN", (1, 0), (1, -1), "CENTER"),
+            ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]))
+        story.append(grid)
+    doc.build(story)
+    return buffer.getvalue()
