@@ -272,6 +272,15 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/funds/{{fund_id}}/entity/statements.pdf": op(
         "exportEntityStatementsPdf", "treasurer",
         "The legal entity's three statements as PDF (财务报表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts": op(
+        "getEntityReceiptRegister", "treasurer",
+        "The legal entity's receipt register, voids included (票据登记簿)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts.csv": op(
+        "exportEntityReceiptRegisterCsv", "treasurer",
+        "The receipt register as CSV (票据登记簿导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts.xlsx": op(
+        "exportEntityReceiptRegisterXlsx", "treasurer",
+        "The receipt register as XLSX (票据登记簿导出)", *READ),
     f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
         "getEntityIndicators", "treasurer",
         "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_
 
-from projections.tables import fund_journal, fund_vouchers, funds, grants
+from projections.tables import donations, fund_journal, fund_vouchers, funds, grants
 from timebank.domain.chart import (
     ACTIVITY_LINES,
     ASSET,
@@ -38,6 +38,7 @@ from timebank.domain.chart import (
 )
 from timebank.domain.funds import CASH
 from timebank.domain.indicators import Profile, measure
+from timebank.domain.numerals import capital_amount
 from timebank.domain.values import shanghai_date
 
 RESTRICTED_PREFIX = "restricted:"
@@ -450,3 +451,40 @@ def vouchers(engine: Engine, entity_fund_id: str, start: date, end: date) -> dic
                                     "debit_fen": r.debit_fen, "credit_fen": r.credit_fen})
     return {"entity_fund_id": entity_fund_id, "from": start.isoformat(),
             "to": end.isoformat(), "vouchers": result}
+
+
+# -- receipt register ----------------------------------------------------------------------
+def receipt_register(engine: Engine, entity_fund_id: str, year: int) -> dict[str, Any]:
+    """Every receipt number the entity issued for gifts booked in `year` (voided ones too, as
+    they stay used), in number order, and any number missing from a series."""
+    funds_ = {m["fund_id"]: m for m in members(engine, entity_fund_id)}
+    d = donations
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(d).where(d.c.fund_id.in_(list(funds_)),
+                            d.c.receipt_no.like(f"{year:04d}-%"))
+            .order_by(d.c.receipt_no)).all()
+    receipts = [{
+        "receipt_no": r.receipt_no,
+        "donation_id": r.donation_id,
+        "fund_id": r.fund_id,
+        "project": funds_[r.fund_id]["name"],
+        "received_at": r.received_at,
+        "amount_fen": r.amount_fen,
+        "amount_in_words": capital_amount(r.amount_fen),
+        "donor_type": r.donor_type,
+        "anonymous": r.anonymous,
+        "restricted_purpose": r.restricted_purpose,
+        "in_kind": r.in_kind,
+        "status": r.status,
+        "voided_at": r.voided_at,
+        "void_reason": r.void_reason,
+    } for r in rows]
+    series: dict[str, list[int]] = defaultdict(list)
+    for receipt in receipts:
+        prefix, _, number = receipt["receipt_no"].rpartition("-")
+        series[prefix].append(int(number))
+    gaps = [f"{prefix}-{n:06d}" for prefix, numbers in sorted(series.items())
+            for n in sorted(set(range(1, max(numbers) + 1)) - set(numbers))]
+    return {"entity_fund_id": entity_fund_id, "year": year, "receipts": receipts,
+            "gaps": gaps}

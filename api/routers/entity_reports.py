@@ -4,15 +4,29 @@ the charity-law indicators (docs/funds-entity-api.md)."""
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from openpyxl import Workbook
 from pydantic import ConfigDict, Field
 
 from api.deps import CurrentActor, ReadModels, Services
 from api.documents.statements import statement_tables, statements_pdf, statements_xlsx
-from api.routers.fund_reports import XLSX, From, To, attachment, period, shanghai_today
+from api.routers.fund_reports import (
+    XLSX,
+    From,
+    To,
+    attachment,
+    csv_value,
+    period,
+    shanghai_today,
+    xlsx_bytes,
+    xlsx_value,
+    yuan,
+)
 from api.schemas import ApiModel
 from projections import entity_reports
 from timebank.application import TimebankApp
@@ -394,3 +408,106 @@ def entity_statements_pdf(
     fund, tables = _statements(services, actor, read_models, fund_id, as_of)
     return attachment(statements_pdf(tables), "application/pdf",
                       f"entity-{fund.id}-statements-{as_of or shanghai_today()}.pdf")
+
+
+class RegisteredReceipt(ApiModel):
+    receipt_no: str
+    donation_id: str
+    fund_id: str
+    project: str = Field(description="The fund the gift went to (the legal person received it).")
+    received_at: datetime
+    amount_fen: int
+    amount_in_words: str = Field(description="大写金额, e.g. 人民币壹万元整.")
+    donor_type: str
+    donor_name: str | None = Field(description="None when anonymous or erased.")
+    anonymous: bool
+    restricted_purpose: str | None
+    in_kind: str | None
+    status: str = Field(description="received | voided (a voided number stays used).")
+    voided_at: datetime | None
+    void_reason: str | None
+
+
+class ReceiptRegister(ApiModel):
+    entity_fund_id: str
+    name: str
+    year: int
+    receipts: list[RegisteredReceipt]
+    gaps: list[str] = Field(description="Numbers missing from a series (never expected).")
+
+
+REGISTER_COLUMNS = (
+    ("receipt_no", "票据编号"), ("status", "状态"), ("received_at", "收款时间"),
+    ("project", "项目（基金）"), ("donor_type", "捐赠人类型"), ("donor_name", "捐赠人"),
+    ("amount_fen", "金额(分)"), ("amount_yuan", "金额(元)"), ("amount_in_words", "大写金额"),
+    ("restricted_purpose", "限定用途"), ("in_kind", "实物"), ("voided_at", "作废时间"),
+    ("void_reason", "作废原因"), ("donation_id", "捐赠编号"),
+)
+
+
+def receipt_register(services: TimebankApp, actor: Any, read_models: Any, fund_id: str,
+                     year: int | None) -> dict[str, Any]:
+    fund = services.entity_fund(actor, fund_id)
+    register = entity_reports.receipt_register(read_models.engine, str(fund.id),
+                                               year or shanghai_today().year)
+    loaded: dict[str, Fund] = {}
+    for receipt in register["receipts"]:
+        member = loaded.get(receipt["fund_id"]) or services.load_fund(receipt["fund_id"])
+        loaded[receipt["fund_id"]] = member
+        receipt["donor_name"] = (None if receipt["anonymous"]
+                                 else services.donor_name(member, receipt["donation_id"]))
+    register["name"] = fund.name
+    return register
+
+
+def register_rows(register: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for receipt in register["receipts"]:
+        values = {**receipt, "amount_yuan": yuan(receipt["amount_fen"])}
+        rows.append([values[key] for key, _ in REGISTER_COLUMNS])
+    return rows
+
+
+@router.get("/funds/{fund_id}/entity/receipts", response_model=ReceiptRegister)
+def entity_receipts(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    year: Year = None,
+) -> dict[str, Any]:
+    """The legal entity's receipt register of `year`: every number issued, voids included, by
+    the foundation and the funds it hosts (one series per kind and year)."""
+    return receipt_register(services, actor, read_models, fund_id, year)
+
+
+@router.get("/funds/{fund_id}/entity/receipts.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def entity_receipts_csv(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    year: Year = None,
+) -> Response:
+    """The receipt register as CSV (UTF-8 with a BOM, Chinese headers)."""
+    register = receipt_register(services, actor, read_models, fund_id, year)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([header for _, header in REGISTER_COLUMNS])
+    for row in register_rows(register):
+        writer.writerow([csv_value(v) for v in row])
+    return attachment(out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+                      f"receipts-{register['year']}.csv")
+
+
+@router.get("/funds/{fund_id}/entity/receipts.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def entity_receipts_xlsx(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    year: Year = None,
+) -> Response:
+    """The receipt register as a workbook (sheet 票据登记簿)."""
+    register = receipt_register(services, actor, read_models, fund_id, year)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "票据登记簿"
+    sheet.append([header for _, header in REGISTER_COLUMNS])
+    for row in register_rows(register):
+        sheet.append([xlsx_value(v) for v in row])
+    sheet.freeze_panes = "A2"
+    return attachment(xlsx_bytes(book), XLSX, f"receipts-{register['year']}.xlsx")

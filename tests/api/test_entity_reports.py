@@ -378,3 +378,33 @@ def test_vouchers_are_consecutive_per_entity_and_month_in_the_order_recorded(
     # The fund's own journal export names each line's voucher.
     text = client.get(f"{API}/funds/{e.s}/exports/journal.csv", headers=e.auditor)
     assert f"{P}-03-0004" in text.content.decode("utf-8-sig")
+
+
+def test_the_receipt_register_lists_every_number_of_the_entity_voids_included(
+    client: TestClient, clock: Clock
+) -> None:
+    clock.set(P, 3, 1)
+    e = Entity(client)
+    e.gift(e.f, 1_234_500, "enterprise")  # P-000001
+    gone = e.gift(e.s, 50_000, "individual", "助学")  # P-000002: the host's series
+    e.gift(e.b, 20_000, "resident", anonymous=True)  # P-000003
+    e.post(f"/funds/{e.s}/donations/{gone}/void", {"reason": "录错"}, key=None)
+    register = e.read("receipts", headers=e.treasurer, year=P)
+    assert [(r["receipt_no"], r["project"], r["status"]) for r in register["receipts"]] == [
+        (f"{P}-000001", "东湖社区基金会", "received"),
+        (f"{P}-000002", "助学专项基金", "voided"),
+        (f"{P}-000003", "3号楼自治金", "received"),
+    ]
+    first = register["receipts"][0]
+    assert first["amount_in_words"] == "人民币壹万贰仟叁佰肆拾伍元整"
+    assert first["donor_name"] == "捐赠人" and register["receipts"][2]["donor_name"] is None
+    assert register["gaps"] == [] and register["name"] == "东湖社区基金会"
+    csv_text = client.get(f"{API}/funds/{e.f}/entity/receipts.csv", params={"year": P},
+                          headers=e.auditor).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("票据编号,状态,收款时间")
+    assert f"{P}-000002,voided" in csv_text and "录错" in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(client.get(
+        f"{API}/funds/{e.f}/entity/receipts.xlsx", params={"year": P},
+        headers=e.auditor).content))
+    assert [c.value for c in book["票据登记簿"]["A"]][1:] == [
+        f"{P}-000001", f"{P}-000002", f"{P}-000003"]
