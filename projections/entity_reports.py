@@ -488,3 +488,40 @@ def receipt_register(engine: Engine, entity_fund_id: str, year: int) -> dict[str
             for n in sorted(set(range(1, max(numbers) + 1)) - set(numbers))]
     return {"entity_fund_id": entity_fund_id, "year": year, "receipts": receipts,
             "gaps": gaps}
+
+
+# -- public disclosure ---------------------------------------------------------------------
+def public_year(engine: Engine, entity_fund_id: str, year: int) -> dict[str, Any]:
+    """信息公开 of one year of the legal entity: figures only — no donor, no personal data."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    funds_ = members(engine, entity_fund_id)
+    ids = _ids(funds_)
+    by_source: dict[str, int] = defaultdict(int)
+    for _, account, _, _, net in _sums(engine, ids, start, end, without_closing=True):
+        if account_type(account) == INCOME:
+            source = account.split(":", 1)[1] if ":" in account else account
+            by_source["government" if activity_line(account) == "government_grant_income"
+                      else source] -= net
+    report = activities(engine, entity_fund_id, start, end)
+    names = {m["fund_id"]: m["name"] for m in funds_}
+    with engine.connect() as conn:
+        grant_rows = conn.execute(
+            select(grants).where(grants.c.fund_id.in_(ids))
+            .order_by(grants.c.proposed_at, grants.c.grant_id)).all()
+    listed = [
+        {"project": g.project, "fund": names.get(g.fund_id, ""), "amount_fen": g.amount_fen,
+         "disbursed_fen": g.disbursed_fen, "status": g.status}
+        for g in grant_rows
+        if shanghai_date(g.proposed_at).year <= year
+        and (g.status in ("proposed", "approved")
+             or shanghai_date(g.decided_at or g.proposed_at).year >= year)]
+    years = sorted({shanghai_date(m["opened_at"]).year for m in funds_})
+    return {
+        "year": year,
+        "first_year": years[0] if years else year,
+        "income_by_source": {k: v for k, v in sorted(by_source.items()) if v},
+        "rows": {r["key"]: r for r in report["rows"]},
+        "net_assets_at_end": report["net_assets_at_end"],
+        "projects": report["projects"],
+        "grants": listed,
+    }

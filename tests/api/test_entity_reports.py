@@ -340,6 +340,14 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
         29_000_000, 20_300_000)
     assert this_year["organisation"]["indicator_basis"] == "three_year_average"
 
+    # The public page shows the legal entity by year, not lifetime sums.
+    page = client.get(f"/transparency/funds/{e.s}", params={"year": P2}).text
+    assert "东湖社区基金会 · 信息公开" in page and "¥480,000.00" in page  # P2's income total
+    assert "¥405,000.00" in page  # net assets at the end of P2
+    page = client.get(f"/transparency/funds/{e.f}", params={"year": P}).text
+    assert "¥100,000.00" in page and "¥480,000.00" not in page  # P's income total only
+    assert "政府补助" in page and "捐赠人" not in page
+
     refused = client.put(f"{API}/funds/{e.f}/entity/organisation", headers=e.auditor,
                          json={"organisation_type": "foundation"})
     assert_error(refused, 403, "forbidden")
