@@ -281,6 +281,15 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/funds/{{fund_id}}/entity/receipts.xlsx": op(
         "exportEntityReceiptRegisterXlsx", "treasurer",
         "The receipt register as XLSX (票据登记簿导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/disclosures": op(
+        "getEntityDisclosureReminders", "treasurer",
+        "What must be published and by when (信息公开提醒)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/annual-report": op(
+        "getEntityAnnualReport", "treasurer",
+        "The annual report pack: statements, notes, indicators, grants (年度报告)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/annual-report.xlsx": op(
+        "exportEntityAnnualReportXlsx", "treasurer",
+        "The annual report pack as XLSX (年度报告导出)", *READ),
     f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
         "getEntityIndicators", "treasurer",
         "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),

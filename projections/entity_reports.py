@@ -17,7 +17,14 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_
 
-from projections.tables import donations, fund_journal, fund_vouchers, funds, grants
+from projections.tables import (
+    donations,
+    fund_journal,
+    fund_vouchers,
+    funds,
+    grant_payments,
+    grants,
+)
 from timebank.domain.chart import (
     ACTIVITY_LINES,
     ASSET,
@@ -525,3 +532,123 @@ def public_year(engine: Engine, entity_fund_id: str, year: int) -> dict[str, Any
         "projects": report["projects"],
         "grants": listed,
     }
+
+
+# -- disclosure reminders ------------------------------------------------------------------
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _quarter_end(day: date) -> date:
+    month = (day.month - 1) // 3 * 3 + 3
+    return _add_months(date(day.year, month, 1), 1) - timedelta(days=1)
+
+
+def disclosures(engine: Engine, entity_fund_id: str, today: date) -> dict[str, Any]:
+    """What the entity must publish and by when (《慈善组织信息公开办法》; rules.md,
+    "Disclosure"): the annual report by 31 May; a project's money left when it ends, within 3
+    months; a project running over 6 months, at least every quarter."""
+    funds_ = {m["fund_id"]: m["name"] for m in members(engine, entity_fund_id)}
+    with engine.connect() as conn:
+        rows = conn.execute(select(grants).where(grants.c.fund_id.in_(list(funds_)))
+                            .order_by(grants.c.proposed_at, grants.c.grant_id)).all()
+    reminders: list[dict[str, Any]] = []
+    report_due = date(today.year, 5, 31)
+    if today <= report_due:
+        reminders.append({
+            "kind": "annual_report", "subject": f"{today.year - 1}", "fund_id": entity_fund_id,
+            "grant_id": None, "due_on": report_due.isoformat(), "overdue": False,
+            "amount_fen": None,
+            "rule_zh": f"{today.year - 1} 年度工作报告和财务会计报告于 5 月 31 日前在慈善中国公开",
+            "rule_en": f"The {today.year - 1} annual report and financial statements are "
+                       "published on the national charity platform by 31 May"})
+    for g in rows:
+        if g.ended_at is not None and g.unpaid_at_end_fen:
+            ended = shanghai_date(g.ended_at)
+            due = _add_months(ended, 3)
+            if today <= _add_months(due, 12):  # reminded for a year after it fell due
+                reminders.append({
+                    "kind": "remaining_money", "subject": g.project, "fund_id": g.fund_id,
+                    "grant_id": g.grant_id, "due_on": due.isoformat(), "overdue": today > due,
+                    "amount_fen": g.unpaid_at_end_fen,
+                    "rule_zh": f"项目于 {ended} 结束，剩余财产须在 3 个月内公开",
+                    "rule_en": f"The project ended on {ended}; the money left is disclosed "
+                               "within 3 months"})
+        elif g.status == "approved" and g.decided_at is not None:
+            started = shanghai_date(g.decided_at)
+            if today > _add_months(started, 6):
+                due = _quarter_end(today)
+                reminders.append({
+                    "kind": "quarterly_report", "subject": g.project, "fund_id": g.fund_id,
+                    "grant_id": g.grant_id, "due_on": due.isoformat(), "overdue": False,
+                    "amount_fen": None,
+                    "rule_zh": f"项目自 {started} 起实施已超过 6 个月，每季度至少公开一次进展",
+                    "rule_en": f"The project has run since {started}, over 6 months: its "
+                               "progress is published at least every quarter"})
+    for reminder in reminders:
+        reminder["fund_name"] = funds_.get(reminder["fund_id"], "")
+    return {"entity_fund_id": entity_fund_id, "as_of": today.isoformat(),
+            "reminders": reminders}
+
+
+# -- the annual report pack ----------------------------------------------------------------
+def restricted_notes(engine: Engine, entity_fund_id: str, year: int) -> list[dict[str, Any]]:
+    """附注: each restricted purpose's net assets over the year — at the start, received,
+    used for its purpose, moved by releases and consented changes of purpose, at the end."""
+    ids = _ids(members(engine, entity_fund_id))
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    opening = positions(engine, ids, start - timedelta(days=1))[""].by_purpose
+    closing = positions(engine, ids, end)[""].by_purpose
+    moves: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _, account, fund_class, kind, net in _sums(engine, ids, start, end,
+                                                   without_closing=True):
+        if not _restricted(fund_class):
+            continue
+        purpose = fund_class[len(RESTRICTED_PREFIX):]
+        kind_of = account_type(account)
+        if kind_of == INCOME:
+            moves[purpose]["received_fen"] -= net
+        elif kind_of == COST:
+            moves[purpose]["used_fen"] += net
+        elif kind_of == ASSET and kind in TRANSFER_ENTRIES:
+            moves[purpose]["transferred_fen"] += net
+    purposes = sorted(set(opening) | set(closing) | set(moves))
+    return [{"purpose": p, "start_fen": opening.get(p, 0),
+             "received_fen": moves[p]["received_fen"], "used_fen": moves[p]["used_fen"],
+             "transferred_fen": moves[p]["transferred_fen"], "end_fen": closing.get(p, 0)}
+            for p in purposes]
+
+
+def grants_of_year(engine: Engine, entity_fund_id: str, year: int) -> list[dict[str, Any]]:
+    """Grants decided in `year` or paid in it: approved, paid in the year, unpaid at its end."""
+    funds_ = {m["fund_id"]: m["name"] for m in members(engine, entity_fund_id)}
+    p = grant_payments
+    with engine.connect() as conn:
+        paid = dict(conn.execute(
+            select(p.c.grant_id, func.sum(p.c.amount_fen))
+            .where(p.c.fund_id.in_(list(funds_)), p.c.booked_on >= date(year, 1, 1),
+                   p.c.booked_on <= date(year, 12, 31)).group_by(p.c.grant_id)).all())
+        paid_by_end = dict(conn.execute(
+            select(p.c.grant_id, func.sum(p.c.amount_fen))
+            .where(p.c.fund_id.in_(list(funds_)), p.c.booked_on <= date(year, 12, 31))
+            .group_by(p.c.grant_id)).all())
+        rows = conn.execute(select(grants).where(grants.c.fund_id.in_(list(funds_)))
+                            .order_by(grants.c.proposed_at, grants.c.grant_id)).all()
+    result = []
+    for g in rows:
+        decided = shanghai_date(g.decided_at).year if g.decided_at else None
+        if g.status == "rejected" or (decided != year and g.grant_id not in paid):
+            continue
+        ended_by = g.ended_at is not None and shanghai_date(g.ended_at).year <= year
+        by_end = int(paid_by_end.get(g.grant_id, 0))
+        result.append({
+            "grant_id": g.grant_id, "project": g.project, "fund_id": g.fund_id,
+            "fund_name": funds_[g.fund_id], "purpose": g.purpose, "amount_fen": g.amount_fen,
+            "decided_on": shanghai_date(g.decided_at).isoformat() if g.decided_at else None,
+            "paid_in_year_fen": int(paid.get(g.grant_id, 0)),
+            "unpaid_at_year_end_fen": 0 if ended_by else g.amount_fen - by_end,
+            "status": g.status})
+    return result

@@ -266,7 +266,22 @@ grants = Table(
     Column("votes_for", Integer, nullable=True),
     Column("votes_against", Integer, nullable=True),
     Column("votes_abstain", Integer, nullable=True),
+    # When it ended (closed or cancelled) and what it left unpaid: the disclosure reminders.
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("unpaid_at_end_fen", BigInteger, nullable=True),
     Index("ix_grants_fund", "fund_id"),
+)
+
+# Each tranche paid of a grant (a grant's journal entries name the disbursement, not the grant).
+grant_payments = Table(
+    "grant_payments",
+    metadata,
+    Column("disbursement_id", String(UUID_LEN), primary_key=True),
+    Column("grant_id", String(UUID_LEN), nullable=False),
+    Column("fund_id", String(UUID_LEN), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("booked_on", Date, nullable=False),
+    Index("ix_grant_payments_grant", "grant_id"),
 )
 
 # 记账凭证 numbers (projections/vouchers.py): the legal entity each fund books for, the last

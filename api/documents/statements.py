@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -109,4 +109,53 @@ def statements_pdf(tables: list[dict[str, Any]]) -> bytes:
         ]))
         story.append(grid)
     doc.build(story)
+    return buffer.getvalue()
+
+
+def annual_report_xlsx(pack: dict[str, Any], tables: list[dict[str, Any]]) -> bytes:
+    """The three statements, then the notes the annual report asks for, one sheet each."""
+    ind = pack["indicators"]
+    rule = ind["rule"]
+    extra = [
+        {"title": "限定性净资产明细", "headers": ["限定用途", "年初数", "本年增加", "本年使用",
+                                           "本年转入(+)转出(-)", "年末数"],
+         "rows": [[n["purpose"], *(yuan(n[k]) for k in ("start_fen", "received_fen",
+                                                         "used_fen", "transferred_fen",
+                                                         "end_fen"))]
+                  for n in pack["restricted_notes"]]},
+        {"title": "年度支出和管理费用", "headers": ["项目", "金额或比例"],
+         "rows": [["适用规定", f"{rule['source']}{rule['article']}"],
+                  ["适用情形", rule["label_zh"]], ["依据", rule["why_zh"]],
+                  ["计算基数", rule["basis_zh"]],
+                  ["上年总收入", yuan(ind["figures"]["prior_year_income_fen"])],
+                  ["上年末净资产", yuan(ind["figures"]["prior_year_end_net_assets_fen"])],
+                  ["本年慈善活动支出", yuan(ind["charitable"]["spent_fen"])],
+                  ["应达到的最低支出", yuan(ind["charitable"]["required_fen"])],
+                  ["差额", yuan(ind["charitable"]["gap_fen"])],
+                  ["本年管理费用", yuan(ind["management"]["management_fen"])],
+                  ["本年总支出", yuan(ind["management"]["total_spending_fen"])],
+                  ["管理费用占总支出比例", ind["management"]["ratio"] or "—"],
+                  ["管理费用上限比例", ind["management"]["max_ratio"]],
+                  ["管理费用低于20万元（不受比例限制）",
+                   "是" if ind["management"]["exempt"] else "否"]]},
+        {"title": "资助项目", "headers": ["项目", "基金", "限定用途", "批准金额", "批准日期",
+                                       "本年拨付", "年末未付", "状态"],
+         "rows": [[g["project"], g["fund_name"], g["purpose"] or "", yuan(g["amount_fen"]),
+                   g["decided_on"] or "", yuan(g["paid_in_year_fen"]),
+                   yuan(g["unpaid_at_year_end_fen"]), g["status"]] for g in pack["grants"]]},
+        {"title": "信息公开提醒", "headers": ["事项", "项目", "基金", "截止日期", "说明"],
+         "rows": [[r["kind"], r["subject"], r["fund_name"], r["due_on"], r["rule_zh"]]
+                  for r in pack["disclosures"]["reminders"]]},
+    ]
+    book = load_workbook(io.BytesIO(statements_xlsx(tables)))
+    for table in extra:
+        sheet = book.create_sheet(table["title"])
+        sheet.append([f"{table['title']} — {pack['name']} {pack['year']} 年度"])
+        sheet.append(table["headers"])
+        for row in table["rows"]:
+            sheet.append([text(v) if isinstance(v, str) else v for v in row])
+        sheet.column_dimensions["A"].width = 30
+        sheet.freeze_panes = "A3"
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()

@@ -14,7 +14,12 @@ from openpyxl import Workbook
 from pydantic import ConfigDict, Field
 
 from api.deps import CurrentActor, ReadModels, Services
-from api.documents.statements import statement_tables, statements_pdf, statements_xlsx
+from api.documents.statements import (
+    annual_report_xlsx,
+    statement_tables,
+    statements_pdf,
+    statements_xlsx,
+)
 from api.routers.fund_reports import (
     XLSX,
     From,
@@ -511,3 +516,118 @@ def entity_receipts_xlsx(
         sheet.append([xlsx_value(v) for v in row])
     sheet.freeze_panes = "A2"
     return attachment(xlsx_bytes(book), XLSX, f"receipts-{register['year']}.xlsx")
+
+
+class Reminder(ApiModel):
+    kind: str = Field(description="annual_report | remaining_money | quarterly_report")
+    subject: str = Field(description="The year reported, or the project.")
+    fund_id: str
+    fund_name: str
+    grant_id: str | None
+    due_on: str
+    overdue: bool
+    amount_fen: int | None = Field(description="The money left, for remaining_money.")
+    rule_zh: str
+    rule_en: str
+
+
+class Disclosures(ApiModel):
+    entity_fund_id: str
+    as_of: str
+    reminders: list[Reminder]
+
+
+class RestrictedNote(ApiModel):
+    purpose: str
+    start_fen: int
+    received_fen: int
+    used_fen: int
+    transferred_fen: int = Field(description="Moved in (+) or out (−) by a release or a "
+                                             "consented change of purpose.")
+    end_fen: int
+
+
+class GrantOfYear(ApiModel):
+    grant_id: str
+    project: str
+    fund_id: str
+    fund_name: str
+    purpose: str | None
+    amount_fen: int
+    decided_on: str | None
+    paid_in_year_fen: int
+    unpaid_at_year_end_fen: int
+    status: str
+
+
+class AnnualReport(ApiModel):
+    entity_fund_id: str
+    name: str
+    year: int
+    organisation: OrganisationOut
+    balance_sheet: EntityBalanceSheet
+    activities: EntityActivities
+    cash_flows: EntityCashFlows
+    restricted_notes: list[RestrictedNote]
+    indicators: EntityIndicators
+    grants: list[GrantOfYear]
+    disclosures: Disclosures
+
+
+@router.get("/funds/{fund_id}/entity/disclosures", response_model=Disclosures)
+def entity_disclosures(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+) -> dict[str, Any]:
+    """What the legal entity must publish and by when: the annual report (by 31 May), the money
+    left when a project ends (within 3 months), projects running over 6 months (quarterly)."""
+    fund = services.entity_fund(actor, fund_id)
+    return entity_reports.disclosures(read_models.engine, str(fund.id), shanghai_today())
+
+
+def annual_report(services: TimebankApp, actor: Any, read_models: Any, fund_id: str,
+                  year: int | None) -> dict[str, Any]:
+    fund = services.entity_fund(actor, fund_id)
+    engine, fid = read_models.engine, str(fund.id)
+    today = shanghai_today()
+    year = year or today.year - 1
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    profile, _ = services.entity_profile(fund.id)
+    indicators = entity_reports.indicators(engine, fid, year, profile, today)
+    organisation = organisation_out(services, fund)
+    indicators["organisation"] = organisation
+    return {
+        "entity_fund_id": fid, "name": fund.name, "year": year,
+        "organisation": organisation,
+        "balance_sheet": entity_reports.balance_sheet(engine, fid, end),
+        "activities": entity_reports.activities(engine, fid, start, end),
+        "cash_flows": entity_reports.cash_flows(engine, fid, start, end),
+        "restricted_notes": entity_reports.restricted_notes(engine, fid, year),
+        "indicators": indicators,
+        "grants": entity_reports.grants_of_year(engine, fid, year),
+        "disclosures": entity_reports.disclosures(engine, fid, today),
+    }
+
+
+@router.get("/funds/{fund_id}/entity/annual-report", response_model=AnnualReport)
+def entity_annual_report(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    year: Year = None,
+) -> dict[str, Any]:
+    """The annual report pack of `year` (default last year): the three statements at its
+    end, notes on restricted funds, the indicators, grants made and the reminders — what the
+    national charity information platform's annual report asks for."""
+    return annual_report(services, actor, read_models, fund_id, year)
+
+
+@router.get("/funds/{fund_id}/entity/annual-report.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def entity_annual_report_xlsx(
+    fund_id: str, actor: CurrentActor, services: Services, read_models: ReadModels,
+    year: Year = None,
+) -> Response:
+    """The annual report pack as one workbook: 资产负债表, 业务活动表, 现金流量表,
+    限定性净资产明细, 年度支出和管理费用, 资助项目, 信息公开提醒."""
+    pack = annual_report(services, actor, read_models, fund_id, year)
+    body = annual_report_xlsx(pack, statement_tables(
+        pack["name"], pack["balance_sheet"], pack["activities"], pack["cash_flows"]))
+    return attachment(body, XLSX, f"annual-report-{pack['year']}.xlsx")

@@ -340,6 +340,36 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
         29_000_000, 20_300_000)
     assert this_year["organisation"]["indicator_basis"] == "three_year_average"
 
+    # The annual report pack of P: statements at its end, notes, indicators, grants.
+    pack = e.read("annual-report", year=P)
+    assert pack["balance_sheet"]["as_of"] == f"{P}-12-31" and pack["cash_flows"]["ties"]
+    assert {n["purpose"]: (n["start_fen"], n["received_fen"], n["used_fen"], n["end_fen"])
+            for n in pack["restricted_notes"]} == {
+        "助学": (2_000_000, 2_000_000, 0, 4_000_000),  # D7, government money for 助学
+        "助老": (0, 8_000_000, 4_000_000, 4_000_000)}  # D6, G3's first tranche
+    assert [(g["amount_fen"], g["paid_in_year_fen"], g["unpaid_at_year_end_fen"])
+            for g in pack["grants"]] == [(4_000_000, 1_000_000, 0),  # G1: decided in P2
+                                         (6_000_000, 4_000_000, 2_000_000)]  # G3
+    assert pack["indicators"]["rule"]["row"] == "foundation_public"
+    book = openpyxl.load_workbook(io.BytesIO(client.get(
+        f"{API}/funds/{e.f}/entity/annual-report.xlsx", params={"year": P},
+        headers=e.auditor).content))
+    assert book.sheetnames == ["资产负债表", "业务活动表", "现金流量表", "限定性净资产明细",
+                               "年度支出和管理费用", "资助项目", "信息公开提醒"]
+    notes = {r[0]: r[1:] for r in book["限定性净资产明细"].iter_rows(min_row=3, values_only=True)}
+    assert notes["助老"] == (0, 80_000, 40_000, 0, 40_000)
+    # Reminders: G3 has run over six months (quarterly reports); once it ends with
+    # 2 000 000 unpaid, that money is disclosed within three months.
+    reminders = e.read("disclosures")["reminders"]
+    assert "quarterly_report" in {r["kind"] for r in reminders}
+    g3 = pack["grants"][1]["grant_id"]
+    clock.set(Y, 1, 2)
+    closed = e.post(f"/grants/{g3}/close", {"report": "项目结束"}, key=None)
+    assert closed.status_code == 200, closed.text
+    left = [r for r in e.read("disclosures")["reminders"] if r["kind"] == "remaining_money"]
+    assert [(r["grant_id"], r["amount_fen"], r["due_on"]) for r in left] == [
+        (g3, 2_000_000, f"{Y}-04-02")]
+
     # The public page shows the legal entity by year, not lifetime sums.
     page = client.get(f"/transparency/funds/{e.s}", params={"year": P2}).text
     assert "东湖社区基金会 · 信息公开" in page and "¥480,000.00" in page  # P2's income total
