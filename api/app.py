@@ -35,6 +35,7 @@ from api.routers import (
 from api.routers import volunteers as volunteers_router
 from api.web import (
     coordinator_pages,
+    entity_pages,
     fund_index,
     my_certificates,
     people_pages,
@@ -136,7 +137,8 @@ def create_app(
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
-    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates):
+    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates,
+                        entity_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api._pages import staff_login
 from tests.api._support import assert_error
 from tests.api.test_fund_reports import Clock
 from tests.api.test_funds import API, FundWorld
@@ -446,3 +447,30 @@ def test_the_receipt_register_lists_every_number_of_the_entity_voids_included(
         headers=e.auditor).content))
     assert [c.value for c in book["票据登记簿"]["A"]][1:] == [
         f"{P}-000001", f"{P}-000002", f"{P}-000003"]
+
+
+def test_the_treasurers_entity_page_shows_the_statements_and_the_rule_row(
+    client: TestClient, clock: Clock
+) -> None:
+    e = story(client, clock)
+    staff_login(client, "treasurer-1", "correct-horse-1")
+    dashboard = client.get(f"/staff/funds/{e.s}")
+    assert f'href="/staff/funds/{e.s}/entity"' in dashboard.text
+    page = client.get(f"/staff/funds/{e.s}/entity", params={"as_of": f"{P}-12-31"}).text
+    assert "东湖社区基金会 · 法人财务报表" in page
+    # The figures of the hand-worked story: cash 427 000 yuan; government money 20 000 yuan;
+    # 8% of 405 000 = 32 400 required of P; management exempt.
+    assert "¥427,000.00" in page and "政府补助收入" in page and "¥32,400.00" in page
+    assert "不具有公开募捐资格的基金会，上年末净资产低于400万元" in page
+    assert "第八条第（四）项" in page and 'id="management-exempt"' in page
+    assert "资产 = 负债 + 净资产 ✓" in page and "试算平衡表与资产负债表相符 ✓" in page
+    english = client.get(f"/staff/funds/{e.f}/entity",
+                         params={"as_of": f"{P}-12-31", "lang": "en"}).text
+    assert "政府补助收入 <span class=\"hint\">Government grants</span>" in english
+    assert "Foundation without public-fundraising status, net assets under ¥4m" in english
+    download = client.get(f"/staff/funds/{e.f}/entity/statements.xlsx",
+                          params={"as_of": f"{P}-12-31"})
+    assert download.status_code == 200 and download.content.startswith(b"PK")
+    client.cookies.clear()
+    staff_login(client, "coord-1", "correct-horse-1")
+    assert client.get(f"/staff/funds/{e.f}/entity").status_code == 403
