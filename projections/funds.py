@@ -84,6 +84,7 @@ class FundsProjection(Projection):
             anonymous=event.anonymous, restricted_purpose=event.restricted_purpose,
             receipt_no=event.receipt_no, received_at=event.timestamp, status="received",
             voided_at=None, void_reason=None, in_kind=goods,
+            recorded_by=(event.actor or {}).get("id"), e_receipt_no=None,
         ))
 
     @handles(Fund.DonationVoided)

@@ -248,6 +248,8 @@ donations = Table(
     Column("voided_at", UtcDateTime(), nullable=True),
     Column("void_reason", Text, nullable=True),
     Column("in_kind", String(200), nullable=True),  # goods given, when not money
+    Column("recorded_by", String(100), nullable=True),  # the actor's id: 经办人 on the receipt
+    Column("e_receipt_no", String(64), nullable=True),  # the finance authority's e-receipt
     UniqueConstraint("fund_id", "receipt_no", name="uq_donations_fund_receipt"),
 )
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 
@@ -447,6 +448,16 @@ def test_the_receipt_register_lists_every_number_of_the_entity_voids_included(
         headers=e.auditor).content))
     assert [c.value for c in book["票据登记簿"]["A"]][1:] == [
         f"{P}-000001", f"{P}-000002", f"{P}-000003"]
+
+    # A receipt as a filer needs it: the legal person received the gift, the hosted fund is
+    # the project; the amount in capital numerals; who handled it.
+    kept = e.gift(e.b, 1_000_005, "individual")
+    pdf = client.get(f"{API}/funds/{e.b}/donations/{kept}/receipt.pdf", headers=e.treasurer)
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split("\n")
+    fields = dict(zip(text[1::2], text[2::2], strict=False))
+    assert (fields["受赠单位"], fields["项目"], fields["金额（大写）"], fields["经办人"],
+            fields["财政电子票据号"]) == (
+        "东湖社区基金会", "3号楼自治金", "人民币壹万元零伍分", "treasurer-1", "（尚未开具）")
 
 
 def test_the_treasurers_entity_page_shows_the_statements_and_the_rule_row(

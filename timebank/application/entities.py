@@ -17,6 +17,7 @@ from timebank.domain.funds import Fund
 from timebank.domain.ids import organisation_id_for
 from timebank.domain.indicators import Profile
 from timebank.domain.organisations import Organisation
+from timebank.domain.users import User
 
 
 class EntityServices(BaseServices):
@@ -45,6 +46,16 @@ class EntityServices(BaseServices):
         if organisation is None:
             return Profile(), False
         return organisation.profile, True
+
+    def officer_name(self, actor_id: str | None) -> str | None:
+        """经办人: the username of the staff account that recorded an entry."""
+        if not actor_id:
+            return None
+        try:
+            user = self.repository.get(UUID(actor_id))
+        except (AggregateNotFoundError, ValueError):
+            return None
+        return user.username if isinstance(user, User) else None
 
     @retry_on_conflict
     def set_organisation(
