@@ -290,6 +290,9 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/funds/{{fund_id}}/entity/annual-report.xlsx": op(
         "exportEntityAnnualReportXlsx", "treasurer",
         "The annual report pack as XLSX (年度报告导出)", *READ),
+    f"PUT {V1}/funds/{{fund_id}}/donations/{{donation_id}}/e-receipt": op(
+        "recordDonationEReceipt", "treasurer",
+        "Record a gift's financial e-receipt number (财政电子票据号)", *COMMAND),
     f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
         "getEntityIndicators", "treasurer",
         "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),

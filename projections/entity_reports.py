@@ -486,6 +486,7 @@ def receipt_register(engine: Engine, entity_fund_id: str, year: int) -> dict[str
         "status": r.status,
         "voided_at": r.voided_at,
         "void_reason": r.void_reason,
+        "e_receipt_no": r.e_receipt_no,
     } for r in rows]
     series: dict[str, list[int]] = defaultdict(list)
     for receipt in receipts:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from projections.base import Projection, Rows, handles, write_rows
 from projections.tables import donations, fund_journal, funds, grant_payments, grants
+from timebank.domain.e_receipts import EReceipt
 from timebank.domain.funds import Fund, Grant
 from timebank.domain.values import shanghai_date
 
@@ -33,7 +34,9 @@ class FundsProjection(Projection):
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
         self._donations.load(
-            conn, {str(e.donation_id) for e in events if isinstance(e, Fund.DonationVoided)},
+            conn, {str(e.donation_id) for e in events
+                   if isinstance(e, (Fund.DonationVoided, EReceipt.Recorded,
+                                     EReceipt.Corrected))},
             created={str(e.donation_id) for e in events if isinstance(e, Fund.DonationReceived)})
         self._grants.load(
             conn, {str(e.originator_id) for e in events
@@ -92,6 +95,11 @@ class FundsProjection(Projection):
         self._journal(conn, event, "donation_void", event.donation_id)
         self._donations.change(conn, str(event.donation_id), status="voided",
                                voided_at=event.timestamp, void_reason=event.reason)
+
+    @handles(EReceipt.Recorded, EReceipt.Corrected)
+    def e_receipt(self, conn: Connection,
+                  event: EReceipt.Recorded | EReceipt.Corrected) -> None:
+        self._donations.change(conn, str(event.donation_id), e_receipt_no=event.e_receipt_no)
 
     @handles(Fund.GrantPaid)
     def grant_paid(self, conn: Connection, event: Any) -> None:

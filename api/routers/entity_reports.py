@@ -431,6 +431,7 @@ class RegisteredReceipt(ApiModel):
     status: str = Field(description="received | voided (a voided number stays used).")
     voided_at: datetime | None
     void_reason: str | None
+    e_receipt_no: str | None = Field(description="财政电子票据号, once recorded.")
 
 
 class ReceiptRegister(ApiModel):
@@ -446,7 +447,7 @@ REGISTER_COLUMNS = (
     ("project", "项目（基金）"), ("donor_type", "捐赠人类型"), ("donor_name", "捐赠人"),
     ("amount_fen", "金额(分)"), ("amount_yuan", "金额(元)"), ("amount_in_words", "大写金额"),
     ("restricted_purpose", "限定用途"), ("in_kind", "实物"), ("voided_at", "作废时间"),
-    ("void_reason", "作废原因"), ("donation_id", "捐赠编号"),
+    ("void_reason", "作废原因"), ("e_receipt_no", "财政电子票据号"), ("donation_id", "捐赠编号"),
 )
 
 
@@ -631,3 +632,23 @@ def entity_annual_report_xlsx(
     body = annual_report_xlsx(pack, statement_tables(
         pack["name"], pack["balance_sheet"], pack["activities"], pack["cash_flows"]))
     return attachment(body, XLSX, f"annual-report-{pack['year']}.xlsx")
+
+
+class EReceiptIn(ApiModel):
+    e_receipt_no: str = Field(description="财政电子票据号, as the finance authority's system "
+                                          "issued it.")
+
+
+class EReceiptOut(ApiModel):
+    donation_id: str
+    e_receipt_no: str
+
+
+@router.put("/funds/{fund_id}/donations/{donation_id}/e-receipt", response_model=EReceiptOut)
+def record_e_receipt(
+    fund_id: str, donation_id: str, body: EReceiptIn, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    """Record (or correct) the financial e-receipt number issued for a gift; the receipt and
+    the entity's register show it."""
+    record = services.record_e_receipt(actor, fund_id, donation_id, body.e_receipt_no)
+    return {"donation_id": str(record.donation_id), "e_receipt_no": record.e_receipt_no}

@@ -458,6 +458,21 @@ def test_the_receipt_register_lists_every_number_of_the_entity_voids_included(
     assert (fields["受赠单位"], fields["项目"], fields["金额（大写）"], fields["经办人"],
             fields["财政电子票据号"]) == (
         "东湖社区基金会", "3号楼自治金", "人民币壹万元零伍分", "treasurer-1", "（尚未开具）")
+    # Once the finance authority issued the e-receipt, its number is recorded (and corrected).
+    url = f"{API}/funds/{e.b}/donations/{kept}/e-receipt"
+    for number in ("E-3301-0001", "E-3301-0002"):
+        put = client.put(url, json={"e_receipt_no": number}, headers=e.treasurer)
+        assert put.status_code == 200, put.text
+    assert_error(client.put(url, json={"e_receipt_no": "x y"}, headers=e.treasurer), 422,
+                 "invalid_input")
+    assert_error(client.put(f"{API}/funds/{e.f}/donations/{kept}/e-receipt",
+                            json={"e_receipt_no": "E-1"}, headers=e.treasurer), 404, "not_found")
+    assert_error(client.put(url, json={"e_receipt_no": "E-1"}, headers=e.auditor), 403,
+                 "forbidden")
+    listed = e.read("receipts", year=P)["receipts"]
+    assert [r["e_receipt_no"] for r in listed] == [None, None, None, "E-3301-0002"]
+    pdf = client.get(f"{API}/funds/{e.b}/donations/{kept}/receipt.pdf", headers=e.treasurer)
+    assert "E-3301-0002" in pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
 
 
 def test_the_treasurers_entity_page_shows_the_statements_and_the_rule_row(

@@ -13,8 +13,10 @@ from timebank.application.authz import FUND_READERS, FUND_WRITERS, require_scope
 from timebank.application.base import BaseServices
 from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import Actor
+from timebank.domain.e_receipts import EReceipt, check_number
+from timebank.domain.errors import DomainError
 from timebank.domain.funds import Fund
-from timebank.domain.ids import organisation_id_for
+from timebank.domain.ids import e_receipt_id_for, organisation_id_for
 from timebank.domain.indicators import Profile
 from timebank.domain.organisations import Organisation
 from timebank.domain.users import User
@@ -73,3 +75,31 @@ class EntityServices(BaseServices):
                                 actor.record())
         self.save(organisation)
         return fund, organisation
+
+    @retry_on_conflict
+    def record_e_receipt(self, actor: Actor, fund_id: UUID | str, donation_id: UUID | str,
+                         number: Any) -> EReceipt:
+        """The finance authority's e-receipt number of a gift, once issued (or corrected)."""
+        fund = self.load(Fund, fund_id, "fund")
+        require_scope(actor, self.load_office(fund.office_id), FUND_WRITERS)
+        try:
+            gift = UUID(str(donation_id))
+        except ValueError as exc:
+            raise DomainError("not_found", "donation not found.") from exc
+        if not self.gift_of_fund(fund, gift):
+            raise DomainError("not_found", "donation not found.")
+        number = check_number(number)
+        try:
+            record = self.repository.get(e_receipt_id_for(gift))
+        except AggregateNotFoundError:
+            record = EReceipt(donation_id=gift, fund_id=fund.id, e_receipt_no=number,
+                              actor=actor.record())
+        else:
+            assert isinstance(record, EReceipt)
+            record.correct(number, actor.record())
+        self.save(record)
+        return record
+
+    def gift_of_fund(self, fund: Fund, donation_id: UUID) -> bool:
+        """Whether the fund took this gift (from the write side, never a projection)."""
+        return str(donation_id) in fund.donations
