@@ -102,4 +102,4 @@ class EntityServices(BaseServices):
 
     def gift_of_fund(self, fund: Fund, donation_id: UUID) -> bool:
         """Whether the fund took this gift (from the write side, never a projection)."""
-        return str(donation_id) in fund.donations
+        return self.donation_of(fund, donation_id)[1] is not None
