@@ -180,8 +180,16 @@ def banks_open(
 def projections_rebuild(
     name: Annotated[list[str] | None, typer.Argument(help="Projections to rebuild (all).")] = None,
     partition: PartitionOption = None,
+    processes: Annotated[int | None, typer.Option(
+        help="Replay in this many processes, groups of projections each (PostgreSQL; "
+             "default: one per CPU core).")] = None,
 ) -> None:
-    """Drop the read models' rows and replay the whole event log into them."""
+    """Replay the whole event log into shadow tables, then swap them in for the read
+    models in one transaction: the live tables keep serving until then."""
+    import os
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("projections.rebuild").setLevel(logging.INFO)  # its steps, timed
     runtime = _runtime()
     try:
         for key, runner in _partition_runners(runtime, partition):
@@ -189,7 +197,8 @@ def projections_rebuild(
                 if not name:  # the city rollup is rebuilt with "all", or on its own
                     runner.rebuild()  # type: ignore[attr-defined]
             else:
-                runner.rebuild(name or None)  # type: ignore[attr-defined]
+                runner.rebuild(name or None,  # type: ignore[attr-defined]
+                               processes=processes or os.cpu_count() or 1)
             for status in runner.status():  # type: ignore[attr-defined]
                 typer.echo(f"{_label(key)}{status.name}: position {status.position} "
                            f"(head {status.head})")
