@@ -30,10 +30,9 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -361,23 +360,88 @@ def topic_counts(app: Any, engine: Engine) -> dict[str, int]:
 def replay(runner: ProjectionRunner, shadow: Shadow, processes: int) -> None:
     """Fill the shadow from the log: in this process, or in `processes` processes."""
     settings = getattr(runner.app, "settings", None)
-    if shadow.dialect != "postgresql":
+    events_table = getattr(runner.app.recorder, "events_table_name", None)
+    if (shadow.dialect != "postgresql" or settings is None or events_table is None
+            or "fork" not in multiprocessing.get_all_start_methods()):
         processes = 1  # SQLite: one writer per file, the shadow's too
     groups = groups_for(shadow.projections, processes,
                         topic_counts(runner.app, runner.engine) if processes > 1 else None)
-    if len(groups) == 1 or settings is None:
+    if len(groups) == 1:
         with _without_cyclic_gc():
             _shadow_runner(runner, shadow, shadow.projections, only_wanted=True).catch_up()
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(len(groups), mp_context=context) as pool:
-        futures = [pool.submit(_replay_group, settings, [p.name for p in group], os.getpid())
-                   for group in groups]
-        for group, future in zip(groups, futures, strict=True):
-            # A failed group fails the rebuild; the live tables stay as they are.
-            start, replayed, cpu = future.result()
-            log.info("rebuild: %s replayed in %.1f s (%.1f s of CPU) after %.1f s to start",
-                     ", ".join(p.name for p in group), replayed, cpu, start)
+    # Forked, the children start at once with what this process has imported and built
+    # (the event mapper); each opens its own connections and never touches this one's.
+    context = multiprocessing.get_context("fork")
+    children = []
+    for group in groups:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_replay_group, name="rebuild-replay", daemon=True,
+            args=(settings, events_table, runner.app.mapper, [p.name for p in group],
+                  os.getpid(), send))
+        child.start()
+        send.close()
+        children.append((group, child, receive))
+    failures = []
+    for group, child, receive in children:
+        names = ", ".join(p.name for p in group)
+        outcome: Any = None
+        while outcome is None and (child.is_alive() or receive.poll()):
+            if receive.poll(0.5):
+                outcome = receive.recv()
+        child.join()
+        if isinstance(outcome, tuple):
+            replayed, cpu = outcome
+            log.info("rebuild: %s replayed in %.1f s (%.1f s of CPU)", names, replayed, cpu)
+        else:
+            failures.append(f"{names}: {outcome or f'exit code {child.exitcode}'}")
+    if failures:
+        # A failed group fails the rebuild; the live tables stay as they are.
+        raise RuntimeError("replaying the log failed: " + "; ".join(failures))
+
+
+class LogReader:
+    """The log as a replaying child reads it: its own connection, rows as plain tuples,
+    only the kinds of events asked for (as the recorder's `select_notifications`)."""
+
+    def __init__(self, engine: Engine, events_table: str, mapper: Any) -> None:
+        self.engine = engine
+        self.mapper = mapper
+        self.recorder = self
+        self.table = sql_table(events_table, column("notification_id"),
+                               column("originator_id"), column("originator_version"),
+                               column("topic"), column("state"))
+
+    def max_notification_id(self) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(self.table.c.notification_id))).scalar()
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *, inclusive_of_start: bool = True,
+                             ) -> list[Notice]:
+        t = self.table
+        query = select(t.c.notification_id, t.c.originator_id, t.c.originator_version,
+                       t.c.topic, t.c.state).order_by(t.c.notification_id).limit(limit)
+        if start is not None:
+            query = query.where(t.c.notification_id >= start if inclusive_of_start
+                                else t.c.notification_id > start)
+        if stop is not None:
+            query = query.where(t.c.notification_id <= stop)
+        if topics:
+            query = query.where(t.c.topic.in_(list(topics)))
+        with self.engine.connect() as conn:
+            return list(map(Notice._make, conn.execute(query)))
+
+
+class Notice(NamedTuple):
+    """A stored event as the replay reads it (what the recorder's Notification holds)."""
+
+    id: int
+    originator_id: Any
+    originator_version: int
+    topic: str
+    state: bytes
 
 
 def _exit_with(parent: int) -> None:
@@ -416,28 +480,30 @@ def _shadow_runner(runner: ProjectionRunner, shadow: Shadow,
                             batch_size=SHADOW_BATCH_SIZE, only_wanted=only_wanted)
 
 
-def _replay_group(settings: Any, names: list[str], parent: int) -> tuple[float, float, float]:
-    """In a child process: this store's projections of `names`, into its shadow; returns
-    the seconds it took to start, to replay, and the replay's CPU seconds."""
-    started = time.perf_counter()
-    _exit_with(parent)
+def _replay_group(settings: Any, events_table: str, mapper: Any, names: list[str],
+                  parent: int, report: Any) -> None:
+    """In a forked child: the projections of `names` into the store's shadow; sends
+    (seconds, CPU seconds) or what went wrong, then exits."""
     from projections.runner import ProjectionRunner, all_projections
-    from timebank.partitions import build_partition
+    from timebank.infrastructure.database import make_engine
 
-    store = build_partition("rebuild", settings, migrate=False)
+    _exit_with(parent)
     try:
-        chosen = [p for p in all_projections() if p.name in names]
-        runner = ProjectionRunner(store.app, store.engine, chosen)
-        shadow = Shadow(store.engine, chosen)
+        engine = make_engine(settings)  # never the parent's connections
         try:
-            ready, cpu = time.perf_counter(), time.process_time()
+            chosen = [p for p in all_projections() if p.name in names]
+            reader = LogReader(engine, events_table, mapper)
+            shadow = Shadow(engine, chosen)
+            started, cpu = time.perf_counter(), time.process_time()
             with _without_cyclic_gc():
-                _shadow_runner(runner, shadow, chosen, only_wanted=True).catch_up()
-            return (ready - started, time.perf_counter() - ready, time.process_time() - cpu)
+                ProjectionRunner(reader, shadow.engine, chosen, batch_size=SHADOW_BATCH_SIZE,
+                                 only_wanted=True).catch_up()
+            report.send((time.perf_counter() - started, time.process_time() - cpu))
         finally:
-            shadow.close()
-    finally:
-        store.close()
+            engine.dispose()
+    except BaseException as exc:
+        report.send(f"{type(exc).__name__}: {exc}")
+        raise
 
 
 def rebuild(runner: ProjectionRunner, projections: Sequence[Projection],
