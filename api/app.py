@@ -75,13 +75,15 @@ def create_app(
             partition.app.on_events_stored = metrics.events.inc
             if follow_projections:
                 workers += [background_follower(runner), periodic_work(partition.app, runner)]
-        if runtime.partitions.banks and follow_projections:
-            workers.append(background_city_follower(CityRollup(runtime.partitions)))
+        city = CityRollup(runtime.partitions) if runtime.partitions.banks else None
+        if city is not None and follow_projections:
+            workers.append(background_city_follower(city))
         for worker in workers:
             worker.start()
         app.state.runtime = runtime
         app.state.runners = runners
         app.state.runner = runners[DIRECTORY]
+        app.state.city = city
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
         for partition in runtime.partitions.all():
             # Scans are counted by the scan command itself, whichever page or route calls it.

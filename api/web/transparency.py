@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import catch_up_for_read
 from api.web.rendering import render, yuan
+from api.web.sessions import page_runner, use_partition
 from projections import audit_queries, fund_queries
 from timebank.domain.checkpoints import Checkpoint
 from timebank.domain.errors import DomainError
@@ -21,18 +22,18 @@ GRANT_STATUS_ZH = {"proposed": "待表决", "approved": "已批准", "rejected":
 
 @router.get("/transparency/funds/{fund_id}", response_class=HTMLResponse)
 def fund_page(request: Request, fund_id: str) -> HTMLResponse:
-    runtime = request.app.state.runtime
-    runner = request.app.state.runner
+    partition = use_partition(request, fund_id)  # public: the fund's own bank's books
+    runner = page_runner(request)
     try:
-        fund = runtime.app.load_fund(fund_id)
+        fund = partition.app.load_fund(fund_id)
     except DomainError:
         return HTMLResponse("<h1>404</h1>", status_code=404)
     catch_up_for_read(runner)
-    figures = fund_queries.transparency(runtime.engine, str(fund.id))
+    figures = fund_queries.transparency(partition.engine, str(fund.id))
     checkpoint = None
-    latest = audit_queries.latest_checkpoint_id(runtime.engine)
+    latest = audit_queries.latest_checkpoint_id(partition.engine)
     if latest:
-        checkpoint = runtime.app.load(Checkpoint, latest)
+        checkpoint = partition.app.load(Checkpoint, latest)
     return render(request, "transparency.html", fund=fund, figures=figures,
                   checkpoint=checkpoint, yuan=yuan, donor_types=DONOR_TYPES_ZH,
                   grant_status=GRANT_STATUS_ZH)
