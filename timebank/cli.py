@@ -27,6 +27,9 @@ app.add_typer(scans_app, name="scans")
 app.add_typer(audit_app, name="audit")
 app.add_typer(volunteers_app, name="volunteers")
 app.add_typer(banks_app, name="banks")
+interbank_app = typer.Typer(help="通存通兑: hours moved between the city's banks.",
+                            no_args_is_help=True)
+app.add_typer(interbank_app, name="interbank")
 
 
 def _runtime(migrate: bool = True):
@@ -288,6 +291,45 @@ def projections_run(
         stop.set()
         for worker in workers:
             worker.join()
+        runtime.close()
+
+
+@interbank_app.command("run")
+def interbank_run(
+    interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 0.5,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Stop when no transfer is pending (or after a pass that failed).")
+    ] = False,
+) -> None:
+    """Drive pending inter-bank transfers: the receiving bank decides, the sending bank
+    posts or voids. Kill it at any moment and start it again: no step is applied twice.
+    SIGINT/SIGTERM stop it between transfers."""
+    import threading
+
+    from api.background import pending_interbank_transfers
+    from timebank.interbank import CityTransfers
+
+    logging.basicConfig(level=logging.INFO)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda _s, _f: stop.set())
+    signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())
+    runtime = _runtime()
+    try:
+        city = CityTransfers(runtime.partitions)
+        pending = pending_interbank_transfers(runtime.partitions)
+        while not stop.is_set():
+            try:
+                report = city.drive(pending)
+            except Exception:  # a database down: the next pass tries again
+                logging.getLogger(__name__).exception("inter-bank pass failed")
+                report = None
+            if report is not None and report.settled:
+                typer.echo(f"posted {report.posted}, voided {report.voided}, "
+                           f"pending {report.still_pending}")
+            if once and report is not None and (report.failed or not report.still_pending):
+                break
+            stop.wait(interval)
+    finally:
         runtime.close()
 
 

@@ -130,6 +130,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "consent_required": ("Changing a restricted gift's purpose needs the donor's consent.",
                          "变更定向捐赠用途须有捐赠人同意的记录。"),
+    "same_bank": ("Both passbooks are in one bank: give hours within a bank instead.",
+                  "两个存折属于同一家银行，请使用行内赠与。"),
+    "insufficient_hours": ("Not enough stored hours.", "时间账户余额不足。"),
+    "invalid_time_rules": ("The time-bank rules are not valid.", "时间银行规则无效。"),
+    "group_hours_donate_only": ("A group's hours can only be donated.",
+                                "团体账户的时间只能捐赠。"),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",
