@@ -59,15 +59,16 @@ def periodic_work(app: TimebankApp, runner: ProjectionRunner,
     return PeriodicWorker("auto-close-and-checkpoint", job, interval)
 
 
-def pending_interbank_transfers(partitions: Partitions) -> PendingFinder:
+def pending_interbank_transfers(partitions: Partitions, limit: int = 1000) -> PendingFinder:
     """Where the inter-bank driver finds its work: each partition's `interbank_transfers`
-    read model, brought up to date first by a runner of that projection alone."""
+    read model, brought up to date first by a runner of that projection alone; at most
+    `limit` transfers of each partition per pass, oldest first."""
     runners = {p.key: ProjectionRunner(p.app, p.engine, [InterbankProjection()])
                for p in partitions.all()}
 
     def pending(partition: Partition) -> list[str]:
         runners[partition.key].catch_up()
-        return time_queries.pending_transfer_ids(partition.engine)
+        return time_queries.pending_transfer_ids(partition.engine, limit)
 
     return pending
 

@@ -298,8 +298,10 @@ def projections_run(
 def interbank_run(
     interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 0.5,
     once: Annotated[bool, typer.Option(
-        "--once", help="Stop when no transfer is pending (or after a pass that failed).")
+        "--once", help="Stop after a pass that finds nothing pending in any partition.")
     ] = False,
+    batch: Annotated[int, typer.Option(
+        min=1, help="At most this many transfers of each partition per pass.")] = 1000,
 ) -> None:
     """Drive pending inter-bank transfers: the receiving bank decides, the sending bank
     posts or voids. Kill it at any moment and start it again: no step is applied twice.
@@ -316,7 +318,7 @@ def interbank_run(
     runtime = _runtime()
     try:
         city = CityTransfers(runtime.partitions)
-        pending = pending_interbank_transfers(runtime.partitions)
+        pending = pending_interbank_transfers(runtime.partitions, batch)
         while not stop.is_set():
             try:
                 report = city.drive(pending)
@@ -326,7 +328,7 @@ def interbank_run(
             if report is not None and report.settled:
                 typer.echo(f"posted {report.posted}, voided {report.voided}, "
                            f"pending {report.still_pending}")
-            if once and report is not None and (report.failed or not report.still_pending):
+            if once and report is not None and report.idle:
                 break
             stop.wait(interval)
     finally:

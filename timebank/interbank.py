@@ -38,6 +38,11 @@ class DriveReport:
     failed: list[str] = field(default_factory=list)  # partitions or transfers that failed
 
     @property
+    def idle(self) -> bool:
+        """Nothing was pending anywhere (and every partition could be asked)."""
+        return not self.failed and not (self.settled or self.still_pending)
+
+    @property
     def settled(self) -> int:
         return self.posted + self.voided
 
