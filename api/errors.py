@@ -77,6 +77,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "decision_required": 409,
     "consent_required": 422,
     "same_bank": 422,
+    "gift_limit_reached": 409,
     "insufficient_hours": 409,
     "invalid_time_rules": 422,
     "group_hours_donate_only": 409,

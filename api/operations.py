@@ -317,4 +317,16 @@ OPERATIONS: dict[str, Operation] = {
         "getInterbankClearing", "staff",
         "The city's clearing of hours between banks for a period (清算报表)",
         "forbidden", "invalid_time_range"),
+    f"POST {V1}/offices/{{bank_id}}/hours-pool/fundings": op(
+        "fundHoursPool", "staff", "Put hours into a bank's public pool (注入公益时间池)",
+        *COMMAND, "office_not_bank", "office_closed", "invalid_hours"),
+    f"POST {V1}/time-gifts": op(
+        "giveHours", "volunteer", "Give hours to a family member's passbook (赠与亲属)",
+        *COMMAND, "insufficient_hours", "invalid_hours", "gift_limit_reached", "same_passbook",
+        "office_mismatch", "volunteer_inactive", "group_hours_donate_only",
+        idempotency_required=True),
+    f"POST {V1}/time-donations": op(
+        "donateHours", "volunteer", "Donate hours to the bank's public pool (捐赠公益池)",
+        *COMMAND, "insufficient_hours", "invalid_hours", "gift_limit_reached",
+        "volunteer_inactive", idempotency_required=True),
 }

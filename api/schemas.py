@@ -895,3 +895,36 @@ class ClearingReport(ApiModel):
     balanced: bool
     pending_transfers: int
     pairs: list[ClearingPair]
+
+
+class TimeGiftCreate(ApiModel):
+    from_passbook: str = Field(max_length=20)
+    to_passbook: str = Field(max_length=20)
+    hours: str = Field(max_length=12, description='Hours to give, e.g. "2.50".')
+    relation: Literal["spouse", "parent", "parent_in_law", "grandparent", "child", "grandchild",
+                      "sibling", "other_relative"] = Field(
+        description="The recipient is the giver's … (recorded with the gift).")
+    note: str = Field(default="", max_length=200)
+
+
+class TimeGiftOut(ApiModel):
+    gift_id: str
+    balance_hours: str
+    given_this_year_hours: str
+
+
+class TimeDonationCreate(ApiModel):
+    passbook: str = Field(max_length=20)
+    hours: str = Field(max_length=12)
+    note: str = Field(default="", max_length=200)
+
+
+class TimeDonationOut(ApiModel):
+    donation_id: str
+    balance_hours: str
+    given_this_year_hours: str
+
+
+class PoolFunding(ApiModel):
+    hours: str = Field(max_length=12)
+    reason: str = Field(max_length=500, description="The bank's decision to fund its pool.")

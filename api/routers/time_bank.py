@@ -24,9 +24,14 @@ from api.schemas import (
     InterbankBooks,
     InterbankTransferCreate,
     InterbankTransferOut,
+    PoolFunding,
     TimeAccountOut,
     TimeBankRulesIn,
     TimeBankRulesOut,
+    TimeDonationCreate,
+    TimeDonationOut,
+    TimeGiftCreate,
+    TimeGiftOut,
 )
 from projections import time_queries
 from timebank.application.authz import CITY_CLEARING
@@ -76,6 +81,39 @@ def read_hours_pool(bank_id: str, actor: CurrentActor, services: Services,
                     read_models: ReadModels) -> dict[str, Any]:
     bank = services.bank_of(services.read_office(actor, bank_id))
     return time_queries.pool_view(read_models.engine, str(bank.id))
+
+
+@router.post("/offices/{bank_id}/hours-pool/fundings", status_code=201,
+             response_model=HoursPoolOut)
+def fund_hours_pool(bank_id: str, body: PoolFunding, actor: CurrentActor, services: Services,
+                    read_models: ReadModels, idempotency_key: IdempotencyKey = None
+                    ) -> dict[str, Any]:
+    """The bank puts hours into its public pool (a recorded decision, with its reason)."""
+    idem = idempotency_for(services, idempotency_key, actor, "pool-funding",
+                           body.model_dump(), required=False)
+    pool = services.fund_pool(actor, bank_id, minutes_of_hours(body.hours), body.reason, idem)
+    catch_up_for_read(read_models)
+    return time_queries.pool_view(read_models.engine, str(pool.bank_id))
+
+
+@router.post("/time-gifts", status_code=201, response_model=TimeGiftOut)
+def give_hours(body: TimeGiftCreate, actor: CurrentActor, services: Services,
+               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """赠与亲属: hours to a family member's passbook of the same bank, the relation recorded,
+    within the bank's yearly limit."""
+    idem = idempotency_for(services, idempotency_key, actor, "time-gift", body.model_dump())
+    return services.give_hours(actor, body.from_passbook, body.to_passbook,
+                               minutes_of_hours(body.hours), body.relation, body.note, idem)
+
+
+@router.post("/time-donations", status_code=201, response_model=TimeDonationOut)
+def donate_hours(body: TimeDonationCreate, actor: CurrentActor, services: Services,
+                 idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """捐赠公益池: hours to the bank's public pool, within the bank's yearly limit."""
+    idem = idempotency_for(services, idempotency_key, actor, "time-donation",
+                           body.model_dump())
+    return services.donate_hours(actor, body.passbook, minutes_of_hours(body.hours),
+                                 body.note, idem)
 
 
 @router.post("/interbank-transfers", status_code=202, response_model=InterbankTransferOut)

@@ -113,3 +113,20 @@ def test_hours_move_between_banks_in_two_databases(city_client: TestClient) -> N
     assert_error(client.post(f"{API}/interbank-transfers", json={**body, "hours": "99"},
                              headers={**sender["headers"], "Idempotency-Key": "move-3"}),
                  409, "insufficient_hours")
+
+    # Hours received from another bank are the recipient's: donated to the west bank's pool.
+    donated = client.post(f"{API}/time-donations", json={
+        "passbook": receiver["passbook_no"], "hours": "0.50", "note": "捐给公益池"},
+        headers={**receiver["headers"], "Idempotency-Key": "donate-1"})
+    assert donated.status_code == 201, donated.text
+    assert donated.json()["balance_hours"] == "2.00"
+    funded = client.post(f"{API}/offices/{west.bank_id}/hours-pool/fundings",
+                         json={"hours": "100", "reason": "区财政注资"}, headers=west.admin)
+    assert funded.status_code == 201, funded.text
+    assert (funded.json()["balance_hours"], funded.json()["donated_hours"],
+            funded.json()["funded_hours"]) == ("100.50", "0.50", "100.00")
+    gift = client.post(f"{API}/time-gifts", json={
+        "from_passbook": receiver["passbook_no"], "to_passbook": sender["passbook_no"],
+        "hours": "1.00", "relation": "child"},
+        headers={**receiver["headers"], "Idempotency-Key": "gift-1"})
+    assert_error(gift, 404, "not_found")  # the east passbook does not exist in the west bank

@@ -236,3 +236,57 @@ def test_only_the_owner_moves_hours_and_only_to_another_open_bank(app: TimebankA
     refused("office_closed", sender.passbook_no, str(west.bank.id), receiver.passbook_no, 60,
             "")
     assert account_of(app, sender).balance == 180
+
+
+# -- gifts to family, donations to the pool, the yearly limit ---------------------------------
+def test_gifts_to_family_and_donations_move_hours_within_the_yearly_limit(
+    app: TimebankApp,
+) -> None:
+    d = District.build(app)
+    mark_time_bank(app, d.bank, gift_limit_hours_per_year=3)
+    giver, mother = d.volunteer(), d.volunteer(name="王母")
+    d.earn(giver, 240)
+    actor = volunteer_actor(app, giver)
+    gift = app.give_hours(actor, giver.passbook_no, mother.passbook_no, 120, "parent", "", None)
+    assert gift["balance_hours"] == "2.00" and gift["given_this_year_hours"] == "2.00"
+    assert balance(app, mother) == 120
+    donated = app.donate_hours(actor, giver.passbook_no, 60, "献给孤寡老人", None)
+    assert donated["given_this_year_hours"] == "3.00"
+    assert app.load(HoursPool, hours_pool_id_for(d.bank.id)).balance == 60
+    # 3 hours a year, all given: one more minute is refused, and nothing moves.
+    with pytest.raises(DomainError) as limit:
+        app.donate_hours(actor, giver.passbook_no, 1, "", None)
+    assert limit.value.code == "gift_limit_reached"
+    assert balance(app, giver) == 60
+
+    def refused(code: str, call: Any) -> None:
+        with pytest.raises(DomainError) as caught:
+            call()
+        assert caught.value.code == code
+
+    other_bank = District.build(app).volunteer()
+    refused("office_mismatch", lambda: app.give_hours(
+        actor, giver.passbook_no, other_bank.passbook_no, 1, "child", "", None))
+    refused("invalid_input", lambda: app.give_hours(
+        actor, giver.passbook_no, mother.passbook_no, 1, "neighbour", "", None))
+    refused("forbidden", lambda: app.give_hours(
+        volunteer_actor(app, mother), giver.passbook_no, mother.passbook_no, 1, "child", "",
+        None))
+    refused("insufficient_hours", lambda: app.give_hours(
+        volunteer_actor(app, mother), mother.passbook_no, giver.passbook_no, 121, "child", "",
+        None))
+
+
+def test_the_bank_funds_its_pool_with_a_recorded_reason(app: TimebankApp) -> None:
+    d = District.build(app)
+    pool = app.fund_pool(SYSTEM, d.bank.id, 6000, "2027年度公益时间池注资", None)
+    assert pool.balance == 6000
+    with pytest.raises(DomainError) as not_bank:
+        app.fund_pool(SYSTEM, d.office.id, 60, "注资", None)
+    assert not_bank.value.code == "office_not_bank"
+    coordinator = app.create_user(SYSTEM, "coord-pool", "correct-horse-1", "coordinator",
+                                  d.office.id)
+    with pytest.raises(DomainError) as forbidden:
+        app.fund_pool(app.actor_for_user(str(coordinator.id), None), d.bank.id, 60, "注资",
+                      None)
+    assert forbidden.value.code == "forbidden"

@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
-from timebank.application.time_accounts import TimeAccountServices
+from timebank.application.time_accounts import GiftServices
 from timebank.domain.actors import SYSTEM, Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for
@@ -55,7 +55,7 @@ def transfer_out(transfer: InterbankTransfer) -> dict[str, Any]:
     }
 
 
-class InterbankServices(TimeAccountServices):
+class InterbankServices(GiftServices):
     # -- step 1, in the sending bank ---------------------------------------------------------
     @retry_on_conflict
     def request_interbank_transfer(

@@ -132,6 +132,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "变更定向捐赠用途须有捐赠人同意的记录。"),
     "same_bank": ("Both passbooks are in one bank: give hours within a bank instead.",
                   "两个存折属于同一家银行，请使用行内赠与。"),
+    "gift_limit_reached": ("This would give more hours this year than the bank allows.",
+                           "超出本行规定的年度赠与（捐赠）时间上限。"),
     "insufficient_hours": ("Not enough stored hours.", "时间账户余额不足。"),
     "invalid_time_rules": ("The time-bank rules are not valid.", "时间银行规则无效。"),
     "group_hours_donate_only": ("A group's hours can only be donated.",

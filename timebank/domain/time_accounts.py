@@ -42,6 +42,10 @@ GROUP_DEBIT_KINDS = (CORRECTION, DONATION, OVER_CAP)
 
 PERSONAL, GROUP = "personal", "group"
 
+# To whom a volunteer may give hours (赠与亲属): the relation is recorded with the gift.
+RELATIONS = ("spouse", "parent", "parent_in_law", "grandparent", "child", "grandchild",
+             "sibling", "other_relative")
+
 # The pool's entries.
 POOL_FUNDED = "funded"  # hours the bank puts in (minted for the pool)
 POOL_DONATION = DONATION
