@@ -23,6 +23,7 @@ from api.routers import (
     audit,
     auth,
     certificates,
+    entity_reports,
     fund_reports,
     funds,
     health,
@@ -36,6 +37,7 @@ from api.routers import (
 from api.routers import volunteers as volunteers_router
 from api.web import (
     coordinator_pages,
+    entity_pages,
     fund_index,
     my_certificates,
     people_pages,
@@ -140,6 +142,7 @@ def create_app(
     api.include_router(certificates.router)
     api.include_router(funds.router)
     api.include_router(fund_reports.router)
+    api.include_router(entity_reports.router)
     api.include_router(audit.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
@@ -150,7 +153,8 @@ def create_app(
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
-    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates):
+    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates,
+                        entity_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -36,6 +36,7 @@ from projections.passbooks import PassbooksProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
 from projections.tables import projection_positions
+from projections.vouchers import VouchersProjection
 from timebank.infrastructure.periodic import PeriodicWorker
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def all_projections() -> list[Projection]:
         KiosksProjection(),
         ActivitiesProjection(),
         FundsProjection(),
+        VouchersProjection(),
         AuditProjection(),
     ]
 
