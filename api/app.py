@@ -75,19 +75,24 @@ def create_app(
         runtime: Runtime = build_runtime(settings, migrate=migrate)
         # One runner per partition, each following its own log into its own database.
         runners = {p.key: ProjectionRunner(p.app, p.engine) for p in runtime.partitions.all()}
+        # Background work (tests switch it off); the projection follower also by setting,
+        # when `timebank projections run` workers follow the log instead.
+        follower = follow_projections and settings.follow_projections
         workers = []
         for partition in runtime.partitions.all():
             runner = runners[partition.key]
-            # With a follower, the start does not wait on a long backlog (a rebuild in
-            # another process, a log far ahead): the follower applies it.
+            # With a follower (here or a worker), the start does not wait on a long backlog
+            # (a rebuild in another process, a log far ahead): the follower applies it.
             if follow_projections:
                 runner.catch_up_inline()
             else:
                 runner.catch_up()
             partition.app.on_events_stored = metrics.events.inc
             if follow_projections:
-                workers += [background_follower(runner), periodic_work(partition.app, runner)]
-        if runtime.partitions.banks and follow_projections:
+                workers.append(periodic_work(partition.app, runner))
+            if follower:
+                workers.append(background_follower(runner))
+        if runtime.partitions.banks and follower:
             workers.append(background_city_follower(CityRollup(runtime.partitions)))
         for worker in workers:
             worker.start()
