@@ -81,8 +81,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "insufficient_hours": 409,
     "invalid_time_rules": 422,
     "group_hours_donate_only": 409,
+    "second_approver_required": 403,
     "conflict": 409,
     "read_models_behind": 503,
+    "erasure_incomplete": 503,
+    "payload_too_large": 413,
     "internal_error": 500,
 }
 
@@ -115,6 +118,7 @@ CODE_BY_STATUS = {
     403: "forbidden",
     404: "not_found",
     405: "invalid_input",
+    413: "payload_too_large",
     422: "invalid_input",
 }
 

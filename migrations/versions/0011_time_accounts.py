@@ -1,7 +1,7 @@
 """time accounts, the hours pool and inter-bank transfers (通存通兑)
 
 Revision ID: time_accounts
-Revises: 0008
+Revises: grant_reporting
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "time_accounts"
-down_revision = "0008"
+down_revision = "grant_reporting"
 branch_labels = None
 depends_on = None
 
