@@ -123,10 +123,12 @@ def east_scan_token(client: TestClient, headers: dict[str, str], activity_id: st
 
 # The figures are the runners' own status, on either store: one store suffices here.
 @pytest.mark.parametrize("store", ["sqlite"])
-def test_metrics_report_each_partitions_lag(city_client: TestClient) -> None:
-    runtime = runtime_of(city_client)
-    runtime.partitions.open_bank(SYSTEM, "东区", "east")  # one event the east runner lacks
-    body = city_client.get("/metrics").text
+def test_metrics_report_each_partitions_lag(partitioned_settings: Settings) -> None:
+    token = "scrape-token-0123456789"
+    settings = partitioned_settings.model_copy(update={"metrics_token": token})
+    with TestClient(create_app(settings, follow_projections=False)) as client:
+        runtime_of(client).partitions.open_bank(SYSTEM, "东区", "east")  # one event unapplied
+        body = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
     for key in ("directory", "east", "west"):
         assert f'timebank_projection_lag_events{{partition="{key}",projection="offices"}}' in body
     assert 'timebank_projection_lag_events{partition="east",projection="offices"} 1.0' in body
