@@ -10,8 +10,10 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from api.background import periodic_work
+from api.body_limit import ContractShaped413
 from api.errors import install_error_handlers
 from api.observability import Metrics, install_observability
 from api.openapi import install_openapi
@@ -21,6 +23,7 @@ from api.routers import (
     audit,
     auth,
     certificates,
+    entity_reports,
     fund_reports,
     funds,
     health,
@@ -34,6 +37,7 @@ from api.routers import (
 from api.routers import volunteers as volunteers_router
 from api.web import (
     coordinator_pages,
+    entity_pages,
     fund_index,
     my_certificates,
     people_pages,
@@ -53,6 +57,14 @@ API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).parent / "web"
 
 
+class TimebankAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """FastAPI's stack inside the one wrapper that must see every answer: the body
+        ceiling's 413 (sent by the limiter outside every other middleware) in the
+        contract's shape."""
+        return ContractShaped413(super().build_middleware_stack(), self.max_body_size or 0)
+
+
 def create_app(
     settings: Settings | None = None, *, follow_projections: bool = True, migrate: bool = True
 ) -> FastAPI:
@@ -63,19 +75,24 @@ def create_app(
         runtime: Runtime = build_runtime(settings, migrate=migrate)
         # One runner per partition, each following its own log into its own database.
         runners = {p.key: ProjectionRunner(p.app, p.engine) for p in runtime.partitions.all()}
+        # Background work (tests switch it off); the projection follower also by setting,
+        # when `timebank projections run` workers follow the log instead.
+        follower = follow_projections and settings.follow_projections
         workers = []
         for partition in runtime.partitions.all():
             runner = runners[partition.key]
-            # With a follower, the start does not wait on a long backlog (a rebuild in
-            # another process, a log far ahead): the follower applies it.
+            # With a follower (here or a worker), the start does not wait on a long backlog
+            # (a rebuild in another process, a log far ahead): the follower applies it.
             if follow_projections:
                 runner.catch_up_inline()
             else:
                 runner.catch_up()
             partition.app.on_events_stored = metrics.events.inc
             if follow_projections:
-                workers += [background_follower(runner), periodic_work(partition.app, runner)]
-        if runtime.partitions.banks and follow_projections:
+                workers.append(periodic_work(partition.app, runner))
+            if follower:
+                workers.append(background_follower(runner))
+        if runtime.partitions.banks and follower:
             workers.append(background_city_follower(CityRollup(runtime.partitions)))
         for worker in workers:
             worker.start()
@@ -94,11 +111,15 @@ def create_app(
                 worker.stop()
             runtime.close()
 
-    app = FastAPI(
+    app = TimebankAPI(
         title="timebank — 公益时间银行",
         version=__version__,
         description="Volunteer time bank and community-fund ledger. Contract v1.",
         lifespan=lifespan,
+        # Bodies over the ceiling are refused with 413 `payload_too_large` (api/errors.py)
+        # as soon as a route reads: a declared length at once, a chunked body once it
+        # passes the ceiling — never read whole. API and pages alike.
+        max_body_size=settings.max_body_bytes,
     )
     install_error_handlers(app)
     install_openapi(app)
@@ -106,6 +127,8 @@ def create_app(
 
     metrics = Metrics()
     install_observability(app, metrics)
+
+
     if settings.cors_origins:
         # Closed by default; opened only to the origins named in the settings.
         app.add_middleware(
@@ -124,6 +147,7 @@ def create_app(
     api.include_router(certificates.router)
     api.include_router(funds.router)
     api.include_router(fund_reports.router)
+    api.include_router(entity_reports.router)
     api.include_router(audit.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
@@ -134,7 +158,8 @@ def create_app(
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
-    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates):
+    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates,
+                        entity_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -76,8 +76,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "period_closed": 409,
     "decision_required": 409,
     "consent_required": 422,
+    "second_approver_required": 403,
     "conflict": 409,
     "read_models_behind": 503,
+    "erasure_incomplete": 503,
+    "payload_too_large": 413,
     "internal_error": 500,
 }
 
@@ -110,6 +113,7 @@ CODE_BY_STATUS = {
     403: "forbidden",
     404: "not_found",
     405: "invalid_input",
+    413: "payload_too_large",
     422: "invalid_input",
 }
 

@@ -107,7 +107,7 @@ OPERATIONS: dict[str, Operation] = {
         "getPassbookAt", "auditor", "A passbook as it stood at an instant (历史存折)", *READ),
     f"POST {V1}/volunteers/{{volunteer_id}}/erase": op(
         "eraseVolunteer", "staff", "Erase a volunteer's personal data (个人信息删除)",
-        *COMMAND, "invalid_state"),
+        *COMMAND, "invalid_state", "erasure_incomplete"),
     f"GET {V1}/volunteers/{{volunteer_id}}/passbook/card.png": op(
         "getPassbookCard", "volunteer", "The passbook card's QR code, PNG (存折卡二维码)", *READ),
     f"POST {V1}/transfers": op(
@@ -145,18 +145,18 @@ OPERATIONS: dict[str, Operation] = {
         "getServiceRecord", "staff", "Read a service record (服务记录)", *READ),
     f"POST {V1}/service-records/{{record_id}}/approve": op(
         "approveServiceRecord", "staff", "Approve a service record: points land (审核通过)",
-        *COMMAND, "not_pending"),
+        *COMMAND, "not_pending", "office_closed"),
     f"POST {V1}/service-records/{{record_id}}/reject": op(
         "rejectServiceRecord", "staff", "Reject a service record (审核不通过)",
         *COMMAND, "not_pending"),
     f"POST {V1}/service-records/{{record_id}}/correct": op(
         "correctServiceRecord", "staff", "Correct a record's hours (更正服务时长)",
-        *COMMAND, "not_approved", "invalid_hours", "insufficient_points"),
+        *COMMAND, "not_approved", "invalid_hours", "insufficient_points", "office_closed"),
     f"POST {V1}/scans": op(
         "scanActivityCode", "volunteer", "Check in or out with a scanned code (扫码签到/签退)",
         *COMMAND, "invalid_token", "token_expired", "already_checked_in", "not_checked_in",
         "overlapping_activity", "activity_full", "activity_not_open", "activity_cancelled",
-        "outside_area", "rate_limited"),
+        "outside_area", "rate_limited", "office_closed"),
     f"POST {V1}/volunteers/{{volunteer_id}}/certificates": op(
         "issueCertificate", "volunteer", "Issue a service certificate (志愿服务记录证明)",
         *COMMAND, "invalid_time_range", "read_models_behind"),
@@ -185,7 +185,7 @@ OPERATIONS: dict[str, Operation] = {
         "getDonationReceiptPdf", "treasurer", "A donation's receipt, PDF (捐赠票据)", *READ),
     f"POST {V1}/funds/{{fund_id}}/donations/{{donation_id}}/erase-donor": op(
         "eraseDonor", "treasurer", "Erase a donor's personal data (捐赠人信息删除)",
-        *COMMAND, "invalid_state"),
+        *COMMAND, "invalid_state", "erasure_incomplete"),
     f"POST {V1}/funds/{{fund_id}}/donations/{{donation_id}}/void": op(
         "voidDonation", "treasurer", "Void a donation (作废捐赠)",
         *COMMAND, "invalid_state", *MONEY),
@@ -242,6 +242,60 @@ OPERATIONS: dict[str, Operation] = {
         "exportJournalXlsx", "treasurer", "The journal as XLSX (日记账导出)", *READ),
     f"GET {V1}/funds/{{fund_id}}/exports/statement.xlsx": op(
         "exportStatementXlsx", "treasurer", "The statements as XLSX (财务报表导出)", *READ),
+    # -- the legal entity: a foundation with the funds it hosts -----------------------------
+    f"GET {V1}/funds/{{fund_id}}/entity/organisation": op(
+        "getEntityOrganisation", "treasurer",
+        "The legal person's type and public-fundraising status (慈善组织类型与公开募捐资格)",
+        *READ),
+    f"PUT {V1}/funds/{{fund_id}}/entity/organisation": op(
+        "setEntityOrganisation", "treasurer",
+        "Record the legal person's type and public-fundraising status (登记组织类型与公募资格)",
+        *COMMAND),
+    f"GET {V1}/funds/{{fund_id}}/entity/balance-sheet": op(
+        "getEntityBalanceSheet", "treasurer",
+        "The legal entity's balance sheet (法人资产负债表, 会民非01表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/activities": op(
+        "getEntityActivities", "treasurer",
+        "The legal entity's statement of activities (法人业务活动表, 会民非02表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/cash-flows": op(
+        "getEntityCashFlows", "treasurer",
+        "The legal entity's cash-flow statement (法人现金流量表, 会民非03表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/trial-balance": op(
+        "getEntityTrialBalance", "treasurer",
+        "The legal entity's trial balance, tied to its balance sheet (法人试算平衡表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/vouchers": op(
+        "listEntityVouchers", "treasurer",
+        "The legal entity's vouchers, numbered per month without gaps (记账凭证)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/statements.xlsx": op(
+        "exportEntityStatementsXlsx", "treasurer",
+        "The legal entity's three statements as XLSX (财务报表导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/statements.pdf": op(
+        "exportEntityStatementsPdf", "treasurer",
+        "The legal entity's three statements as PDF (财务报表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts": op(
+        "getEntityReceiptRegister", "treasurer",
+        "The legal entity's receipt register, voids included (票据登记簿)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts.csv": op(
+        "exportEntityReceiptRegisterCsv", "treasurer",
+        "The receipt register as CSV (票据登记簿导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts.xlsx": op(
+        "exportEntityReceiptRegisterXlsx", "treasurer",
+        "The receipt register as XLSX (票据登记簿导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/disclosures": op(
+        "getEntityDisclosureReminders", "treasurer",
+        "What must be published and by when (信息公开提醒)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/annual-report": op(
+        "getEntityAnnualReport", "treasurer",
+        "The annual report pack: statements, notes, indicators, grants (年度报告)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/annual-report.xlsx": op(
+        "exportEntityAnnualReportXlsx", "treasurer",
+        "The annual report pack as XLSX (年度报告导出)", *READ),
+    f"PUT {V1}/funds/{{fund_id}}/donations/{{donation_id}}/e-receipt": op(
+        "recordDonationEReceipt", "treasurer",
+        "Record a gift's financial e-receipt number (财政电子票据号)", *COMMAND),
+    f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
+        "getEntityIndicators", "treasurer",
+        "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),
     # -- audit ------------------------------------------------------------------------------
     f"GET {V1}/audit/events": op("listAuditEvents", "auditor", "The event log (审计日志)", *READ),
     f"GET {V1}/audit/verify": op(
@@ -277,11 +331,11 @@ OPERATIONS: dict[str, Operation] = {
         "getKioskCatalog", "kiosk", "The kiosk's catalog (爱心超市商品目录)"),
     f"GET {V1}/kiosk/passbooks/{{passbook_no}}": op(
         "lookUpPassbook", "kiosk", "Look up a passbook by number or card (查询爱心存折)",
-        "not_found", "invalid_card"),
+        "not_found", "invalid_card", "volunteer_inactive"),
     f"POST {V1}/kiosk/redemptions": op(
         "redeemAtKiosk", "kiosk", "Redeem points for items (积分兑换)",
         "forbidden", "not_found", "conflict", "invalid_card", "wrong_pin", "passbook_locked",
-        "insufficient_points", "out_of_stock", "item_unavailable",
+        "insufficient_points", "out_of_stock", "item_unavailable", "volunteer_inactive",
         idempotency_required=True),
     f"POST {V1}/kiosk/redemptions/batch": op(
         "redeemOfflineBatch", "kiosk",

@@ -45,8 +45,16 @@ class Settings(BaseSettings):
     # Where rate-limit counts live: this process ("memory://") or a store shared by every
     # worker, e.g. "redis://127.0.0.1:6379" (the `limits` library's storage URIs).
     rate_limit_storage: str = "memory://"
+    # Request bodies larger than this are refused (413) before they are read: API and pages.
+    max_body_bytes: int = 1_048_576
+    # `/metrics` answers only `Authorization: Bearer <this token>`; unset, it is off (404).
+    metrics_token: str | None = None
     # Saves arriving together share one transaction (timebank/infrastructure/group_commit.py).
     group_commit: bool = True
+    # The serving process follows the log into the read models itself (self-sufficient: one
+    # SQLite process needs nothing else). False when `timebank projections run` workers do
+    # it: the API then only catches up a little for a read (its callers' own writes).
+    follow_projections: bool = True
     # Partitioning by district: partition key -> database URL (`#schema` optional). Empty: one
     # database for everything (see docs/design-decisions.md, "Bank partitions").
     bank_databases: dict[str, str] = Field(default_factory=dict)

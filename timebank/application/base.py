@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import strtobool
+from sqlalchemy.exc import SQLAlchemyError
 
 from timebank.application.idempotency import Idempotency
 from timebank.application.ports import Vault
@@ -17,12 +23,71 @@ from timebank.domain.offices import Office
 from timebank.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
+
+
+LOCK_STRIPES = 1024
+
+
+def _stripe(locks: list[threading.Lock], aggregate_id: object) -> threading.Lock:
+    return locks[hash(str(aggregate_id)) % len(locks)]
+
+
+class CopySafeRepository(Repository[UUID]):
+    """The library's repository, with a cached aggregate never copied while another thread
+    brings it up to date.
+
+    A cached aggregate is fast-forwarded under a lock, but then deep-copied for the caller
+    outside it, so one thread could copy a fund while another applied new events to it
+    ("dictionary changed size during iteration", a 500). Here the whole get of a cached
+    aggregate — look-up, fast-forward and copy — holds a lock of that aggregate (one of
+    1,024 stripes), so each caller gets a consistent copy. Historical versions are not
+    cached and need no lock.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._get_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None,
+            **kwargs: Any) -> Any:
+        if self.cache is None or version is not None:
+            return super().get(aggregate_id, version=version, **kwargs)
+        with _stripe(self._get_locks, aggregate_id):
+            return super().get(aggregate_id, version=version, **kwargs)
 
 
 class BaseServices(Application[UUID]):
     settings: Settings
     vault: Vault
     fingerprint_key: bytes
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._hot_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        super().__init__(*args, **kwargs)
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's construction (same settings), with the copy-safe repository."""
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CopySafeRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(
+                self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
+
+    @contextmanager
+    def hot_aggregate(self, aggregate_id: UUID) -> Iterator[None]:
+        """Commands of this process on one hot aggregate (a fund taking many donations) take
+        turns instead of racing: racing threads all load the same version, one saves, the
+        others conflict and retry, and under enough load some ran out of retries (409s
+        after a storm of wasted work). Other processes still race, and the store's
+        optimistic concurrency with `retry_on_conflict` settles that as before."""
+        with _stripe(self._hot_locks, aggregate_id):
+            yield
 
     def idempotency(self, scope: str, key: str, payload: Any) -> Idempotency:
         return Idempotency(
@@ -57,6 +122,15 @@ class BaseServices(Application[UUID]):
         office.ensure_open()
         for ancestor_id in office.ancestor_ids:
             self.load_office(ancestor_id).ensure_open()
+
+    def destroy_personal_key(self, subject_id: UUID) -> None:
+        """Destroy a person's (or a donation's) key, or answer 503 `erasure_incomplete`."""
+        try:
+            self.vault.destroy_key(subject_id)
+        except (OSError, SQLAlchemyError) as exc:
+            log.error("erasure of %s failed: the key could not be destroyed (%s)",
+                      subject_id, type(exc).__name__)
+            raise DomainError("erasure_incomplete") from exc
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository

@@ -17,6 +17,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "总行没有上级；分行的上级必须是总行；储蓄所的上级必须是分行。",
     ),
     "not_found": ("Not found.", "未找到。"),
+    "payload_too_large": (
+        "The request body is too large.",
+        "请求内容过大。",
+    ),
+    "erasure_incomplete": (
+        "The personal data could not be erased now; nothing was recorded. Try again.",
+        "个人信息暂时无法删除，未作任何记录，请重试。",
+    ),
     "read_models_behind": (
         "The records are still being brought up to date; try again in a moment.",
         "数据正在更新，请稍后再试。",
@@ -130,6 +138,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "consent_required": ("Changing a restricted gift's purpose needs the donor's consent.",
                          "变更定向捐赠用途须有捐赠人同意的记录。"),
+    "second_approver_required": (
+        "Releasing a restriction without the donor's consent needs a second person's approval.",
+        "未经捐赠人同意解除限定，须由另一人审批。",
+    ),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

@@ -20,9 +20,23 @@ def passbook_id_for(passbook_no: str) -> UUID:
     return uuid5(NAMESPACE, f"passbook:{passbook_no}")
 
 
-def phone_claim_id_for(phone_index: str) -> UUID:
-    return uuid5(NAMESPACE, f"phone:{phone_index}")
+def phone_claim_id_for(phone_index: str, generation: int = 0) -> UUID:
+    """A phone's claim; after its holder is erased the phone's next holder takes the next
+    generation's claim, a different aggregate, so nothing in the log ties the two."""
+    if generation == 0:
+        return uuid5(NAMESPACE, f"phone:{phone_index}")
+    return uuid5(NAMESPACE, f"phone:{phone_index}#{generation}")
 
 
 def idempotency_id_for(scope: str, key: str) -> UUID:
     return uuid5(NAMESPACE, f"idempotency:{scope}:{key}")
+
+
+def organisation_id_for(entity_fund_id: UUID) -> UUID:
+    """The legal person whose books a foundation (with what it hosts) keeps: one per entity."""
+    return uuid5(NAMESPACE, f"organisation:{entity_fund_id}")
+
+
+def e_receipt_id_for(donation_id: UUID) -> UUID:
+    """A donation's financial e-receipt record: one per donation."""
+    return uuid5(NAMESPACE, f"e-receipt:{donation_id}")
