@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from pydantic import TypeAdapter
 
 from api.errors import FIELD_OF_CODE, error_body, public_answer
-from api.openapi_examples import EXAMPLES
+from api.openapi_examples import example
 from api.operations import OPERATIONS, TAGS, Operation
 from api.schemas import ErrorResponse
 from timebank.domain.errors import MESSAGES
@@ -167,14 +167,14 @@ def _complete_operation(operation: dict[str, Any], entry: Operation) -> None:
     responses.pop("422", None)  # FastAPI's own shape, not the contract's
     for status, response in responses.items():
         _type_binary_content(response)
-        _add_example(response, EXAMPLES.get(entry.operation_id, {}).get(status))
+        _add_example(response, example(entry.operation_id, status))
     # A body that cannot be parsed at all (not JSON, not a form) is refused before validation;
     # one larger than the server's ceiling (TIMEBANK_MAX_BODY_BYTES) before it is read.
     unparsable = (((400, "invalid_input"), (413, "payload_too_large"))
                   if "requestBody" in operation else ())
     responses.update(error_responses(codes, unparsable))
     operation["responses"] = dict(sorted(responses.items()))
-    request_example = EXAMPLES.get(entry.operation_id, {}).get("request")
+    request_example = example(entry.operation_id, "request")
     if request_example is not None:
         _add_example(operation.get("requestBody", {}), request_example)
 
@@ -200,10 +200,10 @@ def _type_binary_content(response: dict[str, Any]) -> None:
                                      else BINARY_SCHEMA)
 
 
-def _add_example(holder: dict[str, Any], example: Any) -> None:
+def _add_example(holder: dict[str, Any], body: Any) -> None:
     content = holder.get("content", {}).get("application/json")
-    if example is not None and content is not None:
-        content["example"] = example
+    if body is not None and content is not None:
+        content["example"] = body
 
 
 def error_responses(

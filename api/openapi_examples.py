@@ -1,15 +1,25 @@
 """Request and response examples of the published document, by operationId and status.
 
-Each is a body the API tests really sent or received (ids, times and tokens as one run
-produced them): `tests/api/test_openapi_examples.py` runs the kiosk flow and a volunteer's
-scan and checks every example against the real body — the same fields, types and values,
-ids, times, numbers and tokens only in their form. Add an example here together with the
-step of that test that produces its body.
+Two sources, both bodies the API tests really sent or received:
+
+- `EXAMPLES` below, the kiosk vendor's operations and a volunteer's scan, written out:
+  `tests/api/test_openapi_examples.py` runs those flows and checks every example against the
+  real body — the same fields, types and values, ids, times, numbers and tokens only in their
+  form. Add an example here together with the step of that test that produces its body.
+- every other operation's first successful answer in a run of the API tests, recorded by
+  `scripts/openapi --record-examples` into `openapi_recorded_examples.json` (lists cut to
+  their first two items); `tests/api/test_openapi_recorded_examples.py` checks that each
+  conforms to the document. Written-out examples win over recorded ones.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+RECORDED_FILE = Path(__file__).resolve().parent / "openapi_recorded_examples.json"
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "getKioskCatalog": {
@@ -167,3 +177,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         }
     },
 }
+
+
+@cache
+def recorded() -> dict[str, dict[str, Any]]:
+    if not RECORDED_FILE.exists():
+        return {}
+    loaded: dict[str, dict[str, Any]] = json.loads(RECORDED_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def example(operation_id: str, part: str) -> Any:
+    """The example of an operation's request body (`part` "request") or of its answer with
+    that status, or None."""
+    for source in (EXAMPLES, recorded()):
+        found = source.get(operation_id, {}).get(part)
+        if found is not None:
+            return found
+    return None

@@ -8,7 +8,11 @@ produced it, naming the operation and what to add to `api/operations.py`.
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,6 +70,55 @@ class SpecConformance:
                 f"api/operations.py.")
 
 
+class ExampleRecorder:
+    """With `TIMEBANK_RECORD_EXAMPLES` naming a folder, keeps the first successful JSON answer
+    of each operation (and the JSON body that asked for it) and writes them there when the
+    test process ends; `scripts/openapi --record-examples` turns them into the document's
+    examples (api/openapi_recorded_examples.json)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.seen: dict[str, dict[str, Any]] = {}
+        atexit.register(self.write)
+
+    def keep(self, name: str, response: httpx.Response) -> None:
+        if name in self.seen or not 200 <= response.status_code < 300:
+            return
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            return
+        response.read()
+        answer: dict[str, Any] = {str(response.status_code): response.json()}
+        request = response.request
+        if request.headers.get("content-type", "").startswith("application/json"):
+            answer["request"] = json.loads(request.content)
+        self.seen[name] = answer
+
+    def write(self) -> None:
+        if self.seen:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            target = self.folder / f"examples-{os.getpid()}.json"
+            target.write_text(json.dumps(self.seen, ensure_ascii=False), encoding="utf-8")
+
+
+_recorder: ExampleRecorder | None = None
+
+
+def recorder() -> ExampleRecorder | None:
+    global _recorder
+    folder = os.environ.get("TIMEBANK_RECORD_EXAMPLES")
+    if folder and _recorder is None:
+        _recorder = ExampleRecorder(Path(folder))
+    return _recorder
+
+
 def install(client: httpx.Client, app: FastAPI) -> None:
     conformance = SpecConformance(app)
     client.event_hooks["response"].append(conformance.check)
+    keeping = recorder()
+    if keeping is not None:
+        def record(response: httpx.Response) -> None:
+            operation = conformance.operation(response.request.method, response.request.url.path)
+            if operation is not None:
+                keeping.keep(operation["operationId"], response)
+
+        client.event_hooks["response"].append(record)
