@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -281,23 +283,71 @@ def scans_close_overdue() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain over the event log; exit 1 at the first broken position."""
+def audit_verify(
+    anchor: Annotated[Path | None, typer.Option(
+        help="Checkpoints exported earlier (`audit export-anchor`), kept where a database "
+             "writer cannot reach them: the chain must pass through each.")] = None,
+) -> None:
+    """Recompute the hash chain over the event log; exit 1 at the first broken position or
+    the first day missing its checkpoint."""
     from projections.audit_queries import verify_chain
 
+    anchored = read_anchor(anchor) if anchor else None
     runtime = _runtime()
     try:
         _runner(runtime).catch_up()
         result = verify_chain(runtime.app.recorder, runtime.engine, runtime.app.mapper,
-                              runtime.app.trusted_checkpoint_keys)
+                              runtime.app.trusted_checkpoint_keys, anchor=anchored)
     finally:
         runtime.close()
     if result["ok"]:
-        typer.echo(f"ok: {result['events_checked']} events verified")
+        extra = f", {result['anchor_checked']} anchored checkpoints" if anchored else ""
+        typer.echo(f"ok: {result['events_checked']} events verified{extra}")
         return
-    typer.echo(f"BROKEN: the chain first differs at position {result['first_bad_position']}",
-               err=True)
+    if result.get("missing_checkpoint_day"):
+        typer.echo(f"BROKEN: no checkpoint for {result['missing_checkpoint_day']}, a day the "
+                   f"log grew (from position {result['first_bad_position']})", err=True)
+    elif result.get("checkpoint_day"):
+        typer.echo(f"BROKEN: the chain disagrees with the checkpoint of "
+                   f"{result['checkpoint_day']} at position {result['first_bad_position']}",
+                   err=True)
+    else:
+        typer.echo(f"BROKEN: the chain first differs at position "
+                   f"{result['first_bad_position']} ({result.get('reason', 'chain_mismatch')})",
+                   err=True)
     raise typer.Exit(code=1)
+
+
+def read_anchor(path: Path) -> list[dict[str, Any]]:
+    """An anchor file: one signed checkpoint per line, as `audit export-anchor` writes."""
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entries.append(json.loads(line))
+    return entries
+
+
+@audit_app.command("export-anchor")
+def audit_export_anchor(
+    file: Annotated[Path, typer.Argument(help="The anchor file an auditor keeps; checkpoints "
+                                              "not yet in it are appended.")],
+) -> None:
+    """Export the signed checkpoints to a file kept outside the database (append-only)."""
+    from projections.audit_queries import exported_checkpoints
+
+    runtime = _runtime()
+    try:
+        _runner(runtime).catch_up()
+        checkpoints = exported_checkpoints(runtime.engine, runtime.app)
+    finally:
+        runtime.close()
+    known = {entry["day"] for entry in read_anchor(file)} if file.exists() else set()
+    fresh = [c for c in checkpoints if c["day"] not in known]
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file.open("a", encoding="utf-8") as out:
+        for checkpoint in fresh:
+            out.write(json.dumps(checkpoint, sort_keys=True) + "\n")
+    typer.echo(f"{len(fresh)} checkpoint(s) added to {file} ({len(known) + len(fresh)} in all)")
 
 
 @audit_app.command("checkpoint")

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
-from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.form_values import refusal_text, whole_number
 from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
@@ -130,7 +130,8 @@ def my_login(
     runtime = request.app.state.runtime
     try:
         check_csrf(request, csrf)
-        request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
+        guard_login(request.app.state.rate_limiter, "login", phone_bucket(phone),
+                    client_address(request))
         volunteer = runtime.app.authenticate_volunteer(phone, pin)
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
@@ -204,9 +205,10 @@ def staff_login(
     runtime = request.app.state.runtime
     try:
         check_csrf(request, csrf)
-        request.app.state.rate_limiter.hit_limit("staff-login", username.strip().lower(),
-                                                 LOGIN_LIMIT)
-        user = runtime.app.authenticate_user(username, password)
+        address = client_address(request)
+        guard_login(request.app.state.rate_limiter, "staff-login", username.strip().lower(),
+                    address)
+        user = runtime.app.authenticate_user(username, password, source=address)
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,

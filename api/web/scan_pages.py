@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import STATUS_BY_CODE
-from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.form_values import optional_float
 from api.web.people_pages import page_message
 from api.web.rendering import render
@@ -66,7 +66,8 @@ def scan_login(
     except DomainError as exc:
         return _error_page(request, exc)
     try:
-        request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
+        guard_login(request.app.state.rate_limiter, "login", phone_bucket(phone),
+                    client_address(request))
         volunteer = runtime.app.authenticate_volunteer(phone, pin)
     except DomainError as exc:
         return _render(request, "scan_login.html", STATUS_BY_CODE.get(exc.code, 400),
