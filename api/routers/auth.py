@@ -30,7 +30,8 @@ def staff_token(
     home = runtime.partitions.for_username(form.username)
     user = home.app.authenticate_user(form.username, form.password, source=address)
     return {
-        "access_token": runtime.signer.issue(str(user.id), "user", home.token_claim),
+        "access_token": runtime.signer.issue(str(user.id), "user", home.token_claim,
+                                             generation=user.token_generation),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }
@@ -47,7 +48,9 @@ def volunteer_token(
     home = runtime.partitions.for_phone(body.phone)
     volunteer = home.app.authenticate_volunteer(body.phone, body.pin)
     return {
-        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim),
+        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer",
+                                             home.token_claim,
+                                             generation=volunteer.token_generation),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }

@@ -138,7 +138,8 @@ def my_login(
                       heading_key="my_passbook", action="/me/login", next_url=next, staff=False,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
+    start_session(request, response, runtime.signer.issue(
+        str(volunteer.id), "volunteer", generation=volunteer.token_generation),
                   runtime.signer.ttl_seconds)
     return response
 
@@ -152,6 +153,11 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
         check_csrf(request, csrf)
     except DomainError:
         return RedirectResponse(home, status_code=303)
+    if actor is not None:
+        # Logout revokes the session's token (and the account's other tokens with it:
+        # one generation per account keeps the check a single comparison).
+        services = request.app.state.runtime.app
+        services.revoke_sessions(actor.kind, actor.id, actor, "logout")
     response = RedirectResponse(home, status_code=303)
     end_session(response)
     return response
@@ -215,7 +221,8 @@ def staff_login(
                       staff=True,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/staff/approvals"), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(user.id), "user"),
+    start_session(request, response, runtime.signer.issue(
+        str(user.id), "user", generation=user.token_generation),
                   runtime.signer.ttl_seconds)
     return response
 

@@ -74,7 +74,8 @@ def scan_login(
                        token=t, action=claims.action, activity=activity,
                        error=page_message(request, exc))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
+    start_session(request, response, runtime.signer.issue(
+        str(volunteer.id), "volunteer", generation=volunteer.token_generation),
                   runtime.signer.ttl_seconds)
     return response
 
@@ -110,6 +111,9 @@ def scan_logout(
         check_csrf(request, csrf)
     except DomainError as exc:
         return _error_page(request, exc)
+    actor = page_actor(request)
+    if actor is not None:  # the session's token stops working, not just the cookie
+        request.app.state.runtime.app.revoke_sessions(actor.kind, actor.id, actor, "logout")
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     end_session(response)
     return response

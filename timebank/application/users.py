@@ -117,12 +117,18 @@ class UserServices(BaseServices):
         return hmac.new(self.fingerprint_key, f"source:{source}".encode(),
                         hashlib.sha256).hexdigest()[:16]
 
-    def actor_for_user(self, user_id: UUID | str, request_id: str | None = None) -> Actor | None:
+    def actor_for_user(self, user_id: UUID | str, request_id: str | None = None,
+                       generation: int | None = None) -> Actor | None:
+        """None (401) for an unknown or inactive account, or a token of an earlier
+        `generation` — the check is one comparison on the account already loaded (and
+        cached) for this request."""
         try:
             user = self.load(User, user_id)
         except DomainError:
             return None
         if not user.active:
+            return None
+        if generation is not None and generation != user.token_generation:
             return None
         return Actor(
             kind="user",

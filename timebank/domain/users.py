@@ -55,6 +55,10 @@ class User(Aggregate):
         self.locked_until: datetime | None = None
         # source -> {"wrong": n, "locked_until": ISO time or None}, the newest last
         self.source_locks: dict[str, dict[str, Any]] = {}
+        # Tokens carry it; a password change, a deactivation or a logout raises it, and
+        # tokens of an earlier generation answer 401 (derived from the events, so logs
+        # written before it count the same changes).
+        self.token_generation = 0
 
     # -- lock-out: ten wrong passwords in a row from one address lock that address out of the
     # account for a quarter of an hour; the real user, from another address, still gets in --
@@ -127,6 +131,15 @@ class User(Aggregate):
     @event("PasswordChanged")
     def _password_changed(self, password_hash: str, actor: dict[str, Any]) -> None:
         self.password_hash = password_hash
+        self.token_generation += 1
+
+    def revoke_sessions(self, actor: dict[str, Any], reason: str) -> None:
+        """Every token issued so far stops working (a logout, a suspected theft)."""
+        self._sessions_revoked(actor=actor, reason=reason)
+
+    @event("SessionsRevoked")
+    def _sessions_revoked(self, actor: dict[str, Any], reason: str) -> None:
+        self.token_generation += 1
 
     def deactivate(self, actor: dict[str, Any], reason: str) -> None:
         if not self.active:
@@ -136,3 +149,4 @@ class User(Aggregate):
     @event("Deactivated")
     def _deactivated(self, actor: dict[str, Any], reason: str) -> None:
         self.active = False
+        self.token_generation += 1
