@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from fastapi import Request
 
-from api.web import i18n_accounts
+from api.web import i18n_accounts, i18n_entity
 
 LANGUAGES = ("zh", "en")
 
@@ -331,6 +331,7 @@ WORDS: dict[str, tuple[str, str]] = {
 TABLES: tuple[dict[str, tuple[str, str]], ...] = (
     WORDS,
     i18n_accounts.WORDS,
+    i18n_entity.WORDS,
 )
 
 
