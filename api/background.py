@@ -43,6 +43,14 @@ def record_daily_checkpoint(app: TimebankApp, runner: ProjectionRunner) -> bool:
     head = audit_queries.chain_head(runner.engine)
     if head is None:
         return False
+    contradicted = audit_queries.table_disagrees_with_checkpoints(runner.engine, app.mapper,
+                                                                   app.recorder)
+    if contradicted is not None:
+        # Never sign a head over a chain that contradicts an earlier signed checkpoint:
+        # that would bless a rewritten history. `timebank audit verify` says where.
+        log.error("audit chain disagrees with the checkpoint at position %s: not signing",
+                  contradicted)
+        return False
     day = shanghai_date(utc_now())
     created = app.record_checkpoint(day, *head) is not None
     if created:

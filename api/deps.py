@@ -130,9 +130,9 @@ def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2_
     except KeyError:
         raise DomainError("unauthenticated") from None
     if claims.kind == "user":
-        actor = home.actor_for_user(claims.subject, request_id)
+        actor = home.actor_for_user(claims.subject, request_id, claims.generation)
     else:
-        actor = home.actor_for_volunteer(claims.subject, request_id)
+        actor = home.actor_for_volunteer(claims.subject, request_id, claims.generation)
     if actor is None:
         raise DomainError("unauthenticated")
     return actor

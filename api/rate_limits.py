@@ -8,6 +8,7 @@ does not multiply the allowance by N.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
 from limits.errors import ConfigurationError
@@ -49,8 +50,30 @@ class RateLimiter:
             raise DomainError("rate_limited")
 
 
-# Phone + PIN guesses per phone number (known or not, the same answer).
+# Logins (phone + PIN, username + password; known or not, the same answer) are limited
+# three ways, all in the shared store:
+# - per account and address pair: a stranger's guesses use up only their own allowance, so
+#   they cannot keep the real user out from another address;
 LOGIN_LIMIT = "10 per 15 minutes"
+# - per address, whatever the account: one address cannot try a PIN across many phones;
+ADDRESS_LIMIT = "30 per 15 minutes"
+# - overall: many addresses together (a botnet) still meet a ceiling.
+OVERALL_LIMIT = "600 per minute"
+
+
+def guard_login(limiter: RateLimiter, kind: str, account: str, address: str) -> None:
+    """Count one login attempt of `kind` ("login" for volunteers, "staff-login") for this
+    account from this address; `rate_limited` (429) past any of the three limits."""
+    limiter.hit_limit(f"{kind}-overall", "all", OVERALL_LIMIT)
+    limiter.hit_limit(f"{kind}-address", address, ADDRESS_LIMIT)
+    limiter.hit_limit(kind, f"{account}|{address}", LOGIN_LIMIT)
+
+
+def client_address(request: Any) -> str:
+    """Where the request came from as the server sees it (behind a reverse proxy, run
+    uvicorn with --proxy-headers and --forwarded-allow-ips so that this is the client's)."""
+    client = getattr(request, "client", None)
+    return client.host if client and client.host else "unknown"
 
 
 def phone_bucket(raw: str) -> str:

@@ -733,6 +733,14 @@ class AuditVerification(ApiModel):
     events_checked: int | None = None
     first_bad_position: int | None = None
     checkpoints_checked: int | None = None
+    reason: str | None = Field(default=None, description=(
+        "Why not: chain_mismatch, gap (a position missing from the log), not_chained, "
+        "checkpoint_disagrees, checkpoint_not_genuine, missing_checkpoint."))
+    checkpoint_day: str | None = Field(
+        default=None, description="The signed checkpoint the log disagrees with.")
+    missing_checkpoint_day: str | None = Field(default=None, description=(
+        "A Shanghai day, from the first checkpoint's on, on which the log grew but which "
+        "has no checkpoint (one deleted, or never signed)."))
 
 
 class AuditCheckpoint(ApiModel):

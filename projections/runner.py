@@ -86,6 +86,17 @@ class ProjectionStatus:
         return max(self.head - self.position, 0)
 
 
+class ChainContradicted(RuntimeError):
+    """The log disagrees with a signed checkpoint: the audit chain is not rebuilt over it."""
+
+    def __init__(self, problem: dict[str, Any]) -> None:
+        super().__init__(
+            f"the log disagrees with the checkpoint of {problem.get('checkpoint_day')} at "
+            f"position {problem['first_bad_position']} ({problem['reason']}); the audit "
+            "chain was not rebuilt")
+        self.problem = problem
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -344,6 +355,17 @@ class ProjectionRunner:
         """A read's catch-up: its own recent writes, but never a long wait or a long replay."""
         return self.catch_up(max_batches=INLINE_BATCHES, lock_wait_ms=INLINE_LOCK_WAIT_MS)
 
+    def _refuse_to_bless_a_contradicted_log(self) -> None:
+        """Rebuilding the audit chain hashes whatever the log holds now: first check that
+        the log agrees with every checkpoint the server signed, or refuse (nothing is
+        dropped)."""
+        from projections.audit_queries import log_disagreement
+
+        problem = log_disagreement(self.app.recorder, self.app.mapper,
+                                   tuple(getattr(self.app, "trusted_checkpoint_keys", ())))
+        if problem is not None:
+            raise ChainContradicted(problem)
+
     def rebuild(self, names: Iterable[str] | None = None, processes: int = 1) -> None:
         """Replay the whole log into shadow tables of these projections and swap them in
         (projections/rebuild.py): the live tables keep serving until the swap. With
@@ -356,6 +378,8 @@ class ProjectionRunner:
         unknown = chosen - {p.name for p in self.projections}
         if unknown:
             raise ValueError(f"unknown projections: {', '.join(sorted(unknown))}")
+        if "audit" in chosen:
+            self._refuse_to_bless_a_contradicted_log()
         self._ensure_position_rows()
         rebuild(self, [p for p in self.projections if p.name in chosen], processes)
         self.catch_up()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -368,29 +369,79 @@ def scans_close_overdue(partition: StorePartitionOption = None) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(partition: StorePartitionOption = None) -> None:
-    """Recompute the hash chain over each event log; exit 1 at the first broken position.
-    Each partition has its own log and chain, verified on its own."""
+def audit_verify(
+    partition: StorePartitionOption = None,
+    anchor: Annotated[Path | None, typer.Option(
+        help="Checkpoints exported earlier (`audit export-anchor`), kept where a database "
+             "writer cannot reach them: the chain must pass through each.")] = None,
+) -> None:
+    """Recompute the hash chain over each event log; exit 1 at the first broken position,
+    the checkpoint the chain departs from, or the first day missing its checkpoint. Each
+    partition has its own log and chain, verified on its own."""
     from projections.audit_queries import verify_chain
     from projections.runner import ProjectionRunner
 
+    anchored = read_anchor(anchor) if anchor else None
     broken = False
     runtime = _runtime()
     try:
         for key, p in _chosen_partitions(runtime, partition):
             ProjectionRunner(p.app, p.engine).catch_up()
             result = verify_chain(p.app.recorder, p.engine, p.app.mapper,
-                                  p.app.trusted_checkpoint_keys)
+                                  p.app.trusted_checkpoint_keys, anchor=anchored)
             if result["ok"]:
-                typer.echo(f"{_label(key)}ok: {result['events_checked']} events verified")
-            else:
-                broken = True
-                typer.echo(f"{_label(key)}BROKEN: the chain first differs at position "
+                extra = f", {result['anchor_checked']} anchored checkpoints" if anchored else ""
+                typer.echo(f"{_label(key)}ok: {result['events_checked']} events verified{extra}")
+                continue
+            broken = True
+            if result.get("missing_checkpoint_day"):
+                typer.echo(f"{_label(key)}BROKEN: no checkpoint for "
+                           f"{result['missing_checkpoint_day']}, a day the log grew (from "
+                           f"position {result['first_bad_position']})", err=True)
+            elif result.get("checkpoint_day"):
+                typer.echo(f"{_label(key)}BROKEN: the chain disagrees with the checkpoint of "
+                           f"{result['checkpoint_day']} at position "
                            f"{result['first_bad_position']}", err=True)
+            else:
+                typer.echo(f"{_label(key)}BROKEN: the chain first differs at position "
+                           f"{result['first_bad_position']} "
+                           f"({result.get('reason', 'chain_mismatch')})", err=True)
     finally:
         runtime.close()
     if broken:
         raise typer.Exit(code=1)
+
+
+def read_anchor(path: Path) -> list[dict[str, Any]]:
+    """An anchor file: one signed checkpoint per line, as `audit export-anchor` writes."""
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entries.append(json.loads(line))
+    return entries
+
+
+@audit_app.command("export-anchor")
+def audit_export_anchor(
+    file: Annotated[Path, typer.Argument(help="The anchor file an auditor keeps; checkpoints "
+                                              "not yet in it are appended.")],
+) -> None:
+    """Export the signed checkpoints to a file kept outside the database (append-only)."""
+    from projections.audit_queries import exported_checkpoints
+
+    runtime = _runtime()
+    try:
+        _runner(runtime).catch_up()
+        checkpoints = exported_checkpoints(runtime.engine, runtime.app)
+    finally:
+        runtime.close()
+    known = {entry["day"] for entry in read_anchor(file)} if file.exists() else set()
+    fresh = [c for c in checkpoints if c["day"] not in known]
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file.open("a", encoding="utf-8") as out:
+        for checkpoint in fresh:
+            out.write(json.dumps(checkpoint, sort_keys=True) + "\n")
+    typer.echo(f"{len(fresh)} checkpoint(s) added to {file} ({len(known) + len(fresh)} in all)")
 
 
 @audit_app.command("checkpoint")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import get_runtime
-from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.rate_limits import client_address, guard_login, phone_bucket
 from api.schemas import Token, VolunteerLogin
 from timebank.runtime import Runtime
 
@@ -21,14 +21,17 @@ def staff_token(
     request: Request,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
-    # Password guessing is limited per username, known or not (the same answer for both).
-    request.app.state.rate_limiter.hit_limit("staff-login", form.username.strip().lower(),
-                                             LOGIN_LIMIT)
+    # Password guessing is limited per username and address, per address and overall, known
+    # usernames or not (the same answer for both); the lock-out is per username and address.
+    address = client_address(request)
+    guard_login(request.app.state.rate_limiter, "staff-login", form.username.strip().lower(),
+                address)
     # The token names the partition the account lives in (nothing with one database).
     home = runtime.partitions.for_username(form.username)
-    user = home.app.authenticate_user(form.username, form.password)
+    user = home.app.authenticate_user(form.username, form.password, source=address)
     return {
-        "access_token": runtime.signer.issue(str(user.id), "user", home.token_claim),
+        "access_token": runtime.signer.issue(str(user.id), "user", home.token_claim,
+                                             generation=user.token_generation),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }
@@ -40,11 +43,14 @@ def volunteer_token(
     request: Request,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict[str, object]:
-    request.app.state.rate_limiter.hit_limit("login", phone_bucket(body.phone), LOGIN_LIMIT)
+    guard_login(request.app.state.rate_limiter, "login", phone_bucket(body.phone),
+                client_address(request))
     home = runtime.partitions.for_phone(body.phone)
     volunteer = home.app.authenticate_volunteer(body.phone, body.pin)
     return {
-        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim),
+        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer",
+                                             home.token_claim,
+                                             generation=volunteer.token_generation),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
-from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.form_values import refusal_text, whole_number
 from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
@@ -138,7 +138,8 @@ def my_login(
     runtime = request.app.state.runtime
     try:
         check_csrf(request, csrf)
-        request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
+        guard_login(request.app.state.rate_limiter, "login", phone_bucket(phone),
+                    client_address(request))
         # The session names the partition the phone is registered in, as the API's token does.
         home = runtime.partitions.for_phone(phone)
         volunteer = home.app.authenticate_volunteer(phone, pin)
@@ -148,7 +149,8 @@ def my_login(
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
     start_session(request, response,
-                  runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim),
+                  runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim,
+                                       generation=volunteer.token_generation),
                   runtime.signer.ttl_seconds)
     return response
 
@@ -162,6 +164,11 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
         check_csrf(request, csrf)
     except DomainError:
         return RedirectResponse(home, status_code=303)
+    if actor is not None:
+        # Logout revokes the session's token (and the account's other tokens with it:
+        # one generation per account keeps the check a single comparison).
+        services = request.app.state.runtime.app
+        services.revoke_sessions(actor.kind, actor.id, actor, "logout")
     response = RedirectResponse(home, status_code=303)
     end_session(response)
     return response
@@ -215,17 +222,19 @@ def staff_login(
     runtime = request.app.state.runtime
     try:
         check_csrf(request, csrf)
-        request.app.state.rate_limiter.hit_limit("staff-login", username.strip().lower(),
-                                                 LOGIN_LIMIT)
+        address = client_address(request)
+        guard_login(request.app.state.rate_limiter, "staff-login", username.strip().lower(),
+                    address)
         home = runtime.partitions.for_username(username)
-        user = home.app.authenticate_user(username, password)
+        user = home.app.authenticate_user(username, password, source=address)
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/staff/approvals"), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(user.id), "user", home.token_claim),
+    start_session(request, response, runtime.signer.issue(
+        str(user.id), "user", home.token_claim, generation=user.token_generation),
                   runtime.signer.ttl_seconds)
     return response
 

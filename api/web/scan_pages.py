@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import STATUS_BY_CODE
-from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.form_values import optional_float
 from api.web.people_pages import page_message
 from api.web.rendering import render
@@ -86,7 +86,8 @@ def scan_login(
     except DomainError as exc:
         return _error_page(request, exc)
     try:
-        request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
+        guard_login(request.app.state.rate_limiter, "login", phone_bucket(phone),
+                    client_address(request))
         # The volunteer logs in where the activity is: a code scans into its own bank.
         volunteer = services.authenticate_volunteer(phone, pin)
     except DomainError as exc:
@@ -95,7 +96,8 @@ def scan_login(
                        error=page_message(request, exc))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     start_session(request, response, runtime.signer.issue(
-        str(volunteer.id), "volunteer", page_partition(request).token_claim),
+        str(volunteer.id), "volunteer", page_partition(request).token_claim,
+        generation=volunteer.token_generation),
         runtime.signer.ttl_seconds)
     return response
 
@@ -131,6 +133,9 @@ def scan_logout(
         check_csrf(request, csrf)
     except DomainError as exc:
         return _error_page(request, exc)
+    actor = page_actor(request)
+    if actor is not None:  # the session's token stops working, not just the cookie
+        request.app.state.runtime.app.revoke_sessions(actor.kind, actor.id, actor, "logout")
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     end_session(response)
     return response

@@ -89,8 +89,8 @@ def page_actor(request: Request) -> Actor | None:
         return None
     rid = getattr(request.state, "request_id", None)
     if claims.kind == "volunteer":
-        return home.actor_for_volunteer(claims.subject, rid)
-    return home.actor_for_user(claims.subject, rid)
+        return home.actor_for_volunteer(claims.subject, rid, claims.generation)
+    return home.actor_for_user(claims.subject, rid, claims.generation)
 
 
 def start_session(request: Request, response: Response, token: str, max_age: int) -> None:

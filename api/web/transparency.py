@@ -4,8 +4,10 @@ the latest signed checkpoint. Figures only: no donor, no personal data."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import catch_up_for_read
 from api.web.rendering import render, yuan
@@ -47,3 +49,25 @@ def fund_page(request: Request, fund_id: str, year: int | None = None) -> HTMLRe
                   years=list(range(figures["first_year"], this_year + 1)),
                   shown_lines=SHOWN_LINES, checkpoint=checkpoint, yuan=yuan,
                   donor_types=DONOR_TYPES_ZH, grant_status=GRANT_STATUS_ZH)
+
+
+
+@router.get("/transparency/checkpoints", response_class=HTMLResponse)
+def checkpoints_page(request: Request) -> HTMLResponse:
+    """账本校验点公示: every signed checkpoint, newest first, for anyone to keep — a copy
+    of the anchor a database writer cannot reach once it has been published."""
+    runtime = request.app.state.runtime
+    catch_up_for_read(request.app.state.runner)
+    checkpoints = audit_queries.exported_checkpoints(runtime.engine, runtime.app)
+    return render(request, "checkpoints.html", checkpoints=list(reversed(checkpoints)))
+
+
+@router.get("/transparency/checkpoints.jsonl")
+def checkpoints_file(request: Request) -> Response:
+    """The same, as the anchor file `timebank audit verify --anchor` reads."""
+    runtime = request.app.state.runtime
+    catch_up_for_read(request.app.state.runner)
+    lines = [json.dumps(c, sort_keys=True)
+             for c in audit_queries.exported_checkpoints(runtime.engine, runtime.app)]
+    return Response("".join(line + "\n" for line in lines), media_type="application/jsonl",
+                    headers={"Content-Disposition": 'attachment; filename="checkpoints.jsonl"'})

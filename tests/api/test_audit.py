@@ -82,7 +82,7 @@ def test_verify_finds_the_first_rewritten_event(client: TestClient, settings: Se
     tamper(client, victim)
     broken = client.get(f"{API}/audit/verify", headers=d.admin).json()
     assert broken == {"ok": False, "first_bad_position": victim,
-                      "events_checked": broken["events_checked"]}
+                      "events_checked": broken["events_checked"], "reason": "chain_mismatch"}
     bad = runner.invoke(cli, ["audit", "verify"])
     assert bad.exit_code == 1
     assert str(victim) in bad.output

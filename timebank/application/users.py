@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -86,28 +88,47 @@ class UserServices(BaseServices):
         return user if isinstance(user, User) else None
 
     @retry_on_conflict
-    def authenticate_user(self, username: str, password: str) -> User:
+    def authenticate_user(self, username: str, password: str,
+                          source: str | None = None) -> User:
+        """`source`: where the attempt came from (the client's address). Wrong passwords
+        are counted, and lock, per account and source: a stranger's guesses lock the
+        stranger out, not the account's owner elsewhere. The events keep a keyed
+        fingerprint of the address, never the address."""
         user = self.find_user(username) if username else None
+        fingerprint = self.source_fingerprint(source)
         if user is not None:
-            user.ensure_unlocked(utc_now())
+            user.ensure_unlocked(utc_now(), fingerprint)
         # Verify even when there is no such user, so that timing does not reveal usernames.
         ok = verify_secret(user.password_hash if user else None, password or "")
         if user is None or not user.active:
             raise DomainError("invalid_credentials")
         if not ok:
-            user.record_wrong_password(utc_now())
+            user.record_wrong_password(utc_now(), fingerprint)
             self.save(user)
             raise DomainError("invalid_credentials")
-        if user.record_right_password():
+        if user.record_right_password(fingerprint):
             self.save(user)
         return user
 
-    def actor_for_user(self, user_id: UUID | str, request_id: str | None = None) -> Actor | None:
+    def source_fingerprint(self, source: str | None) -> str:
+        """A keyed hash of an address: per-address counting without storing the address."""
+        if not source:
+            return "unknown"
+        return hmac.new(self.fingerprint_key, f"source:{source}".encode(),
+                        hashlib.sha256).hexdigest()[:16]
+
+    def actor_for_user(self, user_id: UUID | str, request_id: str | None = None,
+                       generation: int | None = None) -> Actor | None:
+        """None (401) for an unknown or inactive account, or a token of an earlier
+        `generation` — the check is one comparison on the account already loaded (and
+        cached) for this request."""
         try:
             user = self.load(User, user_id)
         except DomainError:
             return None
         if not user.active:
+            return None
+        if generation is not None and generation != user.token_generation:
             return None
         return Actor(
             kind="user",

@@ -202,7 +202,8 @@ class VolunteerServices(BaseServices):
         return volunteer
 
     def actor_for_volunteer(
-        self, volunteer_id: UUID | str, request_id: str | None = None
+        self, volunteer_id: UUID | str, request_id: str | None = None,
+        generation: int | None = None,
     ) -> Actor | None:
         try:
             volunteer = self.load_volunteer(volunteer_id)
@@ -210,6 +211,8 @@ class VolunteerServices(BaseServices):
             return None
         if not volunteer.active:
             return None
+        if generation is not None and generation != volunteer.token_generation:
+            return None  # a token from before a PIN change, an erasure or a logout
         return Actor(
             kind="volunteer",
             id=str(volunteer.id),
@@ -219,6 +222,17 @@ class VolunteerServices(BaseServices):
             bank_id=volunteer.bank_id,
             passbook_id=volunteer.passbook_id,
         )
+
+    @retry_on_conflict
+    def revoke_sessions(self, kind: str, subject_id: UUID | str, actor: Actor,
+                        reason: str) -> None:
+        """Every token of this account issued so far stops working (logout)."""
+        from timebank.domain.users import User
+
+        account = (self.load(User, subject_id) if kind == "user"
+                   else self.load_volunteer(subject_id))
+        account.revoke_sessions(actor.record(), reason)
+        self.save(account)
 
     def load_passbook(self, passbook_no: str) -> Passbook:
         return self.load(Passbook, passbook_id_for(passbook_no), "passbook")

@@ -16,6 +16,7 @@ from timebank.domain.ids import user_id_for
 ROLES = (*STAFF_ROLES, ADMIN_ROLE)
 ATTEMPTS_BEFORE_LOCK = 10
 LOCK_DURATION = timedelta(minutes=15)
+MAX_SOURCES_TRACKED = 200  # bounded state: a flood from many addresses forgets the oldest
 
 
 def normalise_username(raw: str) -> str:
@@ -50,35 +51,79 @@ class User(Aggregate):
         self.role = role
         self.office_id = office_id
         self.active = True
-        self.wrong_passwords = 0
+        self.wrong_passwords = 0  # version 1's count, for the whole account
         self.locked_until: datetime | None = None
+        # source -> {"wrong": n, "locked_until": ISO time or None}, the newest last
+        self.source_locks: dict[str, dict[str, Any]] = {}
+        # Tokens carry it; a password change, a deactivation or a logout raises it, and
+        # tokens of an earlier generation answer 401 (derived from the events, so logs
+        # written before it count the same changes).
+        self.token_generation = 0
 
-    # -- lock-out: ten wrong passwords in a row lock the account for a quarter of an hour --
-    def ensure_unlocked(self, now: datetime) -> None:
-        if self.locked_until is not None and now < self.locked_until:
-            raise DomainError("account_locked", f"Locked until {self.locked_until.isoformat()}.")
+    # -- lock-out: ten wrong passwords in a row from one address lock that address out of the
+    # account for a quarter of an hour; the real user, from another address, still gets in --
+    def ensure_unlocked(self, now: datetime, source: str | None = None) -> None:
+        until = self.locked_until  # a lock recorded before locks were per address
+        mine = self.source_locks.get(source or "", {}).get("locked_until")
+        for locked in (until, datetime.fromisoformat(mine) if mine else None):
+            if locked is not None and now < locked:
+                raise DomainError("account_locked", f"Locked until {locked.isoformat()}.")
 
-    def record_wrong_password(self, now: datetime) -> None:
-        consecutive = self.wrong_passwords + 1
+    def record_wrong_password(self, now: datetime, source: str | None = None) -> None:
+        key = source or ""
+        consecutive = self.source_locks.get(key, {}).get("wrong", 0) + 1
         locked_until = (now + LOCK_DURATION) if consecutive >= ATTEMPTS_BEFORE_LOCK else None
         self._password_rejected(consecutive=0 if locked_until else consecutive,
-                                locked_until=locked_until)
+                                locked_until=locked_until, source=key)
 
-    @event("PasswordRejected")
-    def _password_rejected(self, consecutive: int, locked_until: datetime | None) -> None:
-        self.wrong_passwords = consecutive
-        self.locked_until = locked_until
+    class PasswordRejected(Aggregate.Event):
+        """Version 2 names the source (a keyed fingerprint of the address): the count and
+        the lock are that source's. Version 1 counted and locked for every address."""
 
-    def record_right_password(self) -> bool:
-        if not (self.wrong_passwords or self.locked_until):
+        class_version = 2
+        consecutive: int
+        locked_until: datetime | None
+        source: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["source"] = None
+
+    @event(PasswordRejected)
+    def _password_rejected(self, consecutive: int, locked_until: datetime | None,
+                           source: str | None = None) -> None:
+        if source is None:  # version 1: one count and one lock for the whole account
+            self.wrong_passwords = consecutive
+            self.locked_until = locked_until
+            return
+        locks = self.source_locks
+        locks.pop(source, None)
+        locks[source] = {"wrong": consecutive,
+                         "locked_until": locked_until.isoformat() if locked_until else None}
+        while len(locks) > MAX_SOURCES_TRACKED:  # the oldest sources are forgotten
+            locks.pop(next(iter(locks)))
+
+    def record_right_password(self, source: str | None = None) -> bool:
+        if not (self.wrong_passwords or self.locked_until
+                or (source or "") in self.source_locks):
             return False
-        self._password_accepted()
+        self._password_accepted(source=source or "")
         return True
 
-    @event("PasswordAccepted")
-    def _password_accepted(self) -> None:
+    class PasswordAccepted(Aggregate.Event):
+        class_version = 2
+        source: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["source"] = None
+
+    @event(PasswordAccepted)
+    def _password_accepted(self, source: str | None = None) -> None:
         self.wrong_passwords = 0
         self.locked_until = None
+        if source is not None:
+            self.source_locks.pop(source, None)
 
     def change_password(self, password_hash: str, actor: dict[str, Any]) -> None:
         self._password_changed(password_hash=password_hash, actor=actor)
@@ -86,6 +131,15 @@ class User(Aggregate):
     @event("PasswordChanged")
     def _password_changed(self, password_hash: str, actor: dict[str, Any]) -> None:
         self.password_hash = password_hash
+        self.token_generation += 1
+
+    def revoke_sessions(self, actor: dict[str, Any], reason: str) -> None:
+        """Every token issued so far stops working (a logout, a suspected theft)."""
+        self._sessions_revoked(actor=actor, reason=reason)
+
+    @event("SessionsRevoked")
+    def _sessions_revoked(self, actor: dict[str, Any], reason: str) -> None:
+        self.token_generation += 1
 
     def deactivate(self, actor: dict[str, Any], reason: str) -> None:
         if not self.active:
@@ -95,3 +149,4 @@ class User(Aggregate):
     @event("Deactivated")
     def _deactivated(self, actor: dict[str, Any], reason: str) -> None:
         self.active = False
+        self.token_generation += 1

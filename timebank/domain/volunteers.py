@@ -74,6 +74,8 @@ class Volunteer(Aggregate):
         self.pin_hash = pin_hash
         self.active = True
         self.erased = False
+        # Tokens carry it; a PIN change, an erasure or a logout raises it (see User).
+        self.token_generation = 0
 
     @property
     def passbook_id(self) -> UUID:
@@ -95,6 +97,19 @@ class Volunteer(Aggregate):
     def _erased(self, actor: dict[str, Any], reason: str) -> None:
         self.erased = True
         self.active = False
+        self.token_generation += 1
+
+    def revoke_sessions(self, actor: dict[str, Any], reason: str) -> None:
+        """Every token issued so far stops working (a logout)."""
+        self._sessions_revoked(actor=actor, reason=reason)
+
+    class SessionsRevoked(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(SessionsRevoked)
+    def _sessions_revoked(self, actor: dict[str, Any], reason: str) -> None:
+        self.token_generation += 1
 
     def move_to(self, office_id: UUID, actor: dict[str, Any], reason: str) -> None:
         if office_id == self.office_id:
@@ -127,6 +142,7 @@ class Volunteer(Aggregate):
     @event(PinChanged)
     def _pin_changed(self, pin_hash: str, actor: dict[str, Any]) -> None:
         self.pin_hash = pin_hash
+        self.token_generation += 1
 
 
 class PhoneClaim(Aggregate):

@@ -20,6 +20,9 @@ class TokenClaims:
     kind: str  # "user" | "volunteer"
     # The bank partition the subject lives in (timebank.partitions); None: the directory.
     partition: str | None = None
+    # The account's token generation when issued: a password or PIN change, a deactivation,
+    # an erasure or a logout raise it, and every token of an older generation stops working.
+    generation: int = 0
 
 
 class TokenSigner:
@@ -27,7 +30,8 @@ class TokenSigner:
         self._key = derive_key(secret, "bearer-tokens")
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, subject: str, kind: str, partition: str | None = None) -> str:
+    def issue(self, subject: str, kind: str, partition: str | None = None,
+              generation: int = 0) -> str:
         now = utc_now()
         payload: dict[str, Any] = {
             "iss": ISSUER,
@@ -38,6 +42,8 @@ class TokenSigner:
         }
         if partition:
             payload["p"] = partition
+        if generation:
+            payload["g"] = generation
         return jwt.encode(payload, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> TokenClaims | None:
@@ -52,7 +58,10 @@ class TokenSigner:
         if kind not in ("user", "volunteer"):
             return None
         partition = payload.get("p")
+        generation = payload.get("g", 0)
+        if isinstance(generation, bool) or not isinstance(generation, int):
+            return None
         return TokenClaims(
             subject=str(payload["sub"]), kind=kind,
-            partition=str(partition) if partition else None,
+            partition=str(partition) if partition else None, generation=generation,
         )
