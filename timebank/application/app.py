@@ -12,6 +12,7 @@ from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.ports import KioskUsageLog, Vault
 from timebank.application.reading import ReadingServices
+from timebank.application.repository import CachingRepository
 from timebank.application.scans import ScanServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
@@ -74,8 +75,9 @@ class TimebankApp(
         env.update(
             {
                 "CREATE_TABLE": "y",
-                # Cached aggregates are fast-forwarded from the store on every get, so a
-                # cache never answers with stale state, even with several processes.
+                # Cached aggregates are brought up to date from the store when a command
+                # reads them (timebank/application/repository.py), so a cache never answers
+                # with stale state, even with several processes.
                 "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
                 "AGGREGATE_CACHE_FASTFORWARD": "y",
             }
@@ -84,7 +86,38 @@ class TimebankApp(
         # Set by the serving process to count stored events (metrics); a no-op otherwise.
         self.on_events_stored: Callable[[int], None] = lambda _count: None
 
+    def construct_repository(self) -> CachingRepository:
+        library = super().construct_repository()
+        return CachingRepository(
+            event_store=library.event_store,
+            snapshot_store=library.snapshot_store,
+            cache_maxsize=AGGREGATE_CACHE_SIZE,
+        )
+
+    @property
+    def repository(self) -> CachingRepository:
+        return self._repository  # type: ignore[return-value]
+
     def _record(self, processing_event: Any) -> list[Any]:
         recordings = super()._record(processing_event)
+        # Stored: the command's aggregates are now the newest versions, so the next command
+        # finds them cached instead of reading them again.
+        self.repository.remember_saved(processing_event.aggregates.values())
         self.on_events_stored(len(recordings))
         return recordings
+
+    def _take_snapshots(self, processing_event: Any) -> None:
+        """The library reloads an aggregate from the store to snapshot it; the one just saved
+        is that state already, when the snapshot's version is its last."""
+        if not self.snapshots:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+                self.snapshots.put([snapshot_class.take(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, event.originator_version)

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from timebank.application.idempotency import Idempotency
 from timebank.application.ports import Vault
+from timebank.application.repository import CachingRepository
 from timebank.domain.errors import DomainError
 from timebank.domain.idempotency import IdempotencyRecord
 from timebank.domain.ids import idempotency_id_for
@@ -31,35 +32,70 @@ class BaseServices(Application[UUID]):
             fingerprint=Idempotency.fingerprint_of(payload, self.fingerprint_key),
         )
 
-    def load(self, cls: type[A], aggregate_id: UUID | str | None, what: str = "") -> A:
-        """Load an aggregate of a known type, or answer 404 — never another type's aggregate."""
+    repository: CachingRepository
+
+    def load(
+        self, cls: type[A], aggregate_id: UUID | str | None, what: str = "", *, copy: bool = True
+    ) -> A:
+        """Load an aggregate of a known type, or answer 404 — never another type's aggregate.
+
+        `copy=False` (or `view`) for an aggregate the command only reads: it is the cached
+        object itself, which nobody may change."""
         try:
             uid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
         except (ValueError, TypeError) as exc:
             raise DomainError("not_found", f"{what or cls.__name__} not found.") from exc
         try:
-            aggregate = self.repository.get(uid)
+            aggregate = self.repository.get(uid, deepcopy_from_cache=copy)
         except AggregateNotFoundError as exc:
             raise DomainError("not_found", f"{what or cls.__name__} not found.") from exc
         if not isinstance(aggregate, cls):
             raise DomainError("not_found", f"{what or cls.__name__} not found.")
         return aggregate
 
+    def view(self, cls: type[A], aggregate_id: UUID | str | None, what: str = "") -> A:
+        """A read-only load: no copy. Never change what it answers."""
+        return self.load(cls, aggregate_id, what, copy=False)
+
     def load_office(self, office_id: UUID | str | None) -> Office:
         return self.load(Office, office_id, "office")
 
+    def view_office(self, office_id: UUID | str | None) -> Office:
+        return self.view(Office, office_id, "office")
+
     def bank_of(self, office: Office) -> Office:
         """The bank at the root of an office's tree (a bank is its own)."""
-        return office if not office.ancestor_ids else self.load_office(office.bank_id)
+        return office if not office.ancestor_ids else self.view_office(office.bank_id)
 
     def ensure_open_path(self, office: Office) -> None:
         """Closing a branch closes what lies under it: nothing new opens beneath it."""
         office.ensure_open()
         for ancestor_id in office.ancestor_ids:
-            self.load_office(ancestor_id).ensure_open()
+            self.view_office(ancestor_id).ensure_open()
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
+
+    # -- fewer round trips ---------------------------------------------------------------------
+    def prefetch(self, *ids: UUID | None) -> None:
+        """Read these aggregates in one round trip, for the loads of this unit of work that
+        follow (inside a command's attempt; elsewhere it does nothing)."""
+        self.repository.prefetch(ids)
+
+    def peek(self, cls: type[A], aggregate_id: UUID | None) -> A | None:
+        """The cached aggregate or None, without reading the store and possibly behind it:
+        only for what never changes (ancestry, which passbook a record pays into)."""
+        if aggregate_id is None:
+            return None
+        found = self.repository.peek(aggregate_id)
+        return found if isinstance(found, cls) else None
+
+    def office_chain(self, office_id: UUID | None) -> list[UUID]:
+        """An office and its ancestors, as far as the cache knows them (to prefetch)."""
+        office = self.peek(Office, office_id)
+        if office_id is None:
+            return []
+        return [office_id, *(office.ancestor_ids if office is not None else ())]
 
     def replay(self, idem: Idempotency | None) -> dict[str, Any] | None:
         """The first answer to this key, if the request was already done."""
@@ -67,7 +103,7 @@ class BaseServices(Application[UUID]):
             return None
         record_id = idempotency_id_for(idem.scope, idem.key)
         try:
-            record = self.repository.get(record_id)
+            record = self.repository.get(record_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotencyRecord)
