@@ -222,7 +222,7 @@ class KioskServices(BaseServices):
         offline_sequence: int | None = None,
         occurred_at: datetime | None = None,
     ) -> dict[str, Any]:
-        self._prefetch_for_redemption(actor, passbook_ref, items, idem)
+        self._prefetch_for_redemption(actor, passbook_ref, idem)
         if (replayed := self.replay(idem)) is not None:
             return replayed
         if actor.kind != "kiosk":
@@ -238,6 +238,7 @@ class KioskServices(BaseServices):
         passbook.record_right_pin(actor.record())
 
         redemption_id = uuid4()
+        self.prefetch(*(catalog_item_id_for(actor.office_id, sku) for sku in wanted))
         catalog = [
             (self.load_catalog_item(actor.office_id, sku), qty) for sku, qty in wanted.items()
         ]
@@ -272,25 +273,23 @@ class KioskServices(BaseServices):
         return body
 
     def _prefetch_for_redemption(
-        self, actor: Actor, passbook_ref: str, items: list[dict[str, Any]],
-        idem: Idempotency | None,
+        self, actor: Actor, passbook_ref: str, idem: Idempotency | None
     ) -> None:
-        """What a redemption reads, in one round trip: the idempotency record, the passbook,
-        the catalog items, and — from the cache, they never change — the volunteer and the
-        kiosk's offices."""
+        """What a redemption reads first, in one round trip: the idempotency record, the
+        passbook, and — from the cache, they never change — the volunteer and the kiosk's
+        offices. Not the catalog items: every redemption at a kiosk takes from them, so
+        they are read after the PIN check, just before the save, which keeps the time in
+        which another redemption can change them (a conflict, and a retry) short."""
         try:
             passbook_id = passbook_id_for(self.resolve_passbook_ref(passbook_ref))
-            wanted = _merge_lines(items)
         except DomainError:
             return  # refused by the command itself, in its own order
         cached = self.peek(Passbook, passbook_id)
-        office_id = actor.office_id
         self.prefetch(
             idempotency_id_for(idem.scope, idem.key) if idem is not None else None,
             passbook_id,
             cached.volunteer_id if cached is not None else None,
-            *(catalog_item_id_for(office_id, sku) for sku in wanted if office_id is not None),
-            *self.office_chain(office_id),
+            *self.office_chain(actor.office_id),
         )
 
     @retry_on_conflict
