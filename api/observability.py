@@ -3,11 +3,11 @@ personal data and scan tokens), security headers, and Prometheus metrics."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
 
+import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import (
@@ -116,10 +116,10 @@ class Observe:
             route = route_of(scope)
             self.metrics.latency.labels(scope["method"], route, str(status)).observe(elapsed)
             if request_log.isEnabledFor(logging.INFO):
-                request_log.info(json.dumps({
+                request_log.info(orjson.dumps({
                     "request_id": rid, "method": scope["method"], "route": route,
                     "status": status, "ms": round(elapsed * 1000, 1),
-                }))
+                }).decode())
 
 
 BASE_HEADERS = (

@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from copy import deepcopy
 from itertools import chain
 from typing import Any
 from uuid import UUID
 
+from eventsourcing import application as library
 from eventsourcing.application import (
     AggregateNotFoundError,
     Repository,
@@ -84,6 +84,12 @@ def unit_of_work() -> Iterator[UnitOfWork]:
         _current.reset(token)
 
 
+def _copy(aggregate: Any) -> Any:
+    # The library's deepcopy, looked up where the library's repository finds it, so that
+    # whatever watches the library's copies (a test of the cache under threads) sees these.
+    return library.deepcopy(aggregate)
+
+
 class CachingRepository(Repository[UUID]):
     def get(  # type: ignore[override]
         self,
@@ -107,7 +113,7 @@ class CachingRepository(Repository[UUID]):
             aggregate = self._read([aggregate_id], unit).get(aggregate_id)
             if aggregate is None:
                 raise AggregateNotFoundError(aggregate_id)
-        return deepcopy(aggregate) if deepcopy_from_cache else aggregate
+        return _copy(aggregate) if deepcopy_from_cache else aggregate
 
     def __contains__(self, item: UUID) -> bool:  # type: ignore[override]
         try:
@@ -166,7 +172,7 @@ class CachingRepository(Repository[UUID]):
             new_events = [self.event_store.mapper.to_domain_event(e)
                           for e in events.get(aggregate_id, ())]
             if base is not None:
-                aggregate = (project_aggregate(deepcopy(base), new_events)
+                aggregate = (project_aggregate(_copy(base), new_events)
                              if new_events else base)
             else:
                 snapshot = snapshots.get(aggregate_id)
