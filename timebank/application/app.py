@@ -23,6 +23,7 @@ from timebank.domain.kiosks import CatalogItem
 from timebank.domain.volunteers import Passbook
 from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
+from timebank.security.pins import PinHasher
 from timebank.security.qr_tokens import ScanTokens
 from timebank.security.signing import Signer
 from timebank.settings import Settings
@@ -61,6 +62,7 @@ class TimebankApp(
         self.api_keys = ApiKeys(settings.resolved_secret_key)
         self.fingerprint_key = derive_key(settings.resolved_secret_key, "idempotency")
         self.scan_tokens = ScanTokens(settings.resolved_secret_key)
+        self.pins = PinHasher(settings.resolved_secret_key)
         self.signer = Signer(settings.resolved_secret_key)
         self.kiosk_usage = kiosk_usage
         # Instance override: the interval is a setting, the class value only switches it on.

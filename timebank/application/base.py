@@ -15,6 +15,7 @@ from timebank.domain.errors import DomainError
 from timebank.domain.idempotency import IdempotencyRecord
 from timebank.domain.ids import idempotency_id_for
 from timebank.domain.offices import Office
+from timebank.security.pins import PinHasher
 from timebank.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -24,6 +25,7 @@ class BaseServices(Application[UUID]):
     settings: Settings
     vault: Vault
     fingerprint_key: bytes
+    pins: PinHasher
 
     def idempotency(self, scope: str, key: str, payload: Any) -> Idempotency:
         return Idempotency(

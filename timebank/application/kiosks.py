@@ -34,7 +34,6 @@ from timebank.domain.volunteers import REDEMPTION, REDEMPTION_CANCELLED, Passboo
 from timebank.security.api_keys import ApiKeys
 from timebank.security.cards import PREFIX as CARD_PREFIX
 from timebank.security.cards import read_card_payload
-from timebank.security.passwords import verify_secret
 
 
 class KioskServices(BaseServices):
@@ -231,11 +230,16 @@ class KioskServices(BaseServices):
         passbook, volunteer = self._kiosk_passbook(actor, passbook_ref)
         now = utc_now()
         passbook.ensure_unlocked(now)
-        if not verify_secret(volunteer.pin_hash, pin or ""):
+        right, upgrade = self.pins.verify(volunteer.pin_hash, pin or "")
+        if not right:
             passbook.record_wrong_pin(now, actor.record())
             self.save(passbook)
             raise DomainError("wrong_pin")
         passbook.record_right_pin(actor.record())
+        rehashed: list[Volunteer] = []
+        if upgrade:  # a hash from before the pepper: stored anew with this redemption
+            rehashed.append(self.load(Volunteer, volunteer.id, "volunteer"))
+            rehashed[0].rehash_pin(self.pins.hash(pin))
 
         redemption_id = uuid4()
         self.prefetch(*(catalog_item_id_for(actor.office_id, sku) for sku in wanted))
@@ -268,7 +272,8 @@ class KioskServices(BaseServices):
             "balance_after": passbook.balance,
         }
         self.save_with(
-            passbook, *(item for item, _ in catalog), redemption, idem=idem, status=201, body=body
+            passbook, *(item for item, _ in catalog), redemption, *rehashed,
+            idem=idem, status=201, body=body,
         )
         return body
 

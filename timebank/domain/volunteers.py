@@ -128,6 +128,18 @@ class Volunteer(Aggregate):
     def _pin_changed(self, pin_hash: str, actor: dict[str, Any]) -> None:
         self.pin_hash = pin_hash
 
+    def rehash_pin(self, pin_hash: str) -> None:
+        """The same PIN, stored under the current scheme after a successful check (not a
+        change of PIN: nothing else about the account changes)."""
+        self._pin_rehashed(pin_hash=pin_hash)
+
+    class PinRehashed(Aggregate.Event):
+        pin_hash: str
+
+    @event(PinRehashed)
+    def _pin_rehashed(self, pin_hash: str) -> None:
+        self.pin_hash = pin_hash
+
 
 class PhoneClaim(Aggregate):
     """One volunteer per phone: the claim's id is derived from the phone's blind index."""
