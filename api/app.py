@@ -10,8 +10,10 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from api.background import periodic_work
+from api.body_limit import ContractShaped413
 from api.errors import install_error_handlers
 from api.observability import Metrics, install_observability
 from api.openapi import install_openapi
@@ -51,6 +53,14 @@ from timebank.settings import Settings
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).parent / "web"
+
+
+class TimebankAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """FastAPI's stack inside the one wrapper that must see every answer: the body
+        ceiling's 413 (sent by the limiter outside every other middleware) in the
+        contract's shape."""
+        return ContractShaped413(super().build_middleware_stack(), self.max_body_size or 0)
 
 
 def create_app(
@@ -94,11 +104,15 @@ def create_app(
                 worker.stop()
             runtime.close()
 
-    app = FastAPI(
+    app = TimebankAPI(
         title="timebank — 公益时间银行",
         version=__version__,
         description="Volunteer time bank and community-fund ledger. Contract v1.",
         lifespan=lifespan,
+        # Bodies over the ceiling are refused with 413 `payload_too_large` (api/errors.py)
+        # as soon as a route reads: a declared length at once, a chunked body once it
+        # passes the ceiling — never read whole. API and pages alike.
+        max_body_size=settings.max_body_bytes,
     )
     install_error_handlers(app)
     install_openapi(app)
@@ -106,6 +120,8 @@ def create_app(
 
     metrics = Metrics()
     install_observability(app, metrics)
+
+
     if settings.cors_origins:
         # Closed by default; opened only to the origins named in the settings.
         app.add_middleware(

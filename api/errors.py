@@ -78,6 +78,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "consent_required": 422,
     "conflict": 409,
     "read_models_behind": 503,
+    "erasure_incomplete": 503,
+    "payload_too_large": 413,
     "internal_error": 500,
 }
 
@@ -110,6 +112,7 @@ CODE_BY_STATUS = {
     403: "forbidden",
     404: "not_found",
     405: "invalid_input",
+    413: "payload_too_large",
     422: "invalid_input",
 }
 

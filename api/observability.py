@@ -3,6 +3,7 @@ personal data and scan tokens), security headers, and Prometheus metrics."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 import uuid
@@ -139,6 +140,16 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus(request: Request) -> Response:
+        """Only for `Authorization: Bearer <TIMEBANK_METRICS_TOKEN>`; off (404) without the
+        setting. Request counts by route and the projections' lag tell an outsider how the
+        service is used and when it is busy."""
+        expected = request.app.state.runtime.settings.metrics_token
+        given = request.headers.get("authorization", "")
+        if not expected:
+            return JSONResponse(error_body("not_found"), status_code=404)
+        if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+            return JSONResponse(error_body("unauthenticated"), status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
         runner = request.app.state.runner
         for status in runner.status():
             metrics.lag.labels(status.name).set(status.lag)

@@ -69,6 +69,8 @@ Volunteer time bank (公益时间银行) and community-fund ledger — the publi
   422 `idempotency_key_reused`. Keys are kept at least 24 hours.
 * **Credentials**: staff and volunteers send `Authorization: Bearer <token>`; kiosks send
   `X-Kiosk-Key: <key>`. Operations marked with no security need none.
+* **Bodies** larger than the server's ceiling (1 MiB unless configured) are refused with
+  413 `payload_too_large` before they are read.
 * **Money** is integer fen (`*_fen`); **points** are integers; **hours** are decimal strings
   with two places (`"2.50"`); **times** are ISO 8601 with an offset; dates are `YYYY-MM-DD`.
 
@@ -166,8 +168,10 @@ def _complete_operation(operation: dict[str, Any], entry: Operation) -> None:
     for status, response in responses.items():
         _type_binary_content(response)
         _add_example(response, EXAMPLES.get(entry.operation_id, {}).get(status))
-    # A body that cannot be parsed at all (not JSON, not a form) is refused before validation.
-    unparsable = ((400, "invalid_input"),) if "requestBody" in operation else ()
+    # A body that cannot be parsed at all (not JSON, not a form) is refused before validation;
+    # one larger than the server's ceiling (TIMEBANK_MAX_BODY_BYTES) before it is read.
+    unparsable = (((400, "invalid_input"), (413, "payload_too_large"))
+                  if "requestBody" in operation else ())
     responses.update(error_responses(codes, unparsable))
     operation["responses"] = dict(sorted(responses.items()))
     request_example = EXAMPLES.get(entry.operation_id, {}).get("request")

@@ -107,7 +107,7 @@ OPERATIONS: dict[str, Operation] = {
         "getPassbookAt", "auditor", "A passbook as it stood at an instant (历史存折)", *READ),
     f"POST {V1}/volunteers/{{volunteer_id}}/erase": op(
         "eraseVolunteer", "staff", "Erase a volunteer's personal data (个人信息删除)",
-        *COMMAND, "invalid_state"),
+        *COMMAND, "invalid_state", "erasure_incomplete"),
     f"GET {V1}/volunteers/{{volunteer_id}}/passbook/card.png": op(
         "getPassbookCard", "volunteer", "The passbook card's QR code, PNG (存折卡二维码)", *READ),
     f"POST {V1}/transfers": op(
@@ -145,18 +145,18 @@ OPERATIONS: dict[str, Operation] = {
         "getServiceRecord", "staff", "Read a service record (服务记录)", *READ),
     f"POST {V1}/service-records/{{record_id}}/approve": op(
         "approveServiceRecord", "staff", "Approve a service record: points land (审核通过)",
-        *COMMAND, "not_pending"),
+        *COMMAND, "not_pending", "office_closed"),
     f"POST {V1}/service-records/{{record_id}}/reject": op(
         "rejectServiceRecord", "staff", "Reject a service record (审核不通过)",
         *COMMAND, "not_pending"),
     f"POST {V1}/service-records/{{record_id}}/correct": op(
         "correctServiceRecord", "staff", "Correct a record's hours (更正服务时长)",
-        *COMMAND, "not_approved", "invalid_hours", "insufficient_points"),
+        *COMMAND, "not_approved", "invalid_hours", "insufficient_points", "office_closed"),
     f"POST {V1}/scans": op(
         "scanActivityCode", "volunteer", "Check in or out with a scanned code (扫码签到/签退)",
         *COMMAND, "invalid_token", "token_expired", "already_checked_in", "not_checked_in",
         "overlapping_activity", "activity_full", "activity_not_open", "activity_cancelled",
-        "outside_area", "rate_limited"),
+        "outside_area", "rate_limited", "office_closed"),
     f"POST {V1}/volunteers/{{volunteer_id}}/certificates": op(
         "issueCertificate", "volunteer", "Issue a service certificate (志愿服务记录证明)",
         *COMMAND, "invalid_time_range", "read_models_behind"),
@@ -185,7 +185,7 @@ OPERATIONS: dict[str, Operation] = {
         "getDonationReceiptPdf", "treasurer", "A donation's receipt, PDF (捐赠票据)", *READ),
     f"POST {V1}/funds/{{fund_id}}/donations/{{donation_id}}/erase-donor": op(
         "eraseDonor", "treasurer", "Erase a donor's personal data (捐赠人信息删除)",
-        *COMMAND, "invalid_state"),
+        *COMMAND, "invalid_state", "erasure_incomplete"),
     f"POST {V1}/funds/{{fund_id}}/donations/{{donation_id}}/void": op(
         "voidDonation", "treasurer", "Void a donation (作废捐赠)",
         *COMMAND, "invalid_state", *MONEY),
@@ -277,11 +277,11 @@ OPERATIONS: dict[str, Operation] = {
         "getKioskCatalog", "kiosk", "The kiosk's catalog (爱心超市商品目录)"),
     f"GET {V1}/kiosk/passbooks/{{passbook_no}}": op(
         "lookUpPassbook", "kiosk", "Look up a passbook by number or card (查询爱心存折)",
-        "not_found", "invalid_card"),
+        "not_found", "invalid_card", "volunteer_inactive"),
     f"POST {V1}/kiosk/redemptions": op(
         "redeemAtKiosk", "kiosk", "Redeem points for items (积分兑换)",
         "forbidden", "not_found", "conflict", "invalid_card", "wrong_pin", "passbook_locked",
-        "insufficient_points", "out_of_stock", "item_unavailable",
+        "insufficient_points", "out_of_stock", "item_unavailable", "volunteer_inactive",
         idempotency_required=True),
     f"POST {V1}/kiosk/redemptions/batch": op(
         "redeemOfflineBatch", "kiosk",

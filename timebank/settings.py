@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # Where rate-limit counts live: this process ("memory://") or a store shared by every
     # worker, e.g. "redis://127.0.0.1:6379" (the `limits` library's storage URIs).
     rate_limit_storage: str = "memory://"
+    # Request bodies larger than this are refused (413) before they are read: API and pages.
+    max_body_bytes: int = 1_048_576
+    # `/metrics` answers only `Authorization: Bearer <this token>`; unset, it is off (404).
+    metrics_token: str | None = None
     # Saves arriving together share one transaction (timebank/infrastructure/group_commit.py).
     group_commit: bool = True
     # Partitioning by district: partition key -> database URL (`#schema` optional). Empty: one

@@ -70,7 +70,7 @@ def verify_certificate(
     """Public: genuine and unchanged, or 404 `invalid_certificate`. Shows masked data only."""
     certificate = services.verify_certificate(serial, h)
     return {"valid": True, "serial": certificate.serial,
-            "content": services.certificate_view(certificate)}
+            "content": services.certificate_view(certificate, public=True)}
 
 
 @public_router.get("/certificates/{serial}", response_class=HTMLResponse)
@@ -78,7 +78,8 @@ def certificate_page(request: Request, serial: str, h: str = "") -> HTMLResponse
     services = request.app.state.runtime.app
     try:
         certificate = services.verify_certificate(serial, h)
-        context = {"valid": True, "content": services.certificate_view(certificate)}
+        context = {"valid": True, "content": services.certificate_view(certificate,
+                                                                       public=True)}
         status = 200
     except DomainError:
         context = {"valid": False, "content": None}

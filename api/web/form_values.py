@@ -7,6 +7,8 @@ page shows every refusal one way.
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date, datetime
 
 from fastapi import Request
@@ -32,23 +34,37 @@ def calendar_date(text: str, field: str) -> date:
         raise DomainError("invalid_input", f"{field}: a date YYYY-MM-DD.", field=field) from exc
 
 
-def optional_int(text: str, field: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit():
+# Numbers in forms are ASCII digits only. `str.isdigit()` accepts "²" (then `int()` raises),
+# and `int()` / `float()` accept other scripts' digits ("١٢", "１２"): every numeric field of
+# every form is read here, the same way, and anything else is `invalid_input`.
+_WHOLE = re.compile(r"[0-9]{1,12}", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,12}(?:\.[0-9]{1,12})?", re.ASCII)
+
+
+def whole_number(text: str, field: str) -> int:
+    """A required whole number from 0, in ASCII digits."""
+    text = (text or "").strip()
+    if not _WHOLE.fullmatch(text):
         raise DomainError("invalid_input", f"{field}: a whole number.", field=field)
     return int(text)
 
 
+def optional_int(text: str, field: str) -> int | None:
+    if not (text or "").strip():
+        return None
+    return whole_number(text, field)
+
+
 def optional_float(text: str, field: str) -> float | None:
-    text = text.strip()
+    text = (text or "").strip()
     if not text:
         return None
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise DomainError("invalid_input", f"{field}: a number.", field=field) from exc
+    if not _DECIMAL.fullmatch(text):
+        raise DomainError("invalid_input", f"{field}: a number.", field=field)
+    value = float(text)
+    if not math.isfinite(value):  # pragma: no cover - the pattern admits only finite numbers
+        raise DomainError("invalid_input", f"{field}: a number.", field=field)
+    return value
 
 
 def local_input(value: datetime | None) -> str:

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
-from api.web.form_values import refusal_text
+from api.web.form_values import refusal_text, whole_number
 from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
 from api.web.rendering import back_to_me, render
@@ -107,7 +107,7 @@ def give_points(
     services = request.app.state.runtime.app
     try:
         check_csrf(request, csrf)
-        amount = int(points) if points.strip().isdigit() else -1
+        amount = whole_number(points, "points")
         volunteer = services.load_volunteer(actor.id)
         idem = services.idempotency(f"volunteer:{actor.id}:transfer", key,
                                     {"to": to_passbook, "points": amount, "note": note})
@@ -325,7 +325,7 @@ def kiosk_simulator_redeem(
         catch_up_for_read(request.app.state.runner)
         catalog = kiosk_queries.catalog(request.app.state.runtime.engine, str(kiosk.office_id))
         seen = services.kiosk_passbook_view(kiosk, passbook)
-        count = int(quantity) if quantity.strip().isdigit() else 0
+        count = whole_number(quantity, "quantity")
         idem = services.idempotency(f"kiosk:{kiosk.id}:simulator", key or uuid.uuid4().hex,
                                     {"passbook": passbook, "sku": sku, "quantity": count})
         body = services.redeem(kiosk, passbook, pin, [{"sku": sku, "quantity": count}], idem)

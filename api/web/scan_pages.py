@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import LOGIN_LIMIT, phone_bucket
+from api.web.form_values import optional_float
 from api.web.people_pages import page_message
 from api.web.rendering import render
 from api.web.sessions import check_csrf, end_session, page_actor, start_session
@@ -117,8 +118,10 @@ def _position(latitude: str, longitude: str) -> tuple[float, float] | None:
     if not latitude or not longitude:
         return None
     try:
-        lat, lng = float(latitude), float(longitude)
-    except ValueError:
+        lat, lng = optional_float(latitude, "latitude"), optional_float(longitude, "longitude")
+    except DomainError:
+        return None
+    if lat is None or lng is None:
         return None
     if -90 <= lat <= 90 and -180 <= lng <= 180:
         return lat, lng

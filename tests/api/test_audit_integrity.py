@@ -136,9 +136,10 @@ def test_erasure_keeps_every_figure_and_the_chain(client: TestClient, settings: 
     assert client.get(f"{API}/offices/{d.bank_id}/rollup",
                       headers=d.admin).json() == rollup_before
     at_kiosk = client.get(f"{API}/kiosk/passbooks/{volunteer['passbook_no']}",
-                          headers={"X-Kiosk-Key": key}).json()
-    assert "欧" not in at_kiosk["name_masked"] and "娜" not in at_kiosk["name_masked"]
-    assert at_kiosk["balance_points"] == 15
+                          headers={"X-Kiosk-Key": key})
+    assert at_kiosk.status_code == 409  # an erased person's card spends nothing
+    assert at_kiosk.json()["error"]["code"] == "volunteer_inactive"
+    assert "欧" not in at_kiosk.text and "娜" not in at_kiosk.text
     login = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "123456"})
     assert login.status_code == 401
     again = d.volunteer(phone=phone, name="新用户")  # the phone is free again

@@ -58,10 +58,38 @@ def test_security_headers(client: TestClient) -> None:
     assert "access-control-allow-origin" not in {k.lower() for k in preflight.headers}
 
 
-def test_prometheus_metrics(client: TestClient) -> None:
+def test_prometheus_metrics(tmp_path) -> None:
+    from api.app import create_app
+    from tests.conftest import make_sqlite_settings
+
+    settings = make_sqlite_settings(tmp_path, metrics_token="scrape-token-0123456789")
+    with TestClient(create_app(settings, follow_projections=False)) as client:
+        _prometheus_metrics(client)
+
+
+def test_metrics_are_off_without_a_token_and_closed_to_other_callers(
+        client: TestClient, tmp_path) -> None:
+    """Found in an attack run: /metrics answered anyone, with no login."""
+    from api.app import create_app
+    from tests.conftest import make_sqlite_settings
+
+    assert client.get("/metrics").status_code == 404  # no TIMEBANK_METRICS_TOKEN: off
+    settings = make_sqlite_settings(tmp_path, metrics_token="scrape-token-0123456789")
+    with TestClient(create_app(settings, follow_projections=False)) as guarded:
+        assert guarded.get("/metrics").status_code == 401
+        wrong = guarded.get("/metrics", headers={"Authorization": "Bearer guess"})
+        assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "unauthenticated"
+        assert "timebank_" not in wrong.text
+        right = guarded.get("/metrics",
+                            headers={"Authorization": "Bearer scrape-token-0123456789"})
+        assert right.status_code == 200 and "timebank_request_seconds" in right.text
+
+
+def _prometheus_metrics(client: TestClient) -> None:
     world = ScanWorld(client)
     world.scan(world.token("check_in"))
-    metrics = client.get("/metrics")
+    metrics = client.get("/metrics",
+                         headers={"Authorization": "Bearer scrape-token-0123456789"})
     assert metrics.status_code == 200
     body = metrics.text
     assert 'timebank_request_seconds_count{method="POST",route="/api/v1/scans",status="200"}' \

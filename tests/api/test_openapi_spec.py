@@ -133,7 +133,8 @@ def test_errors_are_in_the_contracts_shape_with_their_codes(spec: dict[str, Any]
     redeem = spec["paths"]["/api/v1/kiosk/redemptions"]["post"]["responses"]
     assert redeem["403"]["x-error-codes"] == ["forbidden", "wrong_pin"]
     assert redeem["409"]["x-error-codes"] == [
-        "conflict", "insufficient_points", "item_unavailable", "out_of_stock"]
+        "conflict", "insufficient_points", "item_unavailable", "out_of_stock",
+        "volunteer_inactive"]
     assert redeem["423"]["x-error-codes"] == ["passbook_locked"]
     # A code is a documented string, not a closed enum: codes may be added later.
     assert spec["components"]["schemas"]["ErrorBody"]["properties"]["code"]["type"] == "string"

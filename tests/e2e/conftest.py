@@ -8,9 +8,6 @@ Screenshots go to test-artifacts/e2e/ (git-ignored; see _support.py)."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +15,8 @@ from typing import Any
 
 import psycopg
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
-from api.app import create_app
 from tests.conftest import (
     IN_CI,
     PG_URL,
@@ -30,8 +25,8 @@ from tests.conftest import (
     require_postgres,
 )
 from tests.e2e.world import World, build_world
+from tests.live_server import LiveServer
 from timebank.security import passwords
-from timebank.settings import Settings
 
 CHROMIUM = Path(os.environ.get("TIMEBANK_CHROMIUM", "/usr/bin/chromium"))
 # Everything Chromium might reach for on its own is off: CI has no network but the mirrors.
@@ -79,39 +74,6 @@ def fast_password_hashing_for_servers() -> Iterator[None]:
         patch.setattr(passwords, "_hasher",
                       PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
         yield
-
-
-class LiveServer:
-    """The app as `timebank serve` runs it, in a thread of this process on a free port."""
-
-    def __init__(self, settings_for: Any) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        self.settings: Settings = settings_for(self.url)
-        self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run,
-                                       kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        while not self.server.started:  # set by uvicorn once it accepts connections
-            if not self.thread.is_alive():
-                raise RuntimeError("the server thread stopped before it started")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.socket.close()
-
-    @property
-    def services(self) -> Any:
-        """The running server's own application: seeding and checks use its store."""
-        return self.app.state.runtime.app
 
 
 @pytest.fixture(scope="module", params=["sqlite"])

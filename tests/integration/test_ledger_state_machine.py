@@ -136,8 +136,8 @@ class Ledgers(RuleBasedStateMachine):
     @rule(index=st.integers(0, 99))
     def void(self, index: int) -> None:
         donation_id = self.donations[index % len(self.donations)]
-        amount = self.app.load_fund(self.fund.id).donations[donation_id]["postings"][0][
-            "debit_fen"]
+        fund = self.app.load_fund(self.fund.id)
+        amount = self.app.donation_of(fund, donation_id)[1]["postings"][0]["debit_fen"]
         try:
             self.app.void_donation(SYSTEM, self.fund.id, donation_id, "录入错误")
             self.received -= amount

@@ -70,3 +70,33 @@ def test_offices_opened_in_version_1_load_with_the_rule_they_opened_with(
         assert opened.points_per_hour == (10 if row["kind"] == "bank" else 0)
         # Rule changes since apply on top, on both sides.
         assert office.points_per_hour == row["points_per_hour"], row
+
+
+def test_funds_of_version_1_keep_their_gifts_in_bounded_state(replayed: Runtime) -> None:
+    """Fund version 1 kept every gift and lot; replayed now, each fund's balance by class is
+    what its queues hold, its old gifts live on as legacy records, and the voids and purpose
+    changes they allow are still decided from them."""
+    from timebank.domain import lots
+    from timebank.domain.actors import SYSTEM
+    from timebank.domain.funds import CASH
+
+    app = replayed.app
+    donations = old_rows("donations")
+    funds = {row["fund_id"] for row in donations}
+    voidable = None
+    for fund_id in funds:
+        fund = app.load_fund(fund_id)
+        for fund_class, balance in fund.cash.items():
+            assert lots.held(fund.queue(CASH, fund_class)) == balance, (fund_id, fund_class)
+        mine = [row for row in donations if row["fund_id"] == fund_id]
+        assert set(fund.legacy_donations) == {row["donation_id"] for row in mine}
+        for row in mine:
+            record = fund.legacy_donations[row["donation_id"]]
+            assert record["voided"] == (row["status"] == "voided")
+            if voidable is None and fund.own_lot(record) is not None and not record["voided"]:
+                voidable = (fund_id, row["donation_id"], row["receipt_no"])
+    assert voidable is not None, "the old log has a gift still whole"
+    fund_id, donation_id, receipt_no = voidable
+    answer = app.void_donation(SYSTEM, fund_id, donation_id, "录入错误")
+    assert answer == {"donation_id": donation_id, "status": "voided", "receipt_no": receipt_no}
+    assert app.load_fund(fund_id).legacy_donations[donation_id]["voided"] is True

@@ -14,6 +14,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from timebank.domain import lots
+from timebank.domain.donations import Donation
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import (
     CASH,
@@ -30,6 +32,45 @@ PURPOSES = st.sampled_from([None, "助老", "助学", "环保"])
 AMOUNTS = st.integers(min_value=1, max_value=50_000)
 
 
+class ReferenceLots:
+    """The tracing rule as version 1 of the fund kept it — one lot per gift in a list —
+    against which the bounded queues must decide every void and change of purpose alike."""
+
+    def __init__(self) -> None:
+        self.lots: list[dict] = []
+
+    def gift(self, donation_id: str, fund_class: str, amount: int) -> None:
+        self.lots.append({"donation": donation_id, "class": fund_class, "remaining": amount,
+                          "whole": True})
+
+    def take(self, fund_class: str, amount: int, only: list[str] | None = None) -> list:
+        taken = []
+        for lot in self.lots:
+            if amount == 0:
+                break
+            if lot["class"] != fund_class or (only is not None and lot["donation"] not in only):
+                continue
+            part = min(amount, lot["remaining"])
+            if part:
+                lot["remaining"] -= part
+                lot["whole"] = False
+                amount -= part
+                taken.append((lot["donation"], part))
+        return taken
+
+    def move(self, taken: list, fund_class: str) -> None:
+        self.lots += [{"donation": d, "class": fund_class, "remaining": a, "whole": False}
+                      for d, a in taken]
+
+    def whole(self, donation_id: str) -> bool:
+        return any(lot["donation"] == donation_id and lot["whole"] and lot["remaining"]
+                   for lot in self.lots)
+
+    def held_by(self, donation_ids: list[str], fund_class: str) -> int:
+        return sum(lot["remaining"] for lot in self.lots
+                   if lot["donation"] in donation_ids and lot["class"] == fund_class)
+
+
 class FundBooks(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -38,6 +79,8 @@ class FundBooks(RuleBasedStateMachine):
         self.grants: list[Grant] = []
         self.grant_events: dict = defaultdict(list)
         self.donation_ids: list = []
+        self.donations: dict = {}  # id -> Donation: each gift's own record, as the store keeps
+        self.reference = ReferenceLots()
         self.received = 0
 
     def _commit(self, *aggregates) -> None:
@@ -52,8 +95,13 @@ class FundBooks(RuleBasedStateMachine):
         ["government", "enterprise", "individual", "resident", "bazaar"]))
     def donate(self, amount: int, purpose: str | None, donor: str) -> None:
         donation_id = uuid4()
-        self.fund.receive_donation(donation_id, amount, donor, None, True, purpose,
-                                   datetime.now(SHANGHAI), ACTOR)
+        gift = self.fund.receive_donation(donation_id, amount, donor, None, True, purpose,
+                                          datetime.now(SHANGHAI), ACTOR)
+        self.donations[str(donation_id)] = Donation(
+            id=donation_id, fund_id=self.fund.id, receipt_no=gift.receipt_no,
+            postings=gift.postings, donor_sealed=None, lots=[gift.lot], actor=ACTOR)
+        self.reference.gift(str(donation_id),
+                            restricted_class(purpose) if purpose else UNRESTRICTED, amount)
         self.donation_ids.append(donation_id)
         self._commit(self.fund)
 
@@ -61,10 +109,19 @@ class FundBooks(RuleBasedStateMachine):
     @rule(index=st.integers(min_value=0, max_value=10_000))
     def void(self, index: int) -> None:
         donation_id = self.donation_ids[index % len(self.donation_ids)]
+        donation = self.donations[str(donation_id)]
+        may = self.reference.whole(str(donation_id)) and not donation.voided
         try:
-            self.fund.void_donation(donation_id, "录入错误", ACTOR)
+            self.fund.void_donation(donation_id, "录入错误", ACTOR, donation.record())
+            donation.void("录入错误", ACTOR)
         except DomainError as exc:
             assert exc.code in ("insufficient_funds", "invalid_state")
+            assert not may, "refused a void the lots allow"
+        else:
+            assert may, "voided a gift that was spent or moved"
+            fund_class = donation.lots[0]["class"]
+            self.reference.take(fund_class, donation.postings[0]["debit_fen"],
+                                only=[str(donation_id)])
         self._commit(self.fund)
 
     @rule(amount=AMOUNTS, purpose=PURPOSES, passes=st.booleans())
@@ -84,6 +141,9 @@ class FundBooks(RuleBasedStateMachine):
         try:
             grant.record_disbursement(disbursement_id, amount, ACTOR)
             self.fund.pay_grant(grant.id, disbursement_id, amount, grant.purpose, ACTOR)
+            for line in self.fund.pending_events[-1].postings:
+                if line["account"] == CASH:
+                    self.reference.take(line["class"], line["credit_fen"])
         except DomainError as exc:
             assert exc.code in ("grant_not_approved", "exceeds_grant", "insufficient_funds",
                                 "restricted_purpose_mismatch")
@@ -101,6 +161,7 @@ class FundBooks(RuleBasedStateMachine):
         try:
             self.fund.pay_expense(uuid4(), [(kind, amount)], None, "",
                                   datetime.now(SHANGHAI).date(), ACTOR)
+            self.reference.take(UNRESTRICTED, amount)
         except DomainError as exc:
             assert exc.code == "insufficient_funds"
         self._commit(self.fund)
@@ -109,6 +170,8 @@ class FundBooks(RuleBasedStateMachine):
     def release_restriction(self, purpose: str, amount: int) -> None:
         try:
             self.fund.release_restriction(uuid4(), purpose, amount, "结余解除限定", ACTOR)
+            self.reference.move(self.reference.take(restricted_class(purpose), amount),
+                                UNRESTRICTED)
         except DomainError as exc:
             assert exc.code == "insufficient_funds"
         self._commit(self.fund)
@@ -119,10 +182,22 @@ class FundBooks(RuleBasedStateMachine):
     def change_purpose(self, source: str, destination: str, amount: int,
                        consented: bool) -> None:
         consent = {"document": "同意函"} if consented else {}
+        named = [str(d) for d in self.donation_ids]
+        enough = self.reference.held_by(named, restricted_class(source)) >= amount
         try:
-            self.fund.change_purpose(uuid4(), source, destination, amount, consent, ACTOR,
-                                     donation_ids=[str(d) for d in self.donation_ids])
+            entry_id = uuid4()
+            after = self.fund.change_purpose(
+                entry_id, source, destination, amount, consent, ACTOR,
+                donation_ids=[str(d) for d in self.donation_ids],
+                records={k: d.record() for k, d in self.donations.items()})
+            for donation_id, donation_lots in after.items():
+                self.donations[donation_id].repurpose(entry_id, donation_lots, ACTOR)
+            assert enough, "moved more than the named gifts hold"
+            self.reference.move(self.reference.take(restricted_class(source), amount,
+                                                    only=named),
+                                restricted_class(destination))
         except DomainError as exc:
+            assert exc.code != "insufficient_funds" or not enough
             assert exc.code in ("insufficient_funds", "consent_required", "invalid_input")
             assert exc.code != "invalid_input" or source == destination
             assert exc.code != "consent_required" or not consented or not self.donation_ids
@@ -143,12 +218,30 @@ class FundBooks(RuleBasedStateMachine):
 
     @invariant()
     def the_lots_hold_exactly_the_money(self) -> None:
+        """Each class's queue holds its balance, and so do the lots the donations record —
+        except money a release made unrestricted, whose donors no decision needs."""
+        queued = {fund_class: lots.held(queue)
+                  for fund_class, queue in self.fund.queues.get(CASH, {}).items()}
         held: dict[str, int] = defaultdict(int)
-        for lot in self.fund.lots:
-            if lot["account"] == CASH:
-                held[lot["class"]] += lot["remaining"]
-        assert {k: v for k, v in held.items() if v} == {
-            k: v for k, v in self.fund.cash.items() if v}
+        for donation in self.donations.values():
+            for lot in donation.lots:
+                if lot["account"] == CASH:
+                    held[lot["class"]] += lots.remaining(
+                        self.fund.queue(CASH, lot["class"]), lot["start"], lot["end"])
+        cash = {k: v for k, v in self.fund.cash.items() if v}
+        assert {k: v for k, v in queued.items() if v} == cash
+        restricted = {k: v for k, v in cash.items() if k != UNRESTRICTED}
+        assert {k: v for k, v in held.items() if v and k != UNRESTRICTED} == restricted
+        assert held.get(UNRESTRICTED, 0) <= cash.get(UNRESTRICTED, 0)
+
+    @invariant()
+    def the_fund_stays_small(self) -> None:
+        """Bounded state: no per-gift record in the fund; only out-of-order takes ahead of
+        the cursor (voids and purpose changes) are remembered."""
+        assert self.fund.legacy_donations == {}
+        holes = sum(len(q["holes"]) for by_class in self.fund.queues.values()
+                    for q in by_class.values())
+        assert holes <= len(self.donations)
 
     @invariant()
     def money_changes_class_only_by_recorded_entries(self) -> None:

@@ -12,7 +12,6 @@ from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.ports import KioskUsageLog, Vault
 from timebank.application.reading import ReadingServices
-from timebank.application.repository import CachingRepository
 from timebank.application.scans import ScanServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
@@ -87,18 +86,6 @@ class TimebankApp(
         super().__init__(env=env)
         # Set by the serving process to count stored events (metrics); a no-op otherwise.
         self.on_events_stored: Callable[[int], None] = lambda _count: None
-
-    def construct_repository(self) -> CachingRepository:
-        library = super().construct_repository()
-        return CachingRepository(
-            event_store=library.event_store,
-            snapshot_store=library.snapshot_store,
-            cache_maxsize=AGGREGATE_CACHE_SIZE,
-        )
-
-    @property
-    def repository(self) -> CachingRepository:
-        return self._repository  # type: ignore[return-value]
 
     def _record(self, processing_event: Any) -> list[Any]:
         recordings = super()._record(processing_event)

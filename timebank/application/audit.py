@@ -15,7 +15,7 @@ from timebank.domain.actors import ADMIN_ROLE, Actor
 from timebank.domain.checkpoints import Checkpoint, checkpoint_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.values import hours_text, require_aware
-from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, PhoneClaim, Volunteer
+from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, Volunteer
 from timebank.security.signing import Signer, checkpoint_message
 
 
@@ -88,12 +88,22 @@ class AuditServices(BaseServices):
             raise DomainError("invalid_input", "Erasure needs a reason.", field="reason")
         volunteer = self.load(Volunteer, volunteer_id, "volunteer")
         if volunteer.erased:
+            if self.vault.has_key(volunteer.id):
+                # Recorded, but the key survived (an erasure before this order was kept):
+                # the retry finishes it.
+                self.destroy_personal_key(volunteer.id)
+                return volunteer
             raise DomainError("invalid_state", "The volunteer's data is already erased.")
-        claim = self.load(PhoneClaim, volunteer.phone_claim_id, "phone claim")
+        claim = self.phone_claim_of(volunteer)
+        # The key first: if it cannot be destroyed (disk full, read-only), nothing is
+        # recorded and the data stays as it was; if it is, and the events then fail to
+        # save, the retry finds the volunteer not erased and records it. Either way the
+        # erasure completes or nothing is done, and a retry finishes it.
+        self.destroy_personal_key(volunteer.id)
         volunteer.erase(actor.record(), reason)
-        claim.release(volunteer.id)
+        if claim is not None:
+            claim.release(volunteer.id)
         self.save(volunteer, claim)
-        self.vault.destroy_key(volunteer.id)
         return volunteer
 
 

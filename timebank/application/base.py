@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+from sqlalchemy.exc import SQLAlchemyError
 
 from timebank.application.idempotency import Idempotency
 from timebank.application.ports import Vault
-from timebank.application.repository import CachingRepository
+from timebank.application.repository import CachingRepository, unit_of_work
 from timebank.domain.errors import DomainError
 from timebank.domain.idempotency import IdempotencyRecord
 from timebank.domain.ids import idempotency_id_for
@@ -19,6 +24,14 @@ from timebank.security.pins import PinHasher
 from timebank.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
+
+
+LOCK_STRIPES = 1024
+
+
+def _stripe(locks: list[threading.Lock], aggregate_id: object) -> threading.Lock:
+    return locks[hash(str(aggregate_id)) % len(locks)]
 
 
 class BaseServices(Application[UUID]):
@@ -27,14 +40,42 @@ class BaseServices(Application[UUID]):
     fingerprint_key: bytes
     pins: PinHasher
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._hot_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        super().__init__(*args, **kwargs)
+
+    def construct_repository(self) -> CachingRepository:
+        """The cache that is never changed in place, with units of work (repository.py): a
+        cached aggregate is never copied while another thread brings it up to date,
+        because bringing it up to date makes a new object."""
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CachingRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+        )
+
+    @property
+    def repository(self) -> CachingRepository:
+        return self._repository  # type: ignore[return-value]
+
+    @contextmanager
+    def hot_aggregate(self, aggregate_id: UUID) -> Iterator[None]:
+        """Commands of this process on one hot aggregate (a fund taking many donations) take
+        turns instead of racing: racing threads all load the same version, one saves, the
+        others conflict and retry, and under enough load some ran out of retries (409s
+        after a storm of wasted work). Other processes still race, and the store's
+        optimistic concurrency with `retry_on_conflict` settles that as before. Inside, a
+        unit of work of its own: what the command read before its turn is read again."""
+        with _stripe(self._hot_locks, aggregate_id), unit_of_work():
+            yield
+
     def idempotency(self, scope: str, key: str, payload: Any) -> Idempotency:
         return Idempotency(
             scope=scope,
             key=key,
             fingerprint=Idempotency.fingerprint_of(payload, self.fingerprint_key),
         )
-
-    repository: CachingRepository
 
     def load(
         self, cls: type[A], aggregate_id: UUID | str | None, what: str = "", *, copy: bool = True
@@ -74,6 +115,15 @@ class BaseServices(Application[UUID]):
         office.ensure_open()
         for ancestor_id in office.ancestor_ids:
             self.view_office(ancestor_id).ensure_open()
+
+    def destroy_personal_key(self, subject_id: UUID) -> None:
+        """Destroy a person's (or a donation's) key, or answer 503 `erasure_incomplete`."""
+        try:
+            self.vault.destroy_key(subject_id)
+        except (OSError, SQLAlchemyError) as exc:
+            log.error("erasure of %s failed: the key could not be destroyed (%s)",
+                      subject_id, type(exc).__name__)
+            raise DomainError("erasure_incomplete") from exc
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository

@@ -16,7 +16,13 @@ from timebank.domain.certificates import (
     new_serial,
 )
 from timebank.domain.errors import DomainError
-from timebank.domain.values import hours_text, mask_name, shanghai_date, utc_now
+from timebank.domain.values import (
+    hours_text,
+    mask_name,
+    mask_passbook_no,
+    shanghai_date,
+    utc_now,
+)
 from timebank.domain.volunteers import Volunteer
 
 SERIAL_ATTEMPTS = 5
@@ -99,12 +105,18 @@ class CertificateServices(BaseServices):
             raise DomainError("invalid_certificate")
         return certificate
 
-    def certificate_view(self, certificate: Certificate) -> dict[str, Any]:
-        """The certified content with the identity opened (or shown as erased)."""
+    def certificate_view(self, certificate: Certificate, public: bool = False
+                         ) -> dict[str, Any]:
+        """The certified content with the identity opened (or shown as erased). `public`
+        (the verification anyone may open) shows the passbook number masked: the full
+        number names the passbook a kiosk looks up and a 转赠 goes to."""
         content = dict(certificate.content)
         sealed = content.get("volunteer", {}).get("sealed")
         if sealed is not None:
             content["volunteer"] = self.vault.open(certificate.volunteer_id, sealed)
+        if public and content.get("volunteer", {}).get("passbook_no"):
+            content["volunteer"] = {**content["volunteer"], "passbook_no": mask_passbook_no(
+                content["volunteer"]["passbook_no"])}
         return content
 
     def certificate_volunteer(self, certificate: Certificate) -> Volunteer:

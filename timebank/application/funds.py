@@ -17,6 +17,7 @@ from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import ADMIN_ROLE, Actor
+from timebank.domain.donations import Donation
 from timebank.domain.errors import DomainError
 from timebank.domain.funds import Fund, Grant
 from timebank.domain.values import SHANGHAI, utc_now
@@ -40,9 +41,24 @@ class FundServices(BaseServices):
         self.save(fund)
         return fund
 
+    def donation_of(self, fund: Fund, donation_id: UUID | str
+                    ) -> tuple[Donation | None, dict[str, Any] | None]:
+        """A gift of this fund: its aggregate (None for a version-1 gift, whose record the
+        fund keeps) and its record; (None, None) when the fund has no such gift."""
+        key = str(donation_id)
+        if key in fund.legacy_donations:
+            return None, fund.legacy_donations[key]
+        try:
+            donation = self.load(Donation, donation_id, "donation")
+        except DomainError:
+            return None, None
+        if donation.fund_id != fund.id:
+            return None, None
+        return donation, donation.record()
+
     def donor_name(self, fund: Fund, donation_id: str) -> str | None:
         """Only for callers already authorized to read the fund; None when anonymous."""
-        record = fund.donations.get(donation_id)
+        _donation, record = self.donation_of(fund, donation_id)
         sealed = record.get("donor_sealed") if record else None
         if not sealed:
             return None
@@ -59,9 +75,17 @@ class FundServices(BaseServices):
             uid = UUID(str(donation_id))
         except ValueError as exc:
             raise DomainError("not_found", "donation not found.") from exc
-        fund.erase_donor(uid, (reason or "").strip() or "捐赠人申请删除个人信息", actor.record())
-        self.save(fund)
-        self.vault.destroy_key(uid)
+        donation, record = self.donation_of(fund, uid)
+        reason = (reason or "").strip() or "捐赠人申请删除个人信息"
+        if record is not None and record.get("donor_erased") and self.vault.has_key(uid):
+            self.destroy_personal_key(uid)  # recorded before, key survived: finish it
+            return
+        fund.erase_donor(uid, reason, actor.record(), record)
+        if donation is not None:
+            donation.erase_donor(reason, actor.record())
+        # The key first, as for a volunteer: complete, or nothing done (audit.py).
+        self.destroy_personal_key(uid)
+        self.save(fund, donation)
 
     def load_fund(self, fund_id: UUID | str) -> Fund:
         return self.load(Fund, fund_id, "fund")
@@ -108,6 +132,26 @@ class FundServices(BaseServices):
             return replayed
         fund = self.load_fund(fund_id)
         self.authorize_fund(actor, fund, write=True)
+        with self.hot_aggregate(fund.host_fund_id or fund.id):
+            return self._receive_donation(
+                actor, self.load_fund(fund.id), amount_fen, donor_name, donor_type,
+                restricted_purpose, anonymous, idem, in_kind_description, booked_on)
+
+    def _receive_donation(
+        self,
+        actor: Actor,
+        fund: Fund,
+        amount_fen: int,
+        donor_name: str | None,
+        donor_type: str,
+        restricted_purpose: str | None,
+        anonymous: bool,
+        idem: Idempotency | None,
+        in_kind_description: str | None,
+        booked_on: date | None,
+    ) -> dict[str, Any]:
+        if (replayed := self.replay(idem)) is not None:
+            return replayed  # a twin request waited for the fund and was answered first
         donation_id = uuid4()
         donor = (donor_name or "").strip()[:100] or None
         sealed = None
@@ -116,13 +160,17 @@ class FundServices(BaseServices):
             self.vault.create_key(donation_id)
             sealed = self.vault.seal(donation_id, {"donor": donor})["donor"]
         host = self.load_fund(fund.host_fund_id) if fund.host_fund_id else None
-        receipt_no = fund.receive_donation(
+        gift = fund.receive_donation(
             donation_id, amount_fen, donor_type, sealed, anonymous, restricted_purpose,
             shanghai_now(), actor.record(), in_kind_description=in_kind_description,
             booked_on=booked_on, host=host,
         )
-        body = {"donation_id": str(donation_id), "receipt_no": receipt_no}
-        self.save_with(fund, *([host] if host else []), idem=idem, status=201, body=body)
+        donation = Donation(id=donation_id, fund_id=fund.id, receipt_no=gift.receipt_no,
+                            postings=gift.postings, donor_sealed=None if anonymous else sealed,
+                            lots=[gift.lot], actor=actor.record())
+        body = {"donation_id": str(donation_id), "receipt_no": gift.receipt_no}
+        self.save_with(fund, donation, *([host] if host else []), idem=idem, status=201,
+                       body=body)
         return body
 
     @retry_on_conflict
@@ -135,10 +183,13 @@ class FundServices(BaseServices):
             uid = UUID(str(donation_id))
         except ValueError as exc:
             raise DomainError("not_found", "donation not found.") from exc
-        fund.void_donation(uid, reason, actor.record())
-        self.save(fund)
-        return {"donation_id": str(uid), "status": "voided",
-                "receipt_no": fund.donations[str(uid)]["receipt_no"]}
+        donation, record = self.donation_of(fund, uid)
+        fund.void_donation(uid, reason, actor.record(), record)
+        if donation is not None:
+            donation.void((reason or "").strip(), actor.record())
+        self.save(fund, donation)
+        assert record is not None  # the fund refused an unknown gift
+        return {"donation_id": str(uid), "status": "voided", "receipt_no": record["receipt_no"]}
 
     def propose_grant(
         self, actor: Actor, fund_id: UUID | str, project: str, amount_fen: int,
@@ -258,10 +309,20 @@ class FundServices(BaseServices):
         fund = self.load_fund(fund_id)
         self.authorize_fund(actor, fund, write=True)
         entry_id = uuid4()
-        fund.change_purpose(entry_id, from_purpose, to_purpose, amount_fen, consent,
-                            actor.record(), donation_ids=donation_ids)
+        named: dict[str, Donation] = {}
+        for donation_id in dict.fromkeys(str(d) for d in donation_ids or []):
+            donation, _record = self.donation_of(fund, donation_id)
+            if donation is not None:
+                named[donation_id] = donation
+        after = fund.change_purpose(
+            entry_id, from_purpose, to_purpose, amount_fen, consent, actor.record(),
+            donation_ids=donation_ids,
+            records={donation_id: d.record() for donation_id, d in named.items()})
+        for donation_id, lots in after.items():
+            if donation_id in named:
+                named[donation_id].repurpose(entry_id, lots, actor.record())
         body = {"entry_id": str(entry_id), "amount_fen": amount_fen}
-        self.save_with(fund, idem=idem, status=201, body=body)
+        self.save_with(fund, *named.values(), idem=idem, status=201, body=body)
         return body
 
     @retry_on_conflict

@@ -198,6 +198,10 @@ class KioskServices(BaseServices):
         if volunteer.bank_id != kiosk_office.bank_id:
             # Points are a bank's currency: another district's passbook is unknown here.
             raise DomainError("not_found", "passbook not found.")
+        if not volunteer.active:
+            # An erased (or deactivated) volunteer's card spends nothing, whatever PIN is
+            # typed — refused before the PIN is checked, so nothing is counted either.
+            raise DomainError("volunteer_inactive")
         return passbook, volunteer
 
     def kiosk_passbook_view(self, actor: Actor, reference: str) -> dict[str, Any]:

@@ -184,6 +184,7 @@ class ServiceRecordServices(BaseServices):
             return replayed
         record = self.load_service_record(record_id)
         office = self._authorize_record(actor, record)
+        self.ensure_open_path(office)  # a closed office mints no more points
         passbook = self.approve_into_passbook(record, office, actor)
         body = {
             "id": str(record.id),
@@ -269,7 +270,7 @@ class ServiceRecordServices(BaseServices):
         if (replayed := self.replay(idem)) is not None:
             return replayed
         record = self.load_service_record(record_id)
-        self._authorize_record(actor, record)
+        self.ensure_open_path(self._authorize_record(actor, record))
         minutes = minutes_from_hours(hours)
         activity = self.load_activity(record.activity_id)
         cap = activity.longest_service_minutes(self.scan_grace)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -66,7 +67,7 @@ class VolunteerServices(BaseServices):
         clean_id = normalise_resident_id(id_number) if id_number else None
         validate_pin(pin)
         phone_index = self.vault.blind_index(clean_phone)
-        released_claim = self._released_claim(phone_index)
+        generation = self._free_claim_generation(phone_index)
 
         volunteer_id = uuid4()
         self.vault.create_key(volunteer_id)
@@ -88,11 +89,8 @@ class VolunteerServices(BaseServices):
                 pin_hash=pin_hash,
                 actor=actor.record(),
             )
-            if released_claim is not None:
-                claim = released_claim
-                claim.reclaim(volunteer_id)
-            else:
-                claim = PhoneClaim(phone_index=phone_index, volunteer_id=volunteer_id)
+            claim = PhoneClaim(phone_index=phone_index, volunteer_id=volunteer_id,
+                               generation=generation)
             passbook = Passbook(
                 passbook_no=passbook_no, volunteer_id=volunteer_id, actor=actor.record()
             )
@@ -100,21 +98,41 @@ class VolunteerServices(BaseServices):
                 self.save(volunteer, claim, passbook)
                 return volunteer
             except RecordConflictError as exc:
-                if released_claim is not None or self.exists(phone_claim_id_for(phone_index)):
+                if self.exists(phone_claim_id_for(phone_index, generation)):
                     raise DomainError("phone_taken") from exc
                 # A passbook number collided (one in ten billion): draw another.
         raise DomainError("conflict")
 
-    def _released_claim(self, phone_index: str) -> PhoneClaim | None:
-        """None for a new phone; the claim if its owner was erased; phone_taken otherwise."""
-        try:
-            claim = self.repository.get(phone_claim_id_for(phone_index))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(claim, PhoneClaim)
-        if claim.volunteer_id is not None:
-            raise DomainError("phone_taken")
-        return claim
+    def _phone_claims(self, phone_index: str) -> Iterator[tuple[int, PhoneClaim | None]]:
+        """The phone's claims, generation by generation, ending with the first not made."""
+        generation = 0
+        while True:
+            try:
+                claim = self.repository.get(phone_claim_id_for(phone_index, generation))
+            except AggregateNotFoundError:
+                yield generation, None
+                return
+            assert isinstance(claim, PhoneClaim)
+            yield generation, claim
+            generation += 1
+
+    def _free_claim_generation(self, phone_index: str) -> int:
+        """The generation a new holder of this phone claims; phone_taken if it is held."""
+        for generation, claim in self._phone_claims(phone_index):
+            if claim is None:
+                return generation
+            if claim.volunteer_id is not None:
+                raise DomainError("phone_taken")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def phone_claim_of(self, volunteer: Volunteer) -> PhoneClaim | None:
+        """The claim a volunteer holds (None once released by their erasure)."""
+        for _generation, claim in self._phone_claims(volunteer.phone_index):
+            if claim is None:
+                return None
+            if claim.volunteer_id == volunteer.id:
+                return claim
+        return None  # pragma: no cover
 
     def load_volunteer(self, volunteer_id: UUID | str) -> Volunteer:
         return self.load(Volunteer, volunteer_id, "volunteer")
@@ -166,14 +184,12 @@ class VolunteerServices(BaseServices):
             clean_phone = normalise_mobile(phone)
         except DomainError:
             return None
-        try:
-            claim = self.repository.get(phone_claim_id_for(self.vault.blind_index(clean_phone)))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(claim, PhoneClaim)
-        if claim.volunteer_id is None:
-            return None
-        return self.load_volunteer(claim.volunteer_id)
+        for _generation, claim in self._phone_claims(self.vault.blind_index(clean_phone)):
+            if claim is None:
+                return None
+            if claim.volunteer_id is not None:
+                return self.load_volunteer(claim.volunteer_id)
+        return None  # pragma: no cover
 
     def authenticate_volunteer(self, phone: str, pin: str) -> Volunteer:
         """Phone + PIN for the volunteer's own pages. Guessing is limited per phone at the

@@ -17,6 +17,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "总行没有上级；分行的上级必须是总行；储蓄所的上级必须是分行。",
     ),
     "not_found": ("Not found.", "未找到。"),
+    "payload_too_large": (
+        "The request body is too large.",
+        "请求内容过大。",
+    ),
+    "erasure_incomplete": (
+        "The personal data could not be erased now; nothing was recorded. Try again.",
+        "个人信息暂时无法删除，未作任何记录，请重试。",
+    ),
     "read_models_behind": (
         "The records are still being brought up to date; try again in a moment.",
         "数据正在更新，请稍后再试。",

@@ -9,6 +9,7 @@ disbursed in tranches → closed (or cancelled).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,6 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from timebank.domain import lots
 from timebank.domain.errors import DomainError
 from timebank.domain.values import shanghai_date
 
@@ -68,6 +70,23 @@ def balanced(postings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return postings
 
 
+@dataclass(frozen=True)
+class Gift:
+    """What a donation's entry made: its receipt number, its postings and its lot (where
+    the gift sits in its holding's queue, `timebank/domain/lots.py`) — what the donation's
+    own aggregate keeps, so the fund does not have to."""
+
+    receipt_no: str
+    postings: list[dict[str, Any]]
+    lot: dict[str, Any]
+
+
+def gift_lot(account: str, fund_class: str, start: int, end: int,
+             whole: bool = True) -> dict[str, Any]:
+    return {"account": account, "class": fund_class, "start": start, "end": end,
+            "whole": whole}
+
+
 DEFAULT_INDICATOR_LIMITS = {
     "min_charitable_ratio": "0.70",  # charitable spending / income of the basis period
     "max_management_ratio": "0.10",  # management costs / total spending
@@ -76,6 +95,32 @@ DEFAULT_INDICATOR_LIMITS = {
 
 
 class Fund(Aggregate):
+    """Version 2 keeps bounded state: balances by class, one queue per holding, receipt
+    counters. Version 1 kept every donation and every lot, so loading, copying and
+    snapshotting a fund grew with each gift it ever took (see docs/design-decisions.md,
+    "A fund's state is bounded"). Donations recorded since are `Donation` aggregates;
+    those recorded under version 1 stay in `legacy_donations`, which no longer grows."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version-1 snapshot: its lots become queues, its donations legacy records."""
+        queues: dict[str, dict[str, Any]] = {}
+        legacy: dict[str, dict[str, Any]] = {
+            donation_id: {**record, "lots": []}
+            for donation_id, record in state.pop("donations", {}).items()
+        }
+        for lot in state.pop("lots", []):
+            queue = queues.setdefault(lot["account"], {}).setdefault(lot["class"],
+                                                                     lots.new_queue())
+            start, end = lots.add(queue, lot["remaining"])
+            if lot["donation"] in legacy:
+                legacy[lot["donation"]]["lots"].append(
+                    gift_lot(lot["account"], lot["class"], start, end, lot["whole"]))
+        state["queues"] = queues
+        state["legacy_donations"] = legacy
+
     @event("Opened")
     def __init__(
         self,
@@ -93,10 +138,13 @@ class Fund(Aggregate):
         self.bank_id = bank_id
         self.cash: dict[str, int] = {}
         self.in_kind: dict[str, int] = {}
-        self.lots: list[dict[str, Any]] = []
+        # account -> class -> queue of lots (oldest money first), see timebank/domain/lots.py
+        self.queues: dict[str, dict[str, dict[str, Any]]] = {}
         self.closed_until: str | None = None  # ISO date: no entry may be dated on or before it
         self.receipts: dict[str, int] = {}  # year -> last receipt number issued
-        self.donations: dict[str, dict[str, Any]] = {}  # donation id -> what a void needs
+        # Donations recorded by version 1 of this class (before `Donation` aggregates): what a
+        # void, an erasure or a change of purpose needs of them. Never grows any more.
+        self.legacy_donations: dict[str, dict[str, Any]] = {}
         self.min_turnout = 0
         self.two_thirds = False
         # Charity indicators (慈善组织支出指标): limits depend on the organisation's type and
@@ -134,18 +182,23 @@ class Fund(Aggregate):
         own = self.cash.get(restricted_class(purpose), 0) if purpose else 0
         return own + self.cash.get(UNRESTRICTED, 0)
 
-    def _apply_postings(
-        self,
-        postings: list[dict[str, Any]],
-        donation_id: str | None = None,
-        from_donations: list[str] | None = None,
-    ) -> None:
-        """Balances by class, and the lots that say whose money each class holds.
+    def queue(self, account: str, fund_class: str) -> dict[str, Any]:
+        """A holding's queue, for reading (a fresh empty one if it never held anything)."""
+        return self.queues.get(account, {}).get(fund_class) or lots.new_queue()
 
-        Lots follow the tracing rule (oldest first): money going out of a class consumes
-        that class's oldest lots (or only the named donations' lots); money moved into a
-        class (a release, a consented change of purpose) keeps its donors. A donation can
-        be voided only while its own lot is whole.
+    def _holding(self, account: str, fund_class: str) -> dict[str, Any]:
+        return self.queues.setdefault(account, {}).setdefault(fund_class, lots.new_queue())
+
+    def _apply_postings(
+        self, postings: list[dict[str, Any]], taken: list[list[int]] | None = None
+    ) -> None:
+        """Balances by class, and the queues that say whose money each class holds.
+
+        Money going out of a class is its oldest money (the tracing rule), unless the entry
+        names the parts it took (`taken`: a void takes its own gift, a consented change of
+        purpose the named gifts' money); money coming in joins the back of its class's
+        queue — a gift, or money moved by a release or a change of purpose, which the
+        donations concerned record as their lots.
         """
         for line in postings:
             holding = {CASH: self.cash, IN_KIND_ASSETS: self.in_kind}.get(line["account"])
@@ -153,43 +206,27 @@ class Fund(Aggregate):
                 holding[line["class"]] = (
                     holding.get(line["class"], 0) + line["debit_fen"] - line["credit_fen"]
                 )
-        moved: list[tuple[str, int]] = []
         for line in postings:
             if line["account"] in ASSET_ACCOUNTS and line["credit_fen"]:
-                moved += self._consume(line["account"], line["class"], line["credit_fen"],
-                                       from_donations)
+                queue = self._holding(line["account"], line["class"])
+                if taken is None:
+                    lots.take_oldest(queue, line["credit_fen"])
+                else:
+                    lots.mark_taken(queue, taken)
         for line in postings:
             if line["account"] in ASSET_ACCOUNTS and line["debit_fen"]:
-                if donation_id is not None:
-                    self.lots.append({"donation": donation_id, "account": line["account"],
-                                      "class": line["class"], "remaining": line["debit_fen"],
-                                      "whole": True})
-                else:
-                    self.lots += [{"donation": donor, "account": line["account"],
-                                   "class": line["class"], "remaining": amount, "whole": False}
-                                  for donor, amount in moved]
-        self.lots = [lot for lot in self.lots if lot["remaining"] > 0]
+                lots.add(self._holding(line["account"], line["class"]), line["debit_fen"])
 
-    def _consume(self, account: str, fund_class: str, amount: int,
-                 only: list[str] | None) -> list[tuple[str, int]]:
-        taken: list[tuple[str, int]] = []
-        for lot in self.lots:
-            if amount == 0:
-                break
-            if lot["account"] != account or lot["class"] != fund_class:
-                continue
-            if only is not None and lot["donation"] not in only:
-                continue
-            part = min(amount, lot["remaining"])
-            lot["remaining"] -= part
-            lot["whole"] = False
-            amount -= part
-            taken.append((lot["donation"], part))
-        return taken
+    def lot_is_whole(self, lot: dict[str, Any]) -> bool:
+        """Nothing of this gift was spent, released or moved yet."""
+        return bool(lot["whole"]) and self.queue(lot["account"], lot["class"])["out"] <= lot[
+            "start"] and lots.remaining(self.queue(lot["account"], lot["class"]), lot["start"],
+                                        lot["end"]) == lot["end"] - lot["start"]
 
-    def own_lot(self, donation_id: str) -> dict[str, Any] | None:
-        for lot in self.lots:
-            if lot["donation"] == donation_id and lot["whole"]:
+    def own_lot(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """A donation's own gift, while it is whole (what a void may take back)."""
+        for lot in record["lots"]:
+            if self.lot_is_whole(lot):
                 return lot
         return None
 
@@ -301,9 +338,10 @@ class Fund(Aggregate):
         in_kind_description: str | None = None,
         booked_on: date | None = None,
         host: Fund | None = None,
-    ) -> str:
+    ) -> Gift:
         """Money (or goods at a valuation) in, a receipt number out: gap-free per fund and
-        year of the entry's date, never reused."""
+        year of the entry's date, never reused. The gift's own record (`Donation`) is made
+        from the answer and saved with the fund."""
         amount_fen = check_fen(amount_fen)
         if donor_type not in DONOR_TYPES:
             raise DomainError("invalid_input", f"donor_type: one of {', '.join(DONOR_TYPES)}.",
@@ -320,6 +358,12 @@ class Fund(Aggregate):
             receipt_no = host.issue_receipt_number(year, self.id, donation_id)
         else:
             receipt_no = f"{year}-{self.receipts.get(year, 0) + 1:06d}"
+        postings = balanced([
+            posting(asset, fund_class, debit=amount_fen),
+            posting(f"{DONATION_INCOME}:{donor_type}", fund_class, credit=amount_fen),
+        ])
+        start = self.queue(asset, fund_class)["in"]
+        lot = gift_lot(asset, fund_class, start, start + amount_fen)
         self._donation_received(
             donation_id=donation_id,
             amount_fen=amount_fen,
@@ -328,17 +372,40 @@ class Fund(Aggregate):
             anonymous=anonymous,
             restricted_purpose=purpose,
             receipt_no=receipt_no,
-            postings=balanced([
-                posting(asset, fund_class, debit=amount_fen),
-                posting(f"{DONATION_INCOME}:{donor_type}", fund_class, credit=amount_fen),
-            ]),
+            postings=postings,
             actor=actor,
             in_kind_description=goods,
             booked_on=entry_date,
+            lot=lot,
         )
-        return receipt_no
+        return Gift(receipt_no=receipt_no, postings=postings, lot=lot)
 
-    @event("DonationReceived")
+    class DonationReceived(Aggregate.Event):
+        """Version 2 names the gift's lot (where it sits in its class's queue); the gift's
+        own record is a `Donation` aggregate. Version 1 gifts had none and live on in the
+        fund's `legacy_donations`."""
+
+        class_version = 2
+        donation_id: UUID
+        amount_fen: int
+        donor_type: str
+        donor_sealed: str | None
+        anonymous: bool
+        restricted_purpose: str | None
+        receipt_no: str
+        postings: list[dict[str, Any]]
+        actor: dict[str, Any]
+        in_kind_description: str | None
+        booked_on: str | None
+        lot: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("in_kind_description", None)
+            state.setdefault("booked_on", None)
+            state["lot"] = None  # a version-1 gift: the fund keeps its record
+
+    @event(DonationReceived)
     def _donation_received(
         self,
         donation_id: UUID,
@@ -352,18 +419,27 @@ class Fund(Aggregate):
         actor: dict[str, Any],
         in_kind_description: str | None = None,
         booked_on: str | None = None,
+        lot: dict[str, Any] | None = None,
     ) -> None:
         year, number = receipt_no.split("-")
         if self.host_fund_id is None:  # a hosted fund's numbers are its host's
             self.receipts[year] = int(number)
-        self.donations[str(donation_id)] = {"postings": postings, "voided": False,
-                                            "receipt_no": receipt_no,
-                                            "donor_sealed": donor_sealed}
-        self._apply_postings(postings, donation_id=str(donation_id))
+        if lot is None:
+            asset = postings[0]
+            start = self.queue(asset["account"], asset["class"])["in"]
+            self.legacy_donations[str(donation_id)] = {
+                "postings": postings, "voided": False, "receipt_no": receipt_no,
+                "donor_sealed": donor_sealed,
+                "lots": [gift_lot(asset["account"], asset["class"], start,
+                                  start + asset["debit_fen"])],
+            }
+        self._apply_postings(postings)
 
-    def void_donation(self, donation_id: UUID, reason: str, actor: dict[str, Any]) -> None:
-        """A reversal naming the entry it reverses; the receipt number stays used."""
-        record = self.donations.get(str(donation_id))
+    def void_donation(self, donation_id: UUID, reason: str, actor: dict[str, Any],
+                      record: dict[str, Any] | None = None) -> None:
+        """A reversal naming the entry it reverses; the receipt number stays used.
+        `record` is the donation's (`Donation.record()`); a version-1 gift's is the fund's."""
+        record = record or self.legacy_donations.get(str(donation_id))
         if record is None:
             raise DomainError("not_found", "donation not found.")
         if record["voided"]:
@@ -375,17 +451,20 @@ class Fund(Aggregate):
             posting(p["account"], p["class"], debit=p["credit_fen"], credit=p["debit_fen"])
             for p in record["postings"]
         ]
-        if self.own_lot(str(donation_id)) is None:
+        lot = self.own_lot(record)
+        if lot is None:
             # Spent, released or repurposed, even in part: voiding it now would take
             # another donor's money. Correct what it paid for first.
             raise DomainError("insufficient_funds",
                               "The donation was already spent or its purpose changed.")
         self._donation_voided(donation_id=donation_id, reason=reason,
-                              postings=balanced(reversal), actor=actor)
+                              postings=balanced(reversal), actor=actor,
+                              taken=[[lot["start"], lot["end"]]])
 
-    def erase_donor(self, donation_id: UUID, reason: str, actor: dict[str, Any]) -> None:
+    def erase_donor(self, donation_id: UUID, reason: str, actor: dict[str, Any],
+                    record: dict[str, Any] | None = None) -> None:
         """The donor's name is sealed under the donation's key; its destruction is recorded."""
-        record = self.donations.get(str(donation_id))
+        record = record or self.legacy_donations.get(str(donation_id))
         if record is None:
             raise DomainError("not_found", "donation not found.")
         if record.get("donor_erased"):
@@ -394,15 +473,35 @@ class Fund(Aggregate):
 
     @event("DonorErased")
     def _donor_erased(self, donation_id: UUID, reason: str, actor: dict[str, Any]) -> None:
-        self.donations[str(donation_id)]["donor_erased"] = True
+        if str(donation_id) in self.legacy_donations:
+            self.legacy_donations[str(donation_id)]["donor_erased"] = True
 
-    @event("DonationVoided")
+    class DonationVoided(Aggregate.Event):
+        """Version 2 names the part of the queue it took back (the gift's whole lot)."""
+
+        class_version = 2
+        donation_id: UUID
+        reason: str
+        postings: list[dict[str, Any]]
+        actor: dict[str, Any]
+        taken: list[list[int]] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["taken"] = None  # a version-1 gift's lot, found in the fund's records
+
+    @event(DonationVoided)
     def _donation_voided(
         self, donation_id: UUID, reason: str, postings: list[dict[str, Any]],
-        actor: dict[str, Any],
+        actor: dict[str, Any], taken: list[list[int]] | None = None,
     ) -> None:
-        self.donations[str(donation_id)]["voided"] = True
-        self._apply_postings(postings, from_donations=[str(donation_id)])
+        legacy = self.legacy_donations.get(str(donation_id))
+        if legacy is not None:
+            legacy["voided"] = True
+            if taken is None:
+                lot = self.own_lot(legacy)
+                taken = [[lot["start"], lot["end"]]] if lot else []
+        self._apply_postings(postings, taken=taken or [])
 
     def pay_grant(
         self, grant_id: UUID, disbursement_id: UUID, amount_fen: int, purpose: str | None,
@@ -513,9 +612,12 @@ class Fund(Aggregate):
     def change_purpose(
         self, entry_id: UUID, from_purpose: str, to_purpose: str, amount_fen: int,
         consent: dict[str, Any], actor: dict[str, Any], donation_ids: list[str] | None = None,
-    ) -> None:
+        records: dict[str, dict[str, Any]] | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
         """A restricted gift's purpose changes only with its donor's recorded consent, and
-        only that donor's money moves."""
+        only that donor's money moves. `records` are the named donations' own records
+        (`Donation.record()`; a version-1 gift's is the fund's). Answers the lots of each
+        donation touched, as they are after the change, for their `Donation` to record."""
         source = check_purpose(from_purpose) or ""
         target = check_purpose(to_purpose) or ""
         amount_fen = check_fen(amount_fen)
@@ -527,28 +629,101 @@ class Fund(Aggregate):
         gifts = [str(d) for d in donation_ids or []]
         if not gifts:
             raise DomainError("consent_required", "Name the donations the consent covers.")
-        available = sum(lot["remaining"] for lot in self.lots
-                        if lot["donation"] in gifts and lot["account"] == CASH
-                        and lot["class"] == restricted_class(source))
+        known = {**{g: self.legacy_donations[g] for g in gifts if g in self.legacy_donations},
+                 **{g: r for g, r in (records or {}).items() if g in gifts}}
+        source_queue = self.queue(CASH, restricted_class(source))
+        available = sum(lots.remaining(source_queue, lot["start"], lot["end"])
+                        for record in known.values() for lot in record["lots"]
+                        if lot["account"] == CASH and lot["class"] == restricted_class(source))
         if amount_fen > available:
             raise DomainError("insufficient_funds",
                               f"Those donations hold less than that for {source}.")
+        taken, donor_lots = self._plan_purpose_change(known, source, target, amount_fen)
         self._purpose_changed(
             entry_id=entry_id, from_purpose=source, to_purpose=target, amount_fen=amount_fen,
             donation_ids=gifts,
             consent={k: str(v)[:500] for k, v in consent.items()},
             postings=balanced([posting(CASH, restricted_class(target), debit=amount_fen),
                                posting(CASH, restricted_class(source), credit=amount_fen)]),
-            actor=actor,
+            actor=actor, taken=taken, donor_lots=donor_lots,
         )
+        return donor_lots
 
-    @event("PurposeChanged")
+    def _plan_purpose_change(
+        self, records: dict[str, dict[str, Any]], source: str, target: str, amount: int
+    ) -> tuple[list[list[int]], dict[str, list[dict[str, Any]]]]:
+        """The named gifts' money in `source`, oldest lot first, moved to the back of
+        `target`'s queue: the parts taken, and each touched donation's lots after."""
+        source_class, target_class = restricted_class(source), restricted_class(target)
+        queue = {k: (list(map(list, v)) if k == "holes" else v)
+                 for k, v in self.queue(CASH, source_class).items()}
+        pieces = sorted(
+            (lot["start"], donation_id, index)
+            for donation_id, record in records.items()
+            for index, lot in enumerate(record["lots"])
+            if lot["account"] == CASH and lot["class"] == source_class
+        )
+        after = {donation_id: [dict(lot) for lot in record["lots"]]
+                 for donation_id, record in records.items()}
+        touched: list[str] = []
+        taken: list[list[int]] = []
+        next_start = self.queue(CASH, target_class)["in"]
+        for _start, donation_id, index in pieces:
+            if amount <= 0:
+                break
+            lot = after[donation_id][index]
+            parts = lots.take_from(queue, lot["start"], lot["end"], amount)
+            got = sum(b - a for a, b in parts)
+            if not got:
+                continue
+            lot["whole"] = False
+            taken += parts
+            amount -= got
+            after[donation_id].append(
+                gift_lot(CASH, target_class, next_start, next_start + got, whole=False))
+            next_start += got
+            if donation_id not in touched:
+                touched.append(donation_id)
+        return taken, {donation_id: after[donation_id] for donation_id in touched}
+
+    class PurposeChanged(Aggregate.Event):
+        """Version 2 names the parts of the source's queue it took and the lots of each
+        donation touched afterwards (the donations record those lots themselves)."""
+
+        class_version = 2
+        entry_id: UUID
+        from_purpose: str
+        to_purpose: str
+        amount_fen: int
+        consent: dict[str, Any]
+        postings: list[dict[str, Any]]
+        actor: dict[str, Any]
+        donation_ids: list[str] | None
+        taken: list[list[int]] | None
+        donor_lots: dict[str, list[dict[str, Any]]] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("donation_ids", None)
+            state["taken"] = None  # version-1 gifts: planned again from the fund's records
+            state["donor_lots"] = None
+
+    @event(PurposeChanged)
     def _purpose_changed(
         self, entry_id: UUID, from_purpose: str, to_purpose: str, amount_fen: int,
         consent: dict[str, Any], postings: list[dict[str, Any]], actor: dict[str, Any],
-        donation_ids: list[str] | None = None,
+        donation_ids: list[str] | None = None, taken: list[list[int]] | None = None,
+        donor_lots: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
-        self._apply_postings(postings, from_donations=donation_ids)
+        if taken is None or donor_lots is None:
+            named = {str(d): self.legacy_donations[str(d)] for d in donation_ids or []
+                     if str(d) in self.legacy_donations}
+            taken, donor_lots = self._plan_purpose_change(named, from_purpose, to_purpose,
+                                                          amount_fen)
+        for donation_id, after in donor_lots.items():
+            if donation_id in self.legacy_donations:
+                self.legacy_donations[donation_id]["lots"] = [dict(lot) for lot in after]
+        self._apply_postings(postings, taken=taken)
 
     @event("ExpensePaid")
     def _expense_paid(

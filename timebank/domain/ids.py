@@ -20,8 +20,12 @@ def passbook_id_for(passbook_no: str) -> UUID:
     return uuid5(NAMESPACE, f"passbook:{passbook_no}")
 
 
-def phone_claim_id_for(phone_index: str) -> UUID:
-    return uuid5(NAMESPACE, f"phone:{phone_index}")
+def phone_claim_id_for(phone_index: str, generation: int = 0) -> UUID:
+    """A phone's claim; after its holder is erased the phone's next holder takes the next
+    generation's claim, a different aggregate, so nothing in the log ties the two."""
+    if generation == 0:
+        return uuid5(NAMESPACE, f"phone:{phone_index}")
+    return uuid5(NAMESPACE, f"phone:{phone_index}#{generation}")
 
 
 def idempotency_id_for(scope: str, key: str) -> UUID:

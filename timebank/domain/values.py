@@ -130,6 +130,14 @@ def new_passbook_no() -> str:
     return body + luhn_check_digit(body)
 
 
+def mask_passbook_no(passbook_no: str) -> str:
+    """Public pages show the last four digits: enough to match a card in hand, not to use
+    it at a kiosk or to give points to."""
+    if not passbook_no or not passbook_no.isascii() or not passbook_no.isdigit():
+        return passbook_no
+    return "*" * (len(passbook_no) - 4) + passbook_no[-4:]
+
+
 def is_valid_passbook_no(value: str) -> bool:
     if not re.fullmatch(r"[0-9]{12}", value or ""):
         return False

@@ -142,16 +142,30 @@ class Volunteer(Aggregate):
 
 
 class PhoneClaim(Aggregate):
-    """One volunteer per phone: the claim's id is derived from the phone's blind index."""
+    """One volunteer per phone: the claim's id is derived from the phone's blind index and a
+    generation. When a holder is erased the claim is released for good; the phone's next
+    holder claims the next generation — a new aggregate — so the log never shows the erased
+    person and the next holder on one claim (version 1 reclaimed the same one)."""
 
     @staticmethod
-    def create_id(phone_index: str, **_: Any) -> UUID:
-        return phone_claim_id_for(phone_index)
+    def create_id(phone_index: str, generation: int = 0, **_: Any) -> UUID:
+        return phone_claim_id_for(phone_index, generation)
 
-    @event("Claimed")
-    def __init__(self, phone_index: str, volunteer_id: UUID) -> None:
+    class Claimed(Aggregate.Created):
+        class_version = 2
+        phone_index: str
+        volunteer_id: UUID
+        generation: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["generation"] = 0
+
+    @event(Claimed)
+    def __init__(self, phone_index: str, volunteer_id: UUID, generation: int = 0) -> None:
         self.phone_index = phone_index
         self.volunteer_id: UUID | None = volunteer_id
+        self.generation = generation
 
     def release(self, volunteer_id: UUID) -> None:
         if self.volunteer_id == volunteer_id:
@@ -162,7 +176,8 @@ class PhoneClaim(Aggregate):
         self.volunteer_id = None
 
     def reclaim(self, volunteer_id: UUID) -> None:
-        """A released phone (its owner erased) may be registered again."""
+        """Version 1's way of registering a released phone again (kept for its events; new
+        holders claim the next generation)."""
         if self.volunteer_id is not None:
             raise DomainError("phone_taken")
         self._reclaimed(volunteer_id=volunteer_id)

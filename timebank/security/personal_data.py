@@ -89,7 +89,20 @@ class PersonalDataVault:
                     opened[name] = ERASED
         return opened
 
+    def has_key(self, subject_id: UUID) -> bool:
+        """Whether the subject's data can still be opened (a key exists, not destroyed)."""
+        with self._engine.connect() as conn:
+            wrapped = conn.execute(
+                select(personal_data_keys.c.wrapped_key).where(
+                    personal_data_keys.c.subject_id == str(subject_id)
+                )
+            ).scalar_one_or_none()
+        return bool(wrapped)
+
     def destroy_key(self, subject_id: UUID) -> bool:
+        """Idempotent: destroying a destroyed (or never made) key changes nothing. Raises
+        when the erasure list or the database cannot be written — then nothing changed in
+        the database, and the caller records nothing either (erasure is key first)."""
         if self._erasure_log is not None:
             self._erasure_log.parent.mkdir(parents=True, exist_ok=True)
             with self._erasure_log.open("a", encoding="ascii") as log_file:
