@@ -305,12 +305,43 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--old-commit", default=OLD_COMMIT)
+    parser.add_argument("--with-commands", action="store_true",
+                        help="also the in-process commands (benchmarks/commands.py)")
+    parser.add_argument("--output", type=Path,
+                        help="put the sections into this markdown file (replacing their "
+                             "earlier versions), e.g. docs/benchmarks.md")
     args = parser.parse_args()
     if shutil.which("git") is None:
         raise SystemExit("git is needed to check out the old commit")
-    section, _rows = run_serving(args.postgres_url, args.duration, args.clients, args.old_commit)
-    print(section)
+    sections = []
+    if args.with_commands:
+        from benchmarks.commands import report as commands_report
+        from benchmarks.commands import run_commands
+
+        sections.append(commands_report(run_commands(args.postgres_url)))
+    sections.insert(0, run_serving(args.postgres_url, args.duration, args.clients,
+                                   args.old_commit)[0])
+    for section in sections:
+        print(section)
+        if args.output:
+            splice(args.output, section)
 
 
 if __name__ == "__main__":
     main()
+
+
+def splice(path: Path, section: str) -> None:
+    """Put a section (starting with its `## ` title) into a markdown file, replacing the
+    section of the same title if there is one (up to the next `## `)."""
+    title = section.splitlines()[0]
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = text.splitlines()
+    if title in lines:
+        start = lines.index(title)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                   len(lines))
+        lines[start:end] = [*section.rstrip("\n").splitlines(), ""]
+    else:
+        lines += ["", *section.rstrip("\n").splitlines(), ""]
+    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
