@@ -23,6 +23,7 @@ from api.routers import (
     audit,
     auth,
     certificates,
+    entity_reports,
     fund_reports,
     funds,
     health,
@@ -36,6 +37,7 @@ from api.routers import (
 from api.routers import volunteers as volunteers_router
 from api.web import (
     coordinator_pages,
+    entity_pages,
     fund_index,
     my_certificates,
     people_pages,
@@ -73,19 +75,24 @@ def create_app(
         runtime: Runtime = build_runtime(settings, migrate=migrate)
         # One runner per partition, each following its own log into its own database.
         runners = {p.key: ProjectionRunner(p.app, p.engine) for p in runtime.partitions.all()}
+        # Background work (tests switch it off); the projection follower also by setting,
+        # when `timebank projections run` workers follow the log instead.
+        follower = follow_projections and settings.follow_projections
         workers = []
         for partition in runtime.partitions.all():
             runner = runners[partition.key]
-            # With a follower, the start does not wait on a long backlog (a rebuild in
-            # another process, a log far ahead): the follower applies it.
+            # With a follower (here or a worker), the start does not wait on a long backlog
+            # (a rebuild in another process, a log far ahead): the follower applies it.
             if follow_projections:
                 runner.catch_up_inline()
             else:
                 runner.catch_up()
             partition.app.on_events_stored = metrics.events.inc
             if follow_projections:
-                workers += [background_follower(runner), periodic_work(partition.app, runner)]
-        if runtime.partitions.banks and follow_projections:
+                workers.append(periodic_work(partition.app, runner))
+            if follower:
+                workers.append(background_follower(runner))
+        if runtime.partitions.banks and follower:
             workers.append(background_city_follower(CityRollup(runtime.partitions)))
         for worker in workers:
             worker.start()
@@ -140,6 +147,7 @@ def create_app(
     api.include_router(certificates.router)
     api.include_router(funds.router)
     api.include_router(fund_reports.router)
+    api.include_router(entity_reports.router)
     api.include_router(audit.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
@@ -150,7 +158,8 @@ def create_app(
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
-    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates):
+    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates,
+                        entity_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -76,6 +76,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "period_closed": 409,
     "decision_required": 409,
     "consent_required": 422,
+    "second_approver_required": 403,
     "conflict": 409,
     "read_models_behind": 503,
     "erasure_incomplete": 503,

@@ -242,6 +242,60 @@ OPERATIONS: dict[str, Operation] = {
         "exportJournalXlsx", "treasurer", "The journal as XLSX (日记账导出)", *READ),
     f"GET {V1}/funds/{{fund_id}}/exports/statement.xlsx": op(
         "exportStatementXlsx", "treasurer", "The statements as XLSX (财务报表导出)", *READ),
+    # -- the legal entity: a foundation with the funds it hosts -----------------------------
+    f"GET {V1}/funds/{{fund_id}}/entity/organisation": op(
+        "getEntityOrganisation", "treasurer",
+        "The legal person's type and public-fundraising status (慈善组织类型与公开募捐资格)",
+        *READ),
+    f"PUT {V1}/funds/{{fund_id}}/entity/organisation": op(
+        "setEntityOrganisation", "treasurer",
+        "Record the legal person's type and public-fundraising status (登记组织类型与公募资格)",
+        *COMMAND),
+    f"GET {V1}/funds/{{fund_id}}/entity/balance-sheet": op(
+        "getEntityBalanceSheet", "treasurer",
+        "The legal entity's balance sheet (法人资产负债表, 会民非01表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/activities": op(
+        "getEntityActivities", "treasurer",
+        "The legal entity's statement of activities (法人业务活动表, 会民非02表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/cash-flows": op(
+        "getEntityCashFlows", "treasurer",
+        "The legal entity's cash-flow statement (法人现金流量表, 会民非03表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/trial-balance": op(
+        "getEntityTrialBalance", "treasurer",
+        "The legal entity's trial balance, tied to its balance sheet (法人试算平衡表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/vouchers": op(
+        "listEntityVouchers", "treasurer",
+        "The legal entity's vouchers, numbered per month without gaps (记账凭证)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/statements.xlsx": op(
+        "exportEntityStatementsXlsx", "treasurer",
+        "The legal entity's three statements as XLSX (财务报表导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/statements.pdf": op(
+        "exportEntityStatementsPdf", "treasurer",
+        "The legal entity's three statements as PDF (财务报表)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts": op(
+        "getEntityReceiptRegister", "treasurer",
+        "The legal entity's receipt register, voids included (票据登记簿)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts.csv": op(
+        "exportEntityReceiptRegisterCsv", "treasurer",
+        "The receipt register as CSV (票据登记簿导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/receipts.xlsx": op(
+        "exportEntityReceiptRegisterXlsx", "treasurer",
+        "The receipt register as XLSX (票据登记簿导出)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/disclosures": op(
+        "getEntityDisclosureReminders", "treasurer",
+        "What must be published and by when (信息公开提醒)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/annual-report": op(
+        "getEntityAnnualReport", "treasurer",
+        "The annual report pack: statements, notes, indicators, grants (年度报告)", *READ),
+    f"GET {V1}/funds/{{fund_id}}/entity/annual-report.xlsx": op(
+        "exportEntityAnnualReportXlsx", "treasurer",
+        "The annual report pack as XLSX (年度报告导出)", *READ),
+    f"PUT {V1}/funds/{{fund_id}}/donations/{{donation_id}}/e-receipt": op(
+        "recordDonationEReceipt", "treasurer",
+        "Record a gift's financial e-receipt number (财政电子票据号)", *COMMAND),
+    f"GET {V1}/funds/{{fund_id}}/entity/indicators": op(
+        "getEntityIndicators", "treasurer",
+        "Charity-law indicators by status and size (年度慈善活动支出与管理费用指标)", *READ),
     # -- audit ------------------------------------------------------------------------------
     f"GET {V1}/audit/events": op("listAuditEvents", "auditor", "The event log (审计日志)", *READ),
     f"GET {V1}/audit/verify": op(

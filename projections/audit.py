@@ -18,16 +18,18 @@ from projections.tables import audit_events
 GENESIS = "0" * 64
 
 
-def event_hash(notification: Any) -> str:
+def event_hash(notification: Any, originator_id: str | None = None) -> str:
+    """`originator_id`: the notification's, as a string, when the caller has it already."""
     parts = (
         str(notification.id).encode(),
         notification.topic.encode(),
-        str(notification.originator_id).encode(),
+        (originator_id or str(notification.originator_id)).encode(),
         str(notification.originator_version).encode(),
     )
-    # Each part length-prefixed, then the state: one buffer, one digest call.
-    framed = b"".join(len(part).to_bytes(4, "big") + part for part in parts)
-    return hashlib.sha256(framed + bytes(notification.state)).hexdigest()
+    # Each part length-prefixed, then the state.
+    digest = hashlib.sha256(b"".join([len(part).to_bytes(4, "big") + part for part in parts]))
+    digest.update(notification.state)
+    return digest.hexdigest()
 
 
 def chain_hash(previous: str, this_event: str) -> str:
@@ -64,14 +66,15 @@ class AuditProjection(Projection):
         ).scalar_one_or_none() or GENESIS
 
     def apply(self, conn: Connection, event: Any, notification: Any = None) -> None:
-        previous = self._previous
-        this_hash = event_hash(notification)
+        aggregate_id = str(notification.originator_id)
+        this_hash = event_hash(notification, aggregate_id)
+        chained = chain_hash(self._previous, this_hash)
         actor = getattr(event, "actor", None) or {}
         self._rows.append(dict(
             position=notification.id,
             at=event.timestamp,
             event_type=type(event).__qualname__,
-            aggregate_id=str(event.originator_id),
+            aggregate_id=aggregate_id,
             aggregate_version=event.originator_version,
             office_id=_office_of(event),
             actor_kind=actor.get("kind"),
@@ -80,9 +83,9 @@ class AuditProjection(Projection):
             request_id=actor.get("request_id"),
             reason=getattr(event, "reason", None),
             event_hash=this_hash,
-            chain_hash=chain_hash(previous, this_hash),
+            chain_hash=chained,
         ))
-        self._previous = chain_hash(previous, this_hash)
+        self._previous = chained
 
     def end_batch(self, conn: Connection) -> None:
         if self._rows:  # one multi-row insert per batch, not a round trip per event

@@ -140,7 +140,8 @@ def donation(engine: Engine, fund_id: str, donation_id: str) -> dict[str, Any] |
             "donor_type": row.donor_type, "anonymous": row.anonymous,
             "restricted_purpose": row.restricted_purpose, "receipt_no": row.receipt_no,
             "received_at": row.received_at, "status": row.status,
-            "void_reason": row.void_reason, "in_kind": row.in_kind}
+            "void_reason": row.void_reason, "in_kind": row.in_kind,
+            "recorded_by": row.recorded_by, "e_receipt_no": row.e_receipt_no}
 
 
 def fund_grants(engine: Engine, fund_id: str) -> list[dict[str, Any]]:

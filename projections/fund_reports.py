@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, select
 
 from projections.fund_queries import RESTRICTED_PREFIX
-from projections.tables import donations, fund_journal, funds, grants
+from projections.tables import donations, fund_journal, fund_vouchers, funds, grants
 from timebank.domain.funds import (
     CASH,
     DONATION_INCOME,
@@ -87,7 +87,8 @@ ACTIVITIES_SHEET = ("业务活动表", "{start} 至 {end}",
 JOURNAL_COLUMNS = (  # (key, header) of the journal export, in order
     ("booked_on", "记账日期"),
     ("booked_at", "记录时间(UTC)"),
-    ("entry_no", "凭证号"),
+    ("voucher_no", "凭证号"),
+    ("entry_no", "分录序号"),
     ("line_no", "行号"),
     ("entry_kind", "业务类型代码"),
     ("entry_kind_zh", "业务类型"),
@@ -631,9 +632,11 @@ def journal_rows(
     """Every line, in the order recorded, with the names an accountant reads."""
     j = fund_journal
     query = (
-        select(j, donations.c.receipt_no)
+        select(j, donations.c.receipt_no, fund_vouchers.c.voucher_no)
         .outerjoin(donations, and_(donations.c.donation_id == j.c.ref,
                                    j.c.entry_kind.in_((*DONATION_KINDS, VOID_KIND))))
+        .outerjoin(fund_vouchers, and_(fund_vouchers.c.fund_id == j.c.fund_id,
+                                       fund_vouchers.c.version == j.c.version))
         .where(j.c.fund_id == fund_id)
         .order_by(j.c.booked_at, j.c.version, j.c.line_no)
     )
@@ -647,6 +650,7 @@ def journal_rows(
         {
             "booked_on": r.booked_on,
             "booked_at": r.booked_at,
+            "voucher_no": r.voucher_no,  # 记账凭证: consecutive per legal entity and month
             "entry_no": r.version,
             "line_no": r.line_no,
             "entry_kind": r.entry_kind,

@@ -9,29 +9,34 @@ from typing import Any
 from sqlalchemy import Connection
 
 from projections.base import Projection, Rows, handles, write_rows
-from projections.tables import donations, fund_journal, funds, grants
+from projections.tables import donations, fund_journal, funds, grant_payments, grants
+from timebank.domain.e_receipts import EReceipt
 from timebank.domain.funds import Fund, Grant
 from timebank.domain.values import shanghai_date
 
 
 class FundsProjection(Projection):
     name = "funds"
-    tables = (funds, fund_journal, donations, grants)
+    tables = (funds, fund_journal, donations, grants, grant_payments)
 
     def __init__(self) -> None:
         self._funds = Rows(funds)
         self._donations = Rows(donations)
         self._grants = Rows(grants)
         self._journal_rows: list[dict[str, Any]] = []
+        self._payments: list[dict[str, Any]] = []
 
     def begin_batch(self, conn: Connection) -> None:
         for rows in (self._funds, self._donations, self._grants):
             rows.reset()
         self._journal_rows = []
+        self._payments = []
 
     def prefetch(self, conn: Connection, events: Sequence[Any]) -> None:
         self._donations.load(
-            conn, {str(e.donation_id) for e in events if isinstance(e, Fund.DonationVoided)},
+            conn, {str(e.donation_id) for e in events
+                   if isinstance(e, (Fund.DonationVoided, EReceipt.Recorded,
+                                     EReceipt.Corrected))},
             created={str(e.donation_id) for e in events if isinstance(e, Fund.DonationReceived)})
         self._grants.load(
             conn, {str(e.originator_id) for e in events
@@ -43,7 +48,9 @@ class FundsProjection(Projection):
             rows.flush(conn)
         if self._journal_rows:
             write_rows(conn, fund_journal, self._journal_rows)
+        write_rows(conn, grant_payments, self._payments)
         self._journal_rows = []
+        self._payments = []
 
     @handles(Fund.Opened)
     def opened(self, conn: Connection, event: Any) -> None:
@@ -80,6 +87,7 @@ class FundsProjection(Projection):
             anonymous=event.anonymous, restricted_purpose=event.restricted_purpose,
             receipt_no=event.receipt_no, received_at=event.timestamp, status="received",
             voided_at=None, void_reason=None, in_kind=goods,
+            recorded_by=(event.actor or {}).get("id"), e_receipt_no=None,
         ))
 
     @handles(Fund.DonationVoided)
@@ -88,9 +96,18 @@ class FundsProjection(Projection):
         self._donations.change(conn, str(event.donation_id), status="voided",
                                voided_at=event.timestamp, void_reason=event.reason)
 
+    @handles(EReceipt.Recorded, EReceipt.Corrected)
+    def e_receipt(self, conn: Connection,
+                  event: EReceipt.Recorded | EReceipt.Corrected) -> None:
+        self._donations.change(conn, str(event.donation_id), e_receipt_no=event.e_receipt_no)
+
     @handles(Fund.GrantPaid)
     def grant_paid(self, conn: Connection, event: Any) -> None:
         self._journal(conn, event, "disbursement", event.disbursement_id)
+        self._payments.append({
+            "disbursement_id": str(event.disbursement_id), "grant_id": str(event.grant_id),
+            "fund_id": str(event.originator_id), "amount_fen": event.amount_fen,
+            "booked_on": shanghai_date(event.timestamp)})
 
     @handles(Fund.ExpensePaid)
     def expense(self, conn: Connection, event: Any) -> None:
@@ -110,7 +127,8 @@ class FundsProjection(Projection):
             grant_id=str(event.originator_id), fund_id=str(event.fund_id),
             project=event.project, amount_fen=event.amount_fen, purpose=event.purpose,
             status="proposed", disbursed_fen=0, proposed_at=event.timestamp, decided_at=None,
-            votes_for=None, votes_against=None, votes_abstain=None,
+            votes_for=None, votes_against=None, votes_abstain=None, ended_at=None,
+            unpaid_at_end_fen=None,
         ))
 
     def _grant(self, conn: Connection, event: Any, **values: Any) -> None:
@@ -130,8 +148,10 @@ class FundsProjection(Projection):
 
     @handles(Grant.Closed)
     def closed(self, conn: Connection, event: Any) -> None:
-        self._grant(conn, event, status="closed")
+        self._grant(conn, event, status="closed", ended_at=event.timestamp,
+                    unpaid_at_end_fen=event.unpaid_fen)
 
     @handles(Grant.Cancelled)
     def cancelled(self, conn: Connection, event: Any) -> None:
-        self._grant(conn, event, status="cancelled")
+        self._grant(conn, event, status="cancelled", ended_at=event.timestamp,
+                    unpaid_at_end_fen=event.unpaid_fen)

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from projections.activities import ActivitiesProjection
@@ -36,6 +36,7 @@ from projections.passbooks import PassbooksProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
 from projections.tables import projection_positions
+from projections.vouchers import VouchersProjection
 from timebank.infrastructure.periodic import PeriodicWorker
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def all_projections() -> list[Projection]:
         KiosksProjection(),
         ActivitiesProjection(),
         FundsProjection(),
+        VouchersProjection(),
         AuditProjection(),
     ]
 
@@ -88,6 +90,7 @@ class ProjectionRunner:
         projections: Iterable[Projection] | None = None,
         batch_size: int = CATCH_UP_BATCH_SIZE,
         parallel: int = 1,
+        only_wanted: bool = False,
     ) -> None:
         self.app = app
         self.engine = engine
@@ -95,6 +98,10 @@ class ProjectionRunner:
         self.batch_size = batch_size
         # Projections applied at once to a page (threads); 1: one after another.
         self.parallel = parallel
+        # Read only the events these projections handle (a rebuild's replay): a page then
+        # ends at the last such event, so positions stop short of the head when the log
+        # ends with others — a final catch-up without it brings them there.
+        self.only_wanted = only_wanted
         self._lock = threading.Lock()
         self._positions_ready = False
 
@@ -248,7 +255,8 @@ class ProjectionRunner:
             try:
                 start = min(known[p.name] for p in active)
                 page = self.app.recorder.select_notifications(
-                    start=start, limit=page_size, inclusive_of_start=False
+                    start=start, limit=page_size, inclusive_of_start=False,
+                    topics=self._wanted_topics(active),
                 )
                 if not page:
                     break
@@ -283,6 +291,15 @@ class ProjectionRunner:
         if failures:
             raise ProjectionFailed(failures)
         return applied
+
+    def _wanted_topics(self, active: list[Projection]) -> list[str]:
+        """The topics to read (none: every event)."""
+        if not self.only_wanted:
+            return []
+        topics = [p.topics() for p in active]
+        if any(t is None for t in topics):
+            return []
+        return sorted(frozenset().union(*topics))  # type: ignore[arg-type]
 
     def _offer(
         self,
@@ -323,8 +340,12 @@ class ProjectionRunner:
         """A read's catch-up: its own recent writes, but never a long wait or a long replay."""
         return self.catch_up(max_batches=INLINE_BATCHES, lock_wait_ms=INLINE_LOCK_WAIT_MS)
 
-    def rebuild(self, names: Iterable[str] | None = None) -> None:
-        """Drop the projections' rows and replay the whole log into them."""
+    def rebuild(self, names: Iterable[str] | None = None, processes: int = 1) -> None:
+        """Replay the whole log into shadow tables of these projections and swap them in
+        (projections/rebuild.py): the live tables keep serving until the swap. With
+        `processes` > 1 the replay runs in that many processes, groups of projections each."""
+        from projections.rebuild import rebuild
+
         chosen = (
             set(names) if names else {p.name for p in self.projections if p.rebuild_by_default}
         )
@@ -332,26 +353,7 @@ class ProjectionRunner:
         if unknown:
             raise ValueError(f"unknown projections: {', '.join(sorted(unknown))}")
         self._ensure_position_rows()
-        with self._lock:
-            for projection in self.projections:
-                if projection.name not in chosen:
-                    continue
-                with self.engine.begin() as conn:
-                    self._lock_position(conn, projection.name)
-                    if conn.dialect.name == "postgresql":
-                        # Transactional on PostgreSQL, and it leaves no millions of dead
-                        # rows behind for the replay's inserts and the indexes to wade through.
-                        conn.exec_driver_sql("TRUNCATE " + ", ".join(
-                            conn.dialect.identifier_preparer.quote(t.name)
-                            for t in projection.tables))
-                    else:
-                        for table in reversed(projection.tables):
-                            conn.execute(delete(table))
-                    conn.execute(
-                        update(projection_positions)
-                        .where(projection_positions.c.name == projection.name)
-                        .values(position=0)
-                    )
+        rebuild(self, [p for p in self.projections if p.name in chosen], processes)
         self.catch_up()
 
 

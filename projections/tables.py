@@ -248,6 +248,8 @@ donations = Table(
     Column("voided_at", UtcDateTime(), nullable=True),
     Column("void_reason", Text, nullable=True),
     Column("in_kind", String(200), nullable=True),  # goods given, when not money
+    Column("recorded_by", String(100), nullable=True),  # the actor's id: 经办人 on the receipt
+    Column("e_receipt_no", String(64), nullable=True),  # the finance authority's e-receipt
     UniqueConstraint("fund_id", "receipt_no", name="uq_donations_fund_receipt"),
 )
 
@@ -266,7 +268,53 @@ grants = Table(
     Column("votes_for", Integer, nullable=True),
     Column("votes_against", Integer, nullable=True),
     Column("votes_abstain", Integer, nullable=True),
+    # When it ended (closed or cancelled) and what it left unpaid: the disclosure reminders.
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("unpaid_at_end_fen", BigInteger, nullable=True),
     Index("ix_grants_fund", "fund_id"),
+)
+
+# Each tranche paid of a grant (a grant's journal entries name the disbursement, not the grant).
+grant_payments = Table(
+    "grant_payments",
+    metadata,
+    Column("disbursement_id", String(UUID_LEN), primary_key=True),
+    Column("grant_id", String(UUID_LEN), nullable=False),
+    Column("fund_id", String(UUID_LEN), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("booked_on", Date, nullable=False),
+    Index("ix_grant_payments_grant", "grant_id"),
+)
+
+# 记账凭证 numbers (projections/vouchers.py): the legal entity each fund books for, the last
+# number of each entity and month, and each journal entry's voucher.
+voucher_funds = Table(
+    "voucher_funds",
+    metadata,
+    Column("fund_id", String(UUID_LEN), primary_key=True),
+    Column("entity_fund_id", String(UUID_LEN), nullable=False),
+)
+
+voucher_counters = Table(
+    "voucher_counters",
+    metadata,
+    Column("counter_key", String(UUID_LEN + 10), primary_key=True),  # entity:YYYY-MM
+    Column("last_number", Integer, nullable=False),
+)
+
+fund_vouchers = Table(
+    "fund_vouchers",
+    metadata,
+    Column("voucher_key", String(UUID_LEN + 12), primary_key=True),  # fund:version
+    Column("fund_id", String(UUID_LEN), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("entity_fund_id", String(UUID_LEN), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("voucher_no", String(16), nullable=False),
+    Column("booked_on", Date, nullable=False),
+    UniqueConstraint("entity_fund_id", "period", "number", name="uq_fund_vouchers_number"),
+    Index("ix_fund_vouchers_entry", "fund_id", "version", unique=True),
 )
 
 # The audit trail: one row per stored event, chained by hash in log order.

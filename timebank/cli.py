@@ -188,8 +188,16 @@ def banks_open(
 def projections_rebuild(
     name: Annotated[list[str] | None, typer.Argument(help="Projections to rebuild (all).")] = None,
     partition: PartitionOption = None,
+    processes: Annotated[int | None, typer.Option(
+        help="Replay in this many processes, groups of projections each (PostgreSQL; "
+             "default: one per CPU core).")] = None,
 ) -> None:
-    """Drop the read models' rows and replay the whole event log into them."""
+    """Replay the whole event log into shadow tables, then swap them in for the read
+    models in one transaction: the live tables keep serving until then."""
+    import os
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("projections.rebuild").setLevel(logging.INFO)  # its steps, timed
     runtime = _runtime()
     try:
         for key, runner in _partition_runners(runtime, partition):
@@ -197,7 +205,8 @@ def projections_rebuild(
                 if not name:  # the city rollup is rebuilt with "all", or on its own
                     runner.rebuild()  # type: ignore[attr-defined]
             else:
-                runner.rebuild(name or None)  # type: ignore[attr-defined]
+                runner.rebuild(name or None,  # type: ignore[attr-defined]
+                               processes=processes or os.cpu_count() or 1)
             for status in runner.status():  # type: ignore[attr-defined]
                 typer.echo(f"{_label(key)}{status.name}: position {status.position} "
                            f"(head {status.head})")
@@ -220,49 +229,56 @@ def projections_status(partition: PartitionOption = None) -> None:
 
 @projections_app.command("run")
 def projections_run(
-    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 0.5,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between polls on SQLite (default 0.5). On PostgreSQL the worker is "
+             "woken by every write (LISTEN/NOTIFY) and polls only as a safety net "
+             "(default 60).")] = None,
     partition: PartitionOption = None,
     threads: Annotated[int, typer.Option(
         help="Follow each partition's projections in this many threads (groups of them), "
              "each reading the log itself: database waits overlap.")] = 1,
 ) -> None:
     """Follow the event log and keep the read models current, until interrupted: catch
-    up in large batches, then poll. Several workers may run at once; each batch is still
-    applied exactly once."""
+    up in large batches, then wait for new events. Several workers may run at once; each
+    batch is still applied exactly once. Serve with TIMEBANK_FOLLOW_PROJECTIONS=false
+    to leave the following to workers."""
     import threading
 
     from projections.runner import ProjectionRunner
+    from projections.worker import follow
+    from timebank.infrastructure.log_notifications import LogBell
 
     logging.basicConfig(level=logging.INFO)
     runtime = _runtime()
+    bell = LogBell()
+    for store in runtime.partitions.all():
+        bell.listen_to_store(store.settings.resolved_database_url, store.engine,
+                             store.settings.database_schema)
+    stop = threading.Event()
     followers: list[tuple[str, object]] = []
     for key, runner in _partition_runners(runtime, partition):
         if threads > 1 and isinstance(runner, ProjectionRunner):
             followers += [(key, part) for part in runner.split(threads)]
         else:
             followers.append((key, runner))
-    stop = threading.Event()
 
     def request_stop(_signal: int, _frame: object) -> None:
         # Ctrl-C or a service manager's SIGTERM: finish the batch at hand, then stop,
         # rather than interrupting a transaction half way through its database calls.
         stop.set()
+        bell.ring()
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    def follow(key: str, runner: object) -> None:
-        while not stop.is_set():
-            try:
-                if isinstance(runner, ProjectionRunner):
-                    runner.catch_up(stop=stop)
-                else:
-                    runner.catch_up()  # type: ignore[attr-defined]
-            except Exception:  # one partition's failure is logged; the others go on
-                logging.getLogger(__name__).exception("catching up %s failed", key)
-            stop.wait(interval)
+    def catch_up(runner: object):
+        if isinstance(runner, ProjectionRunner):
+            return lambda: runner.catch_up(stop=stop)
+        return runner.catch_up  # type: ignore[attr-defined]
 
-    workers = [threading.Thread(target=follow, args=f) for f in followers]
+    workers = [threading.Thread(target=follow, args=(catch_up(runner), bell, stop, interval,
+                                                     key))
+               for key, runner in followers]
     for worker in workers:
         worker.start()
     try:
@@ -270,6 +286,7 @@ def projections_run(
             stop.wait(0.5)  # the main thread only waits: signals are handled here
     finally:
         stop.set()
+        bell.close()
         for worker in workers:
             worker.join()
         runtime.close()

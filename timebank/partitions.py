@@ -158,6 +158,7 @@ class Partitions:
 def build_partition(key: str, settings: Settings, migrate: bool) -> Partition:
     from timebank.infrastructure.database import exclusive_setup, make_engine
     from timebank.infrastructure.kiosk_usage import KioskUsage
+    from timebank.infrastructure.log_notifications import install_trigger
     from timebank.infrastructure.migrations import upgrade
 
     engine = make_engine(settings)
@@ -170,6 +171,9 @@ def build_partition(key: str, settings: Settings, migrate: bool) -> Partition:
             # A restored backup may predate erasures: apply every recorded one again.
             vault.reapply_erasures()
         app = TimebankApp(settings, vault, KioskUsage(engine))
+        if migrate and engine.dialect.name == "postgresql":
+            # Followers in other processes are woken by writes (LISTEN/NOTIFY).
+            install_trigger(engine, app.recorder.events_table_name)
     return Partition(key, settings, engine, vault, app)
 
 

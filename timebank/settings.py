@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # Saves arriving together share one transaction (timebank/infrastructure/group_commit.py).
     group_commit: bool = True
+    # The serving process follows the log into the read models itself (self-sufficient: one
+    # SQLite process needs nothing else). False when `timebank projections run` workers do
+    # it: the API then only catches up a little for a read (its callers' own writes).
+    follow_projections: bool = True
     # Partitioning by district: partition key -> database URL (`#schema` optional). Empty: one
     # database for everything (see docs/design-decisions.md, "Bank partitions").
     bank_databases: dict[str, str] = Field(default_factory=dict)

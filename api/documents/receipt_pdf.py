@@ -1,4 +1,9 @@
-"""A donation receipt (捐赠票据) as a PDF; a voided receipt says so and keeps its number."""
+"""A donation receipt (捐赠票据) as a PDF; a voided receipt says so and keeps its number.
+
+As a filer needs it (rules.md, "Donations"): the legal person as the organisation that
+received the gift (a hosted fund is named as the project), the amount in figures and in
+capital numerals (大写金额), the handling officer (经办人), and the financial e-receipt number
+once the finance authority's system issued one."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from api.documents.certificate_pdf import FONT
+from timebank.domain.numerals import capital_amount
 
 TITLE = ParagraphStyle("receipt-title", fontName=FONT, fontSize=18, leading=24, alignment=1)
 BODY = ParagraphStyle("receipt-body", fontName=FONT, fontSize=11, leading=16)
@@ -21,7 +27,10 @@ DONOR_TYPES = {"government": "政府资助", "enterprise": "企业", "individual
                "resident": "居民自筹", "bazaar": "公益集市"}
 
 
-def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None) -> bytes:
+def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
+                   project: str | None = None, officer: str | None = None) -> bytes:
+    """`fund_name` is the legal person's (the host foundation's, for a hosted fund's gift);
+    `project` the hosted fund the gift went to."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A5), leftMargin=14 * mm,
                             rightMargin=14 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
@@ -30,12 +39,16 @@ def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None) 
     rows = [
         ["票据编号", donation["receipt_no"]],
         ["受赠单位", fund_name],
+        *([["项目", project]] if project else []),
         ["捐赠人", "匿名" if donation["anonymous"] or not donor else donor],
         ["捐赠人类型", DONOR_TYPES.get(donation["donor_type"], donation["donor_type"])],
         ["捐赠内容", f"实物：{donation['in_kind']}（估值）" if donation.get("in_kind") else "货币"],
-        ["金额", f"人民币 {amount // 100:,}.{amount % 100:02d} 元"],
+        ["金额", f"¥{amount // 100:,}.{amount % 100:02d}"],
+        ["金额（大写）", capital_amount(amount)],
         ["定向用途", donation["restricted_purpose"] or "非定向"],
         ["日期", donation["received_at"].strftime("%Y-%m-%d")],
+        ["经办人", officer or "—"],
+        ["财政电子票据号", donation.get("e_receipt_no") or "（尚未开具）"],
     ]
     table = Table(rows, colWidths=[32 * mm, 120 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 11),

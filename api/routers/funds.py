@@ -171,7 +171,11 @@ def donation_receipt(
     donation = fund_queries.donation(read_models.engine, str(fund.id), donation_id)
     if donation is None:
         raise DomainError("not_found", "donation not found.")
-    pdf = render_receipt(fund.name, donation, services.donor_name(fund, donation_id))
+    host = services.load_fund(fund.host_fund_id) if fund.host_fund_id else None
+    pdf = render_receipt(host.name if host else fund.name, donation,
+                         services.donor_name(fund, donation_id),
+                         project=fund.name if host else None,
+                         officer=services.officer_name(donation.get("recorded_by")))
     return Response(
         pdf,
         media_type="application/pdf",

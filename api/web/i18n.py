@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from fastapi import Request
 
+from api.web import i18n_entity
+
 LANGUAGES = ("zh", "en")
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -328,6 +330,7 @@ WORDS: dict[str, tuple[str, str]] = {
 # Every table of words the pages use: this module's, then each area's (api/web/i18n_<area>.py).
 TABLES: tuple[dict[str, tuple[str, str]], ...] = (
     WORDS,
+    i18n_entity.WORDS,
 )
 
 

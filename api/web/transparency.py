@@ -1,4 +1,6 @@
-"""信息公开: a fund's public page — income by donor type, grants, spending, the checkpoint."""
+"""信息公开: the public page of a legal entity (a foundation with the funds it hosts), by year —
+income by source, the statement of activities' lines, net assets, projects and grants — and
+the latest signed checkpoint. Figures only: no donor, no personal data."""
 
 from __future__ import annotations
 
@@ -7,32 +9,40 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import catch_up_for_read
 from api.web.rendering import render, yuan
-from projections import audit_queries, fund_queries
+from projections import audit_queries, entity_reports
 from timebank.domain.checkpoints import Checkpoint
 from timebank.domain.errors import DomainError
+from timebank.domain.values import shanghai_date, utc_now
 
 router = APIRouter(include_in_schema=False)
 
-DONOR_TYPES_ZH = {"government": "政府资助", "enterprise": "企业捐赠", "individual": "个人捐赠",
+DONOR_TYPES_ZH = {"government": "政府补助", "enterprise": "企业捐赠", "individual": "个人捐赠",
                   "resident": "居民自筹", "bazaar": "公益集市"}
 GRANT_STATUS_ZH = {"proposed": "待表决", "approved": "已批准", "rejected": "未通过",
                    "closed": "已结项", "cancelled": "已取消"}
+SHOWN_LINES = ("donation_income", "government_grant_income", "income_total", "program_costs",
+               "management_costs", "fundraising_costs", "other_costs", "expense_total",
+               "change_in_net_assets")
 
 
 @router.get("/transparency/funds/{fund_id}", response_class=HTMLResponse)
-def fund_page(request: Request, fund_id: str) -> HTMLResponse:
+def fund_page(request: Request, fund_id: str, year: int | None = None) -> HTMLResponse:
     runtime = request.app.state.runtime
     runner = request.app.state.runner
     try:
         fund = runtime.app.load_fund(fund_id)
+        entity = runtime.app.load_fund(fund.host_fund_id) if fund.host_fund_id else fund
     except DomainError:
         return HTMLResponse("<h1>404</h1>", status_code=404)
+    this_year = shanghai_date(utc_now()).year
+    year = year if year is not None and 2000 <= year <= this_year else this_year
     catch_up_for_read(runner)
-    figures = fund_queries.transparency(runtime.engine, str(fund.id))
+    figures = entity_reports.public_year(runtime.engine, str(entity.id), year)
     checkpoint = None
     latest = audit_queries.latest_checkpoint_id(runtime.engine)
     if latest:
         checkpoint = runtime.app.load(Checkpoint, latest)
-    return render(request, "transparency.html", fund=fund, figures=figures,
-                  checkpoint=checkpoint, yuan=yuan, donor_types=DONOR_TYPES_ZH,
-                  grant_status=GRANT_STATUS_ZH)
+    return render(request, "transparency.html", fund=fund, entity=entity, figures=figures,
+                  years=list(range(figures["first_year"], this_year + 1)),
+                  shown_lines=SHOWN_LINES, checkpoint=checkpoint, yuan=yuan,
+                  donor_types=DONOR_TYPES_ZH, grant_status=GRANT_STATUS_ZH)

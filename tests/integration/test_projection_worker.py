@@ -94,3 +94,86 @@ def test_the_worker_catches_up_then_follows_live(settings: Settings) -> None:
                 worker.kill()
         runtime.close()
     assert worker.returncode == 0, "the worker stops cleanly on an interrupt"
+
+
+def test_a_worker_on_postgres_is_woken_by_each_write_not_by_polling(
+        postgres_settings: Settings) -> None:
+    """The worker's loop with a poll interval of an hour: only the store's notification can
+    wake it, and it catches up promptly after each write. A write in another schema of the
+    same database (another bank partition, another test) rings another channel."""
+    import threading
+    import uuid
+
+    import psycopg
+    from sqlalchemy import create_engine
+
+    from projections.runner import ProjectionRunner
+    from projections.worker import follow
+    from tests.conftest import PG_URL
+    from timebank.infrastructure.log_notifications import LogBell, install_trigger
+
+    runtime = build_runtime(postgres_settings)
+    # Another schema of the same database, its log reduced to a table with the trigger.
+    other_schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{other_schema}"')
+        conn.execute(f'CREATE TABLE "{other_schema}".timebank_events (id int)')
+    other = create_engine(postgres_settings.sqlalchemy_url(),
+                          connect_args={"options": f"-csearch_path={other_schema}"})
+    install_trigger(other, "timebank_events")
+    bell = LogBell()
+    stop = threading.Event()
+    worker = None
+    try:
+        d = District.build(runtime.app)
+        volunteer = d.volunteer()
+        runner = ProjectionRunner(runtime.app, runtime.engine)
+        bell.listen_to_store(postgres_settings.resolved_database_url, runtime.engine,
+                             postgres_settings.database_schema)
+        assert bell.listening
+        worker = threading.Thread(target=follow, args=(lambda: runner.catch_up(stop=stop),
+                                                       bell, stop, 3600.0))
+        worker.start()
+        passbook_id = str(volunteer.passbook_id)
+        assert wait_for(lambda: balance(runtime.engine, passbook_id) == 0, 30)
+
+        quiet = bell.mark()
+        with other.begin() as conn:  # a write in the other schema only
+            conn.exec_driver_sql("INSERT INTO timebank_events VALUES (1)")
+        assert not bell.wait(quiet, 1.0), "another schema's writes rang this schema's bell"
+
+        for minutes in (60, 30):
+            d.earn(volunteer, minutes)
+            stored = runtime.app.load_passbook(volunteer.passbook_no).balance
+            assert wait_for(lambda s=stored: balance(runtime.engine, passbook_id) == s, 30), \
+                "the worker was not woken by the write"
+        assert wait_for(lambda: all(s.lag == 0 for s in runner.status()), 30)
+    finally:
+        stop.set()
+        bell.close()
+        if worker is not None:
+            worker.join(timeout=30)
+        runtime.close()
+        other.dispose()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{other_schema}" CASCADE')
+    assert worker is not None and not worker.is_alive(), "the worker stops when asked"
+
+
+def test_the_server_leaves_following_to_workers_when_told(tmp_path: Path) -> None:
+    """TIMEBANK_FOLLOW_PROJECTIONS=false: no follower thread in the serving process, its
+    periodic work still runs; by default (one self-sufficient process) it follows."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.conftest import make_sqlite_settings
+
+    for follow, expected in ((False, False), (True, True)):
+        settings = make_sqlite_settings(tmp_path / str(follow), follow_projections=follow)
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/api/v1/health").status_code == 200
+            names = {thread.name for thread in threading.enumerate()}
+            assert ("projections" in names) is expected
+            assert "auto-close-and-checkpoint" in names

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from timebank.application.audit import AuditServices
 from timebank.application.certificates import CertificateServices
+from timebank.application.entities import EntityServices
 from timebank.application.funds import FundServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
@@ -40,6 +41,7 @@ class TimebankApp(
     KioskServices,
     CertificateServices,
     FundServices,
+    EntityServices,
     AuditServices,
 ):
     name = "timebank"

@@ -138,6 +138,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "consent_required": ("Changing a restricted gift's purpose needs the donor's consent.",
                          "变更定向捐赠用途须有捐赠人同意的记录。"),
+    "second_approver_required": (
+        "Releasing a restriction without the donor's consent needs a second person's approval.",
+        "未经捐赠人同意解除限定，须由另一人审批。",
+    ),
     "conflict": (
         "The request collided with others too many times; please retry.",
         "请求冲突，请稍后重试。",

@@ -30,3 +30,13 @@ def phone_claim_id_for(phone_index: str, generation: int = 0) -> UUID:
 
 def idempotency_id_for(scope: str, key: str) -> UUID:
     return uuid5(NAMESPACE, f"idempotency:{scope}:{key}")
+
+
+def organisation_id_for(entity_fund_id: UUID) -> UUID:
+    """The legal person whose books a foundation (with what it hosts) keeps: one per entity."""
+    return uuid5(NAMESPACE, f"organisation:{entity_fund_id}")
+
+
+def e_receipt_id_for(donation_id: UUID) -> UUID:
+    """A donation's financial e-receipt record: one per donation."""
+    return uuid5(NAMESPACE, f"e-receipt:{donation_id}")
