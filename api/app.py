@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from api.background import periodic_work
+from api.background import interbank_driver, periodic_work
 from api.body_limit import ContractShaped413
 from api.errors import install_error_handlers
 from api.observability import Metrics, install_observability
@@ -31,6 +31,7 @@ from api.routers import (
     offices,
     scans,
     service_records,
+    time_bank,
     transfers,
     users,
 )
@@ -49,6 +50,7 @@ from api.web import (
 from projections.city import CityRollup, background_city_follower
 from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
+from timebank.interbank import CityTransfers
 from timebank.partitions import DIRECTORY
 from timebank.runtime import Runtime, build_runtime
 from timebank.settings import Settings
@@ -92,13 +94,18 @@ def create_app(
                 workers.append(periodic_work(partition.app, runner))
             if follower:
                 workers.append(background_follower(runner))
-        if runtime.partitions.banks and follower:
-            workers.append(background_city_follower(CityRollup(runtime.partitions)))
+        if follow_projections:
+            workers.append(interbank_driver(runtime.partitions))
+        city = CityRollup(runtime.partitions) if runtime.partitions.banks else None
+        if city is not None and follower:
+            workers.append(background_city_follower(city))
         for worker in workers:
             worker.start()
         app.state.runtime = runtime
         app.state.runners = runners
         app.state.runner = runners[DIRECTORY]
+        app.state.city = city
+        app.state.city_transfers = CityTransfers(runtime.partitions)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
         for partition in runtime.partitions.all():
             # Scans are counted by the scan command itself, whichever page or route calls it.
@@ -152,6 +159,7 @@ def create_app(
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)
+    api.include_router(time_bank.router)
     app.include_router(api)
     app.include_router(scan_pages.router)
     app.include_router(certificates.public_router)

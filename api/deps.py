@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from projections.runner import ProjectionRunner
 from timebank.application import Idempotency, TimebankApp
 from timebank.domain.actors import Actor
+from timebank.domain.certificates import certificate_id_for
 from timebank.domain.errors import DomainError
 from timebank.partitions import DIRECTORY, Partition, Partitions
 from timebank.runtime import Runtime
@@ -51,6 +52,8 @@ async def request_partition(request: Request) -> Partition:
     # A directory actor (a system administrator) or no credential: the first id the request
     # names (path, then JSON body) that lives in a bank partition decides.
     named = [value for name, value in request.path_params.items() if name.endswith("_id")]
+    if "serial" in request.path_params:  # a certificate, verified in public: its id
+        named.append(str(certificate_id_for(request.path_params["serial"])))
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get(
         "content-type", ""
     ):

@@ -39,8 +39,9 @@ class Metrics:
         self.events = Counter("timebank_events_appended_total", "Events stored.",
                               registry=self.registry)
         self.lag = Gauge("timebank_projection_lag_events",
-                         "Events a projection has not applied yet.", ["projection"],
-                         registry=self.registry)
+                         "Events a projection has not applied yet, per partition (the "
+                         "directory, each bank partition, and the city rollup's followers).",
+                         ["partition", "projection"], registry=self.registry)
         self.pool = Gauge("timebank_db_pool_checked_out", "Read-model pool connections in use.",
                           registry=self.registry)
         self.commits = Gauge("timebank_store_commits", "Event-store transactions run by this "
@@ -150,9 +151,13 @@ def install_observability(app: FastAPI, metrics: Metrics) -> None:
         if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
             return JSONResponse(error_body("unauthenticated"), status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
-        runner = request.app.state.runner
-        for status in runner.status():
-            metrics.lag.labels(status.name).set(status.lag)
+        for key, runner in request.app.state.runners.items():
+            for status in runner.status():
+                metrics.lag.labels(key, status.name).set(status.lag)
+        city = getattr(request.app.state, "city", None)
+        if city is not None:
+            for status in city.status():
+                metrics.lag.labels("city", status.name).set(status.lag)
         pool = request.app.state.runtime.engine.pool
         metrics.pool.set(getattr(pool, "checkedout", lambda: 0)())
         group_commit = getattr(request.app.state.runtime.app.recorder, "group_commit", None)

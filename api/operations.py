@@ -151,7 +151,8 @@ OPERATIONS: dict[str, Operation] = {
         *COMMAND, "not_pending"),
     f"POST {V1}/service-records/{{record_id}}/correct": op(
         "correctServiceRecord", "staff", "Correct a record's hours (更正服务时长)",
-        *COMMAND, "not_approved", "invalid_hours", "insufficient_points", "office_closed"),
+        *COMMAND, "not_approved", "invalid_hours", "insufficient_points", "office_closed",
+        "insufficient_hours"),
     f"POST {V1}/scans": op(
         "scanActivityCode", "volunteer", "Check in or out with a scanned code (扫码签到/签退)",
         *COMMAND, "invalid_token", "token_expired", "already_checked_in", "not_checked_in",
@@ -343,4 +344,43 @@ OPERATIONS: dict[str, Operation] = {
     f"POST {V1}/kiosk/redemptions/{{redemption_id}}/cancel": op(
         "cancelRedemption", "kiosk", "Cancel a redemption: points and stock return (撤销兑换)",
         "forbidden", "not_found", "conflict", "already_cancelled", "cancel_not_allowed"),
+    # -- the time bank (时间银行) and 通存通兑 ------------------------------------------------
+    f"PUT {V1}/offices/{{bank_id}}/time-bank-rules": op(
+        "setTimeBankRules", "staff",
+        "Set a bank's time-bank rules: services, payers, care age, caps (时间银行规则)",
+        *COMMAND, "office_not_bank", "invalid_time_rules", "office_closed"),
+    f"GET {V1}/offices/{{bank_id}}/time-bank-rules": op(
+        "getTimeBankRules", "staff", "Read a bank's time-bank rules (时间银行规则)", *READ),
+    f"GET {V1}/volunteers/{{volunteer_id}}/time-account": op(
+        "getTimeAccount", "volunteer", "A passbook's time account in hours (时间账户)", *READ),
+    f"GET {V1}/offices/{{bank_id}}/hours-pool": op(
+        "getHoursPool", "staff", "A bank's public pool of hours (公益时间池)", *READ),
+    f"POST {V1}/interbank-transfers": op(
+        "requestInterbankTransfer", "volunteer",
+        "Send hours to a passbook of another bank: 202 pending, then posted or voided (通存通兑)",
+        *COMMAND, "insufficient_hours", "invalid_hours", "same_bank", "office_closed",
+        "volunteer_inactive", idempotency_required=True),
+    f"GET {V1}/interbank-transfers/{{transfer_id}}": op(
+        "getInterbankTransfer", "volunteer",
+        "An inter-bank transfer: pending, posted or voided (跨行转移)", *READ),
+    f"GET {V1}/offices/{{bank_id}}/interbank-books": op(
+        "getInterbankBooks", "staff",
+        "A bank's books with every other bank: hours sent, received, owed (行间往来)",
+        *READ, "invalid_time_range"),
+    f"GET {V1}/interbank/clearing": op(
+        "getInterbankClearing", "staff",
+        "The city's clearing of hours between banks for a period (清算报表)",
+        "forbidden", "invalid_time_range"),
+    f"POST {V1}/offices/{{bank_id}}/hours-pool/fundings": op(
+        "fundHoursPool", "staff", "Put hours into a bank's public pool (注入公益时间池)",
+        *COMMAND, "office_not_bank", "office_closed", "invalid_hours"),
+    f"POST {V1}/time-gifts": op(
+        "giveHours", "volunteer", "Give hours to a family member's passbook (赠与亲属)",
+        *COMMAND, "insufficient_hours", "invalid_hours", "gift_limit_reached", "same_passbook",
+        "office_mismatch", "volunteer_inactive", "group_hours_donate_only",
+        idempotency_required=True),
+    f"POST {V1}/time-donations": op(
+        "donateHours", "volunteer", "Donate hours to the bank's public pool (捐赠公益池)",
+        *COMMAND, "insufficient_hours", "invalid_hours", "gift_limit_reached",
+        "volunteer_inactive", idempotency_required=True),
 }

@@ -771,3 +771,160 @@ class IndicatorLimits(ApiModel):
 class IndicatorLimitsOut(ApiModel):
     fund_id: str
     limits: dict[str, str]
+
+
+# -- time bank (时间银行): time accounts, the pool, 通存通兑 ------------------------------------
+class PriorityRuleIn(ApiModel):
+    min_age: StrictInt = 0
+    max_age: StrictInt | None = None
+    living_alone: bool = False
+    minimum_income: bool = False
+    disabled: bool = False
+
+
+class TimeBankRulesIn(ApiModel):
+    payers: dict[str, Literal["minted", "beneficiary", "pool"]] = Field(
+        default_factory=dict,
+        description="Time-bank categories and who pays their hours: minted (the bank "
+                    "creates them), beneficiary (the served person's stored hours) or pool.")
+    points_too: list[str] = Field(
+        default_factory=list, description="Time-bank categories that also earn points.")
+    care_from_age: StrictInt = Field(default=60, description="Care is withdrawn from this age.")
+    storage_cap_hours: StrictInt | None = Field(
+        default=None, description="Lifetime hours a person stores; above it, to the pool.")
+    gift_limit_hours_per_year: StrictInt | None = Field(
+        default=None, description="Hours a person may give or donate per calendar year.")
+    take_area: Literal["branch", "bank"] = Field(
+        default="branch", description="Where volunteers take open requests.")
+    priority: list[PriorityRuleIn] = Field(
+        default_factory=list,
+        description="Who may be granted hours from the pool: any one rule, all its conditions.")
+
+
+class TimeBankRulesOut(TimeBankRulesIn):
+    bank_id: str
+
+
+class TimeEntry(ApiModel):
+    at: datetime
+    kind: str
+    hours: str
+    reserved_hours: str
+    balance_after: str
+    ref: str
+
+
+class TimeAccountOut(ApiModel):
+    passbook_no: str
+    balance_hours: str
+    reserved_hours: str
+    stored_hours: str
+    over_cap_hours: str
+    entries: list[TimeEntry]
+
+
+class HoursPoolOut(ApiModel):
+    bank_id: str
+    balance_hours: str
+    funded_hours: str
+    donated_hours: str
+    over_cap_hours: str
+    granted_hours: str
+    paid_hours: str
+
+
+class InterbankTransferCreate(ApiModel):
+    from_passbook: str = Field(max_length=20)
+    to_bank_id: str = Field(max_length=36, description="The receiving bank (区级总行).")
+    to_passbook: str = Field(max_length=20)
+    hours: str = Field(max_length=12, description='Hours to move, e.g. "2.50".')
+    note: str = Field(default="", max_length=200)
+
+
+class InterbankTransferOut(ApiModel):
+    transfer_id: str
+    status: Literal["pending", "posted", "voided"]
+    from_bank_id: str
+    from_passbook: str
+    to_bank_id: str
+    to_passbook: str
+    hours: str
+    note: str
+    requested_at: datetime
+    deadline: datetime
+    decided_at: datetime | None = None
+    reason: str | None = Field(
+        default=None, description="Why the receiving bank refused (voided transfers).")
+
+
+class InterbankBooksLine(ApiModel):
+    counterparty_bank_id: str
+    sent_hours: str
+    received_hours: str
+    sent_transfers: int
+    received_transfers: int
+    owes_hours: str = Field(description="Sent minus received: owed to the counterparty "
+                                        "(negative: owed by it).")
+
+
+class InterbankBooks(ApiModel):
+    bank_id: str
+    date_from: date | None = Field(default=None, alias="from")
+    date_to: date | None = Field(default=None, alias="to")
+    lines: list[InterbankBooksLine]
+
+
+class ClearingDirection(ApiModel):
+    hours: str = Field(description="As the sending bank's books record it.")
+    hours_as_received: str = Field(description="As the receiving bank's books record it.")
+
+
+class ClearingPair(ApiModel):
+    bank_id: str
+    counterparty_bank_id: str
+    sent: ClearingDirection
+    received: ClearingDirection
+    net_hours: str
+    debtor_bank_id: str | None
+    balanced: bool
+
+
+class ClearingReport(ApiModel):
+    date_from: date | None = Field(default=None, alias="from")
+    date_to: date | None = Field(default=None, alias="to")
+    balanced: bool
+    pending_transfers: int
+    pairs: list[ClearingPair]
+
+
+class TimeGiftCreate(ApiModel):
+    from_passbook: str = Field(max_length=20)
+    to_passbook: str = Field(max_length=20)
+    hours: str = Field(max_length=12, description='Hours to give, e.g. "2.50".')
+    relation: Literal["spouse", "parent", "parent_in_law", "grandparent", "child", "grandchild",
+                      "sibling", "other_relative"] = Field(
+        description="The recipient is the giver's … (recorded with the gift).")
+    note: str = Field(default="", max_length=200)
+
+
+class TimeGiftOut(ApiModel):
+    gift_id: str
+    balance_hours: str
+    given_this_year_hours: str
+
+
+class TimeDonationCreate(ApiModel):
+    passbook: str = Field(max_length=20)
+    hours: str = Field(max_length=12)
+    note: str = Field(default="", max_length=200)
+
+
+class TimeDonationOut(ApiModel):
+    donation_id: str
+    balance_hours: str
+    given_this_year_hours: str
+
+
+class PoolFunding(ApiModel):
+    hours: str = Field(max_length=12)
+    reason: str = Field(max_length=500, description="The bank's decision to fund its pool.")

@@ -30,12 +30,14 @@ from projections.activities import ActivitiesProjection
 from projections.audit import AuditProjection
 from projections.base import Projection
 from projections.funds import FundsProjection
+from projections.interbank import InterbankProjection
 from projections.kiosks import KiosksProjection
 from projections.offices import OfficesProjection
 from projections.passbooks import PassbooksProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
 from projections.tables import projection_positions
+from projections.time_accounts import TimeAccountsProjection
 from projections.vouchers import VouchersProjection
 from timebank.infrastructure.periodic import PeriodicWorker
 
@@ -61,6 +63,8 @@ def all_projections() -> list[Projection]:
         ActivitiesProjection(),
         FundsProjection(),
         VouchersProjection(),
+        TimeAccountsProjection(),
+        InterbankProjection(),
         AuditProjection(),
     ]
 

@@ -350,3 +350,82 @@ city_daily_totals = Table(
     Column("points_redeemed", BigInteger, nullable=False),
     Column("points_net", BigInteger, nullable=False),
 )
+
+# Time accounts (时间账户): hours in minutes, beside the passbooks' points.
+time_accounts = Table(
+    "time_accounts",
+    metadata,
+    Column("account_id", String(UUID_LEN), primary_key=True),
+    Column("owner", String(10), nullable=False),  # personal | group
+    Column("passbook_no", String(20), nullable=False, unique=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=True),
+    Column("bank_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("balance_minutes", BigInteger, nullable=False),
+    Column("reserved_minutes", BigInteger, nullable=False),
+    Column("stored_minutes", BigInteger, nullable=False),
+    Column("over_cap_minutes", BigInteger, nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Index("ix_time_accounts_volunteer", "volunteer_id"),
+    Index("ix_time_accounts_office", "office_id"),
+)
+
+time_entries = Table(
+    "time_entries",
+    metadata,
+    Column("account_id", String(UUID_LEN), primary_key=True),
+    Column("version", Integer, primary_key=True),  # the account aggregate's version
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("minutes", BigInteger, nullable=False),  # the change of the available balance
+    Column("reserved_minutes", BigInteger, nullable=False),  # the change of what is held
+    Column("balance_after", BigInteger, nullable=False),
+    Column("ref", String(64), nullable=False),
+    Column("counterparty", String(120), nullable=False),
+)
+
+hours_pools = Table(
+    "hours_pools",
+    metadata,
+    Column("pool_id", String(UUID_LEN), primary_key=True),
+    Column("bank_id", String(UUID_LEN), nullable=False, unique=True),
+    Column("balance_minutes", BigInteger, nullable=False),
+    Column("funded_minutes", BigInteger, nullable=False),
+    Column("donated_minutes", BigInteger, nullable=False),
+    Column("over_cap_minutes", BigInteger, nullable=False),
+    Column("granted_minutes", BigInteger, nullable=False),
+    Column("paid_minutes", BigInteger, nullable=False),
+)
+
+# 通存通兑: the sending bank's transfers (also the driver's list of pending work) and each
+# bank's books with every other bank, per Shanghai day of the credit.
+interbank_transfers = Table(
+    "interbank_transfers",
+    metadata,
+    Column("transfer_id", String(UUID_LEN), primary_key=True),
+    Column("from_bank_id", String(UUID_LEN), nullable=False),
+    Column("to_bank_id", String(UUID_LEN), nullable=False),
+    Column("from_passbook_no", String(20), nullable=False),
+    Column("to_passbook_no", String(20), nullable=False),
+    Column("minutes", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("deadline", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("reason", String(30), nullable=True),
+    Index("ix_interbank_transfers_status", "status", "requested_at"),
+    Index("ix_interbank_transfers_from", "from_passbook_no", "requested_at"),
+)
+
+interbank_ledger = Table(
+    "interbank_ledger",
+    metadata,
+    Column("bank_id", String(UUID_LEN), primary_key=True),
+    Column("counterparty_bank_id", String(UUID_LEN), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sent_minutes", BigInteger, nullable=False),
+    Column("received_minutes", BigInteger, nullable=False),
+    Column("sent_count", Integer, nullable=False),
+    Column("received_count", Integer, nullable=False),
+)

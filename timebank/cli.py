@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +27,9 @@ app.add_typer(scans_app, name="scans")
 app.add_typer(audit_app, name="audit")
 app.add_typer(volunteers_app, name="volunteers")
 app.add_typer(banks_app, name="banks")
+interbank_app = typer.Typer(help="通存通兑: hours moved between the city's banks.",
+                            no_args_is_help=True)
+app.add_typer(interbank_app, name="interbank")
 
 
 def _runtime(migrate: bool = True):
@@ -69,6 +73,29 @@ def _partition_runners(runtime, partition: str | None) -> list[tuple[str, object
 
 def _label(key: str) -> str:
     return f"[{key}] " if key else ""
+
+
+def _chosen_partitions(runtime, partition: str | None) -> list[tuple[str, object]]:
+    """(label, partition) for each store an operator command acts on: every partition (or
+    the one named); with one database the directory alone, labelled "" as it always was."""
+    partitions = runtime.partitions
+    if not partitions.banks:
+        return [("", partitions.directory)]
+    chosen = [(p.key, p) for p in partitions.all() if partition in (None, p.key)]
+    if not chosen:
+        typer.echo(f"error: no partition {partition!r}", err=True)
+        raise typer.Exit(code=2)
+    return chosen
+
+
+StorePartitionOption = Annotated[
+    str | None, typer.Option(help="One bank partition or `directory` (default: all of them).")]
+
+
+def _backup_path(target: str, key: str) -> Path:
+    """A bank partition's backup beside the directory's: var/b.db -> var/b.east.db."""
+    path = Path(target)
+    return path.with_name(f"{path.stem}.{key}{path.suffix}") if key else path
 
 
 @app.command()
@@ -292,50 +319,102 @@ def projections_run(
         runtime.close()
 
 
+@interbank_app.command("run")
+def interbank_run(
+    interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 0.5,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Stop after a pass that finds nothing pending in any partition.")
+    ] = False,
+    batch: Annotated[int, typer.Option(
+        min=1, help="At most this many transfers of each partition per pass.")] = 1000,
+) -> None:
+    """Drive pending inter-bank transfers: the receiving bank decides, the sending bank
+    posts or voids. Kill it at any moment and start it again: no step is applied twice.
+    SIGINT/SIGTERM stop it between transfers."""
+    import threading
+
+    from api.background import pending_interbank_transfers
+    from timebank.interbank import CityTransfers
+
+    logging.basicConfig(level=logging.INFO)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda _s, _f: stop.set())
+    signal.signal(signal.SIGTERM, lambda _s, _f: stop.set())
+    runtime = _runtime()
+    try:
+        city = CityTransfers(runtime.partitions)
+        pending = pending_interbank_transfers(runtime.partitions, batch)
+        while not stop.is_set():
+            try:
+                report = city.drive(pending)
+            except Exception:  # a database down: the next pass tries again
+                logging.getLogger(__name__).exception("inter-bank pass failed")
+                report = None
+            if report is not None and report.settled:
+                typer.echo(f"posted {report.posted}, voided {report.voided}, "
+                           f"pending {report.still_pending}")
+            if once and report is not None and report.idle:
+                break
+            stop.wait(interval)
+    finally:
+        runtime.close()
+
+
 @scans_app.command("close-overdue")
-def scans_close_overdue() -> None:
+def scans_close_overdue(partition: StorePartitionOption = None) -> None:
     """Close check-ins whose activity ended (plus grace) without a check-out, flagged."""
     from api.background import close_overdue_check_ins
+    from projections.runner import ProjectionRunner
 
     runtime = _runtime()
     try:
-        closed = close_overdue_check_ins(runtime.app, _runner(runtime))
+        for key, p in _chosen_partitions(runtime, partition):
+            closed = close_overdue_check_ins(p.app, ProjectionRunner(p.app, p.engine))
+            typer.echo(f"{_label(key)}closed {closed} forgotten check-out(s)")
     finally:
         runtime.close()
-    typer.echo(f"closed {closed} forgotten check-out(s)")
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain over the event log; exit 1 at the first broken position."""
+def audit_verify(partition: StorePartitionOption = None) -> None:
+    """Recompute the hash chain over each event log; exit 1 at the first broken position.
+    Each partition has its own log and chain, verified on its own."""
     from projections.audit_queries import verify_chain
+    from projections.runner import ProjectionRunner
 
+    broken = False
     runtime = _runtime()
     try:
-        _runner(runtime).catch_up()
-        result = verify_chain(runtime.app.recorder, runtime.engine, runtime.app.mapper,
-                              runtime.app.trusted_checkpoint_keys)
+        for key, p in _chosen_partitions(runtime, partition):
+            ProjectionRunner(p.app, p.engine).catch_up()
+            result = verify_chain(p.app.recorder, p.engine, p.app.mapper,
+                                  p.app.trusted_checkpoint_keys)
+            if result["ok"]:
+                typer.echo(f"{_label(key)}ok: {result['events_checked']} events verified")
+            else:
+                broken = True
+                typer.echo(f"{_label(key)}BROKEN: the chain first differs at position "
+                           f"{result['first_bad_position']}", err=True)
     finally:
         runtime.close()
-    if result["ok"]:
-        typer.echo(f"ok: {result['events_checked']} events verified")
-        return
-    typer.echo(f"BROKEN: the chain first differs at position {result['first_bad_position']}",
-               err=True)
-    raise typer.Exit(code=1)
+    if broken:
+        raise typer.Exit(code=1)
 
 
 @audit_app.command("checkpoint")
-def audit_checkpoint() -> None:
-    """Sign and record today's chain head (the server also does this every day)."""
+def audit_checkpoint(partition: StorePartitionOption = None) -> None:
+    """Sign and record today's chain head of each log (the server also does this daily)."""
     from api.background import record_daily_checkpoint
+    from projections.runner import ProjectionRunner
 
     runtime = _runtime()
     try:
-        created = record_daily_checkpoint(runtime.app, _runner(runtime))
+        for key, p in _chosen_partitions(runtime, partition):
+            created = record_daily_checkpoint(p.app, ProjectionRunner(p.app, p.engine))
+            typer.echo(_label(key) + ("checkpoint recorded" if created
+                                      else "today's checkpoint already exists"))
     finally:
         runtime.close()
-    typer.echo("checkpoint recorded" if created else "today's checkpoint already exists")
 
 
 @volunteers_app.command("erase")
@@ -351,7 +430,8 @@ def volunteers_erase(
 
     runtime = _runtime()
     try:
-        runtime.app.erase_volunteer(SYSTEM, volunteer_id, reason)
+        # The volunteer's own bank partition (ids are unique city-wide): erased there.
+        runtime.partitions.locate(volunteer_id).app.erase_volunteer(SYSTEM, volunteer_id, reason)
     except DomainError as exc:
         typer.echo(f"error: {exc.message} / {exc.message_zh}", err=True)
         raise typer.Exit(code=2) from exc
@@ -364,17 +444,22 @@ def volunteers_erase(
 def backup(
     target: Annotated[str, typer.Argument(help="File to write the backup to.")],
 ) -> None:
-    """Online backup of the SQLite database (events, read models, keys) while serving.
+    """Online backup of the SQLite database (events, read models, keys) while serving;
+    with bank partitions, each partition's file beside it (b.db, b.east.db, …).
 
     PostgreSQL: use pg_dump, see docs/operations.md."""
     from timebank.infrastructure.backup import backup_sqlite
 
     settings = Settings()
-    if settings.is_postgres:
-        typer.echo("PostgreSQL: use pg_dump (docs/operations.md)", err=True)
+    stores = [("", settings)] + [(key, settings.for_bank_partition(key))
+                                 for key in settings.bank_databases]
+    if any(s.is_postgres for _key, s in stores):
+        typer.echo("PostgreSQL: use pg_dump for each database (docs/operations.md)", err=True)
         raise typer.Exit(code=2)
-    pages = backup_sqlite(settings.sqlite_path(), target)
-    typer.echo(f"backed up {settings.sqlite_path()} to {target} ({pages} pages)")
+    for key, s in stores:
+        written = _backup_path(target, key)
+        pages = backup_sqlite(s.sqlite_path(), written)
+        typer.echo(f"{_label(key)}backed up {s.sqlite_path()} to {written} ({pages} pages)")
 
 
 @app.command()
@@ -382,23 +467,32 @@ def restore(
     source: Annotated[str, typer.Argument(help="A file written by `timebank backup`.")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing database.")] = False,
 ) -> None:
-    """Restore a SQLite backup into the configured database file (stop the server first)."""
+    """Restore a SQLite backup into the configured database file (stop the server first);
+    with bank partitions, each partition's file written beside it by `timebank backup`."""
     from timebank.infrastructure.backup import restore_sqlite
 
     settings = Settings()
-    if settings.is_postgres:
-        typer.echo("PostgreSQL: use pg_restore (docs/operations.md)", err=True)
+    stores = [("", settings)] + [(key, settings.for_bank_partition(key))
+                                 for key in settings.bank_databases]
+    if any(s.is_postgres for _key, s in stores):
+        typer.echo("PostgreSQL: use pg_restore for each database (docs/operations.md)", err=True)
         raise typer.Exit(code=2)
-    if settings.sqlite_path().exists() and not force:
-        typer.echo(f"{settings.sqlite_path()} exists; add --force to replace it", err=True)
-        raise typer.Exit(code=2)
-    restore_sqlite(source, settings.sqlite_path())
+    for key, s in stores:
+        if not _backup_path(source, key).exists():
+            typer.echo(f"{_backup_path(source, key)} is missing", err=True)
+            raise typer.Exit(code=2)
+        if s.sqlite_path().exists() and not force:
+            typer.echo(f"{s.sqlite_path()} exists; add --force to replace it", err=True)
+            raise typer.Exit(code=2)
+    for key, s in stores:
+        restore_sqlite(_backup_path(source, key), s.sqlite_path())
     runtime = _runtime(migrate=False)
     try:
-        again = runtime.vault.reapply_erasures()
+        again = sum(p.vault.reapply_erasures() for p in runtime.partitions.all())
     finally:
         runtime.close()
-    typer.echo(f"restored {source} into {settings.sqlite_path()}; {again} erasure(s) made "
+    restored = ", ".join(str(s.sqlite_path()) for _key, s in stores)
+    typer.echo(f"restored {source} into {restored}; {again} erasure(s) made "
                "since the backup applied again; run `timebank audit verify`")
 
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Partitioning by district: partition key -> database URL (`#schema` optional). Empty: one
     # database for everything (see docs/design-decisions.md, "Bank partitions").
     bank_databases: dict[str, str] = Field(default_factory=dict)
+    # 通存通兑: the receiving bank refuses an inter-bank transfer it first sees after this
+    # many hours, and the sending bank then returns the hours (timebank/domain/interbank.py).
+    interbank_deadline_hours: int = Field(default=72, ge=1, le=24 * 365)
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,8 +11,9 @@ from api.deps import CurrentActor, ReadModels, Services, require_current
 from api.documents.certificate_pdf import render_certificate
 from api.schemas import CertificateIssued, CertificateRequest, CertificateVerification
 from api.web.rendering import render
+from api.web.sessions import use_partition
 from projections import queries
-from timebank.domain.certificates import Certificate
+from timebank.domain.certificates import Certificate, certificate_id_for
 from timebank.domain.errors import DomainError
 
 router = APIRouter(tags=["certificates"])
@@ -75,7 +76,8 @@ def verify_certificate(
 
 @public_router.get("/certificates/{serial}", response_class=HTMLResponse)
 def certificate_page(request: Request, serial: str, h: str = "") -> HTMLResponse:
-    services = request.app.state.runtime.app
+    # Public: the certificate is looked for in every partition (its id is the serial's).
+    services = use_partition(request, certificate_id_for(serial)).app
     try:
         certificate = services.verify_certificate(serial, h)
         context = {"valid": True, "content": services.certificate_view(certificate,

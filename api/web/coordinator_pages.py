@@ -26,6 +26,7 @@ from api.web.people_pages import (
     staff_posting,
 )
 from api.web.rendering import render
+from api.web.sessions import page_engine, page_runner, page_services
 from projections import queries
 from timebank.application.authz import OPERATIONS
 from timebank.domain.actors import Actor
@@ -58,11 +59,11 @@ def activity_state(row: dict[str, Any], now: datetime) -> str:
 def operated_office(request: Request, actor: Actor, office_id: str) -> Office:
     """The office a staff page works on: the one asked for, else the actor's own (an
     administrator without one gets the first savings office); refused out of scope."""
-    services = request.app.state.runtime.app
+    services = page_services(request)
     scope = services.read_scope(actor, OPERATIONS, office_id or None)
     if scope.office_id is None:  # everything: an administrator without an office
-        catch_up_for_read(request.app.state.runner)
-        first = queries.open_savings_offices(request.app.state.runtime.engine, scope)
+        catch_up_for_read(page_runner(request))
+        first = queries.open_savings_offices(page_engine(request), scope)
         if not first:
             raise DomainError("not_found", "office not found.")
         scope = services.read_scope(actor, OPERATIONS, first[0]["id"])
@@ -72,9 +73,9 @@ def operated_office(request: Request, actor: Actor, office_id: str) -> Office:
 def _console(request: Request, actor: Actor, office: Office, *, status: int = 200,
              form: dict[str, str] | None = None, error: str | None = None,
              created: bool = False) -> HTMLResponse:
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
-    catch_up_for_read(request.app.state.runner)
+    services = page_services(request)
+    engine = page_engine(request)
+    catch_up_for_read(page_runner(request))
     scope = services.read_scope(actor, OPERATIONS, office.id)
     now = utc_now()
     activities = [
@@ -130,7 +131,7 @@ def plan_activity(
     form = dict(zip(ACTIVITY_FIELDS, (office_id, title, category, location, starts_at,
                                       ends_at, capacity, approval_policy, latitude, longitude,
                                       radius_m, geofence_mode), strict=True))
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         activity = services.plan_activity(
             actor, office_id, title, category,
@@ -161,7 +162,7 @@ def printable_codes(request: Request, activity_id: str) -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         codes = {action: services.scan_url(services.scan_token(actor, activity_id, action))
                  for action in ("check_in", "check_out")}

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import catch_up_for_read
 from api.web.people_pages import error_page, redirect_to_login, staff_actor
 from api.web.rendering import render
+from api.web.sessions import page_engine, page_runner, page_services
 from projections import fund_queries
 from projections.scoping import scoped_office_ids
 from timebank.application.authz import FUNDS
@@ -22,13 +23,13 @@ def fund_list(request: Request) -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
+    services = page_services(request)
+    engine = page_engine(request)
     try:
         scope = services.read_scope(actor, FUNDS)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     office_ids = scoped_office_ids(engine, scope)
     return render(request, "fund_list.html", funds=fund_queries.funds_of_offices(engine,
                                                                                office_ids))

@@ -15,7 +15,7 @@ from api.documents.certificate_pdf import render_certificate
 from api.routers.certificates import CERTIFIED_FROM, verify_url
 from api.web.form_values import calendar_date, refusal_text
 from api.web.rendering import back_to_me
-from api.web.sessions import check_csrf, page_actor
+from api.web.sessions import check_csrf, page_actor, page_engine, page_runner, page_services
 from projections import queries
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
@@ -53,14 +53,14 @@ def issue_my_certificate(
     actor = _volunteer(request)
     if actor is None:
         return RedirectResponse("/me", status_code=303)
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
+    services = page_services(request)
+    engine = page_engine(request)
     try:
         check_csrf(request, csrf)
         start, end = calendar_date(date_from, "from"), calendar_date(date_to, "to")
         volunteer = services.load_volunteer(actor.id)
         services.authorize_volunteer_write(actor, volunteer)
-        require_current(request.app.state.runner, CERTIFIED_FROM)
+        require_current(page_runner(request), CERTIFIED_FROM)
         lines = queries.approved_services(engine, str(volunteer.id), start, end)
         if end >= start and not lines:
             # A certificate of nothing helps nobody: say so instead of issuing it.
@@ -78,7 +78,7 @@ def my_certificate_pdf(request: Request, serial: str) -> Response:
     actor = _volunteer(request)
     if actor is None:
         return RedirectResponse("/me", status_code=303)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         certificate = services.load_certificate(serial)
         services.authorize_volunteer_read(actor, services.certificate_volunteer(certificate))

@@ -20,7 +20,15 @@ from api.web.form_values import refusal_text, whole_number
 from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
 from api.web.rendering import back_to_me, render
-from api.web.sessions import check_csrf, end_session, page_actor, start_session
+from api.web.sessions import (
+    check_csrf,
+    end_session,
+    page_actor,
+    page_engine,
+    page_runner,
+    page_services,
+    start_session,
+)
 from projections import kiosk_queries, queries
 from projections.tables import activities
 from timebank.application.authz import OPERATIONS, SERVICE_RECORDS
@@ -69,11 +77,11 @@ def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] =
     if actor is None or actor.kind != "volunteer":
         return render(request, "login.html", heading_key="my_passbook", action="/me/login",
                       next_url="/me", staff=False, error=None)
-    runtime = request.app.state.runtime
-    services = runtime.app
+    services = page_services(request)
+    engine = page_engine(request)
     volunteer = services.load_volunteer(actor.id)
-    catch_up_for_read(request.app.state.runner)
-    passbook = queries.passbook_view(runtime.engine, volunteer.passbook_no, limit=30)
+    catch_up_for_read(page_runner(request))
+    passbook = queries.passbook_view(engine, volunteer.passbook_no, limit=30)
     card = qr_svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
     today = utc_now().astimezone(SHANGHAI).date()
     t = texts(language_of(request))
@@ -83,7 +91,7 @@ def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] =
                   passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift_result,
                   gift_ok=bool(given), gift_key=uuid.uuid4().hex,
                   records=queries.records_with_titles(
-                      runtime.engine, services.read_scope(actor, SERVICE_RECORDS), limit=30),
+                      engine, services.read_scope(actor, SERVICE_RECORDS), limit=30),
                   certificate=issued_certificate(services, actor, cert) if cert else None,
                   cert_error=(t["no_services_in_period"] if cert_error == "no_services"
                               else coded_message(request, cert_error, cert_field)),
@@ -104,7 +112,7 @@ def give_points(
     actor = page_actor(request)
     if actor is None or actor.kind != "volunteer":
         return RedirectResponse("/me", status_code=303)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         check_csrf(request, csrf)
         amount = whole_number(points, "points")
@@ -131,13 +139,16 @@ def my_login(
     try:
         check_csrf(request, csrf)
         request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
-        volunteer = runtime.app.authenticate_volunteer(phone, pin)
+        # The session names the partition the phone is registered in, as the API's token does.
+        home = runtime.partitions.for_phone(phone)
+        volunteer = home.app.authenticate_volunteer(phone, pin)
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="my_passbook", action="/me/login", next_url=next, staff=False,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
+    start_session(request, response,
+                  runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim),
                   runtime.signer.ttl_seconds)
     return response
 
@@ -206,14 +217,15 @@ def staff_login(
         check_csrf(request, csrf)
         request.app.state.rate_limiter.hit_limit("staff-login", username.strip().lower(),
                                                  LOGIN_LIMIT)
-        user = runtime.app.authenticate_user(username, password)
+        home = runtime.partitions.for_username(username)
+        user = home.app.authenticate_user(username, password)
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/staff/approvals"), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(user.id), "user"),
+    start_session(request, response, runtime.signer.issue(str(user.id), "user", home.token_claim),
                   runtime.signer.ttl_seconds)
     return response
 
@@ -224,7 +236,7 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     if action not in ("check_in", "check_out"):
         action = "check_in"
     try:
@@ -232,8 +244,8 @@ def live_code(request: Request, activity_id: str, action: str = "check_in") -> R
         activity = services.load_activity(activity_id)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
-    with request.app.state.runtime.engine.connect() as conn:
+    catch_up_for_read(page_runner(request))
+    with page_engine(request).connect() as conn:
         checked_in = conn.execute(
             activities.select().with_only_columns(activities.c.checked_in)
             .where(activities.c.activity_id == str(activity.id))
@@ -250,9 +262,9 @@ LIVE_ARRIVALS = 12
 
 def _latest_arrivals(request: Request, actor: Any, activity: Any) -> list[dict[str, str]]:
     """Who came in last, newest first: masked names only (the screen faces the door)."""
-    services = request.app.state.runtime.app
+    services = page_services(request)
     scope = services.read_scope(actor, SERVICE_RECORDS, activity.office_id)
-    rows = queries.list_service_records(request.app.state.runtime.engine, scope,
+    rows = queries.list_service_records(page_engine(request), scope,
                                         activity_id=str(activity.id), limit=LIVE_ARRIVALS)
     return [{"name": services.personal_data(services.load_volunteer(row["volunteer_id"]))
              .name_masked,
@@ -265,15 +277,15 @@ def approvals(request: Request, office_id: str = "", done: int = 0) -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     office_id = office_id or (str(actor.office_id) if actor.office_id else "")
     try:
         office = services.load_office(office_id)
         scope = services.read_scope(actor, OPERATIONS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
-    engine = request.app.state.runtime.engine
-    catch_up_for_read(request.app.state.runner)
+    engine = page_engine(request)
+    catch_up_for_read(page_runner(request))
     records = queries.list_service_records(engine, scope, "pending")
     return render(request, "approvals.html", records=records, office_id=str(office.id),
                   done=done, tz=SHANGHAI)
@@ -288,7 +300,7 @@ def approve_selected(
 ) -> Response:
     actor = staff_posting(request, csrf)
     ids = (ids or [])[:500]
-    results = request.app.state.runtime.app.approve_many(actor, ids)
+    results = page_services(request).approve_many(actor, ids)
     done = sum(1 for result in results if result.get("status") == "approved")
     return RedirectResponse("/staff/approvals?" + urlencode(
         {"office_id": office_id, "done": done}), status_code=303)
@@ -317,13 +329,13 @@ def kiosk_simulator_redeem(
     (the form's hidden key: a double submit answers with the first redemption)."""
     if staff_actor(request) is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     catalog: list[dict[str, Any]] = []
     try:
         check_csrf(request, csrf)
         kiosk = services.authenticate_kiosk(api_key)
-        catch_up_for_read(request.app.state.runner)
-        catalog = kiosk_queries.catalog(request.app.state.runtime.engine, str(kiosk.office_id))
+        catch_up_for_read(page_runner(request))
+        catalog = kiosk_queries.catalog(page_engine(request), str(kiosk.office_id))
         seen = services.kiosk_passbook_view(kiosk, passbook)
         count = whole_number(quantity, "quantity")
         idem = services.idempotency(f"kiosk:{kiosk.id}:simulator", key or uuid.uuid4().hex,

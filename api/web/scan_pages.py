@@ -13,9 +13,17 @@ from api.rate_limits import LOGIN_LIMIT, phone_bucket
 from api.web.form_values import optional_float
 from api.web.people_pages import page_message
 from api.web.rendering import render
-from api.web.sessions import check_csrf, end_session, page_actor, start_session
+from api.web.sessions import (
+    check_csrf,
+    end_session,
+    page_actor,
+    page_partition,
+    start_session,
+    use_partition,
+)
+from timebank.application import TimebankApp
 from timebank.domain.errors import DomainError
-from timebank.domain.values import SHANGHAI
+from timebank.domain.values import SHANGHAI, utc_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,9 +44,20 @@ def _window(activity: Any) -> str:
     return f"{start:%Y-%m-%d %H:%M} – {end:%H:%M}"
 
 
+def _activity_partition(request: Request, token: str) -> TimebankApp:
+    """A scan page works where the code's activity lives (a forged code: the directory,
+    which refuses it as ever)."""
+    services: TimebankApp = request.app.state.runtime.app
+    try:
+        activity_id = services.scan_tokens.verify(token, utc_now()).activity_id
+    except DomainError:
+        activity_id = None
+    return use_partition(request, activity_id).app
+
+
 @router.get("/scan", response_class=HTMLResponse)
 def scan_page(request: Request, t: str = "") -> Response:
-    services = request.app.state.runtime.app
+    services = _activity_partition(request, t)
     try:
         claims, activity = services.read_scan_token(t)
     except DomainError as exc:
@@ -60,21 +79,24 @@ def scan_login(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     runtime = request.app.state.runtime
+    services = _activity_partition(request, t)
     try:
         check_csrf(request, csrf)
-        claims, activity = runtime.app.read_scan_token(t)
+        claims, activity = services.read_scan_token(t)
     except DomainError as exc:
         return _error_page(request, exc)
     try:
         request.app.state.rate_limiter.hit_limit("login", phone_bucket(phone), LOGIN_LIMIT)
-        volunteer = runtime.app.authenticate_volunteer(phone, pin)
+        # The volunteer logs in where the activity is: a code scans into its own bank.
+        volunteer = services.authenticate_volunteer(phone, pin)
     except DomainError as exc:
         return _render(request, "scan_login.html", STATUS_BY_CODE.get(exc.code, 400),
                        token=t, action=claims.action, activity=activity,
                        error=page_message(request, exc))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
-    start_session(request, response, runtime.signer.issue(str(volunteer.id), "volunteer"),
-                  runtime.signer.ttl_seconds)
+    start_session(request, response, runtime.signer.issue(
+        str(volunteer.id), "volunteer", page_partition(request).token_claim),
+        runtime.signer.ttl_seconds)
     return response
 
 
@@ -86,7 +108,7 @@ def scan_confirm(
     latitude: Annotated[str, Form(max_length=20)] = "",
     longitude: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    services = request.app.state.runtime.app
+    services = _activity_partition(request, t)
     actor = page_actor(request)
     if actor is None or actor.kind != "volunteer":
         return RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from fastapi import Request, Response
 
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
+from timebank.partitions import DIRECTORY, Partition
+from timebank.security.tokens import TokenClaims
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from projections.runner import ProjectionRunner
+    from timebank.application import TimebankApp
 
 SESSION_COOKIE = "tb_session"
 CSRF_COOKIE = "tb_csrf"
@@ -18,18 +28,69 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def page_actor(request: Request) -> Actor | None:
+def _session_claims(request: Request) -> TokenClaims | None:
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    runtime = request.app.state.runtime
-    claims = runtime.signer.verify(token)
+    return request.app.state.runtime.signer.verify(token) if token else None
+
+
+def page_partition(request: Request) -> Partition:
+    """The partition a page works in: the one a public page's subject lives in (chosen with
+    `use_partition`), else the session's (its token names it, as the API's does), else the
+    directory. With one database, always the directory."""
+    chosen = getattr(request.state, "page_partition", None)
+    if chosen is not None:
+        return chosen
+    partitions = request.app.state.runtime.partitions
+    claims = _session_claims(request)
+    try:
+        found = partitions.get(claims.partition if claims else None)
+    except KeyError:  # a session of a partition no longer configured: nobody's
+        found = partitions.directory
+    if found is partitions.directory and partitions.banks:
+        # A directory session (a system administrator) or none: as in the API, the first id
+        # the page names (its path, then its query) that lives in a bank partition decides.
+        named = [*(v for k, v in request.path_params.items() if k.endswith("_id")),
+                 *(v for k, v in request.query_params.items() if k.endswith("_id"))]
+        found = next((p for p in map(partitions.locate, named) if p.key != DIRECTORY),
+                     partitions.directory)
+    request.state.page_partition = found
+    return found
+
+
+def use_partition(request: Request, aggregate_id: UUID | str | None) -> Partition:
+    """A public page (a certificate, a fund, a scan code) works where its subject lives."""
+    found = request.app.state.runtime.partitions.locate(aggregate_id)
+    request.state.page_partition = found
+    return found
+
+
+def page_services(request: Request) -> TimebankApp:
+    return page_partition(request).app
+
+
+def page_engine(request: Request) -> Engine:
+    return page_partition(request).engine
+
+
+def page_runner(request: Request) -> ProjectionRunner:
+    return request.app.state.runners[page_partition(request).key]
+
+
+def page_actor(request: Request) -> Actor | None:
+    """The logged-in person, found in the partition their session names (not the page's:
+    a public page of another bank still knows who is looking)."""
+    claims = _session_claims(request)
     if claims is None:
+        return None
+    partitions = request.app.state.runtime.partitions
+    try:
+        home = partitions.get(claims.partition).app
+    except KeyError:
         return None
     rid = getattr(request.state, "request_id", None)
     if claims.kind == "volunteer":
-        return runtime.app.actor_for_volunteer(claims.subject, rid)
-    return runtime.app.actor_for_user(claims.subject, rid)
+        return home.actor_for_volunteer(claims.subject, rid)
+    return home.actor_for_user(claims.subject, rid)
 
 
 def start_session(request: Request, response: Response, token: str, max_age: int) -> None:

@@ -22,7 +22,7 @@ from api.web.donation_form import PROBLEM_OF_FIELD, FormProblem, read_donation_f
 from api.web.i18n import language_of, texts
 from api.web.people_pages import error_page, page_message, redirect_to_login, staff_actor
 from api.web.rendering import render, yuan
-from api.web.sessions import check_csrf
+from api.web.sessions import check_csrf, page_engine, page_runner, page_services
 from projections import fund_queries, fund_reports, queries
 from projections.tables import fund_journal
 from timebank.application.authz import OFFICE_FIGURES
@@ -73,15 +73,15 @@ def fund_dashboard(request: Request, fund_id: str, as_of: str | None = None,
 def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = None, *,
                status: int = 200, recorded_id: str = "", form_error: str | None = None,
                form_values: dict[str, str] | None = None) -> Response:
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
+    services = page_services(request)
+    engine = page_engine(request)
     try:
         fund = services.load_fund(fund_id)
         services.authorize_fund(actor, fund)
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403 if exc.code == "forbidden"
                             else 404)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     lang = language_of(request)
     t = texts(lang)
     today = utc_now().astimezone(SHANGHAI).date()
@@ -156,7 +156,7 @@ def record_donation(
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     values = {"donor_type": donor_type, "amount": amount, "donor_name": donor_name,
               "anonymous": anonymous, "purpose": purpose, "in_kind": in_kind,
               "received_on": received_on}
@@ -189,11 +189,11 @@ def donation_receipt_pdf(request: Request, fund_id: str, donation_id: str) -> Re
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runner = request.app.state.runner
+    runner = page_runner(request)
     catch_up_for_read(runner)
     try:
         return fund_routes.donation_receipt(fund_id, donation_id, actor,
-                                            request.app.state.runtime.app, runner)
+                                            page_services(request), runner)
     except DomainError as exc:
         return error_page(request, exc)
 
@@ -203,8 +203,8 @@ def fund_journal_csv(request: Request, fund_id: str) -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runtime = request.app.state.runtime
-    return report_routes.journal_csv(fund_id, actor, runtime.app, request.app.state.runner)
+    return report_routes.journal_csv(fund_id, actor, page_services(request),
+                                     page_runner(request))
 
 
 @router.get("/staff/funds/{fund_id}/statement.xlsx")
@@ -212,9 +212,9 @@ def fund_statement_xlsx(request: Request, fund_id: str, as_of: str | None = None
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runtime = request.app.state.runtime
     day = _date(as_of, utc_now().astimezone(SHANGHAI).date())
-    return report_routes.statement_xlsx(fund_id, actor, runtime.app, request.app.state.runner,
+    return report_routes.statement_xlsx(fund_id, actor, page_services(request),
+                                        page_runner(request),
                                         day)
 
 
@@ -228,13 +228,13 @@ def district_view(
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
+    services = page_services(request)
+    engine = page_engine(request)
     try:
         scope = services.read_scope(actor, OFFICE_FIGURES, office_id)
     except DomainError as exc:
         return HTMLResponse(page_message(request, exc), status_code=403)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     today = utc_now().astimezone(SHANGHAI).date()
     start = _date(date_from, date(today.year, 1, 1))
     end = _date(date_to, today)

@@ -21,6 +21,7 @@ from api.web.people_pages import (
     staff_posting,
 )
 from api.web.rendering import render
+from api.web.sessions import page_engine, page_runner, page_services
 from projections import queries
 from timebank.application.authz import OPERATIONS
 from timebank.domain.actors import Actor
@@ -52,9 +53,9 @@ def find_volunteer(services: Any, passbook_or_phone: str) -> Volunteer:
 def _entry_form(request: Request, actor: Actor, office: Office, *, status: int = 200,
                 form: dict[str, str] | None = None, error: str | None = None,
                 done: dict[str, Any] | None = None) -> HTMLResponse:
-    engine = request.app.state.runtime.engine
-    catch_up_for_read(request.app.state.runner)
-    scope = request.app.state.runtime.app.read_scope(actor, OPERATIONS, office.id)
+    engine = page_engine(request)
+    catch_up_for_read(page_runner(request))
+    scope = page_services(request).read_scope(actor, OPERATIONS, office.id)
     choices = [
         {**row, "window": window_text(row["starts_at"], row["ends_at"])}
         for row in queries.activities_of_offices(engine, scope, limit=100)
@@ -72,12 +73,12 @@ def _entry_form(request: Request, actor: Actor, office: Office, *, status: int =
 
 def _entered(request: Request, actor: Actor, record_id: str) -> dict[str, Any] | None:
     """What the last entry recorded, for its confirmation; only inside the actor's scope."""
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         record = services.read_service_record(actor, record_id)
     except DomainError:
         return None
-    row = queries.service_record(request.app.state.runtime.engine, str(record.id))
+    row = queries.service_record(page_engine(request), str(record.id))
     if row is None:
         return None
     person = services.personal_data(services.load_volunteer(record.volunteer_id))
@@ -112,7 +113,7 @@ def enter_service(
 ) -> Response:
     """代录; the form's hidden key makes a double submit answer with the first record."""
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     form = {"activity_id": activity_id, "volunteer": volunteer, "started_at": started_at,
             "ended_at": ended_at, "note": note, "key": key}
     try:
@@ -148,9 +149,9 @@ def enter_service(
 def _registration_form(request: Request, actor: Actor, office: Office, *, status: int = 200,
                        form: dict[str, str] | None = None, error: str | None = None,
                        done: dict[str, str] | None = None) -> HTMLResponse:
-    engine = request.app.state.runtime.engine
-    catch_up_for_read(request.app.state.runner)
-    scope = request.app.state.runtime.app.read_scope(actor, OPERATIONS, office.id)
+    engine = page_engine(request)
+    catch_up_for_read(page_runner(request))
+    scope = page_services(request).read_scope(actor, OPERATIONS, office.id)
     return render(request, "volunteer_registration.html", status,
                   keep_query={"office_id": str(office.id)}, office=office,
                   target_offices=queries.open_savings_offices(engine, scope),
@@ -162,7 +163,7 @@ def registration_form(request: Request, office_id: str = "", done: str = "") -> 
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
     except DomainError as exc:
@@ -191,7 +192,7 @@ def register_volunteer(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         volunteer = services.register_volunteer(actor, name, phone, id_number.strip() or None,
                                                 office_id, pin)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import catch_up_for_read
 from api.web.rendering import render, yuan
+from api.web.sessions import page_runner, use_partition
 from projections import audit_queries, entity_reports
 from timebank.domain.checkpoints import Checkpoint
 from timebank.domain.errors import DomainError
@@ -27,21 +28,21 @@ SHOWN_LINES = ("donation_income", "government_grant_income", "income_total", "pr
 
 @router.get("/transparency/funds/{fund_id}", response_class=HTMLResponse)
 def fund_page(request: Request, fund_id: str, year: int | None = None) -> HTMLResponse:
-    runtime = request.app.state.runtime
-    runner = request.app.state.runner
+    partition = use_partition(request, fund_id)  # public: the fund's own bank's books
+    runner = page_runner(request)
     try:
-        fund = runtime.app.load_fund(fund_id)
-        entity = runtime.app.load_fund(fund.host_fund_id) if fund.host_fund_id else fund
+        fund = partition.app.load_fund(fund_id)
+        entity = partition.app.load_fund(fund.host_fund_id) if fund.host_fund_id else fund
     except DomainError:
         return HTMLResponse("<h1>404</h1>", status_code=404)
     this_year = shanghai_date(utc_now()).year
     year = year if year is not None and 2000 <= year <= this_year else this_year
     catch_up_for_read(runner)
-    figures = entity_reports.public_year(runtime.engine, str(entity.id), year)
+    figures = entity_reports.public_year(partition.engine, str(entity.id), year)
     checkpoint = None
-    latest = audit_queries.latest_checkpoint_id(runtime.engine)
+    latest = audit_queries.latest_checkpoint_id(partition.engine)
     if latest:
-        checkpoint = runtime.app.load(Checkpoint, latest)
+        checkpoint = partition.app.load(Checkpoint, latest)
     return render(request, "transparency.html", fund=fund, entity=entity, figures=figures,
                   years=list(range(figures["first_year"], this_year + 1)),
                   shown_lines=SHOWN_LINES, checkpoint=checkpoint, yuan=yuan,

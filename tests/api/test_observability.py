@@ -97,7 +97,7 @@ def _prometheus_metrics(client: TestClient) -> None:
     appended = [line for line in body.splitlines()
                 if line.startswith("timebank_events_appended_total ")]
     assert appended and float(appended[0].split()[1]) > 10
-    assert 'timebank_projection_lag_events{projection="passbooks"}' in body
+    assert 'timebank_projection_lag_events{partition="directory",projection="passbooks"}' in body
     assert "timebank_db_pool_checked_out" in body
     saves = [line for line in body.splitlines() if line.startswith("timebank_store_saves ")]
     commits = [line for line in body.splitlines() if line.startswith("timebank_store_commits ")]

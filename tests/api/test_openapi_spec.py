@@ -208,7 +208,8 @@ def test_idempotency_key_is_required_exactly_where_the_routers_require_it(
         "POST /api/v1/funds/{fund_id}/donations", "POST /api/v1/funds/{fund_id}/expenses",
         "POST /api/v1/funds/{fund_id}/reclassifications",
         "POST /api/v1/funds/{fund_id}/purpose-changes",
-        "POST /api/v1/grants/{grant_id}/disbursements"}
+        "POST /api/v1/grants/{grant_id}/disbursements", "POST /api/v1/interbank-transfers",
+        "POST /api/v1/time-gifts", "POST /api/v1/time-donations"}
 
 
 def test_binary_answers_are_typed(spec: dict[str, Any]) -> None:

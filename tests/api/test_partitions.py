@@ -51,7 +51,7 @@ def bank_district(client: TestClient, admin: dict[str, str], key: str, name: str
     d.activity_id = d.activity(d.office_id)
     phone = next_phone()
     volunteer = d.volunteer(phone=phone)
-    return d, {**volunteer, "headers": d.volunteer_headers(phone)}
+    return d, {**volunteer, "phone": phone, "headers": d.volunteer_headers(phone)}
 
 
 def test_two_banks_two_partitions_over_http(city_client: TestClient) -> None:

@@ -9,6 +9,7 @@ from timebank.application.audit import AuditServices
 from timebank.application.certificates import CertificateServices
 from timebank.application.entities import EntityServices
 from timebank.application.funds import FundServices
+from timebank.application.interbank import InterbankServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.ports import KioskUsageLog, Vault
@@ -20,6 +21,7 @@ from timebank.application.volunteers import VolunteerServices
 from timebank.domain.attendance import Presence
 from timebank.domain.funds import Fund
 from timebank.domain.kiosks import CatalogItem
+from timebank.domain.time_accounts import HoursPool, TimeAccount
 from timebank.domain.volunteers import Passbook
 from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
@@ -43,10 +45,12 @@ class TimebankApp(
     FundServices,
     EntityServices,
     AuditServices,
+    InterbankServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {
-        Passbook: 100, CatalogItem: 100, Presence: 100, Fund: 100,
+        Passbook: 100, CatalogItem: 100, Presence: 100, Fund: 100, TimeAccount: 100,
+        HoursPool: 100,
     }
 
     def __init__(
@@ -73,6 +77,8 @@ class TimebankApp(
             CatalogItem: interval,
             Presence: interval,
             Fund: interval,
+            TimeAccount: interval,
+            HoursPool: interval,
         }
         env = dict(store_env) if store_env is not None else settings.event_store_env()
         env.update(

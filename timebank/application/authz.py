@@ -109,6 +109,8 @@ AUDIT_TRAIL = Readable("audit trail", AUDIT_READERS)
 # What the operators' pages list to act on: their offices, activities, pending records,
 # and volunteers looked up to enter hours for.
 OPERATIONS = Readable("operations", OPERATORS)
+# The city's clearing between banks (通存通兑) spans every bank: administrators only.
+CITY_CLEARING = Readable("city clearing", ())
 
 
 def may_read(actor: Actor, readable: Readable) -> bool:

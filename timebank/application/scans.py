@@ -234,7 +234,7 @@ class ScanServices(ServiceRecordServices):
         normal = not record.flags and now <= activity.scans_close_at(self.scan_grace)
         if activity.approval_policy == AUTO_ON_CHECKOUT and normal:
             office = self.view_office(activity.office_id)
-            aggregates.append(self.approve_into_passbook(record, office, SYSTEM))
+            aggregates += self.approve_into_passbook(record, office, SYSTEM)
         self.save(*aggregates)
         return record
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import RecordConflictError
 
 from timebank.application.authz import (
@@ -16,9 +17,9 @@ from timebank.application.authz import (
     require_read,
     require_scope,
 )
-from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
+from timebank.application.time_accounts import TimeAccountServices
 from timebank.domain.actors import Actor
 from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.errors import DomainError
@@ -38,7 +39,7 @@ from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, Volunteer
 FUTURE_SKEW = timedelta(minutes=5)
 
 
-class ServiceRecordServices(BaseServices):
+class ServiceRecordServices(TimeAccountServices):
     @property
     def scan_grace(self) -> timedelta:
         """How long before and after an activity its codes and entries are taken."""
@@ -185,14 +186,14 @@ class ServiceRecordServices(BaseServices):
         record = self.load_service_record(record_id)
         office = self._authorize_record(actor, record)
         self.ensure_open_path(office)  # a closed office mints no more points
-        passbook = self.approve_into_passbook(record, office, actor)
+        approved = self.approve_into_passbook(record, office, actor)
         body = {
             "id": str(record.id),
             "status": APPROVED,
             "hours": hours_text(record.minutes),
             "points": record.points,
         }
-        self.save_with(record, passbook, idem=idem, status=200, body=body)
+        self.save_with(record, *approved, idem=idem, status=200, body=body)
         return body
 
     def _prefetch_for_record(
@@ -214,15 +215,19 @@ class ServiceRecordServices(BaseServices):
 
     def approve_into_passbook(
         self, record: ServiceRecord, office: Office, actor: Actor
-    ) -> Passbook:
-        """Points under the bank's rules in force now; the caller saves record and passbook."""
+    ) -> list[Aggregate]:
+        """Points under the bank's rules in force now, and the hours of a time-bank service
+        stored in the volunteer's time account (time_accounts.py); returns what the caller
+        saves with the record. A time-bank category earns points only if the bank says so:
+        otherwise its rate is recorded as 0, so a later correction moves no points either."""
         bank = self.bank_of(office)
         multiplier = bank.multiplier_for(record.category)
-        points = points_for(record.minutes, bank.points_per_hour, multiplier)
-        record.approve(bank.points_per_hour, str(multiplier), points, actor.record())
+        rate = bank.points_per_hour if bank.time_rules().earns_points(record.category) else 0
+        points = points_for(record.minutes, rate, multiplier)
+        record.approve(rate, str(multiplier), points, actor.record())
         passbook = self.load(Passbook, record.passbook_id, "passbook")
         passbook.credit(points, SERVICE, str(record.id), actor.record(), minutes=record.minutes)
-        return passbook
+        return [passbook, *self.store_service_hours(record, bank, actor)]
 
     def approve_many(self, actor: Actor, record_ids: list[str]) -> list[dict[str, Any]]:
         """Bulk approval: each record on its own, so one refusal does not block the others."""
@@ -293,6 +298,8 @@ class ServiceRecordServices(BaseServices):
             else:
                 passbook.debit(-delta, CORRECTION, ref, actor.record(), minutes=minutes_delta)
             aggregates.append(passbook)
+        if record.status == APPROVED:
+            aggregates += self.correct_stored_hours(record, minutes - previous_minutes, actor)
         body = {
             "id": str(record.id),
             "status": record.status,

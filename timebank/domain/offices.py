@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from timebank.domain.errors import DomainError
+from timebank.domain.time_rules import TimeBankRules
 
 BANK, BRANCH, SAVINGS_OFFICE = "bank", "branch", "savings_office"
 KINDS = (BANK, BRANCH, SAVINGS_OFFICE)
@@ -97,6 +98,8 @@ class Office(Aggregate):
         self.points_per_hour = points_per_hour
         self.category_multipliers: dict[str, str] = {}
         self.rules_version = 1 if kind == BANK else 0
+        # The time-bank rules in force (timebank.domain.time_rules); none until a bank sets them.
+        self.time_bank_rules: dict[str, Any] = {}
 
     @classmethod
     def open(
@@ -189,3 +192,21 @@ class Office(Aggregate):
 
     def multiplier_for(self, category: str) -> Decimal:
         return Decimal(self.category_multipliers.get(category, "1"))
+
+    # -- time-bank rules: recorded whole with every change, applied as they stand then -----
+    def change_time_bank_rules(self, rules: TimeBankRules, actor: dict[str, Any]) -> None:
+        if self.kind != BANK:
+            raise DomainError("office_not_bank")
+        self.ensure_open()
+        self._time_bank_rules_changed(rules=rules.as_record(), actor=actor)
+
+    class TimeBankRulesChanged(Aggregate.Event):
+        rules: dict[str, Any]  # every field of TimeBankRules, written out
+        actor: dict[str, Any]
+
+    @event(TimeBankRulesChanged)
+    def _time_bank_rules_changed(self, rules: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.time_bank_rules = dict(rules)
+
+    def time_rules(self) -> TimeBankRules:
+        return TimeBankRules.from_record(self.time_bank_rules)

@@ -339,6 +339,9 @@ class ServiceRecord(Aggregate):
         self.points = 0
         self.points_per_hour = 0
         self.multiplier = "1"
+        # The time account its hours were stored in, when its category is a time-bank
+        # service of the bank (timebank.domain.time_accounts); corrections follow it there.
+        self.time_account_id: UUID | None = None
 
     @classmethod
     def enter_manually(
@@ -540,3 +543,18 @@ class ServiceRecord(Aggregate):
     ) -> None:
         self.minutes = minutes
         self.points += points_delta
+
+    def store_hours(self, account_id: UUID, actor: dict[str, Any]) -> None:
+        """At approval: the record's hours were stored in this time account (saved with it)."""
+        if self.status != APPROVED or self.time_account_id is not None:
+            raise DomainError("invalid_state")
+        self._hours_stored(account_id=account_id, minutes=self.minutes, actor=actor)
+
+    class HoursStored(Aggregate.Event):
+        account_id: UUID
+        minutes: int
+        actor: dict[str, Any]
+
+    @event(HoursStored)
+    def _hours_stored(self, account_id: UUID, minutes: int, actor: dict[str, Any]) -> None:
+        self.time_account_id = account_id
