@@ -327,9 +327,6 @@ def main() -> None:
             splice(args.output, section)
 
 
-if __name__ == "__main__":
-    main()
-
 
 def splice(path: Path, section: str) -> None:
     """Put a section (starting with its `## ` title) into a markdown file, replacing the
@@ -345,3 +342,7 @@ def splice(path: Path, section: str) -> None:
     else:
         lines += ["", *section.rstrip("\n").splitlines(), ""]
     path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
