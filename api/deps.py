@@ -18,6 +18,7 @@ from timebank.domain.errors import DomainError
 from timebank.partitions import DIRECTORY, Partition, Partitions
 from timebank.runtime import Runtime
 from timebank.security.api_keys import ApiKeys
+from timebank.security.tokens import TokenClaims
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,12 @@ def _bearer(request: Request) -> str | None:
 RequestPartition = Annotated[Partition, Depends(request_partition)]
 
 
-def get_services(partition: RequestPartition) -> TimebankApp:
+# Async, though they do no I/O: a plain `def` dependency costs a hop to the thread pool.
+async def get_services(partition: RequestPartition) -> TimebankApp:
     return partition.app
 
 
-def get_engine(partition: RequestPartition) -> Engine:
+async def get_engine(partition: RequestPartition) -> Engine:
     return partition.engine
 
 
@@ -119,11 +121,29 @@ def fresh_read_models(request: Request, partition: RequestPartition) -> Projecti
     return runner
 
 
+async def bearer_claims(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> TokenClaims:
+    """The bearer token's signature and expiry (microseconds, no I/O): the hot routes check
+    the account behind it (`actor_of`) inside their one hop to the thread pool."""
+    runtime: Runtime = request.app.state.runtime
+    claims = runtime.signer.verify(token) if token else None
+    if claims is None:
+        raise DomainError("unauthenticated")
+    return claims
+
+
 def current_actor(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Actor:
     runtime: Runtime = request.app.state.runtime
     claims = runtime.signer.verify(token) if token else None
     if claims is None:
         raise DomainError("unauthenticated")
+    return actor_of(request, claims)
+
+
+def actor_of(request: Request, claims: TokenClaims) -> Actor:
+    """The account behind verified claims, still active (blocking: one read of it)."""
+    runtime: Runtime = request.app.state.runtime
     request_id = getattr(request.state, "request_id", None)
     try:
         home = runtime.partitions.get(claims.partition).app
@@ -149,6 +169,15 @@ def current_kiosk(
     return services.authenticate_kiosk(kiosk_key, getattr(request.state, "request_id", None))
 
 
+async def kiosk_key(
+    kiosk_key: Annotated[
+        str | None, Header(alias="X-Kiosk-Key", description="The kiosk's API key.")
+    ] = None,
+) -> str | None:
+    """The key as sent; the hot kiosk routes authenticate it inside their one hop."""
+    return kiosk_key
+
+
 def kiosk_or_staff(
     request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -162,6 +191,8 @@ def kiosk_or_staff(
 
 
 Services = Annotated[TimebankApp, Depends(get_services)]
+BearerClaims = Annotated[TokenClaims, Depends(bearer_claims)]
+KioskKey = Annotated[str | None, Depends(kiosk_key)]
 CurrentKiosk = Annotated[Actor, Depends(current_kiosk)]
 KioskOrStaff = Annotated[Actor, Depends(kiosk_or_staff)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]

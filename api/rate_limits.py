@@ -1,19 +1,28 @@
-"""Per-caller rate limits (moving window) with the `limits` library.
+"""Per-caller rate limits (a sliding window of two counters) with the `limits` library.
 
 The counts live where `TIMEBANK_RATE_LIMIT_STORAGE` says: in this process by default, or in
 a store every worker shares (e.g. `redis://127.0.0.1:6379`), so that `serve --workers N`
 does not multiply the allowance by N.
+
+The strategy is the library's sliding-window counter: the count of the current window plus
+the previous window's, weighted by how much of it still lies inside the last minute (or 15
+minutes) — the library's approximation of a moving window, two counters per caller instead
+of a timestamp per hit. In this process the counters live in `UnsweptMemoryStorage`, whose
+cost per hit does not grow with the number of callers (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
+import threading
+import time
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
 from limits.errors import ConfigurationError
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from timebank.domain.errors import DomainError
 from timebank.domain.values import normalise_mobile
@@ -24,13 +33,51 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "timebank"
 
 
+class UnsweptMemoryStorage(MemoryStorage):
+    """The library's in-memory storage, without its sweeping timer.
+
+    `limits`' memory storage starts a timer 10 ms after any hit that walks every key it
+    holds to drop the expired ones: with 10,000 volunteers active, every hit pays for walks
+    of 10,000 keys. Here nothing walks. An expired counter is dropped when its key is read
+    again (the library's own `get` does that), and each new counter is queued by its expiry,
+    so that every hit also drops at most two counters that expired and were never read
+    again: constant work per hit, and memory bounded by the counters alive."""
+
+    def __init__(self, uri: str | None = None, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self.timer.cancel()
+        self.timer.join()  # it wakes once, 10 ms after the start, and does nothing
+        self._due: list[tuple[float, str]] = []
+        self._due_lock = threading.Lock()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the library's timer: never started
+        return
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        count = super().incr(key, expiry, amount)
+        with self._due_lock:
+            if count == amount:  # a new counter
+                heapq.heappush(self._due, (self.expirations.get(key, 0.0), key))
+            now = time.time()
+            for _ in range(2):
+                if not self._due or self._due[0][0] > now:
+                    break
+                _, due_key = heapq.heappop(self._due)
+                if self.expirations.get(due_key, now) <= now:  # not renewed since
+                    self.storage.pop(due_key, None)
+                    self.expirations.pop(due_key, None)
+                    self.locks.pop(due_key, None)
+        return count
+
+
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://", namespace: str = KEY_PREFIX) -> None:
         try:
-            storage = storage_from_string(storage_uri)
+            storage = (UnsweptMemoryStorage() if storage_uri.startswith("memory://")
+                       else storage_from_string(storage_uri))
         except ConfigurationError as exc:
             raise ValueError(f"TIMEBANK_RATE_LIMIT_STORAGE: {exc}") from exc
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
         self._namespace = namespace
 
     def hit(self, bucket: str, who: str, per_minute: int) -> None:

@@ -350,6 +350,10 @@ def main() -> None:
                         help="the HTTP check-in load (benchmarks/http_load.py, wrk)")
     parser.add_argument("--growth", default="100000,1000000",
                         help="stored-event sizes for benchmarks/growth.py ('' to skip)")
+    parser.add_argument("--serving", action=argparse.BooleanOptionalAction, default=True,
+                        help="server CPU per request beside the floor and 01a9f90 "
+                             "(benchmarks/serving.py) and the in-process commands beside "
+                             "plain eventsourcing (benchmarks/commands.py)")
     args = parser.parse_args()
     started = time.perf_counter()
     print("command throughput …", flush=True)
@@ -372,6 +376,15 @@ def main() -> None:
 
         print("HTTP load …", flush=True)
         sections.append(run_http_load(args.postgres_url))
+    if args.serving:
+        from benchmarks.commands import report as commands_report
+        from benchmarks.commands import run_commands
+        from benchmarks.serving import run_serving
+
+        print("commands in-process beside plain eventsourcing …", flush=True)
+        sections.insert(0, commands_report(run_commands(args.postgres_url)))
+        print("server CPU per request beside the floor and 01a9f90 …", flush=True)
+        sections.insert(0, run_serving(args.postgres_url)[0])
     text = report(commands, load, rebuild, time.perf_counter() - started, args)
     Path(args.output).write_text("\n".join([text, *sections]), encoding="utf-8")
     print(f"wrote {args.output}")

@@ -21,7 +21,7 @@ from api.app import create_app
 from projections.runner import ProjectionRunner
 from tests import openapi_conformance
 from timebank.runtime import Runtime, build_runtime
-from timebank.security import passwords
+from timebank.security import passwords, pins
 from timebank.settings import Settings
 
 PG_URL = os.environ.get("TIMEBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -58,6 +58,7 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+    monkeypatch.setattr(pins, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def make_sqlite_settings(directory: Path, **overrides: object) -> Settings:

@@ -128,6 +128,14 @@ def serve(
     if demo:
         _seed_demo()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if settings.is_postgres and not settings.secret_key:
+        # The key peppers PINs (and wraps personal data): beside the database it guards
+        # nothing against whoever copies both (docs/security.md).
+        typer.echo(
+            f"WARNING: PostgreSQL with the key generated into {settings.var_dir}/secret_key. "
+            "Set TIMEBANK_SECRET_KEY from the environment (kept apart from the database and "
+            "its backups): PINs are peppered with it and personal data wrapped with it.",
+            err=True)
     typer.echo(f"timebank serving on http://{host}:{port}  (API docs: /docs)")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers,

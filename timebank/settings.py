@@ -157,9 +157,12 @@ class Settings(BaseSettings):
         return env
 
     def _recorder_env(self, recorder: str) -> dict[str, str]:
-        if not self.group_commit:
-            return {}
-        return {"APPLICATION_RECORDER_TOPIC": f"timebank.infrastructure.group_commit:{recorder}"}
+        topic = "APPLICATION_RECORDER_TOPIC"
+        if self.group_commit:
+            return {topic: f"timebank.infrastructure.group_commit:{recorder}"}
+        if self.is_postgres:  # one round trip per save, grouped or not
+            return {topic: "timebank.infrastructure.recorders:OneTripPostgresRecorder"}
+        return {}
 
 
 def load_settings(**overrides: object) -> Settings:

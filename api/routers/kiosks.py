@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     CurrentActor,
     CurrentKiosk,
     IdempotencyKey,
+    KioskKey,
     KioskOrStaff,
     ReadModels,
     Services,
@@ -177,16 +179,23 @@ def kiosk_passbook(passbook_no: str, kiosk: CurrentKiosk, services: Services) ->
 
 
 @kiosk_router.post("/redemptions", status_code=201, response_model=RedemptionOut)
-def redeem(
+async def redeem(
     body: RedemptionCreate,
-    kiosk: CurrentKiosk,
+    request: Request,
+    key: KioskKey,
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    idem = idempotency_for(services, idempotency_key, kiosk, "redeem", body.model_dump(mode="json"))
-    return services.redeem(
-        kiosk, body.passbook_no, body.pin, [line.model_dump() for line in body.items], idem
-    )
+    payload = body.model_dump(mode="json")
+
+    def work() -> dict[str, Any]:  # the key's check and the command: one hop
+        kiosk = services.authenticate_kiosk(key, getattr(request.state, "request_id", None))
+        idem = idempotency_for(services, idempotency_key, kiosk, "redeem", payload)
+        return services.redeem(
+            kiosk, body.passbook_no, body.pin, [line.model_dump() for line in body.items], idem
+        )
+
+    return await run_in_threadpool(work)
 
 
 @kiosk_router.post(

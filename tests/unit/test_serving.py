@@ -56,3 +56,27 @@ def test_serve_names_the_protocol_by_an_import_string_each_worker_can_resolve() 
     config = uvicorn.Config("api.app:create_app", factory=True, http=NO_DELAY_HTTP)
     config.load()
     assert config.http_protocol_class is NoDelayHTTPProtocol
+
+
+def test_serve_warns_when_postgresql_runs_on_the_generated_key(monkeypatch, tmp_path) -> None:
+    """PINs are peppered with the server key: beside the database it guards nothing."""
+    from typer.testing import CliRunner
+
+    import timebank.infrastructure.migrations as migrations
+    from timebank.cli import app
+
+    monkeypatch.setattr(migrations, "upgrade", lambda _settings: None)
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **_kwargs: None)
+    monkeypatch.chdir(tmp_path)  # no .env
+    env = {"TIMEBANK_VAR_DIR": str(tmp_path), "TIMEBANK_SECRET_KEY": ""}
+    runner = CliRunner()
+    warned = runner.invoke(app, ["serve"], env={
+        **env, "TIMEBANK_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/none"})
+    assert warned.exit_code == 0, warned.output
+    assert "TIMEBANK_SECRET_KEY" in warned.output
+    for quiet_env in ({**env, "TIMEBANK_DATABASE_URL": "postgresql://postgres@127.0.0.1/x",
+                       "TIMEBANK_SECRET_KEY": "a-key-from-the-environment-0123456789"},
+                      {**env, "TIMEBANK_DATABASE_URL": ""}):
+        quiet = runner.invoke(app, ["serve"], env=quiet_env)
+        assert quiet.exit_code == 0, quiet.output
+        assert "WARNING" not in quiet.output

@@ -25,6 +25,7 @@ from timebank.domain.time_accounts import HoursPool, TimeAccount
 from timebank.domain.volunteers import Passbook
 from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
+from timebank.security.pins import PinHasher
 from timebank.security.qr_tokens import ScanTokens
 from timebank.security.signing import Signer
 from timebank.settings import Settings
@@ -66,6 +67,7 @@ class TimebankApp(
         self.api_keys = ApiKeys(settings.resolved_secret_key)
         self.fingerprint_key = derive_key(settings.resolved_secret_key, "idempotency")
         self.scan_tokens = ScanTokens(settings.resolved_secret_key)
+        self.pins = PinHasher(settings.resolved_secret_key)
         self.signer = Signer(settings.resolved_secret_key)
         self.kiosk_usage = kiosk_usage
         # Instance override: the interval is a setting, the class value only switches it on.
@@ -82,8 +84,9 @@ class TimebankApp(
         env.update(
             {
                 "CREATE_TABLE": "y",
-                # Cached aggregates are fast-forwarded from the store on every get, so a
-                # cache never answers with stale state, even with several processes.
+                # Cached aggregates are brought up to date from the store when a command
+                # reads them (timebank/application/repository.py), so a cache never answers
+                # with stale state, even with several processes.
                 "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
                 "AGGREGATE_CACHE_FASTFORWARD": "y",
             }
@@ -94,5 +97,24 @@ class TimebankApp(
 
     def _record(self, processing_event: Any) -> list[Any]:
         recordings = super()._record(processing_event)
+        # Stored: the command's aggregates are now the newest versions, so the next command
+        # finds them cached instead of reading them again.
+        self.repository.remember_saved(processing_event.aggregates.values())
         self.on_events_stored(len(recordings))
         return recordings
+
+    def _take_snapshots(self, processing_event: Any) -> None:
+        """The library reloads an aggregate from the store to snapshot it; the one just saved
+        is that state already, when the snapshot's version is its last."""
+        if not self.snapshots:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+                self.snapshots.put([snapshot_class.take(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, event.originator_version)

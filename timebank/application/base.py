@@ -9,17 +9,18 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.utils import strtobool
 from sqlalchemy.exc import SQLAlchemyError
 
 from timebank.application.idempotency import Idempotency
 from timebank.application.ports import Vault
+from timebank.application.repository import CachingRepository, unit_of_work
 from timebank.domain.errors import DomainError
 from timebank.domain.idempotency import IdempotencyRecord
 from timebank.domain.ids import idempotency_id_for
 from timebank.domain.offices import Office
+from timebank.security.pins import PinHasher
 from timebank.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -33,51 +34,30 @@ def _stripe(locks: list[threading.Lock], aggregate_id: object) -> threading.Lock
     return locks[hash(str(aggregate_id)) % len(locks)]
 
 
-class CopySafeRepository(Repository[UUID]):
-    """The library's repository, with a cached aggregate never copied while another thread
-    brings it up to date.
-
-    A cached aggregate is fast-forwarded under a lock, but then deep-copied for the caller
-    outside it, so one thread could copy a fund while another applied new events to it
-    ("dictionary changed size during iteration", a 500). Here the whole get of a cached
-    aggregate — look-up, fast-forward and copy — holds a lock of that aggregate (one of
-    1,024 stripes), so each caller gets a consistent copy. Historical versions are not
-    cached and need no lock.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._get_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
-
-    def get(self, aggregate_id: UUID, *, version: int | None = None,
-            **kwargs: Any) -> Any:
-        if self.cache is None or version is not None:
-            return super().get(aggregate_id, version=version, **kwargs)
-        with _stripe(self._get_locks, aggregate_id):
-            return super().get(aggregate_id, version=version, **kwargs)
-
-
 class BaseServices(Application[UUID]):
     settings: Settings
     vault: Vault
     fingerprint_key: bytes
+    pins: PinHasher
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._hot_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
         super().__init__(*args, **kwargs)
 
-    def construct_repository(self) -> Repository[UUID]:
-        """The library's construction (same settings), with the copy-safe repository."""
+    def construct_repository(self) -> CachingRepository:
+        """The cache that is never changed in place, with units of work (repository.py): a
+        cached aggregate is never copied while another thread brings it up to date,
+        because bringing it up to date makes a new object."""
         maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
-        return CopySafeRepository(
+        return CachingRepository(
             event_store=self.events,
             snapshot_store=self.snapshots,
             cache_maxsize=int(maxsize) if maxsize else None,
-            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
-            fastforward_skipping=strtobool(
-                self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
-            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
         )
+
+    @property
+    def repository(self) -> CachingRepository:
+        return self._repository  # type: ignore[return-value]
 
     @contextmanager
     def hot_aggregate(self, aggregate_id: UUID) -> Iterator[None]:
@@ -85,8 +65,9 @@ class BaseServices(Application[UUID]):
         turns instead of racing: racing threads all load the same version, one saves, the
         others conflict and retry, and under enough load some ran out of retries (409s
         after a storm of wasted work). Other processes still race, and the store's
-        optimistic concurrency with `retry_on_conflict` settles that as before."""
-        with _stripe(self._hot_locks, aggregate_id):
+        optimistic concurrency with `retry_on_conflict` settles that as before. Inside, a
+        unit of work of its own: what the command read before its turn is read again."""
+        with _stripe(self._hot_locks, aggregate_id), unit_of_work():
             yield
 
     def idempotency(self, scope: str, key: str, payload: Any) -> Idempotency:
@@ -96,32 +77,44 @@ class BaseServices(Application[UUID]):
             fingerprint=Idempotency.fingerprint_of(payload, self.fingerprint_key),
         )
 
-    def load(self, cls: type[A], aggregate_id: UUID | str | None, what: str = "") -> A:
-        """Load an aggregate of a known type, or answer 404 — never another type's aggregate."""
+    def load(
+        self, cls: type[A], aggregate_id: UUID | str | None, what: str = "", *, copy: bool = True
+    ) -> A:
+        """Load an aggregate of a known type, or answer 404 — never another type's aggregate.
+
+        `copy=False` (or `view`) for an aggregate the command only reads: it is the cached
+        object itself, which nobody may change."""
         try:
             uid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
         except (ValueError, TypeError) as exc:
             raise DomainError("not_found", f"{what or cls.__name__} not found.") from exc
         try:
-            aggregate = self.repository.get(uid)
+            aggregate = self.repository.get(uid, deepcopy_from_cache=copy)
         except AggregateNotFoundError as exc:
             raise DomainError("not_found", f"{what or cls.__name__} not found.") from exc
         if not isinstance(aggregate, cls):
             raise DomainError("not_found", f"{what or cls.__name__} not found.")
         return aggregate
 
+    def view(self, cls: type[A], aggregate_id: UUID | str | None, what: str = "") -> A:
+        """A read-only load: no copy. Never change what it answers."""
+        return self.load(cls, aggregate_id, what, copy=False)
+
     def load_office(self, office_id: UUID | str | None) -> Office:
         return self.load(Office, office_id, "office")
 
+    def view_office(self, office_id: UUID | str | None) -> Office:
+        return self.view(Office, office_id, "office")
+
     def bank_of(self, office: Office) -> Office:
         """The bank at the root of an office's tree (a bank is its own)."""
-        return office if not office.ancestor_ids else self.load_office(office.bank_id)
+        return office if not office.ancestor_ids else self.view_office(office.bank_id)
 
     def ensure_open_path(self, office: Office) -> None:
         """Closing a branch closes what lies under it: nothing new opens beneath it."""
         office.ensure_open()
         for ancestor_id in office.ancestor_ids:
-            self.load_office(ancestor_id).ensure_open()
+            self.view_office(ancestor_id).ensure_open()
 
     def destroy_personal_key(self, subject_id: UUID) -> None:
         """Destroy a person's (or a donation's) key, or answer 503 `erasure_incomplete`."""
@@ -135,13 +128,34 @@ class BaseServices(Application[UUID]):
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
+    # -- fewer round trips ---------------------------------------------------------------------
+    def prefetch(self, *ids: UUID | None) -> None:
+        """Read these aggregates in one round trip, for the loads of this unit of work that
+        follow (inside a command's attempt; elsewhere it does nothing)."""
+        self.repository.prefetch(ids)
+
+    def peek(self, cls: type[A], aggregate_id: UUID | None) -> A | None:
+        """The cached aggregate or None, without reading the store and possibly behind it:
+        only for what never changes (ancestry, which passbook a record pays into)."""
+        if aggregate_id is None:
+            return None
+        found = self.repository.peek(aggregate_id)
+        return found if isinstance(found, cls) else None
+
+    def office_chain(self, office_id: UUID | None) -> list[UUID]:
+        """An office and its ancestors, as far as the cache knows them (to prefetch)."""
+        office = self.peek(Office, office_id)
+        if office_id is None:
+            return []
+        return [office_id, *(office.ancestor_ids if office is not None else ())]
+
     def replay(self, idem: Idempotency | None) -> dict[str, Any] | None:
         """The first answer to this key, if the request was already done."""
         if idem is None:
             return None
         record_id = idempotency_id_for(idem.scope, idem.key)
         try:
-            record = self.repository.get(record_id)
+            record = self.repository.get(record_id, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotencyRecord)

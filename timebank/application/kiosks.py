@@ -14,10 +14,11 @@ from timebank.application.authz import OFFICE_FIGURES, OPERATORS, require_read, 
 from timebank.application.base import BaseServices
 from timebank.application.idempotency import Idempotency
 from timebank.application.ports import KioskUsageLog
+from timebank.application.repository import unit_of_work
 from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
-from timebank.domain.ids import passbook_id_for
+from timebank.domain.ids import idempotency_id_for, passbook_id_for
 from timebank.domain.kiosks import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -33,7 +34,6 @@ from timebank.domain.volunteers import REDEMPTION, REDEMPTION_CANCELLED, Passboo
 from timebank.security.api_keys import ApiKeys
 from timebank.security.cards import PREFIX as CARD_PREFIX
 from timebank.security.cards import read_card_payload
-from timebank.security.passwords import verify_secret
 
 
 class KioskServices(BaseServices):
@@ -67,11 +67,18 @@ class KioskServices(BaseServices):
         return kiosk
 
     def authenticate_kiosk(self, api_key: str | None, request_id: str | None = None) -> Actor:
+        with unit_of_work():
+            return self._authenticate_kiosk(api_key, request_id)
+
+    def _authenticate_kiosk(self, api_key: str | None, request_id: str | None) -> Actor:
         kiosk_id = ApiKeys.kiosk_id_of(api_key or "")
         kiosk = None
         if kiosk_id is not None:
+            cached = self.peek(Kiosk, kiosk_id)
+            # The kiosk and its offices in one round trip (the offices from the cache).
+            self.prefetch(kiosk_id, *(self.office_chain(cached.office_id) if cached else ()))
             try:
-                kiosk = self.load(Kiosk, kiosk_id, "kiosk")
+                kiosk = self.view(Kiosk, kiosk_id, "kiosk")
             except DomainError:
                 kiosk = None
         if (
@@ -81,7 +88,7 @@ class KioskServices(BaseServices):
         ):
             raise DomainError("unauthenticated")
         try:
-            self.ensure_open_path(self.load_office(kiosk.office_id))
+            self.ensure_open_path(self.view_office(kiosk.office_id))
         except DomainError as exc:
             raise DomainError("unauthenticated", "The kiosk's office is closed.") from exc
         self.kiosk_usage.touch(kiosk.id)
@@ -118,9 +125,7 @@ class KioskServices(BaseServices):
     ) -> CatalogItem:
         office = self._savings_office(actor, office_id)
         item = CatalogItem.list_item(office.id, sku, name, points, stock, sponsor, actor.record())
-        if self.exists(item.id):
-            raise DomainError("sku_taken")
-        try:
+        try:  # the item's id is made of office and SKU: the store refuses a second one
             self.save(item)
         except RecordConflictError as exc:
             raise DomainError("sku_taken") from exc
@@ -188,8 +193,8 @@ class KioskServices(BaseServices):
         passbook = self.load(
             Passbook, passbook_id_for(self.resolve_passbook_ref(reference)), "passbook"
         )
-        volunteer = self.load(Volunteer, passbook.volunteer_id, "volunteer")
-        kiosk_office = self.load_office(actor.office_id)
+        volunteer = self.view(Volunteer, passbook.volunteer_id, "volunteer")
+        kiosk_office = self.view_office(actor.office_id)
         if volunteer.bank_id != kiosk_office.bank_id:
             # Points are a bank's currency: another district's passbook is unknown here.
             raise DomainError("not_found", "passbook not found.")
@@ -220,6 +225,7 @@ class KioskServices(BaseServices):
         offline_sequence: int | None = None,
         occurred_at: datetime | None = None,
     ) -> dict[str, Any]:
+        self._prefetch_for_redemption(actor, passbook_ref, idem)
         if (replayed := self.replay(idem)) is not None:
             return replayed
         if actor.kind != "kiosk":
@@ -228,13 +234,19 @@ class KioskServices(BaseServices):
         passbook, volunteer = self._kiosk_passbook(actor, passbook_ref)
         now = utc_now()
         passbook.ensure_unlocked(now)
-        if not verify_secret(volunteer.pin_hash, pin or ""):
+        right, upgrade = self.pins.verify(volunteer.pin_hash, pin or "")
+        if not right:
             passbook.record_wrong_pin(now, actor.record())
             self.save(passbook)
             raise DomainError("wrong_pin")
         passbook.record_right_pin(actor.record())
+        rehashed: list[Volunteer] = []
+        if upgrade:  # a hash from before the pepper: stored anew with this redemption
+            rehashed.append(self.load(Volunteer, volunteer.id, "volunteer"))
+            rehashed[0].rehash_pin(self.pins.hash(pin))
 
         redemption_id = uuid4()
+        self.prefetch(*(catalog_item_id_for(actor.office_id, sku) for sku in wanted))
         catalog = [
             (self.load_catalog_item(actor.office_id, sku), qty) for sku, qty in wanted.items()
         ]
@@ -264,9 +276,30 @@ class KioskServices(BaseServices):
             "balance_after": passbook.balance,
         }
         self.save_with(
-            passbook, *(item for item, _ in catalog), redemption, idem=idem, status=201, body=body
+            passbook, *(item for item, _ in catalog), redemption, *rehashed,
+            idem=idem, status=201, body=body,
         )
         return body
+
+    def _prefetch_for_redemption(
+        self, actor: Actor, passbook_ref: str, idem: Idempotency | None
+    ) -> None:
+        """What a redemption reads first, in one round trip: the idempotency record, the
+        passbook, and — from the cache, they never change — the volunteer and the kiosk's
+        offices. Not the catalog items: every redemption at a kiosk takes from them, so
+        they are read after the PIN check, just before the save, which keeps the time in
+        which another redemption can change them (a conflict, and a retry) short."""
+        try:
+            passbook_id = passbook_id_for(self.resolve_passbook_ref(passbook_ref))
+        except DomainError:
+            return  # refused by the command itself, in its own order
+        cached = self.peek(Passbook, passbook_id)
+        self.prefetch(
+            idempotency_id_for(idem.scope, idem.key) if idem is not None else None,
+            passbook_id,
+            cached.volunteer_id if cached is not None else None,
+            *self.office_chain(actor.office_id),
+        )
 
     @retry_on_conflict
     def cancel_redemption(

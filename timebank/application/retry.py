@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 
 from eventsourcing.persistence import OperationalError, RecordConflictError
 
+from timebank.application.repository import unit_of_work
 from timebank.domain.errors import DomainError
 
 P = ParamSpec("P")
@@ -21,16 +22,17 @@ MAX_ATTEMPTS = 30
 def retry_on_conflict(func: Callable[P, R]) -> Callable[P, R]:
     """Run a load → decide → save command again when another writer got there first.
 
-    Each attempt reloads the aggregates, so a retried decision sees the other
-    writer's events: nothing is lost, nothing applied twice (the idempotency record
-    is part of the same save).
+    Each attempt is a unit of work of its own (timebank/application/repository.py): it reads
+    the aggregates again, so a retried decision sees the other writer's events: nothing is
+    lost, nothing applied twice (the idempotency record is part of the same save).
     """
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return func(*args, **kwargs)
+                with unit_of_work():
+                    return func(*args, **kwargs)
             except (RecordConflictError, OperationalError):
                 # OperationalError covers a lock wait that timed out (SQLite busy, PG lock_timeout).
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311

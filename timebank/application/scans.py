@@ -58,12 +58,15 @@ class ScanServices(ServiceRecordServices):
         """A genuine, unexpired token and its activity, open for scanning now."""
         now = now or utc_now()
         claims = self.scan_tokens.verify(token, now)
+        return claims, self._activity_open_for_scans(claims, now)
+
+    def _activity_open_for_scans(self, claims: ScanClaims, now: datetime) -> Activity:
         try:
-            activity = self.load(Activity, claims.activity_id, "activity")
+            activity = self.view(Activity, claims.activity_id, "activity")
         except DomainError as exc:
             raise DomainError("invalid_token") from exc
         activity.check_open_for_scans(now, self.scan_grace)
-        return claims, activity
+        return activity
 
     # -- scanning ----------------------------------------------------------------------------
     def scan(
@@ -93,7 +96,9 @@ class ScanServices(ServiceRecordServices):
         if actor.kind != "volunteer":
             raise DomainError("forbidden", "Scans are made by volunteers with their own login.")
         now = now or utc_now()
-        claims, activity = self.read_scan_token(token, now)
+        claims = self.scan_tokens.verify(token, now)
+        self._prefetch_for_scan(actor, claims)
+        activity = self._activity_open_for_scans(claims, now)
         if expected_action and expected_action != claims.action:
             raise DomainError("invalid_token", "The code is for another action.")
         if expected_activity and expected_activity != str(activity.id):
@@ -124,12 +129,33 @@ class ScanServices(ServiceRecordServices):
             },
         }
 
+    def _prefetch_for_scan(self, actor: Actor, claims: ScanClaims) -> None:
+        """Everything a scan reads, in one round trip: the activity, the volunteer's presence,
+        the attendance record, and — known from the cache, they never change — the
+        activity's offices and, when a check-out approves at once, the passbook."""
+        try:
+            volunteer_id, activity_id = UUID(actor.id), UUID(str(claims.activity_id))
+        except ValueError:
+            return
+        activity = self.peek(Activity, activity_id)
+        offices = self.office_chain(activity.office_id) if activity is not None else []
+        paying = (claims.action == "check_out" and activity is not None
+                  and activity.approval_policy == AUTO_ON_CHECKOUT)
+        self.prefetch(
+            activity_id,
+            presence_id_for(volunteer_id),
+            attendance_record_id_for(activity_id, volunteer_id),
+            None if actor.passbook_id is not None else volunteer_id,
+            actor.passbook_id if paying else None,
+            *offices,
+        )
+
     def _volunteer_facts(self, actor: Actor) -> tuple[UUID, UUID]:
         """The scanning volunteer's bank and passbook: from the login that already loaded the
         volunteer in this request (they never change), else loaded here."""
         if actor.bank_id is not None and actor.passbook_id is not None:
             return actor.bank_id, actor.passbook_id
-        volunteer = self.load(Volunteer, actor.id, "volunteer")
+        volunteer = self.view(Volunteer, actor.id, "volunteer")
         return volunteer.bank_id, volunteer.passbook_id
 
     def _presence(self, volunteer_id: UUID) -> Presence:
@@ -160,7 +186,7 @@ class ScanServices(ServiceRecordServices):
                 raise DomainError("overlapping_activity")
             # The open one is of another, earlier time: its check-out was forgotten.
             stale = self.load(ServiceRecord, presence.open_record_id, "service record")
-            stale_activity = self.load(Activity, stale.activity_id, "activity")
+            stale_activity = self.view(Activity, stale.activity_id, "activity")
             if stale.status == CHECKED_IN:
                 stale.auto_close(
                     min(now, stale_activity.scans_close_at(self.scan_grace)),
@@ -169,8 +195,10 @@ class ScanServices(ServiceRecordServices):
                 )
                 others.append(stale)
             presence.close(stale.id)
-        activity.admit(volunteer_id)
         if activity.capacity is not None:
+            # A roster to change: the command's own copy, not the cached one it read.
+            activity = self.load(Activity, activity.id, "activity")
+            activity.admit(volunteer_id)
             others.append(activity)
         record = ServiceRecord.check_in(
             record_id=record_id,
@@ -205,7 +233,7 @@ class ScanServices(ServiceRecordServices):
         aggregates: list[Any] = [record, presence]
         normal = not record.flags and now <= activity.scans_close_at(self.scan_grace)
         if activity.approval_policy == AUTO_ON_CHECKOUT and normal:
-            office = self.load_office(activity.office_id)
+            office = self.view_office(activity.office_id)
             aggregates += self.approve_into_passbook(record, office, SYSTEM)
         self.save(*aggregates)
         return record

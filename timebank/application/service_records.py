@@ -23,6 +23,7 @@ from timebank.application.time_accounts import TimeAccountServices
 from timebank.domain.actors import Actor
 from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.errors import DomainError
+from timebank.domain.ids import idempotency_id_for
 from timebank.domain.offices import SAVINGS_OFFICE, Office
 from timebank.domain.service import APPROVED, Activity, ServiceRecord
 from timebank.domain.values import (
@@ -137,10 +138,9 @@ class ServiceRecordServices(TimeAccountServices):
                 "invalid_time_range", "Service cannot end in the future.", field="ended_at"
             )
         # One record per volunteer and activity, whether scanned or entered: a retried or
-        # repeated entry cannot pay the same attendance twice.
+        # repeated entry cannot pay the same attendance twice (the store refuses a second
+        # record of that id; no need to ask first).
         record_id = attendance_record_id_for(activity.id, volunteer.id)
-        if self.exists(record_id):
-            raise DomainError("already_recorded")
         record = ServiceRecord.enter_manually(
             volunteer_id=volunteer.id,
             passbook_id=volunteer.passbook_id,
@@ -171,7 +171,7 @@ class ServiceRecordServices(TimeAccountServices):
         return record
 
     def _authorize_record(self, actor: Actor, record: ServiceRecord) -> Office:
-        office = self.load_office(record.office_id)
+        office = self.view_office(record.office_id)
         require_scope(actor, office, OPERATORS)
         return office
 
@@ -180,6 +180,7 @@ class ServiceRecordServices(TimeAccountServices):
         self, actor: Actor, record_id: UUID | str, idem: Idempotency | None = None
     ) -> dict[str, Any]:
         """Points under the bank's rules in force now; record and passbook saved together."""
+        self._prefetch_for_record(record_id, idem, passbook=True)
         if (replayed := self.replay(idem)) is not None:
             return replayed
         record = self.load_service_record(record_id)
@@ -194,6 +195,23 @@ class ServiceRecordServices(TimeAccountServices):
         }
         self.save_with(record, *approved, idem=idem, status=200, body=body)
         return body
+
+    def _prefetch_for_record(
+        self, record_id: UUID | str, idem: Idempotency | None, passbook: bool
+    ) -> None:
+        """What a decision on a record reads, in one round trip: the record, the idempotency
+        record, and — from the cache, they never change — its offices and passbook."""
+        try:
+            uid = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
+        except ValueError:
+            return
+        cached = self.peek(ServiceRecord, uid)
+        self.prefetch(
+            uid,
+            idempotency_id_for(idem.scope, idem.key) if idem is not None else None,
+            *(self.office_chain(cached.office_id) if cached is not None else ()),
+            cached.passbook_id if cached is not None and passbook else None,
+        )
 
     def approve_into_passbook(
         self, record: ServiceRecord, office: Office, actor: Actor
@@ -235,6 +253,7 @@ class ServiceRecordServices(TimeAccountServices):
     def reject_service_record(
         self, actor: Actor, record_id: UUID | str, reason: str
     ) -> ServiceRecord:
+        self._prefetch_for_record(record_id, None, passbook=False)
         record = self.load_service_record(record_id)
         self._authorize_record(actor, record)
         record.reject(reason, actor.record())
@@ -252,6 +271,7 @@ class ServiceRecordServices(TimeAccountServices):
     ) -> dict[str, Any]:
         """A compensating entry: the approved points move by the difference, at the
         rate the record was approved with, so a later change of rules does not leak in."""
+        self._prefetch_for_record(record_id, idem, passbook=True)
         if (replayed := self.replay(idem)) is not None:
             return replayed
         record = self.load_service_record(record_id)

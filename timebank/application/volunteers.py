@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -25,7 +26,6 @@ from timebank.domain.values import (
     validate_pin,
 )
 from timebank.domain.volunteers import Passbook, PhoneClaim, Volunteer
-from timebank.security.passwords import hash_secret, verify_secret
 
 PASSBOOK_NO_ATTEMPTS = 5
 
@@ -74,7 +74,7 @@ class VolunteerServices(BaseServices):
         sealed = self.vault.seal(
             volunteer_id, {"name": clean_name, "phone": clean_phone, "id_number": clean_id}
         )
-        pin_hash = hash_secret(pin)
+        pin_hash = self.pins.hash(pin)
         for _attempt in range(PASSBOOK_NO_ATTEMPTS):
             passbook_no = new_passbook_no()
             volunteer = Volunteer(
@@ -196,9 +196,13 @@ class VolunteerServices(BaseServices):
         edge (the same answer for unknown phones); the kiosk lock-out is the passbook's own,
         so a stranger's guesses here cannot lock a volunteer out of the kiosks."""
         volunteer = self.find_volunteer_by_phone(phone)
-        ok = verify_secret(volunteer.pin_hash if volunteer else None, pin or "")
+        ok, upgrade = self.pins.verify(volunteer.pin_hash if volunteer else None, pin or "")
         if volunteer is None or not ok or not volunteer.active:
             raise DomainError("wrong_phone_or_pin")
+        if upgrade:
+            with contextlib.suppress(RecordConflictError):  # changed meanwhile: next time
+                volunteer.rehash_pin(self.pins.hash(pin))
+                self.save(volunteer)
         return volunteer
 
     def actor_for_volunteer(

@@ -144,6 +144,18 @@ class Volunteer(Aggregate):
         self.pin_hash = pin_hash
         self.token_generation += 1
 
+    def rehash_pin(self, pin_hash: str) -> None:
+        """The same PIN, stored under the current scheme after a successful check (not a
+        change of PIN: nothing else about the account changes)."""
+        self._pin_rehashed(pin_hash=pin_hash)
+
+    class PinRehashed(Aggregate.Event):
+        pin_hash: str
+
+    @event(PinRehashed)
+    def _pin_rehashed(self, pin_hash: str) -> None:
+        self.pin_hash = pin_hash
+
 
 class PhoneClaim(Aggregate):
     """One volunteer per phone: the claim's id is derived from the phone's blind index and a

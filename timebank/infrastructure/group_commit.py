@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import DataError, RecordConflictError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from timebank.infrastructure.recorders import OneTripPostgresRecorder
 
 Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
 
@@ -194,7 +195,7 @@ class _GroupCommitting:
         return self.group_commit.insert_events(stored_events)
 
 
-class GroupCommitPostgresRecorder(_GroupCommitting, PostgresApplicationRecorder):
+class GroupCommitPostgresRecorder(_GroupCommitting, OneTripPostgresRecorder):
     pass
 
 
