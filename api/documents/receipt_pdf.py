@@ -17,14 +17,14 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from api.documents.certificate_pdf import FONT
+from timebank.domain.funds import receipt_kind
 from timebank.domain.numerals import capital_amount
+from timebank.domain.vocabulary import DONOR_TYPE
 
 TITLE = ParagraphStyle("receipt-title", fontName=FONT, fontSize=18, leading=24, alignment=1)
 BODY = ParagraphStyle("receipt-body", fontName=FONT, fontSize=11, leading=16)
 VOID = ParagraphStyle("receipt-void", fontName=FONT, fontSize=16, leading=22,
                       textColor=colors.red, alignment=1)
-DONOR_TYPES = {"government": "政府资助", "enterprise": "企业", "individual": "个人",
-               "resident": "居民自筹", "bazaar": "公益集市"}
 
 
 def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
@@ -41,7 +41,7 @@ def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
         ["受赠单位", fund_name],
         *([["项目", project]] if project else []),
         ["捐赠人", "匿名" if donation["anonymous"] or not donor else donor],
-        ["捐赠人类型", DONOR_TYPES.get(donation["donor_type"], donation["donor_type"])],
+        ["捐赠人类型", DONOR_TYPE.label(donation["donor_type"], "zh")],
         ["捐赠内容", f"实物：{donation['in_kind']}（估值）" if donation.get("in_kind") else "货币"],
         ["金额", f"¥{amount // 100:,}.{amount % 100:02d}"],
         ["金额（大写）", capital_amount(amount)],
@@ -54,7 +54,10 @@ def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 11),
                                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)]))
-    story: list[Any] = [Paragraph("公益事业捐赠票据", TITLE), Spacer(1, 4 * mm)]
+    # Government money is not a donation: its acknowledgement is not a 公益事业捐赠票据.
+    title = ("政府补助收款收据" if receipt_kind(donation["receipt_no"]) == "government_grant"
+             else "公益事业捐赠票据")
+    story: list[Any] = [Paragraph(title, TITLE), Spacer(1, 4 * mm)]
     if donation["status"] == "voided":
         story.append(Paragraph(f"已作废 — {donation.get('void_reason') or ''}", VOID))
     story += [table, Spacer(1, 4 * mm),
