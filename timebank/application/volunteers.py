@@ -30,6 +30,7 @@ from timebank.domain.ages import (
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for, phone_claim_id_for
 from timebank.domain.offices import SAVINGS_OFFICE, Office
+from timebank.domain.pin_strength import refuse_weak_pin
 from timebank.domain.values import (
     mask_name,
     new_passbook_no,
@@ -123,6 +124,7 @@ class VolunteerServices(BaseServices):
         validate_pin(pin)
         today = shanghai_date(utc_now())
         birth = _birth_date_of(clean_id, birth_date, today)
+        refuse_weak_pin(pin, clean_phone, clean_id, birth)
         if guardian is not None:
             guardian_name, _relation = check_guardian(
                 guardian.name, guardian.relation, guardian.consented_on, today)

@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "居民身份证号码无效（GB 11643 校验未通过）。",
     ),
     "invalid_pin": ("A PIN is 6 digits.", "密码应为 6 位数字。"),
+    "weak_pin": ("This PIN is too easy to guess; please choose another.",
+                 "密码过于简单，请换一个。"),
     "invalid_name": ("A name is 1 to 50 characters.", "姓名应为 1 至 50 个字符。"),
     "invalid_password": ("A password has at least 8 characters.", "密码至少 8 个字符。"),
     "invalid_role": ("This role cannot be given here.", "无法在此授予该角色。"),
