@@ -20,6 +20,7 @@ from api.observability import Metrics, install_observability
 from api.openapi import install_openapi
 from api.rate_limits import RateLimiter
 from api.routers import (
+    accounts,
     activities,
     audit,
     auth,
@@ -164,7 +165,8 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (
-        health, auth, offices, users, volunteers_router, transfers, activities, service_records,
+        health, auth, offices, users, accounts, volunteers_router, transfers, activities,
+        service_records,
     ):
         api.include_router(module.router)
     api.include_router(scans.router)

@@ -105,6 +105,17 @@ def require_may_grant(actor: Actor, role: str, office: Office | None) -> None:
         raise DomainError("forbidden")
 
 
+def require_may_manage(actor: Actor, account_id: object, role: str,
+                       office: Office | None) -> None:
+    """Disable, enable, reset the password of, or change the role of a staff account: whoever
+    may grant its role where it works (`role` and `office` are the account's — and, for a
+    role change, also the new ones). Never one's own account: an administrator cannot lock
+    themselves out, so there is always one left who acted."""
+    if actor.kind == "user" and actor.id == str(account_id):
+        raise DomainError("own_account")
+    require_may_grant(actor, role, office)
+
+
 # -- reading --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Readable:

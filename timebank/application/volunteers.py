@@ -375,7 +375,7 @@ class VolunteerServices(BaseServices):
 
     def actor_for_volunteer(
         self, volunteer_id: UUID | str, request_id: str | None = None,
-        generation: int | None = None,
+        generation: int | None = None, session: str | None = None,
     ) -> Actor | None:
         try:
             volunteer = self.load_volunteer(volunteer_id)
@@ -385,6 +385,8 @@ class VolunteerServices(BaseServices):
             return None
         if generation is not None and generation != volunteer.token_generation:
             return None  # a token from before a PIN change, an erasure or a logout
+        if session is not None and session not in volunteer.sessions:
+            return None  # that session was ended (logout, or from the sessions page)
         return Actor(
             kind="volunteer",
             id=str(volunteer.id),

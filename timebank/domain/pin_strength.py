@@ -11,6 +11,7 @@ volunteer whose PIN was accepted before keeps logging in with it.
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from timebank.domain.errors import DomainError
 
@@ -26,7 +27,7 @@ WEAK_PIN_ZH = "密码过于简单（重复或连续的数字、手机号或身�
 
 def _is_run(pin: str) -> bool:
     """Every digit one more (or one less) than the one before, wrapping 9 to 0."""
-    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
     return steps in ({1}, {9})
 
 
