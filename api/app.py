@@ -45,6 +45,7 @@ from api.routers import (
 )
 from api.routers import volunteers as volunteers_router
 from api.web import (
+    account_pages,
     admin_pages,
     approval_pages,
     coordinator_pages,
@@ -192,7 +193,7 @@ def create_app(
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
     for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates, front_pages,
-                        approval_pages, admin_pages, entity_pages):
+                        approval_pages, admin_pages, entity_pages, account_pages):
         app.include_router(page_module.router)
     app.include_router(my_records.router)
     app.include_router(staff_records.router)

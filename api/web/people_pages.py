@@ -281,6 +281,9 @@ def staff_login(
         home = runtime.partitions.for_username(username)
         user = home.app.authenticate_user(username, password, source=address)
     except DomainError as exc:
+        if exc.code == "password_change_required":  # the one step open after a reset
+            return RedirectResponse("/staff/password-expired?" + urlencode(
+                {"username": username, "next": next}), status_code=303)
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,

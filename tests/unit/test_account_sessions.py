@@ -26,7 +26,7 @@ def test_expired_sessions_are_dropped_and_the_oldest_goes_beyond_the_limit() -> 
         account.open_session(f"s{n}", later, later + timedelta(hours=8), None, None)
     assert "gone" not in account.sessions and "s0" not in account.sessions
     assert list(account.sessions) == [f"s{n}" for n in range(1, MAX_OPEN_SESSIONS + 1)]
-    assert [s["session_id"] for s in still_open(account.sessions, later)][0] == \
+    assert next(s["session_id"] for s in still_open(account.sessions, later)) == \
         f"s{MAX_OPEN_SESSIONS}"
     assert still_open(account.sessions, later + timedelta(hours=9)) == []
 

@@ -13,7 +13,12 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from timebank.application.authz import OPERATORS, require_may_manage, require_scope
+from timebank.application.authz import (
+    OPERATORS,
+    grantable_roles,
+    require_may_manage,
+    require_scope,
+)
 from timebank.application.base import BaseServices
 from timebank.application.retry import retry_on_conflict
 from timebank.application.users import _check_password
@@ -155,6 +160,11 @@ class AccountServices(BaseServices):
         user.change_role(role, office.id if office else None, actor.record(), reason)
         self.save(user)
         return user
+
+    def manageable_roles(self, actor: Actor) -> tuple[str, ...]:
+        """The roles whose accounts the actor manages (in their subtree): the staff list's
+        actions are offered for these."""
+        return grantable_roles(actor)
 
     def user_sessions(self, actor: Actor, user_id: UUID | str) -> list[dict[str, Any]]:
         """An administrator looks at a staff account's open sessions (to end them, disable)."""

@@ -36,7 +36,14 @@ class User(Aggregate):
     def create_id(username: str, **_: Any) -> UUID:
         return user_id_for(username)
 
-    @event("Created")
+    class Created(Aggregate.Created):
+        username: str
+        password_hash: str
+        role: str
+        office_id: UUID | None
+        actor: dict[str, Any]
+
+    @event(Created)
     def __init__(
         self,
         username: str,
@@ -138,7 +145,11 @@ class User(Aggregate):
         """The owner's new password (the old one checked by the caller): every session ends."""
         self._password_changed(password_hash=password_hash, actor=actor)
 
-    @event("PasswordChanged")
+    class PasswordChanged(Aggregate.Event):
+        password_hash: str
+        actor: dict[str, Any]
+
+    @event(PasswordChanged)
     def _password_changed(self, password_hash: str, actor: dict[str, Any]) -> None:
         self.password_hash = password_hash
         self.must_change_password = False
@@ -151,7 +162,12 @@ class User(Aggregate):
             raise DomainError("invalid_state", "The account is deactivated.")
         self._password_reset(password_hash=password_hash, actor=actor, reason=reason)
 
-    @event("PasswordReset")
+    class PasswordReset(Aggregate.Event):
+        password_hash: str
+        actor: dict[str, Any]
+        reason: str
+
+    @event(PasswordReset)
     def _password_reset(self, password_hash: str, actor: dict[str, Any], reason: str) -> None:
         self.password_hash = password_hash
         self.must_change_password = True
@@ -192,7 +208,11 @@ class User(Aggregate):
             raise DomainError("invalid_state", "The account is already deactivated.")
         self._deactivated(actor=actor, reason=reason)
 
-    @event("Deactivated")
+    class Deactivated(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Deactivated)
     def _deactivated(self, actor: dict[str, Any], reason: str) -> None:
         self.active = False
         self._end_every_session()
@@ -202,7 +222,11 @@ class User(Aggregate):
             raise DomainError("invalid_state", "The account is already active.")
         self._reactivated(actor=actor, reason=reason)
 
-    @event("Reactivated")
+    class Reactivated(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Reactivated)
     def _reactivated(self, actor: dict[str, Any], reason: str) -> None:
         self.active = True
 
@@ -214,7 +238,13 @@ class User(Aggregate):
             raise DomainError("invalid_state", "The account already has that role there.")
         self._role_changed(role=role, office_id=office_id, actor=actor, reason=reason)
 
-    @event("RoleChanged")
+    class RoleChanged(Aggregate.Event):
+        role: str
+        office_id: UUID | None
+        actor: dict[str, Any]
+        reason: str
+
+    @event(RoleChanged)
     def _role_changed(self, role: str, office_id: UUID | None, actor: dict[str, Any],
                       reason: str) -> None:
         # Tokens name the account, not its role: the next request acts with the new one.
