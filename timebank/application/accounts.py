@@ -212,6 +212,8 @@ class AccountServices(BaseServices):
         number)."""
         volunteer = self.load(Volunteer, volunteer_id, "volunteer")
         require_scope(actor, self.load_office(volunteer.office_id), OPERATORS)
+        if not volunteer.active:  # erased: nothing to open, no PIN to give
+            raise DomainError("volunteer_inactive")
         if document not in IDENTITY_DOCUMENT:
             raise DomainError("invalid_input", "Name the identity document checked.",
                               field="document")
