@@ -113,6 +113,9 @@ OPERATIONS: dict[str, Operation] = {
         "Choose a new password after a reset: the first token (重置后设置新密码)",
         "invalid_credentials", "invalid_password", "account_locked", "rate_limited",
         "conflict"),
+    f"GET {V1}/users": op(
+        "listStaffAccounts", "staff", "The staff accounts of an office subtree (人员账户)",
+        *READ),
     f"POST {V1}/users/{{user_id}}/password-reset": op(
         "resetStaffPassword", "staff", "Reset a staff account's password (重置密码)",
         *COMMAND, "own_account", "invalid_password", "invalid_state"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import BearerClaims, CurrentActor, Services, actor_of
+from api.deps import BearerClaims, CurrentActor, ReadModels, Services, actor_of
 from api.login_sessions import end_login, login_token
 from api.rate_limits import client_address, guard_login
 from api.schemas import Token
@@ -22,6 +22,8 @@ from api.schemas_accounts import (
     SessionOut,
     StaffAccount,
 )
+from projections.staff_queries import staff_list
+from timebank.application.authz import ADMINISTRATION
 from timebank.domain.users import User
 from timebank.partitions import Partition
 
@@ -102,6 +104,18 @@ def change_expired_password(request: Request, body: ExpiredPasswordChange) -> di
 
 
 # -- staff: administration --------------------------------------------------------------------
+@router.get("/users", response_model=list[StaffAccount])
+def staff_accounts(actor: CurrentActor, services: Services, read_models: ReadModels,
+                   office_id: str | None = None) -> list[dict[str, Any]]:
+    """The staff accounts of an office's subtree (default: the caller's own office; an
+    administrator without one: all)."""
+    scope = services.read_scope(actor, ADMINISTRATION, office_id)
+    return [{"id": a["user_id"], "username": a["username"], "role": a["role"],
+             "office_id": a["office_id"], "active": a["active"],
+             "must_change_password": a["must_change_password"]}
+            for a in staff_list(read_models.engine, scope)]
+
+
 @router.post("/users/{user_id}/password-reset", response_model=StaffAccount)
 def reset_password(user_id: str, body: PasswordReset, actor: CurrentActor,
                    services: Services) -> dict[str, Any]:

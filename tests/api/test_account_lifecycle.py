@@ -121,6 +121,13 @@ def test_disable_and_enable_by_an_administrator_of_the_accounts_subtree(
     assert_error(client.post(f"{API}/users/{bank_admin_id}/deactivate", headers=branch_admin,
                              json={"reason": "x"}), 403, "forbidden")
     assert works(client, d, coordinator)
+    # The branch administrator's list: their branch's accounts, not the other branch's.
+    listed = client.get(f"{API}/users", headers=branch_admin)
+    assert listed.status_code == 200
+    names = {a["username"]: a for a in listed.json()}
+    assert "coord-off" in names and "branch-west" not in names and "root-admin" not in names
+    assert names["coord-off"]["active"] is True
+    assert_error(client.get(f"{API}/users", headers=coordinator), 403, "forbidden")
 
     off = client.post(f"{API}/users/{target}/deactivate", headers=branch_admin,
                       json={"reason": "离职"})
@@ -129,6 +136,8 @@ def test_disable_and_enable_by_an_administrator_of_the_accounts_subtree(
     assert_error(login(client, "coord-off", PASSWORD), 401, "unauthenticated")
     assert_error(client.post(f"{API}/users/{target}/deactivate", headers=branch_admin,
                              json={"reason": "again"}), 409, "invalid_state")
+    listed = {a["username"]: a for a in client.get(f"{API}/users", headers=d.admin).json()}
+    assert listed["coord-off"]["active"] is False and "root-admin" in listed
 
     on = client.post(f"{API}/users/{target}/reactivate", headers=branch_admin,
                      json={"reason": "返岗"})
