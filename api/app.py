@@ -42,6 +42,7 @@ from api.routers import (
     users,
     volunteer_records,
 )
+from api.routers import service_requests as service_requests_router
 from api.routers import volunteers as volunteers_router
 from api.web import (
     admin_pages,
@@ -175,6 +176,7 @@ def create_app(
     api.include_router(fund_entries.router)
     api.include_router(audit.router)
     api.include_router(service_entries.router)
+    api.include_router(service_requests_router.router)
     api.include_router(volunteer_records.router)
     api.include_router(complaints.router)
     api.include_router(record_rules.router)

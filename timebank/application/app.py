@@ -18,6 +18,7 @@ from timebank.application.ports import KioskUsageLog, Vault
 from timebank.application.reading import ReadingServices
 from timebank.application.records import RecordServices
 from timebank.application.scans import ScanServices
+from timebank.application.service_requests import RequestServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
 from timebank.application.volunteers import VolunteerServices
@@ -52,6 +53,7 @@ class TimebankApp(
     AuditServices,
     RecordServices,
     InterbankServices,
+    RequestServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {
