@@ -54,6 +54,7 @@ from api.web import (
     my_certificates,
     my_records,
     people_pages,
+    request_pages,
     scan_pages,
     staff_dashboards,
     staff_forms,
@@ -195,6 +196,7 @@ def create_app(
                         approval_pages, admin_pages, entity_pages):
         app.include_router(page_module.router)
     app.include_router(my_records.router)
+    app.include_router(request_pages.router)
     app.include_router(staff_records.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -28,7 +28,7 @@ def register(d: HttpDistrict, born: str | None = None, office_id: str | None = N
         body["id_number"] = first17 + gb11643_check_digit(first17)
     response = d.client.post(f"{API}/volunteers", json=body, headers=d.admin)
     assert response.status_code == 201, response.text
-    return {**response.json(), "headers": d.volunteer_headers(phone)}
+    return {**response.json(), "phone": phone, "headers": d.volunteer_headers(phone)}
 
 
 def hours(d: HttpDistrict, person: dict[str, Any]) -> tuple[str, str]:

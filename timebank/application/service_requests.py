@@ -67,7 +67,7 @@ class RequestListScope:
 
 class RequestServices(GiftServices):
     # -- who is who ------------------------------------------------------------------------
-    def _volunteer_of_passbook(self, passbook_no: str) -> Volunteer:
+    def volunteer_of_passbook(self, passbook_no: str) -> Volunteer:
         if not is_valid_passbook_no(passbook_no):
             raise DomainError("not_found", f"Passbook {passbook_no!r} not found.")
         passbook = self.load(Passbook, passbook_id_for(passbook_no), "passbook")
@@ -151,7 +151,7 @@ class RequestServices(GiftServices):
             if beneficiary_passbook in (None, "", poster.passbook_no):
                 beneficiary, posted_by = poster, SELF
             else:
-                beneficiary, posted_by = self._volunteer_of_passbook(beneficiary_passbook), FAMILY
+                beneficiary, posted_by = self.volunteer_of_passbook(beneficiary_passbook), FAMILY
                 if relation not in RELATIONS:
                     raise DomainError("invalid_input", "relation is one of "
                                       f"{', '.join(RELATIONS)}.", field="relation")
@@ -162,7 +162,7 @@ class RequestServices(GiftServices):
             if not beneficiary_passbook:
                 raise DomainError("invalid_input", "Staff name the beneficiary's passbook.",
                                   field="beneficiary_passbook")
-            beneficiary, posted_by = self._volunteer_of_passbook(beneficiary_passbook), STAFF
+            beneficiary, posted_by = self.volunteer_of_passbook(beneficiary_passbook), STAFF
             require_scope(actor, self.load_office(beneficiary.office_id), OPERATORS)
         if not beneficiary.active:
             raise DomainError("volunteer_inactive")
