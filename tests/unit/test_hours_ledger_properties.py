@@ -271,7 +271,7 @@ class HoursLedger(RuleBasedStateMachine):
                 assert pool.balance >= 0
                 pools += pool.balance
         held_for_requests = 0
-        for bank, request_id in self.requests:
+        for _bank, request_id in self.requests:
             request = self.app.load(ServiceRequest, request_id)
             if request.payer_account_id is None:
                 continue
