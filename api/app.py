@@ -30,6 +30,7 @@ from api.routers import (
     fund_entries,
     fund_reports,
     funds,
+    group_accounts,
     health,
     kiosks,
     offices,
@@ -178,6 +179,7 @@ def create_app(
     api.include_router(audit.router)
     api.include_router(service_entries.router)
     api.include_router(service_requests_router.router)
+    api.include_router(group_accounts.router)
     api.include_router(volunteer_records.router)
     api.include_router(complaints.router)
     api.include_router(record_rules.router)

@@ -555,4 +555,19 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/volunteers/{{volunteer_id}}/requests-served": op(
         "getRequestsServed", "volunteer",
         "Requests a volunteer served: confirmed, hours, rating, no-shows (服务评价汇总)", *READ),
+    # -- group accounts (团体时间账户) -----------------------------------------------------------
+    f"POST {V1}/offices/{{office_id}}/group-accounts": op(
+        "openGroupAccount", "staff", "Open a group's time account (团体时间账户)",
+        *CREATE, "conflict", "office_closed"),
+    f"GET {V1}/group-accounts/{{account_id}}": op(
+        "getGroupAccount", "staff", "A group's time account and its history (团体账户明细)",
+        *READ),
+    f"POST {V1}/group-accounts/{{account_id}}/services": op(
+        "recordGroupService", "staff",
+        "Record hours a group served at a time-bank activity (团体服务时间)",
+        *COMMAND, "invalid_hours", "office_mismatch", "not_time_bank_service",
+        idempotency_required=True),
+    f"POST {V1}/group-accounts/{{account_id}}/donations": op(
+        "donateGroupHours", "staff", "Donate a group's hours to the pool (团体捐赠)",
+        *COMMAND, "invalid_hours", "insufficient_hours", idempotency_required=True),
 }

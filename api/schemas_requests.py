@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, StrictInt
 
-from api.schemas import ApiModel
+from api.schemas import ApiModel, TimeEntry
 from timebank.domain.vocabulary import PAYER, REQUEST_CATEGORY, REQUEST_POSTER, REQUEST_STATUS
 
 RequestCategory = Literal[REQUEST_CATEGORY.codes]  # type: ignore[valid-type]
@@ -123,3 +123,28 @@ class ServedSummary(ApiModel):
     hours: str
     average_rating: str | None
     no_shows: int
+
+
+class GroupAccountCreate(ApiModel):
+    name: str = Field(min_length=1, max_length=100, description="The team or company.")
+
+
+class GroupService(ApiModel):
+    activity_id: str = Field(max_length=36, description="An activity of a time-bank category.")
+    hours: str = Field(max_length=12, description='Hours the group served, e.g. "12.50".')
+    note: str = Field(default="", max_length=200)
+
+
+class GroupDonation(ApiModel):
+    hours: str = Field(max_length=12)
+    note: str = Field(default="", max_length=200)
+
+
+class GroupAccountOut(ApiModel):
+    account_id: str
+    number: str = Field(description="G and eleven digits.")
+    name: str
+    office_id: str
+    bank_id: str
+    balance_hours: str
+    entries: list[TimeEntry]

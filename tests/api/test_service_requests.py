@@ -261,3 +261,31 @@ def test_give_back_cancel_dispute_and_resolve(client: TestClient) -> None:
     assert hours(d, grandma) == ("3.00", "0.00")
     assert_error(step(d, grandma["headers"], cancelled, "cancel", {}), 409,
                  "request_not_in_state")
+
+
+def test_a_group_account_over_http(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    set_rules(d)
+    opened = client.post(f"{API}/offices/{d.office_id}/group-accounts", headers=d.admin,
+                         json={"name": "蓝天公司志愿队"})
+    assert opened.status_code == 201, opened.text
+    group = opened.json()
+    assert group["number"].startswith("G") and group["balance_hours"] == "0.00"
+    served = client.post(f"{API}/group-accounts/{group['account_id']}/services",
+                         headers={**d.admin, "Idempotency-Key": "gs-1"},
+                         json={"activity_id": d.activity_id, "hours": "10", "note": "12人"})
+    assert served.status_code == 201 and served.json()["balance_hours"] == "10.00"
+    donated = client.post(f"{API}/group-accounts/{group['account_id']}/donations",
+                          headers={**d.admin, "Idempotency-Key": "gd-1"},
+                          json={"hours": "7.5", "note": "捐赠公益池"})
+    assert donated.status_code == 201, donated.text
+    assert (donated.json()["balance_hours"], donated.json()["given_this_year_hours"]) == (
+        "2.50", "7.50")
+    shown = client.get(f"{API}/group-accounts/{group['account_id']}", headers=d.admin).json()
+    assert [e["kind"] for e in shown["entries"]] == ["service", "donation"]
+    pool = client.get(f"{API}/offices/{d.bank_id}/hours-pool", headers=d.admin).json()
+    assert (pool["balance_hours"], pool["donated_hours"]) == ("7.50", "7.50")
+    refused = client.post(f"{API}/group-accounts/{group['account_id']}/donations",
+                          headers={**d.admin, "Idempotency-Key": "gd-2"},
+                          json={"hours": "3"})
+    assert_error(refused, 409, "insufficient_hours")

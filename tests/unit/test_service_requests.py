@@ -310,3 +310,34 @@ def test_a_retried_confirmation_moves_the_hours_once(app: TimebankApp, d: Distri
     second = app.confirm_request(as_volunteer(app, grandma), rid, 5, "", key("confirm-1"))
     assert first == second
     assert (balance(app, grandma), balance(app, helper)) == (240, 60)
+
+
+def test_a_group_earns_hours_that_can_only_be_donated(app: TimebankApp, d: District) -> None:
+    group = app.open_group_account(SYSTEM, d.office.id, "蓝天公司志愿队", None)
+    assert group.passbook_no.startswith("G") and len(group.passbook_no) == 12
+    app.record_group_service(SYSTEM, group.id, d.activity.id, 600, "12人×50分钟", key("g1"))
+    app.record_group_service(SYSTEM, group.id, d.activity.id, 600, "12人×50分钟", key("g1"))
+    assert app.load_group_account(group.id).balance == 600  # a retry records it once
+    culture = d.plan_activity(d.office, "culture")  # not a time-bank service of this bank
+    with pytest.raises(DomainError) as not_counted:
+        app.record_group_service(SYSTEM, group.id, culture.id, 60, "", None)
+    assert not_counted.value.code == "not_time_bank_service"
+    # Never given, reserved or spent on care: only donated, to the bank's pool.
+    account = app.load_group_account(group.id)
+    with pytest.raises(DomainError) as gift:
+        account.debit(60, "gift_out", "x", SYSTEM.record(), year=2026)
+    assert gift.value.code == "group_hours_donate_only"
+    app.donate_group_hours(SYSTEM, group.id, 450, "捐给独居老人", None)
+    assert app.load_group_account(group.id).balance == 150
+    assert pool_balance(app, d) == 450
+    with pytest.raises(DomainError) as too_much:
+        app.donate_group_hours(SYSTEM, group.id, 151, "", None)
+    assert too_much.value.code == "insufficient_hours"
+    # Staff of another branch cannot touch it.
+    other = app.create_user(SYSTEM, "coord-g", "correct-horse-1", "coordinator",
+                            d.other_office.id)
+    other_staff = app.actor_for_user(str(other.id), None)
+    assert other_staff is not None
+    with pytest.raises(DomainError) as out_of_scope:
+        app.donate_group_hours(other_staff, group.id, 10, "", None)
+    assert out_of_scope.value.code == "forbidden"

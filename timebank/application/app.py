@@ -11,6 +11,7 @@ from timebank.application.certificates import CertificateServices
 from timebank.application.corrections import CorrectionServices
 from timebank.application.entities import EntityServices
 from timebank.application.funds import FundServices
+from timebank.application.group_accounts import GroupAccountServices
 from timebank.application.interbank import InterbankServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
@@ -54,6 +55,7 @@ class TimebankApp(
     RecordServices,
     InterbankServices,
     RequestServices,
+    GroupAccountServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {
