@@ -69,9 +69,15 @@ def test_post_take_done_confirm_on_a_phone(client: TestClient) -> None:
     assert "Confirmed" in again.text  # the same form sent twice: done once
     assert hours(d, grandma) == ("3.50", "0.00")  # 5.00 - 1.50
     assert hours(d, helper) == ("1.50", "0.00")
+    # The confirmation and its rating join the volunteer's record.
+    volunteer_login(client, helper_phone)
+    record = client.get("/me/records")
+    assert "已确认 1 · 1.50 小时 · 平均评分 5.0 · 未到 0" in visible_text(record.text)
+    volunteer_login(client, grandma_phone)
+    page = client.get("/me/requests?lang=en")
     # A step the request is not at: words, not a code.
     late = client.post(f"/me/requests/{rid}?lang=en", data={
-        **confirm, "step": "cancel"}, follow_redirects=True)
+        **confirm, "csrf": csrf_of(page.text), "step": "cancel"}, follow_redirects=True)
     assert "The request is not at the step this needs." in late.text
 
 
