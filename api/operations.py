@@ -552,6 +552,11 @@ OPERATIONS: dict[str, Operation] = {
         "recordElderStatus", "staff",
         "Record an elder's circumstances with evidence, for the pool's rule (老人情况登记)",
         *COMMAND),
+    f"POST {V1}/hours-pool-grants": op(
+        "grantPoolHours", "staff",
+        "Grant hours from the pool to a priority elder (公益时间池发放)",
+        *COMMAND, "invalid_hours", "insufficient_hours", "care_age_not_reached",
+        "not_priority_elder", "volunteer_inactive", idempotency_required=True),
     f"GET {V1}/volunteers/{{volunteer_id}}/requests-served": op(
         "getRequestsServed", "volunteer",
         "Requests a volunteer served: confirmed, hours, rating, no-shows (服务评价汇总)", *READ),

@@ -148,3 +148,16 @@ class GroupAccountOut(ApiModel):
     bank_id: str
     balance_hours: str
     entries: list[TimeEntry]
+
+
+class PoolGrant(ApiModel):
+    passbook: str = Field(max_length=20, description="The priority elder's passbook.")
+    hours: str = Field(max_length=12)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PoolGrantOut(ApiModel):
+    passbook_no: str
+    hours: str
+    balance_hours: str = Field(description="The elder's time account after the grant.")
+    pool_balance_hours: str

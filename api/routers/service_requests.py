@@ -19,6 +19,8 @@ from api.schemas_requests import (
     Dispatch,
     ElderStatusIn,
     ElderStatusOut,
+    PoolGrant,
+    PoolGrantOut,
     RequestConfirmation,
     RequestDone,
     RequestReason,
@@ -151,6 +153,17 @@ def record_elder_status(volunteer_id: str, body: ElderStatusIn, actor: CurrentAc
                                              body.minimum_income, body.disabled,
                                              body.evidence)
     return {"volunteer_id": str(volunteer.id), **(volunteer.elder_status or {})}
+
+
+@router.post("/hours-pool-grants", status_code=201, response_model=PoolGrantOut)
+def grant_pool_hours(body: PoolGrant, actor: CurrentActor, services: Services,
+                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """The bank's pool grants hours to a priority elder's time account (under the bank's
+    rule as it stands), theirs from then on to withdraw as care. Branch or bank
+    administrators of the elder's office; `Idempotency-Key` required."""
+    idem = idempotency_for(services, idempotency_key, actor, "pool-grant", body.model_dump())
+    return services.grant_pool_hours(actor, body.passbook, minutes_of_hours(body.hours),
+                                     body.reason, idem)
 
 
 @router.get("/volunteers/{volunteer_id}/requests-served", response_model=ServedSummary)

@@ -289,3 +289,41 @@ def test_a_group_account_over_http(client: TestClient) -> None:
                           headers={**d.admin, "Idempotency-Key": "gd-2"},
                           json={"hours": "3"})
     assert_error(refused, 409, "insufficient_hours")
+
+
+def test_the_pool_grants_hours_to_a_priority_elder_who_then_pays_with_them(
+    client: TestClient,
+) -> None:
+    d = HttpDistrict.build(client)
+    set_rules(d)
+    old, younger, helper = (register(d, "19400301"), register(d, "19500101", serial="456"),
+                            register(d))
+    client.post(f"{API}/offices/{d.bank_id}/hours-pool/fundings", headers=d.admin,
+                json={"hours": "10", "reason": "年度注资"})
+    for person in (old, younger):
+        client.put(f"{API}/volunteers/{person['id']}/elder-status", headers=d.admin,
+                   json={"living_alone": True, "evidence": "入户核实独居"})
+    grant = {"passbook": old["passbook_no"], "hours": "3", "reason": "高龄独居老人年度发放"}
+    coordinator = d.user("coord-grant", "coordinator", d.office_id)
+    assert_error(client.post(f"{API}/hours-pool-grants", json=grant, headers={
+        **coordinator, "Idempotency-Key": "pg-0"}), 403, "forbidden")
+    granted = client.post(f"{API}/hours-pool-grants", json=grant,
+                          headers={**d.admin, "Idempotency-Key": "pg-1"})
+    assert granted.status_code == 201, granted.text
+    assert granted.json() == {"passbook_no": old["passbook_no"], "hours": "3.00",
+                              "balance_hours": "3.00", "pool_balance_hours": "7.00"}
+    again = client.post(f"{API}/hours-pool-grants", json=grant,
+                        headers={**d.admin, "Idempotency-Key": "pg-1"})
+    assert again.json() == granted.json()  # granted once
+    assert_error(client.post(f"{API}/hours-pool-grants", headers={
+        **d.admin, "Idempotency-Key": "pg-2"}, json={**grant, "passbook":
+                                                     younger["passbook_no"]}),
+                 409, "not_priority_elder")  # 76: the rule says 80
+    # Her granted hours pay for care she asks for: 1 h cleaning, zero-sum.
+    rid = post(d, old["headers"], "cleaning", 60, "pg-req").json()["request_id"]
+    step(d, helper["headers"], rid, "take")
+    step(d, helper["headers"], rid, "done", {"hours": "1"})
+    step(d, old["headers"], rid, "confirm", {"rating": 5}, key="pg-c")
+    assert hours(d, old) == ("2.00", "0.00") and hours(d, helper) == ("1.00", "0.00")
+    pool = client.get(f"{API}/offices/{d.bank_id}/hours-pool", headers=d.admin).json()
+    assert (pool["balance_hours"], pool["granted_hours"]) == ("7.00", "3.00")

@@ -1,5 +1,5 @@
 """Property-based: random services (under a storage cap), gifts, donations, pool funding,
-corrections, service requests paid each way (minted, the beneficiary's hours, the pool) and
+corrections, pool grants to elders, service requests paid each way (minted, the beneficiary's hours, the pool) and
 inter-bank transfers whose steps interleave with everything else keep the hours ledger sound.
 
 After every step: hours are conserved — what was minted (service hours stored, net of
@@ -166,6 +166,14 @@ class HoursLedger(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 10_000))
     def driver_advances(self, pick: int) -> None:
         self.city.advance(self.home, self.transfers[pick % len(self.transfers)])
+
+    @rule(bank=st.integers(0, 1), minutes=MINUTES)
+    def pool_grants_the_elder(self, bank: int, minutes: int) -> None:
+        elder = self.people[bank][0]
+        try:
+            self.app.grant_pool_hours(SYSTEM, elder.passbook_no, minutes, "年度发放", None)
+        except DomainError as exc:
+            assert exc.code == "insufficient_hours"  # the pool short of hours
 
     @rule(bank=st.integers(0, 1), who=st.integers(0, PEOPLE - 1),
           category=st.sampled_from(REQUEST_CATEGORIES), minutes=MINUTES)

@@ -42,6 +42,8 @@ from timebank.domain.service_requests import (
 )
 from timebank.domain.time_accounts import (
     CARE_PAID,
+    POOL_GRANT,
+    POOL_GRANTED,
     POOL_PAID,
     RELATIONS,
     SERVICE,
@@ -128,6 +130,46 @@ class RequestServices(GiftServices):
         self.save(volunteer)
         return volunteer
 
+    @retry_on_conflict
+    def grant_pool_hours(self, actor: Actor, passbook_no: str, minutes: int, reason: str,
+                         idem: Idempotency | None) -> dict[str, Any]:
+        """The pool grants hours to a priority elder's account (发放), by the bank's rule as it
+        stands: from then on they are the elder's to withdraw as care. Branch or bank
+        administrators of the elder's office."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        elder = self.volunteer_of_passbook(passbook_no)
+        office = self.load_office(elder.office_id)
+        require_scope(actor, office, COMPLAINT_DECIDERS)
+        reason = (reason or "").strip()
+        if not 1 <= len(reason) <= 500:
+            raise DomainError("invalid_input", "reason is 1 to 500 characters.", field="reason")
+        if not elder.active:
+            raise DomainError("volunteer_inactive")
+        self._require_priority(elder, self.time_rules_of(office))
+        pool = self.pool_of(elder.bank_id, actor)
+        account = self.time_account_for(elder, actor)
+        pool.debit(minutes, POOL_GRANTED, str(account.id), actor.record(), reason=reason)
+        account.credit(minutes, POOL_GRANT, str(pool.id), actor.record(), counterparty=reason)
+        body = {"passbook_no": elder.passbook_no, "hours": hours_text(minutes),
+                "balance_hours": hours_text(account.balance),
+                "pool_balance_hours": hours_text(pool.balance)}
+        self.save_with(pool, account, idem=idem, status=201, body=body)
+        return body
+
+    def _require_priority(self, elder: Volunteer, rules: TimeBankRules) -> int:
+        """The elder's age, if they are of care age and a priority elder under the rules."""
+        age = self.personal_data(elder).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
+        if age is None or age < rules.care_from_age:
+            raise DomainError("care_age_not_reached",
+                              f"The bank's rules: from {rules.care_from_age}.")
+        status = elder.elder_status or {}
+        if not rules.is_priority(age, status.get("living_alone", False),
+                                 status.get("minimum_income", False),
+                                 status.get("disabled", False)):
+            raise DomainError("not_priority_elder")
+        return age
+
     # -- posting ---------------------------------------------------------------------------
     @retry_on_conflict
     def post_request(self, actor: Actor, beneficiary_passbook: str | None, category: str,
@@ -174,21 +216,16 @@ class RequestServices(GiftServices):
             raise DomainError("not_time_bank_service", field="category")
         request_id = uuid4()
         paying: TimeAccount | None = None
-        if payer in (BENEFICIARY, POOL):
+        if payer == POOL:
+            self._require_priority(beneficiary, rules)
+        elif payer == BENEFICIARY:
             age = self.personal_data(beneficiary).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
             if age is None or age < rules.care_from_age:
                 raise DomainError("care_age_not_reached",
                                   f"The bank's rules: from {rules.care_from_age}.")
-            if payer == POOL:
-                status = beneficiary.elder_status or {}
-                if not rules.is_priority(age, status.get("living_alone", False),
-                                         status.get("minimum_income", False),
-                                         status.get("disabled", False)):
-                    raise DomainError("not_priority_elder")
-            else:
-                paying = self.time_account_for(poster if posted_by == FAMILY and poster
-                                               else beneficiary, actor)
-                paying.reserve(hold_ref(request_id), window, actor.record())
+            paying = self.time_account_for(poster if posted_by == FAMILY and poster
+                                           else beneficiary, actor)
+            paying.reserve(hold_ref(request_id), window, actor.record())
         sealed = self.vault.seal(beneficiary.id, {"place": place, "notes": (notes or "").strip()
                                                   or None})
         request = ServiceRequest.post(
