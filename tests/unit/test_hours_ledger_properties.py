@@ -1,6 +1,7 @@
 """Property-based: random services (under a storage cap), gifts, donations, pool funding,
-corrections, pool grants to elders, service requests paid each way (minted, the beneficiary's hours, the pool) and
-inter-bank transfers whose steps interleave with everything else keep the hours ledger sound.
+corrections, pool grants to elders, service requests paid each way (minted, the
+beneficiary's hours, the pool) and inter-bank transfers whose steps interleave with
+everything else keep the hours ledger sound.
 
 After every step: hours are conserved — what was minted (service hours stored, net of
 corrections) plus what the banks funded their pools with equals the accounts' balances plus
