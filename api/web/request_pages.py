@@ -201,3 +201,54 @@ def post_staff_request(
     """代办: staff post for an elder without a phone."""
     return post_my_request(request, category, place, notes, starts_at, ends_at,
                            beneficiary_passbook, "", form_key, csrf)
+
+
+@router.post("/staff/requests/elders/status")
+def record_elder_status_page(
+    request: Request,
+    passbook: Annotated[str, Form(max_length=20)] = "",
+    living_alone: Annotated[str, Form(max_length=3)] = "",
+    minimum_income: Annotated[str, Form(max_length=3)] = "",
+    disabled: Annotated[str, Form(max_length=3)] = "",
+    evidence: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """老人情况登记: what staff saw, with the evidence (the pool's rule reads it)."""
+    actor = page_actor(request)
+    if actor is None or actor.kind == "volunteer":
+        return RedirectResponse("/staff/login?next=/staff/requests", status_code=303)
+    services = page_services(request)
+    try:
+        check_csrf(request, csrf)
+        elder = services.volunteer_of_passbook(passbook.strip())
+        services.record_elder_status(actor, elder.id, living_alone == "yes",
+                                     minimum_income == "yes", disabled == "yes", evidence)
+    except DomainError as exc:
+        return _back(request, "/staff/requests", {"error": exc.code,
+                                                  "field": str(exc.context.get("field", ""))})
+    return _back(request, "/staff/requests", {"done": "elder_status"})
+
+
+@router.post("/staff/requests/elders/grant")
+def grant_pool_hours_page(
+    request: Request,
+    passbook: Annotated[str, Form(max_length=20)] = "",
+    hours: Annotated[str, Form(max_length=12)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    form_key: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """公益时间池发放 to a priority elder."""
+    actor = page_actor(request)
+    if actor is None or actor.kind == "volunteer":
+        return RedirectResponse("/staff/login?next=/staff/requests", status_code=303)
+    services = page_services(request)
+    try:
+        check_csrf(request, csrf)
+        payload = {"passbook": passbook, "hours": hours, "reason": reason}
+        services.grant_pool_hours(actor, passbook.strip(), minutes_of_hours(hours), reason,
+                                  _idem(services, actor, "pool-grant-page", form_key, payload))
+    except DomainError as exc:
+        return _back(request, "/staff/requests", {"error": exc.code,
+                                                  "field": str(exc.context.get("field", ""))})
+    return _back(request, "/staff/requests", {"done": "grant"})

@@ -112,3 +112,27 @@ def test_the_office_posts_dispatches_and_confirms_for_an_elder(client: TestClien
     # A volunteer never sees the office's page.
     volunteer_login(client, helper["phone"])
     assert client.get("/staff/requests", follow_redirects=False).status_code == 303
+
+
+def test_staff_record_an_elders_circumstances_and_grant_pool_hours(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    set_rules(d)
+    old = register(d, "19400301")
+    client.post(f"{API}/offices/{d.bank_id}/hours-pool/fundings", headers=d.admin,
+                json={"hours": "10", "reason": "年度注资"})
+    d.user("branch-p", "branch_admin", d.branch_id)
+    staff_login(client, "branch-p", "correct-horse-1")
+    page = client.get("/staff/requests")
+    refused = client.post("/staff/requests/elders/grant", data={
+        "csrf": csrf_of(page.text), "passbook": old["passbook_no"], "hours": "2",
+        "reason": "年度发放", "form_key": "g1"}, follow_redirects=True)
+    assert "不符合本行公益时间池的资助条件" in refused.text  # living alone not yet recorded
+    recorded = client.post("/staff/requests/elders/status", data={
+        "csrf": csrf_of(refused.text), "passbook": old["passbook_no"], "living_alone": "yes",
+        "evidence": "社区入户核实独居"}, follow_redirects=True)
+    assert "已登记老人情况" in recorded.text
+    granted = client.post("/staff/requests/elders/grant", data={
+        "csrf": csrf_of(recorded.text), "passbook": old["passbook_no"], "hours": "2",
+        "reason": "年度发放", "form_key": "g2"}, follow_redirects=True)
+    assert "已从公益时间池发放" in granted.text
+    assert hours(d, old) == ("2.00", "0.00")
