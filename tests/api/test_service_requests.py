@@ -21,7 +21,7 @@ START = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
 def register(d: HttpDistrict, born: str | None = None, office_id: str | None = None,
              serial: str = "123") -> dict[str, Any]:
     phone = next_phone()
-    body: dict[str, Any] = {"name": "王奶奶", "phone": phone, "pin": "123456",
+    body: dict[str, Any] = {"name": "王奶奶", "phone": phone, "pin": "738294",
                             "office_id": office_id or d.office_id}
     if born:
         first17 = f"310104{born}{serial}"

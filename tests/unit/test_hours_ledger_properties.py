@@ -77,7 +77,7 @@ class HoursLedger(RuleBasedStateMachine):
                 "storage_cap_hours": 10, "gift_limit_hours_per_year": 8,
                 "priority": [{"min_age": 80}]})
             elder = self.app.register_volunteer(SYSTEM, f"老人{i}", f"1390000{i:04d}",
-                                                elder_id_number(100 + i), d.office.id, "123456")
+                                                elder_id_number(100 + i), d.office.id, "738294")
             self.people.append([elder, *(d.volunteer(name=f"志愿者{i}{n}")
                                          for n in range(1, PEOPLE))])
         self.minted = 0

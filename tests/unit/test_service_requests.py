@@ -35,7 +35,7 @@ def id_number(birth: str, serial: str = "123") -> str:
 
 def elder(d: District, born: str = "19500101", office: Any = None) -> Any:
     return d.app.register_volunteer(SYSTEM, "王奶奶", next_phone(), id_number(born),
-                                    (office or d.office).id, "123456")
+                                    (office or d.office).id, "738294")
 
 
 def as_volunteer(app: TimebankApp, volunteer: Any) -> Actor:
@@ -131,7 +131,7 @@ def test_the_beneficiary_pays_exactly_what_the_volunteer_is_credited(
 
 def test_care_is_withdrawn_only_from_the_banks_age(app: TimebankApp, d: District) -> None:
     young = app.register_volunteer(SYSTEM, "李四", next_phone(), id_number("19900101"),
-                                   d.office.id, "123456")
+                                   d.office.id, "738294")
     d.earn(young, 300)
     with pytest.raises(DomainError) as refused:
         post(app, as_volunteer(app, young), "cleaning")
