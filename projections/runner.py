@@ -39,6 +39,7 @@ from projections.records import RecordsProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
 from projections.service_requests import ServiceRequestsProjection
+from projections.staff_accounts import StaffAccountsProjection
 from projections.stars import StarsProjection
 from projections.tables import projection_positions
 from projections.time_accounts import TimeAccountsProjection
@@ -73,6 +74,7 @@ def all_projections() -> list[Projection]:
         TimeAccountsProjection(),
         InterbankProjection(),
         ServiceRequestsProjection(),
+        StaffAccountsProjection(),
         AuditProjection(),
     ]
 

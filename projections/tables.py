@@ -662,3 +662,18 @@ service_requests = Table(
     Index("ix_service_requests_volunteer", "volunteer_id", "starts_at"),
     Index("ix_service_requests_poster", "poster_id", "posted_at"),
 )
+
+# Staff accounts as their administrators' list shows them (no password hashes, no sessions).
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("user_id", String(UUID_LEN), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Index("ix_staff_accounts_office", "office_id"),
+)

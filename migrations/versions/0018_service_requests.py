@@ -1,7 +1,7 @@
 """service requests (需求发布 → 接单 → 确认评价)
 
 Revision ID: service_requests
-Revises: certificate_register
+Revises: staff_accounts
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "service_requests"
-down_revision = "certificate_register"
+down_revision = "staff_accounts"
 branch_labels = None
 depends_on = None
 
