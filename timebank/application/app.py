@@ -12,6 +12,7 @@ from timebank.application.certificates import CertificateServices
 from timebank.application.corrections import CorrectionServices
 from timebank.application.entities import EntityServices
 from timebank.application.funds import FundServices
+from timebank.application.group_accounts import GroupAccountServices
 from timebank.application.interbank import InterbankServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
@@ -19,6 +20,7 @@ from timebank.application.ports import KioskUsageLog, Vault
 from timebank.application.reading import ReadingServices
 from timebank.application.records import RecordServices
 from timebank.application.scans import ScanServices
+from timebank.application.service_requests import RequestServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
 from timebank.application.volunteers import VolunteerServices
@@ -54,6 +56,8 @@ class TimebankApp(
     AuditServices,
     RecordServices,
     InterbankServices,
+    RequestServices,
+    GroupAccountServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {
