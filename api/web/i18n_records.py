@@ -80,6 +80,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "complainant_other": ("其他", "other"),
     "complainant": ("投诉人", "Complainant"),
     "complaint_summary": ("投诉内容", "What the complaint says"),
+    "complaint_state": ("处理情况", "Handling"),
     "received_on": ("受理日期", "Received on"),
     "trainings": ("培训记录", "Training"),
     "training_name": ("培训名称", "Training"),
