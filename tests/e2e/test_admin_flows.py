@@ -19,7 +19,9 @@ from timebank.domain.values import SHANGHAI
 def test_a_bank_administrator_announces_a_rule_change_and_withdraws_it(
     page: Any, server: LiveServer, world: World
 ) -> None:
-    staff_login(page, BANK_ADMIN, f"/staff/admin/rules?bank_id={world.bank_id}")
+    staff_login(page, BANK_ADMIN, "/staff")  # the bank's rollup, its settings one link away
+    page.locator("#bank-settings").get_by_role("link", name="积分规则").click()
+    expect(page.locator("h1")).to_have_text("示范区公益银行 的积分规则")
     expect(page.locator("#rules-in-force")).to_contain_text("10")
     expect(page.locator("#announced-none")).to_be_visible()
     start = (datetime.now(SHANGHAI) + timedelta(days=10)).replace(hour=8, minute=0, second=0,
