@@ -162,4 +162,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "certificate_done_revoked": ("证明已撤销，核验页面将显示已撤销。",
                                  "Revoked: its check now says so."),
     "no_certificates": ("没有找到证明。", "No certificates found."),
+    # The public check of a certificate (/certificates/{serial}/verify).
+    "verify_title": ("志愿服务证明核验", "Checking a volunteer service certificate"),
+    "verify_genuine": ("证明真实有效，内容未被改动", "Genuine and unchanged"),
+    "verify_revoked": ("该证明已被出具单位撤销", "Revoked by its issuer"),
+    "verify_serial": ("编号", "Serial"),
+    "verify_volunteer": ("志愿者", "Volunteer"),
+    "verify_period": ("期间", "Period"),
+    "verify_services": ("服务次数", "Services"),
+    "verify_issuer": ("出具单位", "Issued by"),
+    "verify_issued_on": ("出具日期", "Issued on"),
+    "verify_privacy": ("核验页面只显示隐去部分信息的姓名，不显示证件号码和存折号。",
+                       "This check shows only a masked name: no ID number, no passbook number."),
+    "verify_invalid": ("无法核验：证明无效或已被篡改", "Not genuine, or altered"),
 }
