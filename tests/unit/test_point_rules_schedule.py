@@ -57,7 +57,7 @@ def test_approvals_are_credited_under_the_rules_in_force_when_they_happen(
     app, bank = bank_with_rules()
     branch = app.open_office(SYSTEM, "东湖街道分行", "branch", bank.id)
     office = app.open_office(SYSTEM, "樱花社区储蓄所", "savings_office", branch.id)
-    volunteers = [app.register_volunteer(SYSTEM, name, phone, None, office.id, "123456")
+    volunteers = [app.register_volunteer(SYSTEM, name, phone, None, office.id, "738294")
                   for name, phone in (("王秀英", "13900000001"), ("李建国", "13900000002"))]
     now = utc_now()
     activity = app.plan_activity(SYSTEM, office.id, "送餐", "elderly_care",
