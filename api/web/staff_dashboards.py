@@ -24,7 +24,7 @@ from api.web.rendering import render, yuan
 from api.web.sessions import check_csrf, page_engine, page_runner, page_services
 from projections import entity_reports, fund_queries, fund_reports, page_queries, queries
 from projections.queries import APPROVAL_BASIS, SERVICE_BASIS
-from timebank.application.authz import OFFICE_FIGURES
+from timebank.application.authz import ADMINISTRATION, OFFICE_FIGURES
 from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI, hours_text, utc_now
 from timebank.domain.vocabulary import DONOR_TYPE
@@ -277,5 +277,14 @@ def district_view(
         month_labels(months, lang),
         t["chart_points_by_month"].format(start=start.isoformat(), end=end.isoformat()),
         data_label=t["chart_figures"])
+    # A bank's administrator lands here: the bank's settings are one link away, for those
+    # the read gate lets administer the bank.
+    settings = tree is not None and tree.get("kind") == "bank"
+    if settings:
+        try:
+            services.read_scope(actor, ADMINISTRATION, str(scope.office_id))
+        except DomainError:
+            settings = False
     return render(request, "district.html", tree=tree, charts=[hours_chart, points_chart],
-                  date_from=start.isoformat(), date_to=end.isoformat(), basis=basis)
+                  date_from=start.isoformat(), date_to=end.isoformat(), basis=basis,
+                  settings=settings)
