@@ -107,7 +107,7 @@ class ScanServices(ServiceRecordServices):
         if bank_id != activity.bank_id:
             raise DomainError("invalid_token", "The code belongs to another bank's activity.")
         # A closed office's printed codes check nobody in or out (and mint nothing).
-        self.ensure_open_path(self.load_office(activity.office_id))
+        self.ensure_open_path(self.view_office(activity.office_id))
         flags = activity.place_flags(position)
         volunteer_id = UUID(actor.id)
         if claims.action == "check_in":

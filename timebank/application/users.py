@@ -122,8 +122,8 @@ class UserServices(BaseServices):
         """None (401) for an unknown or inactive account, or a token of an earlier
         `generation` — the check is one comparison on the account already loaded (and
         cached) for this request."""
-        try:
-            user = self.load(User, user_id)
+        try:  # read only: the cached account itself, no copy
+            user = self.view(User, user_id)
         except DomainError:
             return None
         if not user.active:
