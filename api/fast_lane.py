@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import actor_of, request_partition
+from api.deps import request_partition
 from api.routers import scans
 from api.schemas import ScanRequest, ScanResult
 from timebank.domain.errors import DomainError
@@ -69,15 +69,8 @@ class ScanFastLane:
         request = Request(scope, replay)
         try:
             partition = await request_partition(request)
-            position = ((scan.latitude, scan.longitude)
-                        if scan.latitude is not None and scan.longitude is not None else None)
-
-            def work() -> dict[str, Any]:  # the account's check and the command: one hop
-                actor = actor_of(request, claims)
-                return partition.app.scan(actor, scan.token, position, scan.action,
-                                          scan.activity_id)
-
-            result = await run_in_threadpool(work)
+            result = await run_in_threadpool(scans.scan_for, request, claims, partition.app,
+                                             scan)
             response: Response = Response(
                 ScanResult.model_validate(result).model_dump_json(by_alias=True),
                 media_type="application/json")

@@ -14,6 +14,8 @@ import api.fast_lane
 from api.app import create_app
 from api.fast_lane import ScanFastLane
 from tests.api.test_scans import ScanWorld
+from timebank.domain.actors import SYSTEM
+from timebank.domain.volunteers import Volunteer
 from timebank.settings import Settings
 
 API = "/api/v1"
@@ -84,7 +86,7 @@ def test_the_lane_answers_every_request_as_the_declared_route(
     client: TestClient, plain_client: TestClient, lane_hops: list[str]
 ) -> None:
     through_lane = [shape(r) for r in story(ScanWorld(client))]
-    assert lane_hops == ["work"] * 5  # the five with a valid token and body: the lane's
+    assert lane_hops == ["scan_for"] * 5  # the five with a valid token and body: the lane's
     lane_hops.clear()
     through_route = [shape(r) for r in story(ScanWorld(plain_client))]
     assert lane_hops == []
@@ -100,8 +102,32 @@ def test_the_lane_logs_the_scan_under_its_route_with_the_usual_headers(
     caplog.clear()
     caplog.set_level(logging.INFO, logger="timebank.requests")
     answer = world.scan(token)
-    assert answer.status_code == 200 and lane_hops == ["work"]
+    assert answer.status_code == 200 and lane_hops == ["scan_for"]
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Cache-Control"] == "no-store"
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "timebank.requests"]
     assert [(line["route"], line["status"]) for line in logged] == [("/api/v1/scans", 200)]
+
+
+def revoked_story(client: TestClient) -> list[Any]:
+    """A volunteer's token after their logout (its generation raised): with a good code and
+    with a bad one, the login is refused first, and nothing is stored."""
+    world = ScanWorld(client)
+    services = world.services
+    volunteer = services.load(Volunteer, world.volunteer["id"])
+    volunteer.revoke_sessions(SYSTEM.record(), "logout")
+    services.save(volunteer)
+    head = services.recorder.max_notification_id()
+    answers = [world.scan(world.token("check_in")), world.scan("not-a-code")]
+    assert services.recorder.max_notification_id() == head  # nothing stored
+    return answers
+
+
+def test_a_revoked_token_scans_nothing_through_the_lane_or_the_route(
+    client: TestClient, plain_client: TestClient
+) -> None:
+    through_lane = [shape(r) for r in revoked_story(client)]
+    through_route = [shape(r) for r in revoked_story(plain_client)]
+    assert [s[0] for s in through_lane] == [401, 401]
+    assert through_lane[0][2]["error"]["code"] == "unauthenticated"
+    assert through_lane == through_route

@@ -77,11 +77,19 @@ class ScanServices(ServiceRecordServices):
         expected_action: str | None = None,
         expected_activity: str | None = None,
         now: datetime | None = None,
+        *,
+        generation: int | None = None,
     ) -> dict[str, Any]:
-        """签到 or 签退 with a scanned code, from the API or the scan page alike."""
+        """签到 or 签退 with a scanned code, from the API or the scan page alike.
+
+        With `generation`, `actor` is only what a volunteer's verified bearer token names
+        (`token_holder`): the command checks the account behind it (active, tokens of that
+        generation still valid) from the read of the volunteer it makes with the others,
+        instead of a read of its own first — one round trip less per scan."""
         # Counted once per request, whatever its answer, and not again on a retry.
         self.scan_limit(actor.id)
-        return self._scan(actor, token, position, expected_action, expected_activity, now)
+        return self._scan(actor, token, position, expected_action, expected_activity, now,
+                          generation)
 
     @retry_on_conflict
     def _scan(
@@ -92,12 +100,20 @@ class ScanServices(ServiceRecordServices):
         expected_action: str | None,
         expected_activity: str | None,
         now: datetime | None,
+        generation: int | None = None,
     ) -> dict[str, Any]:
         if actor.kind != "volunteer":
             raise DomainError("forbidden", "Scans are made by volunteers with their own login.")
         now = now or utc_now()
-        claims = self.scan_tokens.verify(token, now)
+        try:
+            claims = self.scan_tokens.verify(token, now)
+        except DomainError:
+            if generation is not None:
+                self._account_behind(actor, generation)  # a refused login answers first
+            raise
         self._prefetch_for_scan(actor, claims)
+        if generation is not None:
+            actor = self._account_behind(actor, generation)
         activity = self._activity_open_for_scans(claims, now)
         if expected_action and expected_action != claims.action:
             raise DomainError("invalid_token", "The code is for another action.")
@@ -128,6 +144,14 @@ class ScanServices(ServiceRecordServices):
                 "location": activity.location,
             },
         }
+
+    def _account_behind(self, holder: Actor, generation: int) -> Actor:
+        """The volunteer a bearer token names, still active and with that token generation
+        (read with the scan's other reads when they came first), or 401."""
+        actor = self.actor_for_volunteer(holder.id, holder.request_id, generation)  # type: ignore[attr-defined]
+        if actor is None:
+            raise DomainError("unauthenticated")
+        return actor
 
     def _prefetch_for_scan(self, actor: Actor, claims: ScanClaims) -> None:
         """Everything a scan reads, in one round trip: the activity, the volunteer's presence,
