@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from api.background import interbank_driver, periodic_work
 from api.body_limit import ContractShaped413
+from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.fast_lane import ScanFastLane
 from api.observability import Metrics, install_observability
@@ -24,30 +25,42 @@ from api.routers import (
     audit,
     auth,
     certificates,
+    complaints,
+    corrections,
     entity_reports,
+    fund_entries,
     fund_reports,
     funds,
     health,
     kiosks,
     offices,
+    record_rules,
     scans,
+    service_entries,
     service_records,
     time_bank,
     transfers,
     users,
+    volunteer_records,
 )
 from api.routers import volunteers as volunteers_router
 from api.web import (
+    admin_pages,
+    approval_pages,
     coordinator_pages,
     entity_pages,
+    front_pages,
     fund_index,
     my_certificates,
+    my_records,
     people_pages,
     scan_pages,
     staff_dashboards,
     staff_forms,
+    staff_records,
     transparency,
 )
+from api.web.error_pages import install_page_errors
 from projections.city import CityRollup, background_city_follower
 from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
@@ -125,13 +138,17 @@ def create_app(
         version=__version__,
         description="Volunteer time bank and community-fund ledger. Contract v1.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by api/docs_pages.py
+        redoc_url=None,
         # Bodies over the ceiling are refused with 413 `payload_too_large` (api/errors.py)
         # as soon as a route reads: a declared length at once, a chunked body once it
         # passes the ceiling — never read whole. API and pages alike.
         max_body_size=settings.max_body_bytes,
     )
     install_error_handlers(app)
+    install_page_errors(app)
     install_openapi(app)
+    install_docs(app)
     app.add_exception_handler(people_pages.PageAnswer, lambda _request, exc: exc.response)
 
     metrics = Metrics()
@@ -159,7 +176,13 @@ def create_app(
     api.include_router(funds.router)
     api.include_router(fund_reports.router)
     api.include_router(entity_reports.router)
+    api.include_router(fund_entries.router)
     api.include_router(audit.router)
+    api.include_router(service_entries.router)
+    api.include_router(volunteer_records.router)
+    api.include_router(complaints.router)
+    api.include_router(record_rules.router)
+    api.include_router(corrections.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)
@@ -170,8 +193,10 @@ def create_app(
     app.include_router(transparency.router)
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
-    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates,
-                        entity_pages):
+    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates, front_pages,
+                        approval_pages, admin_pages, entity_pages):
         app.include_router(page_module.router)
+    app.include_router(my_records.router)
+    app.include_router(staff_records.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

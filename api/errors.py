@@ -67,6 +67,13 @@ STATUS_BY_CODE: dict[str, int] = {
     "already_recorded": 409,
     "outside_window": 422,
     "invalid_state": 409,
+    "volunteer_too_young": 422,
+    "guardian_consent_required": 422,
+    "minors_not_admitted": 403,
+    "minors_group_only": 403,
+    "training_required": 403,
+    "insurance_required": 409,
+    "several_issuers": 409,
     "invalid_fund_host": 422,
     "insufficient_funds": 409,
     "restricted_purpose_mismatch": 409,
@@ -143,11 +150,14 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     if exc.code in FIELD_OF_CODE or (exc.code == "invalid_input" and "field" in exc.context):
         field = exc.context.get("field") or FIELD_OF_CODE[exc.code]
         body = error_body(exc.code, exc.message)
+        body["error"]["message_zh"] = exc.message_zh
         body["error"]["code"] = "invalid_input"
         body["error"]["fields"] = [{"field": field, "problem": exc.code}]
         return JSONResponse(body, status_code=422)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
+    body = error_body(exc.code, exc.message)
+    body["error"]["message_zh"] = exc.message_zh
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -95,7 +95,7 @@ OPERATIONS: dict[str, Operation] = {
     f"POST {V1}/volunteers": op(
         "registerVolunteer", "staff", "Register a volunteer and open a passbook (志愿者登记)",
         *COMMAND, "invalid_phone", "invalid_id_number", "invalid_pin", "invalid_name",
-        "phone_taken", "office_closed"),
+        "phone_taken", "office_closed", "volunteer_too_young", "guardian_consent_required"),
     f"GET {V1}/volunteers/{{volunteer_id}}": op(
         "getVolunteer", "staff", "Read a volunteer (志愿者)", *READ),
     f"POST {V1}/volunteers/{{volunteer_id}}/move": op(
@@ -135,7 +135,8 @@ OPERATIONS: dict[str, Operation] = {
     f"POST {V1}/service-records": op(
         "enterServiceRecord", "staff", "Enter a volunteer's service by hand (代录)",
         *CREATE, "activity_cancelled", "already_recorded", "invalid_hours",
-        "invalid_time_range", "office_mismatch", "outside_window", "volunteer_inactive"),
+        "invalid_time_range", "office_mismatch", "outside_window", "volunteer_inactive",
+        "guardian_consent_required", "minors_not_admitted", "training_required"),
     f"GET {V1}/service-records": op(
         "listServiceRecords", "staff", "List service records (服务记录)", *READ),
     f"POST {V1}/service-records/approve": op(
@@ -157,16 +158,32 @@ OPERATIONS: dict[str, Operation] = {
         "scanActivityCode", "volunteer", "Check in or out with a scanned code (扫码签到/签退)",
         *COMMAND, "invalid_token", "token_expired", "already_checked_in", "not_checked_in",
         "overlapping_activity", "activity_full", "activity_not_open", "activity_cancelled",
-        "outside_area", "rate_limited", "office_closed"),
+        "outside_area", "rate_limited", "guardian_consent_required", "minors_not_admitted",
+        "minors_group_only", "training_required", "insurance_required", "office_closed"),
     f"POST {V1}/volunteers/{{volunteer_id}}/certificates": op(
         "issueCertificate", "volunteer", "Issue a service certificate (志愿服务记录证明)",
-        *COMMAND, "invalid_time_range", "read_models_behind"),
+        *COMMAND, "invalid_time_range", "read_models_behind", "several_issuers"),
     f"GET {V1}/certificates/{{serial}}/pdf": op(
         "getCertificatePdf", "volunteer", "A service certificate, PDF (证明)",
         *READ, "invalid_certificate"),
     f"GET {V1}/certificates/{{serial}}/verify": op(
         "verifyCertificate", "public", "Check a certificate is genuine (证明核验)",
         "not_found", "invalid_certificate"),
+    f"GET {V1}/certificates": op(
+        "listCertificates", "staff", "The register of certificates issued (证明出具登记)",
+        *READ),
+    f"GET {V1}/certificates/export.csv": op(
+        "exportCertificateRegister", "staff", "The certificate register as CSV (登记导出)",
+        *READ),
+    f"POST {V1}/certificates/{{serial}}/revoke": op(
+        "revokeCertificate", "staff", "Revoke a certificate, with the reason (撤销证明)",
+        *COMMAND, "invalid_certificate", "invalid_state"),
+    f"PUT {V1}/offices/{{office_id}}/issuer-profile": op(
+        "setIssuerProfile", "staff",
+        "An issuing office's person in charge, handling officer and contact (出具单位信息)",
+        *COMMAND, "office_closed"),
+    f"PUT {V1}/offices/{{office_id}}/seal": op(
+        "uploadOfficeSeal", "staff", "Upload an office's seal image, PNG (公章)", *COMMAND),
     # -- community funds --------------------------------------------------------------------
     f"POST {V1}/funds": op(
         "openFund", "treasurer", "Open a fund: foundation, special or building fund (设立基金)",
@@ -195,8 +212,9 @@ OPERATIONS: dict[str, Operation] = {
         *COMMAND, *MONEY, "decision_required", idempotency_required=True),
     f"POST {V1}/funds/{{fund_id}}/reclassifications": op(
         "releaseRestriction", "treasurer",
-        "Release restricted money (限定性净资产转为非限定性净资产)",
-        *COMMAND, *MONEY, idempotency_required=True),
+        "Release restricted money with the donors' consent (限定性净资产转为非限定性净资产)",
+        *COMMAND, *MONEY, "consent_required", "second_approver_required",
+        idempotency_required=True),
     f"POST {V1}/funds/{{fund_id}}/purpose-changes": op(
         "changeDonationPurpose", "treasurer", "Change a restricted gift's purpose (变更用途)",
         *COMMAND, *MONEY, "consent_required", idempotency_required=True),
@@ -244,6 +262,34 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/funds/{{fund_id}}/exports/statement.xlsx": op(
         "exportStatementXlsx", "treasurer", "The statements as XLSX (财务报表导出)", *READ),
     # -- the legal entity: a foundation with the funds it hosts -----------------------------
+    f"POST {V1}/funds/{{fund_id}}/release-requests": op(
+        "requestRestrictionRelease", "treasurer",
+        "Ask for a restriction to be released, for a second person to approve (解除限定申请)",
+        *CREATE),
+    f"POST {V1}/release-requests/{{request_id}}/approve": op(
+        "approveRestrictionRelease", "treasurer",
+        "Approve a release as the second person (解除限定审批)",
+        *COMMAND, "invalid_state", "second_approver_required", *MONEY),
+    f"POST {V1}/release-requests/{{request_id}}/decline": op(
+        "declineRestrictionRelease", "treasurer", "Decline a release request (驳回解除限定)",
+        *COMMAND, "invalid_state"),
+    f"POST {V1}/funds/{{fund_id}}/custodial-receipts": op(
+        "receiveCustodialMoney", "treasurer",
+        "Money held as agent for a named beneficiary (受托代理资产)", *COMMAND, "period_closed",
+        idempotency_required=True),
+    f"POST {V1}/funds/{{fund_id}}/custodial-payments": op(
+        "payCustodialMoney", "treasurer",
+        "Pass held money on to its beneficiary (受托代理支付)", *COMMAND, *MONEY,
+        idempotency_required=True),
+    f"POST {V1}/funds/{{fund_id}}/in-kind-distributions": op(
+        "distributeInKind", "treasurer",
+        "Give donated goods to a project or beneficiary (实物发放)", *COMMAND, *MONEY,
+        idempotency_required=True),
+    f"POST {V1}/funds/{{fund_id}}/entity/year-end-closing": op(
+        "closeEntityYear", "treasurer",
+        "Carry the year's income and costs into net assets (年末结转)", *COMMAND,
+        "invalid_state", "period_closed"),
+
     f"GET {V1}/funds/{{fund_id}}/entity/organisation": op(
         "getEntityOrganisation", "treasurer",
         "The legal person's type and public-fundraising status (慈善组织类型与公开募捐资格)",
@@ -304,6 +350,79 @@ OPERATIONS: dict[str, Operation] = {
         "forbidden", "read_models_behind"),
     f"GET {V1}/audit/checkpoints/{{day}}": op(
         "getAuditCheckpoint", "public", "A day's signed checkpoint (每日签名检查点)", "not_found"),
+    # -- volunteers' records: complete service entries, ages and consents -------------------
+    f"POST {V1}/service-records/{{record_id}}/beneficiary": op(
+        "nameServiceBeneficiary", "staff", "Name a service's beneficiary (服务对象)",
+        *COMMAND, "not_approved", "invalid_state", "office_mismatch"),
+    f"POST {V1}/service-records/{{record_id}}/evaluation": op(
+        "evaluateServiceRecord", "staff", "The organiser's evaluation of a service (服务评价)",
+        *COMMAND, "not_approved"),
+    f"POST {V1}/service-records/{{record_id}}/beneficiary-confirmation": op(
+        "confirmServiceByBeneficiary", "volunteer",
+        "The beneficiary confirms and rates a service (服务对象确认与评价)",
+        *COMMAND, "not_approved", "invalid_state"),
+    f"GET {V1}/service-records/{{record_id}}/evaluations": op(
+        "listServiceEvaluations", "staff", "Every evaluation of a service (评价记录)", *READ),
+    f"POST {V1}/volunteers/{{volunteer_id}}/guardian-consent": op(
+        "recordGuardianConsent", "staff", "Record a guardian's consent for a minor (监护人同意)",
+        *COMMAND, "invalid_phone"),
+    f"POST {V1}/volunteers/{{volunteer_id}}/birth-date": op(
+        "recordBirthDate", "staff", "Complete a volunteer's birth date (出生日期)",
+        *COMMAND, "volunteer_too_young", "guardian_consent_required"),
+    f"PUT {V1}/volunteers/{{volunteer_id}}/location-consent": op(
+        "setLocationConsent", "volunteer",
+        "Give or withdraw consent to use location at scans (位置信息授权)", *COMMAND),
+    f"PUT {V1}/volunteers/{{volunteer_id}}/national-number": op(
+        "recordNationalVolunteerNumber", "staff",
+        "Record the national volunteer number (志愿者统一编号)", *COMMAND),
+    f"POST {V1}/volunteers/{{volunteer_id}}/trainings": op(
+        "recordTraining", "staff", "Record a training attended (培训记录)",
+        *COMMAND, "invalid_hours", "invalid_state"),
+    f"GET {V1}/volunteers/{{volunteer_id}}/trainings": op(
+        "listTrainings", "volunteer", "A volunteer's training (培训记录)", *READ),
+    f"POST {V1}/volunteers/{{volunteer_id}}/awards": op(
+        "recordAward", "staff", "Record an award or commendation (表彰奖励)", *COMMAND),
+    f"GET {V1}/volunteers/{{volunteer_id}}/awards": op(
+        "listAwards", "volunteer", "A volunteer's awards (表彰奖励记录)", *READ),
+    f"POST {V1}/complaints": op(
+        "receiveComplaint", "staff", "Receive a complaint about a service (投诉受理)", *CREATE),
+    f"GET {V1}/complaints": op("listComplaints", "staff", "Complaints (投诉记录)", *READ),
+    f"GET {V1}/complaints/{{complaint_id}}": op(
+        "getComplaint", "staff", "Read a complaint (投诉)", *READ),
+    f"POST {V1}/complaints/{{complaint_id}}/investigate": op(
+        "investigateComplaint", "staff", "Start investigating a complaint (投诉调查)",
+        *COMMAND, "invalid_state"),
+    f"POST {V1}/complaints/{{complaint_id}}/resolve": op(
+        "resolveComplaint", "staff", "Decide a complaint: upheld or dismissed (投诉处理)",
+        *COMMAND, "invalid_state"),
+    f"GET {V1}/volunteers/{{volunteer_id}}/star-level": op(
+        "getStarLevel", "volunteer", "A volunteer's star level (星级志愿者)", *READ),
+    f"PUT {V1}/offices/{{bank_id}}/record-rules": op(
+        "setRecordRules", "staff",
+        "Set a bank's star thresholds and correction deadline (记录规则)",
+        *COMMAND, "office_not_bank", "office_closed"),
+    f"POST {V1}/correction-requests": op(
+        "askCorrection", "volunteer",
+        "Report a wrong or missing entry of one's record (更正申请)",
+        *CREATE, "invalid_hours", "invalid_time_range", "already_recorded"),
+    f"GET {V1}/correction-requests": op(
+        "listCorrectionRequests", "staff",
+        "The recording office's correction queue, due first (更正申请队列)", *READ),
+    f"GET {V1}/correction-requests/{{request_id}}": op(
+        "getCorrectionRequest", "staff", "Read a correction request (更正申请)", *READ),
+    f"POST {V1}/correction-requests/{{request_id}}/accept": op(
+        "acceptCorrection", "staff",
+        "Accept: correct the entry or enter the missing one (受理更正)",
+        *COMMAND, "invalid_state", "invalid_hours", "invalid_time_range", "not_approved",
+        "insufficient_points", "already_recorded", "outside_window", "volunteer_inactive",
+        "office_mismatch", "guardian_consent_required", "minors_not_admitted",
+        "training_required"),
+    f"POST {V1}/correction-requests/{{request_id}}/refuse": op(
+        "refuseCorrection", "staff", "Refuse a correction, with the reason (不予更正)",
+        *COMMAND, "invalid_state"),
+    f"GET {V1}/offices/{{bank_id}}/record-rules": op(
+        "getRecordRules", "staff", "Read a bank's rules of records (记录规则)",
+        *READ, "office_not_bank"),
     f"GET {V1}/offices/{{office_id}}/activities": op(
         "listOfficeActivities", "staff", "An office's activities (机构活动列表)", *READ),
     # -- kiosks: staff side -----------------------------------------------------------------

@@ -8,6 +8,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
+from timebank.domain.vocabulary import (
+    APPROVAL_POLICY,
+    DONOR_TYPE,
+    EXPENSE_KIND,
+    FUND_KIND,
+    GEOFENCE_MODE,
+    ROLE,
+    SCAN_ACTION,
+    SERVICE_CATEGORY,
+)
+
+CATEGORY_HELP = (
+    "Service category: one of " + ", ".join(SERVICE_CATEGORY.codes) + "; any other text is "
+    "kept as before and shown on pages as an unlisted category."
+)
+
 # C0 control characters other than tab and newlines: PostgreSQL refuses NUL in text, and
 # none of them belongs in a name, a reason or a purpose.
 FORBIDDEN_CONTROLS = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
@@ -123,6 +139,9 @@ class RollupTotals(ApiModel):
     points_earned: int
     points_redeemed: int
     points_balance: int
+    star_volunteers: dict[str, int] = Field(
+        default_factory=dict,
+        description="星级志愿者: volunteers at each star level (\"1\"…), as they stand now.")
 
 
 class Rollup(ApiModel):
@@ -136,7 +155,7 @@ class Rollup(ApiModel):
 class UserCreate(ApiModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
-    role: Literal["coordinator", "branch_admin", "bank_admin", "treasurer", "auditor", "admin"]
+    role: Literal[ROLE.codes]
     office_id: str | None = Field(default=None, max_length=64)
 
 
@@ -151,17 +170,36 @@ class UserOut(ApiModel):
     office_id: str | None
 
 
+class GuardianIn(ApiModel):
+    """监护人同意: who consented for a volunteer aged 14 to 18, their relation, and when."""
+
+    name: str = Field(max_length=50)
+    relation: Literal["parent", "grandparent", "sibling", "other_relative", "legal_guardian"]
+    consented_on: date
+    phone: str = Field(default="", max_length=20)
+
+
 class VolunteerCreate(ApiModel):
     name: str = Field(max_length=50)
     phone: str = Field(max_length=20)
     id_number: str | None = Field(default=None, max_length=18)
     office_id: str = Field(max_length=64)
     pin: str = Field(max_length=6)
+    birth_date: date | None = Field(
+        default=None, description="Asked when there is no ID number (which gives the age).")
+    guardian: GuardianIn | None = Field(
+        default=None, description="Required from 14 to 18; under 14 nobody registers alone.")
 
 
 class VolunteerCreated(ApiModel):
     id: str
     passbook_no: str
+
+
+class GuardianOut(ApiModel):
+    name: str
+    relation: str
+    consented_on: date
 
 
 class VolunteerOut(ApiModel):
@@ -171,6 +209,13 @@ class VolunteerOut(ApiModel):
     name: str
     phone_masked: str
     active: bool
+    age: int | None = Field(default=None, description="From the ID number or birth date.")
+    age_band: str = Field(default="unknown", description="adult | minor | unknown")
+    age_needs_completing: bool = Field(
+        default=False, description="Registered with neither ID number nor birth date.")
+    guardian: GuardianOut | None = None
+    location_consent: bool = False
+    national_no: str | None = Field(default=None, description="志愿者统一编号")
 
 
 class VolunteerMove(ApiModel):
@@ -192,6 +237,7 @@ class PassbookOut(ApiModel):
     balance_points: int
     total_hours: str
     entries: list[PassbookEntry]
+    star_level: int = Field(default=0, description="星级 (0: none yet), under the bank's rules.")
 
 
 class TransferCreate(ApiModel):
@@ -213,16 +259,34 @@ class ActivityOptions(ApiModel):
         default=None, description="Geofence radius (default 200 m)."
     )
     capacity: StrictInt | None = None
-    approval_policy: Literal["manual", "auto_on_checkout"] | None = Field(
+    approval_policy: Literal[APPROVAL_POLICY.codes] | None = Field(
         default=None, description="manual (default): a coordinator approves each record.")
-    geofence_mode: Literal["refuse", "flag"] | None = Field(
+    geofence_mode: Literal[GEOFENCE_MODE.codes] | None = Field(
         default=None, description="What a scan far from the place does (default: flag).")
+    content: str | None = Field(default=None, max_length=500,
+                                description="服务内容: what the volunteers do.")
+    person_in_charge_id: str | None = Field(
+        default=None, max_length=64,
+        description="活动负责人: a staff account running the office (default: the planner).")
+    beneficiary: str | None = Field(
+        default=None, max_length=200,
+        description="服务对象 of every entry, when the activity serves a group.")
+    minors: Literal["closed", "open", "group_only"] | None = Field(
+        default=None, description="Who under 18 may attend: closed (default), open, or "
+        "group_only (entered by the coordinator as a group, never by their own scan).")
+    required_training: str | None = Field(
+        default=None, max_length=100,
+        description="A training (by name) a volunteer must have attended to attend.")
+    requires_insurance: bool | None = Field(
+        default=None, description="Scanning opens only once `insurance_ref` is recorded.")
+    insurance_ref: str | None = Field(default=None, max_length=100,
+                                      description="The accident insurance policy's reference.")
 
 
 class ActivityCreate(ActivityOptions):
     office_id: str = Field(max_length=64)
     title: str = Field(max_length=200)
-    category: str = Field(max_length=50)
+    category: str = Field(max_length=50, description=CATEGORY_HELP)
     starts_at: datetime
     ends_at: datetime
     location: str = Field(default="", max_length=200)
@@ -230,7 +294,7 @@ class ActivityCreate(ActivityOptions):
 
 class ActivityEdit(ActivityOptions):
     title: str | None = Field(default=None, max_length=200)
-    category: str | None = Field(default=None, max_length=50)
+    category: str | None = Field(default=None, max_length=50, description=CATEGORY_HELP)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     location: str | None = Field(default=None, max_length=200)
@@ -244,7 +308,7 @@ class ScanRequest(ApiModel):
     token: str = Field(max_length=200)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    action: Literal["check_in", "check_out"] | None = Field(
+    action: Literal[SCAN_ACTION.codes] | None = Field(
         default=None, description="If given, the code must be for this action.")
     activity_id: str | None = Field(default=None, max_length=64)
 
@@ -294,6 +358,30 @@ class ActivityOut(ApiModel):
     approval_policy: str = "manual"
     geofence_mode: str = "flag"
     checked_in: int | None = None
+    content: str = ""
+    person_in_charge_id: str | None = None
+    beneficiary: str = ""
+    minors: str = "closed"
+    required_training: str = ""
+    requires_insurance: bool = False
+    insurance_ref: str = ""
+
+
+class BeneficiaryIn(ApiModel):
+    """服务对象: a group (`label`) or a person — a registered volunteer (`volunteer_id`, who
+    may then confirm themselves) or someone named (`name`, kept sealed)."""
+
+    kind: Literal["person", "group"]
+    label: str = Field(default="", max_length=200)
+    name: str = Field(default="", max_length=50)
+    volunteer_id: str | None = Field(default=None, max_length=64)
+
+
+class BeneficiaryOut(ApiModel):
+    kind: str
+    label: str = ""
+    name: str | None = None
+    volunteer_id: str | None = None
 
 
 class ServiceRecordCreate(ApiModel):
@@ -302,6 +390,8 @@ class ServiceRecordCreate(ApiModel):
     started_at: datetime
     ended_at: datetime
     note: str = Field(default="", max_length=500)
+    beneficiary: BeneficiaryIn | None = Field(
+        default=None, description="服务对象 (default: the activity's, if it names one).")
 
 
 class ServiceRecordCreated(ApiModel):
@@ -346,6 +436,14 @@ class ServiceRecordOut(ApiModel):
     entered_at: datetime
     decided_at: datetime | None
     flags: list[str] = []
+    person_in_charge_id: str | None = Field(
+        default=None, description="活动负责人 (a staff account) when the service was entered.")
+    recorder_id: str | None = Field(
+        default=None, description="记录人: who entered it by hand, else who approved it.")
+    beneficiary: BeneficiaryOut | None = None
+    organiser_rating: int | None = Field(default=None, description="1–5, the latest.")
+    beneficiary_confirmed: bool | None = None
+    beneficiary_rating: int | None = None
 
 
 class KioskCreate(ApiModel):
@@ -479,6 +577,11 @@ class KioskDailySales(ApiModel):
 class CertificateRequest(ApiModel):
     from_: date = Field(alias="from")
     to: date
+    office_id: str | None = Field(
+        default=None, max_length=64,
+        description="The office whose recorded services to certify (the issuer). Needed "
+                    "when several offices recorded the period's services (409 "
+                    "several_issuers otherwise).")
 
 
 class CertificateIssued(ApiModel):
@@ -487,17 +590,20 @@ class CertificateIssued(ApiModel):
     total_services: int
     verify_url: str
     pdf_url: str
+    issuer: str | None = None
+    issuer_office_id: str | None = None
 
 
 class CertificateVerification(ApiModel):
     valid: bool
     serial: str
     content: dict[str, Any]
+    status: str = Field(default="valid", description="valid | revoked")
 
 
 class FundCreate(ApiModel):
     name: str = Field(max_length=100)
-    kind: Literal["foundation", "special", "building"]
+    kind: Literal[FUND_KIND.codes]
     host_fund_id: str | None = Field(default=None, max_length=64)
     office_id: str = Field(max_length=64)
 
@@ -518,7 +624,7 @@ class VoteRule(ApiModel):
 class DonationCreate(ApiModel):
     amount_fen: StrictInt = Field(description="Money, or the valuation of goods in kind.")
     donor_name: str | None = Field(default=None, max_length=100)
-    donor_type: Literal["government", "enterprise", "individual", "resident", "bazaar"]
+    donor_type: Literal[DONOR_TYPE.codes]
     restricted_purpose: str | None = Field(default=None, max_length=100)
     anonymous: bool = False
     in_kind: str | None = Field(
@@ -530,6 +636,11 @@ class DonationCreate(ApiModel):
 class DonationOut(ApiModel):
     donation_id: str
     receipt_no: str
+    receipt_kind: Literal["donation", "government_grant"] = Field(
+        default="donation",
+        description="`donation`: a 公益事业捐赠票据 numbered `YYYY-NNNNNN`; `government_grant`: "
+                    "money from government (donor_type `government`) is 政府补助收入, "
+                    "acknowledged by a receipt of its own series, `YYYY-GOV-NNNNNN`.")
 
 
 class DonationListItem(ApiModel):
@@ -614,7 +725,7 @@ class GrantListItem(ApiModel):
 
 
 class ExpenseShare(ApiModel):
-    kind: Literal["charitable", "management", "fundraising"]
+    kind: Literal[EXPENSE_KIND.codes]
     amount_fen: StrictInt
 
 
@@ -627,7 +738,7 @@ class ResidentsDecision(ApiModel):
 
 class ExpenseCreate(ApiModel):
     amount_fen: StrictInt | None = Field(default=None, description="With `kind`: one kind.")
-    kind: Literal["charitable", "management", "fundraising"] | None = None
+    kind: Literal[EXPENSE_KIND.codes] | None = None
     allocations: list[ExpenseShare] | None = Field(
         default=None, max_length=3, description="A shared cost split between kinds.")
     allocation_method: str | None = Field(
@@ -638,12 +749,6 @@ class ExpenseCreate(ApiModel):
         default=None, description="Building funds (楼组自治金): the residents' decision.")
 
 
-class ReclassificationCreate(ApiModel):
-    purpose: str = Field(max_length=100)
-    amount_fen: StrictInt
-    reason: str = Field(min_length=1, max_length=2000)
-
-
 class DonorConsent(ApiModel):
     document: str = Field(min_length=1, max_length=500,
                           description="Where the donor's consent is kept (letter, file no.).")
@@ -651,6 +756,17 @@ class DonorConsent(ApiModel):
     donation_ids: list[str] = Field(
         default_factory=list, max_length=100,
         description="The donations whose donor consented; only their money moves.")
+
+
+class ReclassificationCreate(ApiModel):
+    purpose: str = Field(max_length=100)
+    amount_fen: StrictInt
+    reason: str = Field(min_length=1, max_length=2000)
+    consent: DonorConsent | None = Field(
+        default=None,
+        description="The donors' recorded consent, naming their donations (only their money "
+                    "is released). Without it: 403 `second_approver_required` — request the "
+                    "release for a second person to approve.")
 
 
 class PurposeChangeCreate(ApiModel):

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
 from projections.base import AnyEvent, Projection, Rows, handles
 from projections.tables import activities
 from timebank.domain.service import Activity, ServiceRecord
+
+RECORD_FIELDS = ("content", "beneficiary", "minors", "required_training",
+                 "requires_insurance", "insurance_ref")
+
+
+def _record_columns(plan: dict[str, Any]) -> dict[str, Any]:
+    """What a service entry takes from its activity, from a `Created` event or a plan."""
+    person = plan.get("person_in_charge_id")
+    return {"person_in_charge_id": str(person) if person else None,
+            **{name: plan[name] for name in RECORD_FIELDS if name in plan}}
 
 
 class ActivitiesProjection(Projection):
@@ -39,6 +50,8 @@ class ActivitiesProjection(Projection):
             title=event.title, category=event.category, starts_at=event.starts_at,
             ends_at=event.ends_at, location=event.location, capacity=event.capacity,
             approval_policy=event.approval_policy, cancelled=False, checked_in=0,
+            **_record_columns({name: getattr(event, name)
+                               for name in (*RECORD_FIELDS, "person_in_charge_id")}),
         ))
 
     @handles(Activity.Edited)
@@ -47,7 +60,10 @@ class ActivitiesProjection(Projection):
         self._activities.change(
             conn, str(event.originator_id), title=plan["title"], category=plan["category"],
             starts_at=plan["starts_at"], ends_at=plan["ends_at"], location=plan["location"],
-            capacity=plan["capacity"], approval_policy=plan["approval_policy"])
+            capacity=plan["capacity"], approval_policy=plan["approval_policy"],
+            # An edit recorded before version 2 of the plan leaves these as they were.
+            **{name: value for name, value in _record_columns(plan).items()
+               if name in plan})
 
     @handles(Activity.Cancelled)
     def cancelled(self, conn: Connection, event: Activity.Cancelled) -> None:

@@ -420,9 +420,13 @@ def indicators(engine: Engine, entity_fund_id: str, year: int, profile: Profile,
         unpaid = conn.execute(
             select(func.coalesce(func.sum(grants.c.amount_fen - grants.c.disbursed_fen), 0))
             .where(grants.c.fund_id.in_(ids), grants.c.status == "approved")).scalar_one()
+        pending = conn.execute(
+            select(func.coalesce(func.sum(grants.c.amount_fen), 0))
+            .where(grants.c.fund_id.in_(ids), grants.c.status == "proposed")).scalar_one()
     payable = positions(engine, ids, date(year, 12, 31))[""].liabilities.get(GRANTS_PAYABLE, 0)
-    # Approved grants whose cost is not in the books yet; a past year is over.
-    committed = max(int(unpaid) - payable, 0) if year >= today.year else 0
+    # Committed and not yet a cost: grants approved before grants were liabilities (their
+    # unpaid rest), and grants proposed and awaiting the residents' vote. A past year is over.
+    committed = (max(int(unpaid) - payable, 0) + int(pending)) if year >= today.year else 0
     result = measure(
         profile, year,
         basis_years=[y for y in (year - 3, year - 2, year - 1) if y >= opened_year],

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select
 
 from projections.tables import donations, fund_journal, funds, grants
+from timebank.domain.chart import CLOSING_ENTRY, GOVERNMENT_GRANT_INCOME
 from timebank.domain.funds import CASH, DONATION_INCOME, GRANT_EXPENSE, UNRESTRICTED
 
 RESTRICTED_PREFIX = "restricted:"
@@ -27,7 +28,9 @@ def statement(
     """
     j = fund_journal
     net = func.coalesce(func.sum(j.c.debit_fen - j.c.credit_fen), 0)
-    query = select(j.c.account, j.c.fund_class, net).where(j.c.fund_id == fund_id)
+    # The contract's figures are cumulative, before any closing entries.
+    query = select(j.c.account, j.c.fund_class, j.c.entry_kind, net).where(
+        j.c.fund_id == fund_id, j.c.entry_kind != CLOSING_ENTRY)
     cutoff = None
     if at is not None:
         cutoff = j.c.booked_at <= at
@@ -44,11 +47,13 @@ def statement(
                                       j.c.ref.in_(received_by_then)))
         query = query.where(cutoff)
     with engine.connect() as conn:
-        rows = conn.execute(query.group_by(j.c.account, j.c.fund_class)).all()
+        rows = conn.execute(query.group_by(j.c.account, j.c.fund_class, j.c.entry_kind)).all()
     balance = unrestricted = donations_fen = disbursed = in_kind = 0
     restricted: dict[str, int] = {}
-    for account, fund_class, amount in rows:
+    for account, fund_class, kind, amount in rows:
         amount = int(amount)
+        if account == CASH and kind == "disbursement":
+            disbursed -= amount  # grants paid: the cash that left for them
         if account == CASH:
             balance += amount
             if fund_class == UNRESTRICTED:
@@ -58,10 +63,8 @@ def statement(
                 restricted[purpose] = restricted.get(purpose, 0) + amount
         elif account == "in_kind_assets":
             in_kind += amount
-        elif account.startswith(DONATION_INCOME):
-            donations_fen -= amount  # income is credit-normal
-        elif account == GRANT_EXPENSE:
-            disbursed += amount
+        elif account.startswith(DONATION_INCOME) or account == GOVERNMENT_GRANT_INCOME:
+            donations_fen -= amount  # income is credit-normal (gifts and government money)
     return {
         "fund_id": fund_id,
         "as_of": as_of.isoformat() if as_of else (at.isoformat() if at else None),
@@ -79,7 +82,8 @@ def trial_balance(engine: Engine, fund_ids: list[str], as_of: date | None) -> di
     j = fund_journal
     debit = func.coalesce(func.sum(j.c.debit_fen), 0)
     credit = func.coalesce(func.sum(j.c.credit_fen), 0)
-    query = select(j.c.account, debit, credit).where(j.c.fund_id.in_(fund_ids))
+    query = select(j.c.account, debit, credit).where(
+        j.c.fund_id.in_(fund_ids), j.c.entry_kind != CLOSING_ENTRY)
     if as_of is not None:
         query = query.where(j.c.booked_on <= as_of)
     with engine.connect() as conn:
@@ -167,7 +171,8 @@ def totals_by_account(engine: Engine, fund_id: str) -> dict[str, int]:
     with engine.connect() as conn:
         rows = conn.execute(
             select(j.c.account, func.sum(j.c.debit_fen - j.c.credit_fen))
-            .where(j.c.fund_id == fund_id).group_by(j.c.account)
+            .where(j.c.fund_id == fund_id, j.c.entry_kind != CLOSING_ENTRY)
+            .group_by(j.c.account)
         ).all()
     return {account: int(amount) for account, amount in rows}
 
@@ -180,6 +185,8 @@ def transparency(engine: Engine, fund_id: str) -> dict[str, Any]:
         for account, amount in accounts.items()
         if account.startswith(DONATION_INCOME + ":") and amount
     }
+    if accounts.get(GOVERNMENT_GRANT_INCOME):
+        income["government"] = income.get("government", 0) - accounts[GOVERNMENT_GRANT_INCOME]
     charitable = accounts.get(GRANT_EXPENSE, 0) + accounts.get("expense:charitable", 0)
     management = accounts.get("expense:management", 0)
     fundraising = accounts.get("expense:fundraising", 0)

@@ -21,6 +21,18 @@ from sqlalchemy import Engine, and_, func, select
 
 from projections.fund_queries import RESTRICTED_PREFIX
 from projections.tables import donations, fund_journal, fund_vouchers, funds, grants
+from timebank.domain.chart import (
+    ASSET,
+    CLOSING_ENTRY,
+    CUSTODIAL_ASSETS,
+    CUSTODIAL_LIABILITIES,
+    GOVERNMENT_GRANT_INCOME,
+    GRANTS_PAYABLE,
+    INCOME,
+    LIABILITY,
+    NET_ASSETS,
+    account_type,
+)
 from timebank.domain.funds import (
     CASH,
     DONATION_INCOME,
@@ -31,6 +43,7 @@ from timebank.domain.funds import (
     UNRESTRICTED,
 )
 from timebank.domain.values import shanghai_date
+from timebank.domain.vocabulary import DONOR_TYPE
 
 ASSETS = (CASH, IN_KIND_ASSETS)
 DONATION_KINDS = ("donation", "donation_in_kind")
@@ -44,14 +57,19 @@ PROGRAM_ACCOUNTS = (GRANT_EXPENSE, CHARITABLE)  # 业务活动成本
 RATIO_PLACES = Decimal("0.0001")
 
 # -- user-facing Chinese text, kept here once ----------------------------------------------
-DONOR_TYPE_ZH = {"government": "政府", "enterprise": "企业", "individual": "个人",
-                 "resident": "居民", "bazaar": "义卖"}
+DONOR_TYPE_ZH = {term.code: term.zh for term in DONOR_TYPE}  # the one vocabulary's labels
 ENTRY_KIND_ZH = {
     "donation": "捐赠", "donation_in_kind": "实物捐赠", "donation_void": "捐赠冲销",
     "disbursement": "资助拨付", "expense": "费用支出",
     "reclassification": "限定性净资产转为非限定性", "purpose_change": "限定用途变更",
+    "grant_commitment": "资助项目批准（确认应付）", "commitment_release": "资助项目未付余额转回",
+    "custodial_receipt": "受托代理收款", "custodial_payment": "受托代理付款",
+    "in_kind_distribution": "实物发放", CLOSING_ENTRY: "年末结转",
 }
 ACCOUNT_ZH = {
+    GOVERNMENT_GRANT_INCOME: "政府补助收入", GRANTS_PAYABLE: "应付款项",
+    CUSTODIAL_ASSETS: "受托代理资产", CUSTODIAL_LIABILITIES: "受托代理负债",
+    NET_ASSETS: "净资产",
     CASH: "货币资金", IN_KIND_ASSETS: "实物资产", GRANT_EXPENSE: "业务活动成本—资助项目",
     CHARITABLE: "业务活动成本—公益支出", MANAGEMENT: "管理费用", FUNDRAISING: "筹资费用",
 }
@@ -73,6 +91,9 @@ ROW_ZH = {
     "in_kind_assets": "实物资产",
     "assets_total": "资产总计",
     "liabilities_total": "负债合计",
+    "custodial_assets": "受托代理资产",
+    "grants_payable": "应付款项",
+    "custodial_liabilities": "受托代理负债",
     "unrestricted_net_assets": "非限定性净资产",
     "restricted_net_assets": "限定性净资产",
     "net_assets_total": "净资产合计",
@@ -144,11 +165,13 @@ def _ratio(part: int, whole: int) -> str | None:
 def _sums(
     engine: Engine, fund_id: str, start: date | None, end: date | None
 ) -> list[tuple[str, str, str, int]]:
-    """Net debit (+) / credit (−) per account, class and entry kind, booked in [start, end]."""
+    """Net debit (+) / credit (−) per account, class and entry kind, booked in [start, end];
+    a year-end closing is not income or cost of the period (its net effect on net assets
+    is nil, so positions are the same with or without it)."""
     j = fund_journal
     query = (select(j.c.account, j.c.fund_class, j.c.entry_kind,
                     func.sum(j.c.debit_fen - j.c.credit_fen))
-             .where(j.c.fund_id == fund_id)
+             .where(j.c.fund_id == fund_id, j.c.entry_kind != CLOSING_ENTRY)
              .group_by(j.c.account, j.c.fund_class, j.c.entry_kind))
     if start is not None:
         query = query.where(j.c.booked_on >= start)
@@ -165,7 +188,11 @@ class Position:
 
     assets: dict[str, int] = field(default_factory=dict)
     net_assets: dict[str, int] = field(default_factory=dict)
-    liabilities: int = 0  # the chart has no liability accounts yet
+    liability_accounts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def liabilities(self) -> int:
+        return sum(self.liability_accounts.values())
 
     @property
     def assets_total(self) -> int:
@@ -190,13 +217,17 @@ def position(engine: Engine, fund_id: str, as_of: date) -> Position:
 
     Net assets are income less costs of each class, plus what transfers between classes
     moved — never assets less liabilities, so that the balance check can fail."""
-    result = Position(assets={CASH: 0, IN_KIND_ASSETS: 0})
+    result = Position(assets={CASH: 0, IN_KIND_ASSETS: 0, CUSTODIAL_ASSETS: 0},
+                      liability_accounts={GRANTS_PAYABLE: 0, CUSTODIAL_LIABILITIES: 0})
     net_assets: dict[str, int] = defaultdict(int)
     for account, fund_class, kind, net in _sums(engine, fund_id, None, as_of):
-        if account in ASSETS:
+        kind_of = account_type(account)
+        if kind_of == ASSET:
             result.assets[account] += net
             if kind in TRANSFER_KINDS:
                 net_assets[fund_class] += net
+        elif kind_of == LIABILITY:
+            result.liability_accounts[account] -= net
         else:
             net_assets[fund_class] -= net  # income is credit-normal, costs debit-normal
     result.net_assets = {k: v for k, v in net_assets.items() if v}
@@ -216,7 +247,13 @@ def balance_sheet(engine: Engine, fund_id: str, as_of: date) -> dict[str, Any]:
     rows = [
         _sheet_row(CASH, start.assets[CASH], end.assets[CASH]),
         _sheet_row(IN_KIND_ASSETS, start.assets[IN_KIND_ASSETS], end.assets[IN_KIND_ASSETS]),
+        _sheet_row(CUSTODIAL_ASSETS, start.assets[CUSTODIAL_ASSETS],
+                   end.assets[CUSTODIAL_ASSETS]),
         _sheet_row("assets_total", start.assets_total, end.assets_total),
+        _sheet_row(GRANTS_PAYABLE, start.liability_accounts[GRANTS_PAYABLE],
+                   end.liability_accounts[GRANTS_PAYABLE]),
+        _sheet_row(CUSTODIAL_LIABILITIES, start.liability_accounts[CUSTODIAL_LIABILITIES],
+                   end.liability_accounts[CUSTODIAL_LIABILITIES]),
         _sheet_row("liabilities_total", start.liabilities, end.liabilities),
         _sheet_row("unrestricted_net_assets", start.unrestricted, end.unrestricted),
         _sheet_row("restricted_net_assets", sum(start.restricted.values()),
@@ -258,7 +295,9 @@ def activities(engine: Engine, fund_id: str, start: date, end: date) -> dict[str
     released_by_use = reclassified = 0
     for account, fund_class, kind, net in _sums(engine, fund_id, start, end):
         restricted = _restricted(fund_class)
-        if account.startswith(DONATION_INCOME + ":"):
+        if account == GOVERNMENT_GRANT_INCOME:  # shown as the row of government money
+            income["government"][restricted] -= net
+        elif account.startswith(DONATION_INCOME + ":"):
             income[account.split(":", 1)[1]][restricted] -= net
         elif _is_cost(account):
             costs[_cost_row(account)] += net
@@ -469,6 +508,8 @@ def tracing(
                           "booked_on": first.booked_on.isoformat(),
                           "amount_fen": sum(s["amount_fen"] for s in sources),
                           "sources": sources})
+        elif not any(line.account in ASSETS for line in entry):
+            continue  # no money or goods moved (a grant's approval, a closing)
         else:  # money paid out: a disbursement, an expense, or a kind not known here
             for line in entry:
                 if line.account in ASSETS and line.debit_fen:
@@ -554,17 +595,21 @@ def indicators(
         rows = conn.execute(
             select(j.c.account, j.c.booked_on, func.sum(j.c.debit_fen - j.c.credit_fen))
             .where(j.c.fund_id == fund_id, j.c.booked_on >= date(year - 3, 1, 1),
-                   j.c.booked_on <= date(year, 12, 31))
+                   j.c.booked_on <= date(year, 12, 31), j.c.entry_kind != CLOSING_ENTRY)
             .group_by(j.c.account, j.c.booked_on)).all()
         opened_at = conn.execute(select(funds.c.opened_at)
                                  .where(funds.c.fund_id == fund_id)).scalar_one()
         unpaid = conn.execute(
             select(func.coalesce(func.sum(grants.c.amount_fen - grants.c.disbursed_fen), 0))
             .where(grants.c.fund_id == fund_id, grants.c.status == "approved")).scalar_one()
+        # Grants approved since they are liabilities are costs already: only older ones'
+        # unpaid rest is still to come.
+        unpaid = max(int(unpaid) - position(engine, fund_id, date(year, 12, 31))
+                     .liability_accounts[GRANTS_PAYABLE], 0)
     income: dict[int, int] = defaultdict(int)
     spent: dict[str, int] = defaultdict(int)
     for account, booked_on, net in rows:
-        if account.startswith(DONATION_INCOME + ":"):
+        if account_type(account) == INCOME:
             income[booked_on.year] -= int(net)
         elif booked_on.year == year and _is_cost(account):
             key = ("charitable" if account in PROGRAM_ACCOUNTS

@@ -10,9 +10,9 @@ from sqlalchemy import Connection
 
 from projections.base import Projection, Rows, handles, write_rows
 from projections.tables import donations, fund_journal, funds, grant_payments, grants
+from timebank.domain.chart import CLOSING_ENTRY
 from timebank.domain.e_receipts import EReceipt
 from timebank.domain.funds import Fund, Grant
-from timebank.domain.values import shanghai_date
 
 
 class FundsProjection(Projection):
@@ -53,7 +53,7 @@ class FundsProjection(Projection):
         self._payments = []
 
     @handles(Fund.Opened)
-    def opened(self, conn: Connection, event: Any) -> None:
+    def opened(self, conn: Connection, event: Fund.Opened) -> None:
         self._funds.add(dict(
             fund_id=str(event.originator_id), name=event.name, kind=event.kind,
             host_fund_id=str(event.host_fund_id) if event.host_fund_id else None,
@@ -62,9 +62,9 @@ class FundsProjection(Projection):
         ))
 
     def _journal(self, conn: Connection, event: Any, kind: str, ref: Any) -> None:
-        # A backdated entry carries its own date; the others are dated when recorded.
-        dated = getattr(event, "booked_on", None)
-        booked_on = date.fromisoformat(dated) if dated else shanghai_date(event.timestamp)
+        # Every entry carries its day (a backdated one its own; upcasters gave older entries
+        # the day they were recorded).
+        booked_on = date.fromisoformat(event.booked_on)
         self._journal_rows.extend(
             {
                 "fund_id": str(event.originator_id), "version": event.originator_version,
@@ -77,8 +77,8 @@ class FundsProjection(Projection):
         )
 
     @handles(Fund.DonationReceived)
-    def donation(self, conn: Connection, event: Any) -> None:
-        goods = getattr(event, "in_kind_description", None)
+    def donation(self, conn: Connection, event: Fund.DonationReceived) -> None:
+        goods = event.in_kind_description
         self._journal(conn, event, "donation_in_kind" if goods else "donation",
                       event.donation_id)
         self._donations.add(dict(
@@ -91,7 +91,7 @@ class FundsProjection(Projection):
         ))
 
     @handles(Fund.DonationVoided)
-    def voided(self, conn: Connection, event: Any) -> None:
+    def voided(self, conn: Connection, event: Fund.DonationVoided) -> None:
         self._journal(conn, event, "donation_void", event.donation_id)
         self._donations.change(conn, str(event.donation_id), status="voided",
                                voided_at=event.timestamp, void_reason=event.reason)
@@ -102,27 +102,51 @@ class FundsProjection(Projection):
         self._donations.change(conn, str(event.donation_id), e_receipt_no=event.e_receipt_no)
 
     @handles(Fund.GrantPaid)
-    def grant_paid(self, conn: Connection, event: Any) -> None:
+    def grant_paid(self, conn: Connection, event: Fund.GrantPaid) -> None:
         self._journal(conn, event, "disbursement", event.disbursement_id)
         self._payments.append({
             "disbursement_id": str(event.disbursement_id), "grant_id": str(event.grant_id),
             "fund_id": str(event.originator_id), "amount_fen": event.amount_fen,
-            "booked_on": shanghai_date(event.timestamp)})
+            "booked_on": date.fromisoformat(event.booked_on)})
+
+    @handles(Fund.GrantCommitted)
+    def grant_committed(self, conn: Connection, event: Fund.GrantCommitted) -> None:
+        self._journal(conn, event, "grant_commitment", event.grant_id)
+
+    @handles(Fund.CommitmentReleased)
+    def commitment_released(self, conn: Connection, event: Fund.CommitmentReleased) -> None:
+        self._journal(conn, event, "commitment_release", event.grant_id)
 
     @handles(Fund.ExpensePaid)
-    def expense(self, conn: Connection, event: Any) -> None:
+    def expense(self, conn: Connection, event: Fund.ExpensePaid) -> None:
         self._journal(conn, event, "expense", event.expense_id)
 
     @handles(Fund.RestrictionReleased)
-    def released(self, conn: Connection, event: Any) -> None:
+    def released(self, conn: Connection, event: Fund.RestrictionReleased) -> None:
         self._journal(conn, event, "reclassification", event.entry_id)
 
     @handles(Fund.PurposeChanged)
-    def repurposed(self, conn: Connection, event: Any) -> None:
+    def repurposed(self, conn: Connection, event: Fund.PurposeChanged) -> None:
         self._journal(conn, event, "purpose_change", event.entry_id)
 
+    @handles(Fund.CustodialReceived)
+    def custodial_received(self, conn: Connection, event: Fund.CustodialReceived) -> None:
+        self._journal(conn, event, "custodial_receipt", event.entry_id)
+
+    @handles(Fund.CustodialPaid)
+    def custodial_paid(self, conn: Connection, event: Fund.CustodialPaid) -> None:
+        self._journal(conn, event, "custodial_payment", event.entry_id)
+
+    @handles(Fund.InKindDistributed)
+    def in_kind_given(self, conn: Connection, event: Fund.InKindDistributed) -> None:
+        self._journal(conn, event, "in_kind_distribution", event.entry_id)
+
+    @handles(Fund.YearClosed)
+    def year_closed(self, conn: Connection, event: Fund.YearClosed) -> None:
+        self._journal(conn, event, CLOSING_ENTRY, event.originator_id)
+
     @handles(Grant.Proposed)
-    def proposed(self, conn: Connection, event: Any) -> None:
+    def proposed(self, conn: Connection, event: Grant.Proposed) -> None:
         self._grants.add(dict(
             grant_id=str(event.originator_id), fund_id=str(event.fund_id),
             project=event.project, amount_fen=event.amount_fen, purpose=event.purpose,
@@ -135,23 +159,23 @@ class FundsProjection(Projection):
         self._grants.change(conn, str(event.originator_id), **values)
 
     @handles(Grant.Voted)
-    def voted(self, conn: Connection, event: Any) -> None:
+    def voted(self, conn: Connection, event: Grant.Voted) -> None:
         self._grant(conn, event, status="approved" if event.passed else "rejected",
                     decided_at=event.timestamp, votes_for=event.votes_for,
                     votes_against=event.votes_against, votes_abstain=event.votes_abstain)
 
     @handles(Grant.Disbursed)
-    def disbursed(self, conn: Connection, event: Any) -> None:
+    def disbursed(self, conn: Connection, event: Grant.Disbursed) -> None:
         grant = self._grants.get(conn, str(event.originator_id))
         if grant is not None:
             self._grant(conn, event, disbursed_fen=grant["disbursed_fen"] + event.amount_fen)
 
     @handles(Grant.Closed)
-    def closed(self, conn: Connection, event: Any) -> None:
+    def closed(self, conn: Connection, event: Grant.Closed) -> None:
         self._grant(conn, event, status="closed", ended_at=event.timestamp,
                     unpaid_at_end_fen=event.unpaid_fen)
 
     @handles(Grant.Cancelled)
-    def cancelled(self, conn: Connection, event: Any) -> None:
+    def cancelled(self, conn: Connection, event: Grant.Cancelled) -> None:
         self._grant(conn, event, status="cancelled", ended_at=event.timestamp,
                     unpaid_at_end_fen=event.unpaid_fen)

@@ -12,10 +12,14 @@ from projections.scoping import scope_filter
 from projections.tables import (
     activities,
     office_daily_totals,
+    office_service_days,
     offices,
     passbook_entries,
     passbooks,
+    service_evaluations,
     service_records,
+    star_levels,
+    star_milestones,
 )
 from timebank.domain.reading import ReadScope
 from timebank.domain.values import SHANGHAI, hours_text, shanghai_date
@@ -115,6 +119,16 @@ def _record_row(row: Any) -> dict[str, Any]:
         "entered_at": row.entered_at,
         "decided_at": row.decided_at,
         "flags": [f for f in (row.flags or "").split(",") if f],
+        "person_in_charge_id": row.person_in_charge_id,
+        "recorder_id": row.recorder_id,
+        # A person's name stays sealed here; the API opens it for those who may read it.
+        "beneficiary": {"kind": row.beneficiary_kind, "label": row.beneficiary_label or "",
+                        "name_sealed": row.beneficiary_name_sealed,
+                        "volunteer_id": row.beneficiary_volunteer_id}
+        if row.beneficiary_kind else None,
+        "organiser_rating": row.organiser_rating,
+        "beneficiary_confirmed": row.beneficiary_confirmed,
+        "beneficiary_rating": row.beneficiary_rating,
     }
 
 
@@ -128,9 +142,13 @@ class RollupNode:
     points_earned: int = 0
     points_redeemed: int = 0
     points_balance: int = 0
+    # Volunteers at each star level (星级), as they stand now.
+    stars: dict[int, int] = field(default_factory=dict)
     children: list[RollupNode] = field(default_factory=list)
 
     def add(self, other: RollupNode) -> None:
+        for level, count in other.stars.items():
+            self.stars[level] = self.stars.get(level, 0) + count
         self.volunteers += other.volunteers
         self.approved_minutes += other.approved_minutes
         self.points_earned += other.points_earned
@@ -148,15 +166,25 @@ class RollupNode:
                 "points_earned": self.points_earned,
                 "points_redeemed": self.points_redeemed,
                 "points_balance": self.points_balance,
+                "star_volunteers": {str(level): count
+                                    for level, count in sorted(self.stars.items())},
             },
             "children": [child.as_dict() for child in self.children],
         }
 
 
+SERVICE_BASIS, APPROVAL_BASIS = "service", "approval"
+
+
 def rollup(
-    engine: Engine, office_id: str, date_from: date | None, date_to: date | None
+    engine: Engine, office_id: str, date_from: date | None, date_to: date | None,
+    basis: str = SERVICE_BASIS,
 ) -> dict[str, Any] | None:
-    """Totals of an office's whole subtree: flows within [from, to], stocks as of `to`."""
+    """Totals of an office's whole subtree: flows within [from, to], stocks as of `to`.
+
+    Hours and points earned count by the day the service was done (`basis="service"`), or
+    by the day they were approved into the passbook (`basis="approval"`, the reading before
+    service days were kept); points redeemed by the day of the redemption."""
     with engine.connect() as conn:
         root_path = conn.execute(
             select(offices.c.path).where(offices.c.office_id == office_id)
@@ -192,12 +220,36 @@ def rollup(
             .where(t.c.office_id.in_(subtree), *in_range)
             .group_by(t.c.office_id)
         ).all()
+        by_service_day = None
+        if basis == SERVICE_BASIS and (date_from or date_to):
+            s = office_service_days
+            by_service_day = conn.execute(
+                select(s.c.office_id, func.coalesce(func.sum(s.c.approved_minutes), 0),
+                       func.coalesce(func.sum(s.c.points_earned), 0))
+                .where(s.c.office_id.in_(subtree),
+                       *([s.c.day >= date_from] if date_from else []),
+                       *([s.c.day <= date_to] if date_to else []))
+                .group_by(s.c.office_id)
+            ).all()
+        stars = conn.execute(
+            select(star_levels.c.office_id, star_levels.c.level, func.count())
+            .where(star_levels.c.office_id.in_(subtree), star_levels.c.level > 0)
+            .group_by(star_levels.c.office_id, star_levels.c.level)
+        ).all()
     nodes = {row.office_id: RollupNode(row.office_id, row.kind, row.name) for row in tree}
     for office, volunteers, minutes, earned, redeemed, balance in sums:
         node = nodes[office]
         node.volunteers, node.approved_minutes = int(volunteers), int(minutes)
         node.points_earned, node.points_redeemed = int(earned), int(redeemed)
         node.points_balance = int(balance)
+    if by_service_day is not None:
+        for node in nodes.values():
+            node.approved_minutes = node.points_earned = 0
+        for office, minutes, earned in by_service_day:
+            nodes[office].approved_minutes, nodes[office].points_earned = int(minutes), int(earned)
+    for office, level, count in stars:
+        if office in nodes:
+            nodes[office].stars[int(level)] = int(count)
     # Paths sort parents before children; fold totals upwards from the leaves.
     for row in reversed(tree):
         if row.office_id != office_id and row.parent_id in nodes:
@@ -248,7 +300,8 @@ def approved_services(
     with engine.connect() as conn:
         rows = conn.execute(
             select(service_records.c.started_at, service_records.c.minutes,
-                   activities.c.title, activities.c.location)
+                   service_records.c.office_id, activities.c.title, activities.c.location,
+                   activities.c.content)
             .join(activities, activities.c.activity_id == service_records.c.activity_id)
             .where(service_records.c.volunteer_id == volunteer_id)
             .where(service_records.c.status == "approved")
@@ -259,7 +312,8 @@ def approved_services(
         ).all()
     return [
         {"date": shanghai_date(row.started_at).isoformat(), "activity": row.title,
-         "place": row.location, "minutes": row.minutes}
+         "place": row.location, "minutes": row.minutes, "office_id": row.office_id,
+         "content": row.content or ""}
         for row in rows
     ]
 
@@ -280,19 +334,25 @@ def office_names(engine: Engine, office_id: str) -> list[str]:
     return [names[i] for i in ids if i in names]
 
 
-def records_with_titles(engine: Engine, scope: ReadScope, limit: int = 50
-                        ) -> list[dict[str, Any]]:
-    """Service records (a volunteer's own, on /me), newest first, with their activity's
-    title and place."""
+def records_with_titles(engine: Engine, scope: ReadScope, limit: int = 50,
+                        volunteer_id: str | None = None) -> list[dict[str, Any]]:
+    """Service records (a volunteer's own, on /me; one volunteer's, for staff), newest
+    first, with their activity's title, place and content."""
+    query = (
+        select(service_records, activities.c.title, activities.c.location,
+               activities.c.content)
+        .join(activities, activities.c.activity_id == service_records.c.activity_id)
+        .where(records_in(scope))
+    )
+    if volunteer_id is not None:
+        query = query.where(service_records.c.volunteer_id == volunteer_id)
     with engine.connect() as conn:
         rows = conn.execute(
-            select(service_records, activities.c.title, activities.c.location)
-            .join(activities, activities.c.activity_id == service_records.c.activity_id)
-            .where(records_in(scope))
-            .order_by(service_records.c.started_at.desc(), service_records.c.record_id)
+            query.order_by(service_records.c.started_at.desc(), service_records.c.record_id)
             .limit(limit)
         ).all()
-    return [{**_record_row(row), "title": row.title, "location": row.location} for row in rows]
+    return [{**_record_row(row), "title": row.title, "location": row.location,
+             "content": row.content or ""} for row in rows]
 
 
 def open_savings_offices(engine: Engine, scope: ReadScope) -> list[dict[str, str]]:
@@ -308,18 +368,47 @@ def open_savings_offices(engine: Engine, scope: ReadScope) -> list[dict[str, str
 
 
 def monthly_service(engine: Engine, scope: ReadScope, date_from: date, date_to: date
-                    ) -> dict[int, tuple[int, int]]:
-    """Approved minutes and points earned by calendar month (Shanghai days) in a scope."""
-    t = office_daily_totals
-    month = func.extract("month", t.c.day)
+                    ) -> dict[tuple[int, int], tuple[int, int]]:
+    """Approved minutes and points earned by (year, month) of the day the service was done
+    (Shanghai days), in a scope and period."""
+    t = office_service_days
+    year, month = func.extract("year", t.c.day), func.extract("month", t.c.day)
     with engine.connect() as conn:
         rows = conn.execute(
-            select(month, func.sum(t.c.approved_minutes), func.sum(t.c.points_earned))
+            select(year, month, func.sum(t.c.approved_minutes), func.sum(t.c.points_earned))
             .where(scope_filter(scope, t.c.office_id), t.c.day >= date_from, t.c.day <= date_to)
-            .group_by(month)
+            .group_by(year, month)
         ).all()
-    totals: dict[int, tuple[int, int]] = {}
-    for m, minutes, earned in rows:
-        before = totals.get(int(m), (0, 0))
-        totals[int(m)] = (before[0] + int(minutes or 0), before[1] + int(earned or 0))
+    totals: dict[tuple[int, int], tuple[int, int]] = {}
+    for y, m, minutes, earned in rows:
+        key = (int(y), int(m))
+        before = totals.get(key, (0, 0))
+        totals[key] = (before[0] + int(minutes or 0), before[1] + int(earned or 0))
     return totals
+
+
+def evaluations_of(engine: Engine, record_id: str) -> list[dict[str, Any]]:
+    """Every evaluation of a service, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(service_evaluations).where(service_evaluations.c.record_id == record_id)
+            .order_by(service_evaluations.c.version)
+        ).mappings().all()
+    return [{"kind": r["kind"], "rating": r["rating"], "confirmed": r["confirmed"],
+             "on_behalf": r["on_behalf"], "comment": r["comment"], "by_kind": r["by_kind"],
+             "by_id": r["by_id"], "at": r["at"]} for r in rows]
+
+
+def star_level(engine: Engine, volunteer_id: str) -> dict[str, Any]:
+    """A volunteer's star level (星级) and when each level was reached."""
+    with engine.connect() as conn:
+        row = conn.execute(select(star_levels).where(
+            star_levels.c.volunteer_id == volunteer_id)).mappings().one_or_none()
+        milestones = conn.execute(
+            select(star_milestones).where(star_milestones.c.volunteer_id == volunteer_id,
+                                          star_milestones.c.lost_at.is_(None))
+            .order_by(star_milestones.c.level)).mappings().all()
+    return {"level": row["level"] if row else 0,
+            "service_hours": hours_text(row["service_minutes"] if row else 0),
+            "reached": [{"level": m["level"], "reached_at": m["reached_at"],
+                         "threshold_hours": m["threshold_hours"]} for m in milestones]}

@@ -29,13 +29,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from projections.activities import ActivitiesProjection
 from projections.audit import AuditProjection
 from projections.base import Projection
+from projections.certificates import CertificatesProjection
 from projections.funds import FundsProjection
 from projections.interbank import InterbankProjection
 from projections.kiosks import KiosksProjection
 from projections.offices import OfficesProjection
 from projections.passbooks import PassbooksProjection
+from projections.records import RecordsProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
+from projections.stars import StarsProjection
 from projections.tables import projection_positions
 from projections.time_accounts import TimeAccountsProjection
 from projections.vouchers import VouchersProjection
@@ -62,6 +65,9 @@ def all_projections() -> list[Projection]:
         KiosksProjection(),
         ActivitiesProjection(),
         FundsProjection(),
+        RecordsProjection(),
+        StarsProjection(),
+        CertificatesProjection(),
         VouchersProjection(),
         TimeAccountsProjection(),
         InterbankProjection(),

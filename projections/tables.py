@@ -102,6 +102,20 @@ service_records = Table(
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("reason", Text, nullable=True),
     Column("corrections", Integer, nullable=False),
+    # What makes an entry complete (志愿服务记录办法): who was in charge and who recorded
+    # it (staff accounts), the beneficiary, and the latest evaluations (history in
+    # service_evaluations).
+    Column("person_in_charge_id", String(UUID_LEN), nullable=True),
+    Column("entered_by", String(UUID_LEN), nullable=True),
+    Column("approved_by", String(UUID_LEN), nullable=True),
+    Column("recorder_id", String(UUID_LEN), nullable=True),
+    Column("beneficiary_kind", String(10), nullable=True),
+    Column("beneficiary_label", String(200), nullable=True),
+    Column("beneficiary_name_sealed", Text, nullable=True),  # a person's name, sealed
+    Column("beneficiary_volunteer_id", String(UUID_LEN), nullable=True),
+    Column("organiser_rating", Integer, nullable=True),
+    Column("beneficiary_confirmed", Boolean, nullable=True),
+    Column("beneficiary_rating", Integer, nullable=True),
     Index("ix_service_records_office_status", "office_id", "status"),
     Index("ix_service_records_volunteer", "volunteer_id"),
     Index("ix_service_records_entered", "entered_at"),
@@ -127,6 +141,24 @@ office_daily_totals = Table(
     Column("points_earned", BigInteger, nullable=False),
     Column("points_redeemed", BigInteger, nullable=False),
     Column("points_net", BigInteger, nullable=False),
+)
+
+# Service hours by the Shanghai day the service was done (the rollups projection): the day of
+# each service record, and per office and service day the minutes approved and points earned.
+service_days = Table(
+    "service_days",
+    metadata,
+    Column("record_id", String(UUID_LEN), primary_key=True),
+    Column("day", Date, nullable=False),
+)
+
+office_service_days = Table(
+    "office_service_days",
+    metadata,
+    Column("office_id", String(UUID_LEN), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("approved_minutes", BigInteger, nullable=False),
+    Column("points_earned", BigInteger, nullable=False),
 )
 
 kiosks = Table(
@@ -198,6 +230,13 @@ activities = Table(
     Column("approval_policy", String(30), nullable=False),
     Column("cancelled", Boolean, nullable=False),
     Column("checked_in", Integer, nullable=False),
+    Column("content", Text, nullable=True),
+    Column("person_in_charge_id", String(UUID_LEN), nullable=True),
+    Column("beneficiary", String(200), nullable=True),
+    Column("minors", String(20), nullable=True),
+    Column("required_training", String(100), nullable=True),
+    Column("requires_insurance", Boolean, nullable=True),
+    Column("insurance_ref", String(100), nullable=True),
     Index("ix_activities_office_starts", "office_id", "starts_at"),
     Index("ix_activities_ends", "ends_at"),
 )
@@ -349,6 +388,171 @@ city_daily_totals = Table(
     Column("points_earned", BigInteger, nullable=False),
     Column("points_redeemed", BigInteger, nullable=False),
     Column("points_net", BigInteger, nullable=False),
+)
+
+# -- volunteers' records (志愿服务记录): evaluations, and what else the rules keep ----------
+# Every evaluation of a service, in the order made: the organiser's ratings and the
+# beneficiary's confirmation. The latest of each is also on the service record's row.
+service_evaluations = Table(
+    "service_evaluations",
+    metadata,
+    Column("record_id", String(UUID_LEN), primary_key=True),
+    Column("version", Integer, primary_key=True),  # the record aggregate's version
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("kind", String(20), nullable=False),  # organiser | beneficiary
+    Column("rating", Integer, nullable=True),
+    Column("confirmed", Boolean, nullable=True),  # beneficiary: did the service take place
+    Column("on_behalf", Boolean, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("by_kind", String(20), nullable=True),
+    Column("by_id", String(UUID_LEN), nullable=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_service_evaluations_volunteer", "volunteer_id"),
+    Index("ix_service_evaluations_office", "office_id"),
+)
+
+# Training attended (培训记录): hours kept apart from service hours.
+trainings = Table(
+    "trainings",
+    metadata,
+    Column("training_id", String(UUID_LEN), primary_key=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),  # the volunteer's, when recorded
+    Column("name", String(100), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(UUID_LEN), nullable=True),
+    Index("ix_trainings_volunteer", "volunteer_id"),
+    Index("ix_trainings_office", "office_id"),
+)
+
+# Awards and commendations (表彰奖励记录).
+awards = Table(
+    "awards",
+    metadata,
+    Column("award_id", String(UUID_LEN), primary_key=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("awarded_by", String(200), nullable=False),
+    Column("awarded_on", Date, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(UUID_LEN), nullable=True),
+    Index("ix_awards_volunteer", "volunteer_id"),
+    Index("ix_awards_office", "office_id"),
+)
+
+# Complaints about a service (投诉记录) and how they were decided.
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", String(UUID_LEN), primary_key=True),
+    Column("service_record_id", String(UUID_LEN), nullable=False),
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),  # the office that recorded the service
+    Column("complainant_kind", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("investigation_note", Text, nullable=True),
+    Column("outcome", String(20), nullable=True),
+    Column("finding", Text, nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("resolved_by", String(UUID_LEN), nullable=True),
+    Index("ix_complaints_office_status", "office_id", "status"),
+    Index("ix_complaints_volunteer", "volunteer_id"),
+)
+
+# Star levels (星级志愿者): each volunteer's approved service hours and level, under the
+# rules of their bank as they stood when the hours were approved.
+bank_record_rules = Table(
+    "bank_record_rules",
+    metadata,
+    Column("bank_id", String(UUID_LEN), primary_key=True),
+    Column("star_thresholds_hours", String(100), nullable=False),  # "100,300,600,1000,1500"
+    Column("correction_days", Integer, nullable=False),
+)
+
+star_levels = Table(
+    "star_levels",
+    metadata,
+    Column("volunteer_id", String(UUID_LEN), primary_key=True),
+    Column("passbook_id", String(UUID_LEN), nullable=False, unique=True),
+    Column("bank_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),  # the volunteer's, now
+    Column("service_minutes", BigInteger, nullable=False),
+    Column("level", Integer, nullable=False),
+    # The threshold (minutes) each level held was reached at: "6000,18000".
+    Column("reached_at_minutes", String(120), nullable=False),
+    Column("level_since", UtcDateTime(), nullable=True),
+    Index("ix_star_levels_office_level", "office_id", "level"),
+)
+
+# When each level was reached (and lost again, if a correction took the hours back).
+star_milestones = Table(
+    "star_milestones",
+    metadata,
+    Column("volunteer_id", String(UUID_LEN), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("reached_at", UtcDateTime(), nullable=False),
+    Column("threshold_hours", Integer, nullable=False),
+    Column("lost_at", UtcDateTime(), nullable=True),
+)
+
+# Corrections asked by volunteers (更正申请): the recording office's queue and its deadlines.
+correction_requests = Table(
+    "correction_requests",
+    metadata,
+    Column("request_id", String(UUID_LEN), primary_key=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),  # the recording office
+    Column("kind", String(10), nullable=False),  # wrong | missing
+    Column("service_record_id", String(UUID_LEN), nullable=True),
+    Column("activity_id", String(UUID_LEN), nullable=True),
+    Column("claimed_hours", String(10), nullable=True),
+    Column("claimed_started_at", UtcDateTime(), nullable=True),
+    Column("claimed_ended_at", UtcDateTime(), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | accepted | refused
+    Column("outcome", String(20), nullable=True),  # corrected | late_entry
+    Column("result_record_id", String(UUID_LEN), nullable=True),
+    Column("result_hours", String(10), nullable=True),
+    Column("answer", Text, nullable=True),  # the refusal's reason, or the acceptance's note
+    Column("answered_at", UtcDateTime(), nullable=True),
+    Column("answered_by", String(UUID_LEN), nullable=True),
+    Index("ix_correction_requests_office_status", "office_id", "status", "due_on"),
+    Index("ix_correction_requests_volunteer", "volunteer_id"),
+)
+
+# The register of certificates issued (证明出具登记): every one, valid or revoked.
+certificate_register = Table(
+    "certificate_register",
+    metadata,
+    Column("certificate_id", String(UUID_LEN), primary_key=True),
+    Column("serial", String(40), nullable=False, unique=True),
+    Column("volunteer_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=True),  # the issuer (version 1: unknown)
+    Column("issuer", String(300), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("total_hours", String(12), nullable=False),
+    Column("total_services", Integer, nullable=False),
+    Column("issued_by_kind", String(20), nullable=True),
+    Column("issued_by", String(UUID_LEN), nullable=True),
+    Column("status", String(10), nullable=False),  # valid | revoked
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("revoked_by", String(UUID_LEN), nullable=True),
+    Column("revocation_reason", Text, nullable=True),
+    Index("ix_certificate_register_office_issued", "office_id", "issued_at"),
+    Index("ix_certificate_register_volunteer", "volunteer_id"),
 )
 
 # Time accounts (时间账户): hours in minutes, beside the passbooks' points.

@@ -19,16 +19,20 @@ from sqlalchemy import Connection
 from projections.base import Projection, Rows, handles
 from projections.tables import fund_vouchers, voucher_counters, voucher_funds
 from timebank.domain.funds import Fund
-from timebank.domain.values import shanghai_date
 
 JOURNAL_EVENTS = (Fund.DonationReceived, Fund.DonationVoided, Fund.GrantPaid, Fund.ExpensePaid,
-                  Fund.RestrictionReleased, Fund.PurposeChanged)
+                  Fund.RestrictionReleased, Fund.PurposeChanged, Fund.GrantCommitted,
+                  Fund.CommitmentReleased, Fund.CustodialReceived, Fund.CustodialPaid,
+                  Fund.InKindDistributed, Fund.YearClosed)
+JournalEvent = (Fund.DonationReceived | Fund.DonationVoided | Fund.GrantPaid | Fund.ExpensePaid
+                | Fund.RestrictionReleased | Fund.PurposeChanged | Fund.GrantCommitted
+                | Fund.CommitmentReleased | Fund.CustodialReceived | Fund.CustodialPaid
+                | Fund.InKindDistributed | Fund.YearClosed)
 
 
 def entry_day(event: Any) -> date:
-    """The day an entry is booked on: its own date when backdated, else when recorded."""
-    dated = getattr(event, "booked_on", None)
-    return date.fromisoformat(dated) if dated else shanghai_date(event.timestamp)
+    """The day an entry is booked on (every entry carries it)."""
+    return date.fromisoformat(event.booked_on)
 
 
 def voucher_no(period: str, number: int) -> str:
@@ -64,9 +68,9 @@ class VouchersProjection(Projection):
         self._funds.add({"fund_id": fund_id, "entity_fund_id": entity})
 
     @handles(*JOURNAL_EVENTS)
-    def entry(self, conn: Connection,
-              event: Fund.DonationReceived | Fund.DonationVoided | Fund.GrantPaid
-              | Fund.ExpensePaid | Fund.RestrictionReleased | Fund.PurposeChanged) -> None:
+    def entry(self, conn: Connection, event: JournalEvent) -> None:
+        if not event.postings:
+            return  # a closing with nothing to carry is no entry
         fund_id = str(event.originator_id)
         fund = self._funds.get(conn, fund_id)
         entity = fund["entity_fund_id"] if fund else fund_id

@@ -9,7 +9,9 @@ CHROMIUM="${TIMEBANK_CHROMIUM:-/usr/bin/chromium}"
 
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
-if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+# WenQuanYi Micro Hei precisely: service certificates embed it (a TrueType font; a CFF one
+# such as Noto CJK cannot be embedded by reportlab), and it gives the screenshots Chinese.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
     missing+=(fonts-wqy-microhei)
 fi
 [ "${#missing[@]}" -eq 0 ] && exit 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from timebank.settings import Settings
+from timebank.settings import Settings, served_url
 
 app = typer.Typer(help="公益时间银行 timebank — serve, migrate and operate.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
@@ -124,6 +125,9 @@ def serve(
     from timebank.infrastructure.migrations import upgrade
 
     settings = Settings()
+    if not settings.public_base_url_set:
+        # QR codes and links name the port actually served; the workers read this setting.
+        os.environ["TIMEBANK_SERVED_URL"] = served_url(host, port)
     upgrade(settings)
     if demo:
         _seed_demo()
@@ -136,7 +140,9 @@ def serve(
             "Set TIMEBANK_SECRET_KEY from the environment (kept apart from the database and "
             "its backups): PINs are peppered with it and personal data wrapped with it.",
             err=True)
-    typer.echo(f"timebank serving on http://{host}:{port}  (API docs: /docs)")
+    public = settings.public_base_url if settings.public_base_url_set else served_url(host, port)
+    typer.echo(f"timebank serving on http://{host}:{port}  (pages: {public}/ , API docs: "
+               f"{public}/docs; QR codes and links use {public})")
     uvicorn.run(
         "api.app:create_app", factory=True, host=host, port=port, workers=workers,
         log_level="info",

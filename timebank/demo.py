@@ -21,6 +21,14 @@ BRANCHES = {
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ["建国", "秀英", "桂兰", "志强", "丽华", "海燕",
          "晓明", "玉梅", "国平", "淑珍", "红霞", "伟"]
+# The first savings office's charity shop: a kiosk and its goods, so the kiosk simulator
+# works at once (sku, name, points, stock).
+GOODS = [
+    ("RICE-5KG", "大米 5 公斤", 12, 20),
+    ("OIL-1L", "食用油 1 升", 8, 30),
+    ("SOAP", "洗衣皂", 3, 50),
+    ("TOWEL", "毛巾", 4, 40),
+]
 ACTIVITIES = [
     ("为独居老人送餐", "elderly_care", "社区老年食堂"),
     ("垃圾分类宣传", "environment", "小区广场"),
@@ -47,9 +55,13 @@ def seed_demo(app: TimebankApp, seed: int = 20260305) -> list[str] | None:
     )
     app.create_user(SYSTEM, DEMO_MARKER_USER, STAFF_PASSWORD, "bank_admin", bank.id)
     app.create_user(SYSTEM, "demo-treasurer", STAFF_PASSWORD, "treasurer", bank.id)
+    app.create_user(SYSTEM, "demo-auditor", STAFF_PASSWORD, "auditor", bank.id)
     lines = [
         f"administrator: {ADMIN_USERNAME} / {ADMIN_PASSWORD}",
         f"bank admin: {DEMO_MARKER_USER} / {STAFF_PASSWORD}",
+        f"treasurer: demo-treasurer / {STAFF_PASSWORD}",
+        f"auditor: demo-auditor / {STAFF_PASSWORD}",
+        "branch admins: demo-branch-1, demo-branch-2 / " + STAFF_PASSWORD,
     ]
     volunteer_logins: list[str] = []
     phone_counter = 0
@@ -63,6 +75,12 @@ def seed_demo(app: TimebankApp, seed: int = 20260305) -> list[str] | None:
             coordinator_name = f"coord-{len(volunteer_logins) // 6 + 1}"
             app.create_user(SYSTEM, coordinator_name, STAFF_PASSWORD, "coordinator", office.id)
             lines.append(f"coordinator of {office_name}: {coordinator_name} / {STAFF_PASSWORD}")
+            if not volunteer_logins:  # the first office: its charity shop
+                _kiosk, key = app.register_kiosk(SYSTEM, office.id, "爱心超市一号机")
+                for sku, item, points, stock in GOODS:
+                    app.list_catalog_item(SYSTEM, office.id, sku, item, points, stock)
+                lines.append(f"kiosk of {office_name} (its API key, shown only now; "
+                             f"try it at /staff/kiosk-simulator): {key}")
             volunteers = []
             for _ in range(6):
                 phone_counter += 1

@@ -9,8 +9,22 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a server listening on host:port is reached at from this machine: a
+    wildcard address is reached on the loopback one; IPv6 literals take brackets."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class Settings(BaseSettings):
@@ -28,7 +42,11 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="Signs tokens and QR codes; a dev key is generated when unset."
     )
-    public_base_url: str = "http://127.0.0.1:8000"
+    # The URL printed into QR codes, certificates and every absolute link. Unset, it is the
+    # address `timebank serve` was started on (`served_url`, which that command sets for its
+    # workers), else the default port on this machine.
+    public_base_url: str = ""
+    served_url: str = ""
     token_ttl_seconds: int = 8 * 3600
     # Public keys of earlier server secrets whose checkpoints still verify (key rotation).
     trusted_checkpoint_keys: list[str] = Field(default_factory=list)
@@ -63,6 +81,18 @@ class Settings(BaseSettings):
     # 通存通兑: the receiving bank refuses an inter-bank transfer it first sees after this
     # many hours, and the sending bank then returns the hours (timebank/domain/interbank.py).
     interbank_deadline_hours: int = Field(default=72, ge=1, le=24 * 365)
+
+    @model_validator(mode="after")
+    def _base_url_of_the_server(self) -> Settings:
+        if not self.public_base_url:
+            # Frozen: set once, here, before anyone reads it.
+            object.__setattr__(self, "public_base_url", self.served_url or DEFAULT_BASE_URL)
+        return self
+
+    @property
+    def public_base_url_set(self) -> bool:
+        """Whether TIMEBANK_PUBLIC_BASE_URL (or the caller) named the public URL."""
+        return "public_base_url" in self.model_fields_set and bool(self.public_base_url)
 
     @property
     def resolved_database_url(self) -> str:

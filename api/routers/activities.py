@@ -19,7 +19,8 @@ router = APIRouter(prefix="/activities", tags=["activities"])
 office_router = APIRouter(tags=["activities"])
 
 OPTION_FIELDS = ("latitude", "longitude", "radius_m", "capacity", "approval_policy",
-                 "geofence_mode")
+                 "geofence_mode", "content", "person_in_charge_id", "beneficiary", "minors",
+                 "required_training", "requires_insurance", "insurance_ref")
 
 
 def activity_out(activity: Activity) -> dict[str, Any]:
@@ -33,6 +34,8 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "location": activity.location,
         "cancelled": activity.cancelled,
         **{name: getattr(activity, name) for name in OPTION_FIELDS},
+        "person_in_charge_id": (str(activity.person_in_charge_id)
+                                if activity.person_in_charge_id else None),
     }
 
 

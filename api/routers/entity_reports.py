@@ -216,7 +216,10 @@ class CharitableSpending(ApiModel):
     gap_fen: int
     ratio: str | None
     met: bool
-    committed_fen: int = Field(description="Approved grants whose cost is not in the books yet.")
+    committed_fen: int = Field(
+        description="Not yet a cost of the year: grants proposed and awaiting the residents' "
+                    "vote, and the unpaid rest of grants approved before approved grants were "
+                    "liabilities. 0 for a past year.")
     forecast_fen: int
     forecast_gap_fen: int
     forecast_met: bool

@@ -240,12 +240,17 @@ def release_restriction(
     services: Services,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    """限定性净资产转为非限定性净资产: an explicit entry with its reason."""
+    """限定性净资产转为非限定性净资产: an explicit entry with its reason and the donors'
+    recorded consent. Without consent a second person approves: see
+    `POST /funds/{id}/release-requests`."""
     idem = idempotency_for(
         services, idempotency_key, actor, f"reclassify:{fund_id}", body.model_dump(mode="json")
     )
+    consent = (body.consent.model_dump(mode="json", exclude={"donation_ids"})
+               if body.consent else None)
     return services.release_restriction(
-        actor, fund_id, body.purpose, body.amount_fen, body.reason, idem
+        actor, fund_id, body.purpose, body.amount_fen, body.reason, idem, consent=consent,
+        donation_ids=body.consent.donation_ids if body.consent else None,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -92,11 +92,15 @@ def office_rollup(
     read_models: ReadModels,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
+    basis: Annotated[Literal["service", "approval"], Query(description=(
+        "Which day a service's hours and points count on within from/to: `service` "
+        "(default) the day the service was done; `approval` the day they were approved "
+        "into the passbook (how rollups read before 2026-12)."))] = "service",
 ) -> dict[str, Any]:
     office = services.read_office(actor, office_id)
     if date_from and date_to and date_to < date_from:
         raise DomainError("invalid_time_range", field="to")
-    result = queries.rollup(read_models.engine, str(office.id), date_from, date_to)
+    result = queries.rollup(read_models.engine, str(office.id), date_from, date_to, basis)
     if result is None:
         raise DomainError("not_found", "office not found.")
     return result

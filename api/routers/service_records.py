@@ -17,6 +17,7 @@ from api.deps import (
     idempotency_for,
 )
 from api.schemas import (
+    BeneficiaryIn,
     BulkApprove,
     BulkResult,
     Correction,
@@ -29,6 +30,7 @@ from api.schemas import (
 )
 from projections import queries
 from timebank.application.authz import SERVICE_RECORDS
+from timebank.application.service_records import BeneficiaryGiven
 from timebank.domain.errors import DomainError
 from timebank.domain.service import ServiceRecord
 from timebank.domain.values import hours_text
@@ -40,12 +42,28 @@ def record_out(record: ServiceRecord) -> dict[str, Any]:
     return {"id": str(record.id), "status": record.status}
 
 
+def beneficiary_given(body: BeneficiaryIn) -> BeneficiaryGiven:
+    return BeneficiaryGiven(kind=body.kind, label=body.label, name=body.name,
+                            volunteer_id=body.volunteer_id)
+
+
+def with_names(services: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A person beneficiary's name opened for a reader who may read the record."""
+    for row in rows:
+        beneficiary = row.get("beneficiary")
+        if beneficiary is not None:
+            beneficiary["name"] = services.beneficiary_name(row["id"],
+                                                            beneficiary.pop("name_sealed"))
+    return rows
+
+
 @router.post("", status_code=201, response_model=ServiceRecordCreated)
 def enter_service_record(
     body: ServiceRecordCreate, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
     record = services.enter_service_record(
-        actor, body.volunteer_id, body.activity_id, body.started_at, body.ended_at, body.note
+        actor, body.volunteer_id, body.activity_id, body.started_at, body.ended_at, body.note,
+        beneficiary=beneficiary_given(body.beneficiary) if body.beneficiary else None,
     )
     return record_out(record)
 
@@ -64,9 +82,9 @@ def list_service_records(
 ) -> list[dict[str, Any]]:
     """Staff: their office's subtree (or `office_id`'s); a volunteer: their own records."""
     scope = services.read_scope(actor, SERVICE_RECORDS, office_id)
-    return queries.list_service_records(
+    return with_names(services, queries.list_service_records(
         read_models.engine, scope, status, volunteer_id, activity_id, limit, offset
-    )
+    ))
 
 
 @router.post("/approve", response_model=list[BulkResult])
@@ -83,7 +101,7 @@ def read_service_record(
     row = queries.service_record(read_models.engine, str(record.id))
     if row is None:
         raise DomainError("not_found", "service record not found.")
-    return row
+    return with_names(services, [row])[0]
 
 
 @router.post("/{record_id}/approve", response_model=ServiceRecordDecision)

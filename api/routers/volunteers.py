@@ -18,6 +18,8 @@ from api.schemas import (
     VolunteerOut,
 )
 from projections import queries
+from timebank.application.volunteers import Guardian
+from timebank.domain.values import shanghai_date, utc_now
 from timebank.security.cards import card_png
 
 router = APIRouter(prefix="/volunteers", tags=["volunteers"])
@@ -31,8 +33,12 @@ def _mask_phone(phone: str) -> str:
 def register_volunteer(
     body: VolunteerCreate, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
+    guardian = Guardian(name=body.guardian.name, relation=body.guardian.relation,
+                        consented_on=body.guardian.consented_on,
+                        phone=body.guardian.phone) if body.guardian else None
     volunteer = services.register_volunteer(
-        actor, body.name, body.phone, body.id_number, body.office_id, body.pin
+        actor, body.name, body.phone, body.id_number, body.office_id, body.pin,
+        birth_date=body.birth_date, guardian=guardian,
     )
     return {"id": str(volunteer.id), "passbook_no": volunteer.passbook_no}
 
@@ -41,6 +47,10 @@ def register_volunteer(
 def read_volunteer(volunteer_id: str, actor: CurrentActor, services: Services) -> dict[str, Any]:
     volunteer = services.load_volunteer(volunteer_id)
     services.authorize_volunteer_read(actor, volunteer)
+    return volunteer_out(services, volunteer)
+
+
+def volunteer_out(services: Any, volunteer: Any) -> dict[str, Any]:
     person = services.personal_data(volunteer)
     return {
         "id": str(volunteer.id),
@@ -49,6 +59,12 @@ def read_volunteer(volunteer_id: str, actor: CurrentActor, services: Services) -
         "name": person.name,
         "phone_masked": _mask_phone(person.phone),
         "active": volunteer.active,
+        "age": person.age_on(shanghai_date(utc_now())),
+        "age_band": volunteer.age_band,
+        "age_needs_completing": volunteer.age_needs_completing,
+        "guardian": services.guardian_of(volunteer),
+        "location_consent": volunteer.location_consent,
+        "national_no": services.national_number(volunteer),
     }
 
 
@@ -70,7 +86,8 @@ def read_passbook(
 ) -> dict[str, Any]:
     volunteer = services.load_volunteer(volunteer_id)
     services.authorize_volunteer_read(actor, volunteer)
-    return queries.passbook_view(read_models.engine, volunteer.passbook_no, limit)
+    return {**queries.passbook_view(read_models.engine, volunteer.passbook_no, limit),
+            "star_level": queries.star_level(read_models.engine, str(volunteer.id))["level"]}
 
 
 @router.get("/{volunteer_id}/passbook/at", response_model=PassbookAt)

@@ -18,6 +18,7 @@ from api.web.form_values import (
     optional_int,
     refusal_text,
 )
+from api.web.i18n import language_of
 from api.web.people_pages import (
     error_page,
     qr_svg,
@@ -33,6 +34,7 @@ from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import Office
 from timebank.domain.values import SHANGHAI, utc_now
+from timebank.domain.vocabulary import SERVICE_CATEGORY
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,7 +93,9 @@ def _console(request: Request, actor: Actor, office: Office, *, status: int = 20
         switch_offices=queries.open_savings_offices(
             engine, services.read_scope(actor, OPERATIONS)),
         target_offices=queries.open_savings_offices(engine, scope),
-        categories=sorted(services.bank_of(office).category_multipliers),
+        # The vocabulary's categories, and any other the bank's point rules name.
+        categories=SERVICE_CATEGORY.choices(language_of(request),
+                                            list(services.bank_of(office).category_multipliers)),
         form=form or {}, error=error, created=created,
     )
 

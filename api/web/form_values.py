@@ -14,7 +14,7 @@ from datetime import date, datetime
 from fastapi import Request
 
 from api.web.i18n import language_of, texts
-from timebank.domain.errors import MESSAGES, DomainError
+from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI
 
 
@@ -75,7 +75,7 @@ def local_input(value: datetime | None) -> str:
 def refusal_text(request: Request, exc: DomainError) -> str:
     """The refusal in the page's language, naming the form field when the error names one."""
     lang = language_of(request)
-    message = MESSAGES[exc.code][1] if lang == "zh" else exc.message
+    message = exc.message_zh if lang == "zh" else exc.message
     label = texts(lang).get(f"field_{exc.context.get('field')}")
     if label:
         message = f"{message}（{label}）" if lang == "zh" else f"{message} ({label})"

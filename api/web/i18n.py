@@ -12,7 +12,17 @@ from collections.abc import Iterable
 
 from fastapi import Request
 
-from api.web import i18n_accounts, i18n_entity
+from api.web import (
+    i18n_accounts,
+    i18n_admin,
+    i18n_approvals,
+    i18n_entity,
+    i18n_front,
+    i18n_passbook,
+    i18n_records,
+    i18n_reports,
+)
+from timebank.domain import vocabulary
 
 LANGUAGES = ("zh", "en")
 
@@ -40,10 +50,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "hours": ("服务时长（小时）", "Hours"),
     "points": ("获得积分", "Points earned"),
-    "status_checked_in": ("已签到", "Checked in"),
-    "status_pending": ("待审核", "Awaiting approval"),
-    "status_approved": ("已审核", "Approved"),
-    "status_rejected": ("未通过", "Rejected"),
     "flag_outside_area": (
         "位置不在活动范围内，需协调员审核",
         "Position outside the activity area: a coordinator will review",
@@ -70,12 +76,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "total_hours": ("累计服务时长（小时）", "Hours served"),
     "history": ("明细", "History"),
     "card_hint": ("在爱心超市出示此二维码", "Show this code at the charity shop"),
-    "kind_service": ("服务积分", "Service"),
-    "kind_correction": ("更正", "Correction"),
-    "kind_transfer_in": ("受赠", "Gift received"),
-    "kind_transfer_out": ("转赠", "Gift given"),
-    "kind_redemption": ("兑换", "Redeemed"),
-    "kind_redemption_cancelled": ("兑换撤销", "Redemption cancelled"),
     "staff_login": ("工作人员登录", "Staff login"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
@@ -110,10 +110,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "activities": ("活动", "Activities"),
     "activity_created": ("活动已创建。", "The activity was created."),
     "check_ins": ("签到人次", "Check-ins"),
-    "state_upcoming": ("未开始", "Upcoming"),
-    "state_running": ("进行中", "Running"),
-    "state_ended": ("已结束", "Ended"),
-    "state_cancelled": ("已取消", "Cancelled"),
     "printable_codes": ("打印二维码", "Printable codes"),
     "printable_hint": (
         "打印本页，张贴在活动现场；二维码在活动时段内有效。",
@@ -123,15 +119,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "new_activity": ("新建活动", "New activity"),
     "create_activity": ("创建活动", "Create activity"),
     "beijing_time": ("时间均为北京时间。", "All times are Beijing time."),
-    "policy_manual": ("协调员逐条审核", "A coordinator approves each record"),
-    "policy_auto_on_checkout": ("签退后自动审核", "Approved automatically at check-out"),
     "geofence": ("签到范围（可选）", "Check-in area (optional)"),
     "geofence_hint": (
         "填写活动地点的纬度和经度，扫码位置超出半径时按下面的方式处理。",
         "The place's latitude and longitude; a scan outside the radius is handled as chosen below.",
     ),
-    "geofence_flag": ("标记，由协调员审核", "Flag it for review"),
-    "geofence_refuse": ("拒绝签到", "Refuse the check-in"),
     "field_office_id": ("储蓄所", "Savings office"),
     "field_title": ("活动名称", "Activity name"),
     "field_category": ("服务类别", "Category"),
@@ -219,11 +211,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "chart_flows": ("{year} 年每月收支", "Money in and out by month, {year}"),
     "chart_inflow": ("流入（元）", "In (yuan)"),
     "chart_outflow": ("流出（元）", "Out (yuan)"),
-    "donor_government": ("政府", "Government"),
-    "donor_enterprise": ("企业", "Enterprise"),
-    "donor_individual": ("个人", "Individual"),
-    "donor_resident": ("居民", "Residents"),
-    "donor_bazaar": ("集市", "Charity bazaar"),
     "record_donation": ("登记捐赠", "Record a donation"),
     "donation_donor": ("捐赠人名称", "Donor's name"),
     "donation_anonymous": ("匿名捐赠（不记录姓名）", "Anonymous (no name kept)"),
@@ -327,10 +314,28 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The labels of codes live in the one vocabulary (timebank/domain/vocabulary.py); pages show
+# them with `term(vocabulary, code)`. Under these older keys (`t["status_" + code]`) the same
+# labels stay reachable, made from the vocabulary rather than written twice.
+VOCABULARY_KEYS = {"status_": vocabulary.RECORD_STATUS, "kind_": vocabulary.PASSBOOK_ENTRY,
+                   "state_": vocabulary.ACTIVITY_STATE, "policy_": vocabulary.APPROVAL_POLICY,
+                   "geofence_": vocabulary.GEOFENCE_MODE, "donor_": vocabulary.DONOR_TYPE}
+VOCABULARY_WORDS: dict[str, tuple[str, str]] = {
+    prefix + term.code: (term.zh, term.en)
+    for prefix, terms in VOCABULARY_KEYS.items() for term in terms
+}
+
 # Every table of words the pages use: this module's, then each area's (api/web/i18n_<area>.py).
 TABLES: tuple[dict[str, tuple[str, str]], ...] = (
     WORDS,
+    VOCABULARY_WORDS,
+    i18n_front.WORDS,
+    i18n_approvals.WORDS,
+    i18n_reports.WORDS,
+    i18n_passbook.WORDS,
+    i18n_admin.WORDS,
     i18n_accounts.WORDS,
+    i18n_records.WORDS,
     i18n_entity.WORDS,
 )
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.rate_limits import client_address, guard_login, phone_bucket
+from api.web.error_pages import error_page as layout_error_page
 from api.web.form_values import refusal_text, whole_number
 from api.web.i18n import language_of, texts
 from api.web.my_certificates import issued_certificate
@@ -29,7 +30,7 @@ from api.web.sessions import (
     page_services,
     start_session,
 )
-from projections import kiosk_queries, queries
+from projections import kiosk_queries, page_queries, queries
 from projections.tables import activities
 from timebank.application.authz import OPERATIONS, SERVICE_RECORDS
 from timebank.domain.errors import MESSAGES, DomainError
@@ -45,7 +46,7 @@ def qr_svg(data: str) -> str:
 
 
 def page_message(request: Request, exc: DomainError) -> str:
-    return MESSAGES[exc.code][1] if language_of(request) == "zh" else exc.message
+    return exc.message_zh if language_of(request) == "zh" else exc.message
 
 
 def coded_message(request: Request, code: str, field: str = "") -> str | None:
@@ -57,8 +58,8 @@ def coded_message(request: Request, code: str, field: str = "") -> str | None:
 
 
 def error_page(request: Request, exc: DomainError) -> HTMLResponse:
-    return HTMLResponse(page_message(request, exc),
-                        status_code=STATUS_BY_CODE.get(exc.code, 400))
+    """A refusal as a page in the site's layout (api/web/error_pages.py)."""
+    return layout_error_page(request, exc)
 
 
 def _safe_next(next_url: str, default: str) -> str:
@@ -69,8 +70,10 @@ def _safe_next(next_url: str, default: str) -> str:
 # -- volunteers -----------------------------------------------------------------------------
 @router.get("/me", response_class=HTMLResponse)
 def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] = 0,
-                gift_error: str = "", cert: str = "", cert_error: str = "",
-                cert_field: str = "") -> Response:
+                gift_error: str = "", cert: Annotated[str, Query(max_length=500)] = "",
+                cert_error: str = "", cert_field: str = "",
+                to: Annotated[str, Query(max_length=20)] = ""
+                ) -> Response:
     """The volunteer's passbook. Outcomes of the forms arrive as codes and numbers, never as
     text: the page says only what it itself words (no message planted in a link)."""
     actor = page_actor(request)
@@ -85,10 +88,27 @@ def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] =
     card = qr_svg(card_payload(services.settings.resolved_secret_key, volunteer.passbook_no))
     today = utc_now().astimezone(SHANGHAI).date()
     t = texts(language_of(request))
-    gift_result = (t["gift_done"].format(points=given, balance=passbook["balance_points"])
+    gift_result = (t["gift_done_to"].format(points=given, balance=passbook["balance_points"],
+                                            name=_recipient_name(services, actor,
+                                                                 volunteer.passbook_no, to),
+                                            passbook=to[-4:])
+                   if given and to else
+                   t["gift_done"].format(points=given, balance=passbook["balance_points"])
                    if given else coded_message(request, gift_error))
+    history = list(reversed(passbook["entries"]))
+    counterparts = page_queries.entry_counterparts(engine, volunteer.passbook_no,
+                                                   [entry["ref"] for entry in history])
+    for entry in history:
+        other = counterparts.get(entry["ref"], {})
+        if "volunteer_id" in other:  # the other passbook of a gift, masked
+            person = services.personal_data(services.load_volunteer(other["volunteer_id"]))
+            entry["counterpart"] = t["history_person"].format(
+                name=person.name_masked, passbook=other["passbook_no"][-4:])
+        else:
+            entry["counterpart"] = other.get("activity", "")
     return render(request, "me.html", name=services.personal_data(volunteer).name,
-                  passbook=passbook, card_svg=card, tz=SHANGHAI, gift_result=gift_result,
+                  passbook=passbook, history=history, card_svg=card, tz=SHANGHAI,
+                  gift_result=gift_result,
                   gift_ok=bool(given), gift_key=uuid.uuid4().hex,
                   records=queries.records_with_titles(
                       engine, services.read_scope(actor, SERVICE_RECORDS), limit=30),
@@ -96,7 +116,42 @@ def my_passbook(request: Request, given: Annotated[int, Query(ge=0, le=10**9)] =
                   cert_error=(t["no_services_in_period"] if cert_error == "no_services"
                               else coded_message(request, cert_error, cert_field)),
                   cert_from=date(today.year, 1, 1).isoformat(),
-                  cert_to=today.isoformat())
+                  cert_to=today.isoformat(),
+                  star_level=queries.star_level(engine, actor.id)["level"])
+
+
+def _recipient_name(services: Any, actor: Any, own_passbook: str, to: str) -> str:
+    try:
+        return services.gift_recipient(actor, own_passbook, to)["name_masked"]
+    except DomainError:
+        return "—"
+
+
+@router.post("/me/give/check", response_class=HTMLResponse)
+def check_gift(
+    request: Request,
+    to_passbook: Annotated[str, Form(max_length=20)],
+    points: Annotated[str, Form(max_length=10)],
+    key: Annotated[str, Form(max_length=64)],
+    note: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Before 转赠: whom the points go to (masked), for the giver to confirm or go back."""
+    actor = page_actor(request)
+    if actor is None or actor.kind != "volunteer":
+        return RedirectResponse("/me", status_code=303)
+    services = page_services(request)
+    try:
+        check_csrf(request, csrf)
+        amount = whole_number(points, "points")
+        if amount <= 0:
+            raise DomainError("invalid_points")
+        volunteer = services.load_volunteer(actor.id)
+        recipient = services.gift_recipient(actor, volunteer.passbook_no, to_passbook.strip())
+    except DomainError as exc:
+        return back_to_me(request, {"gift_error": exc.code}, "#give")
+    return render(request, "give_confirm.html", recipient=recipient, points=amount, note=note,
+                  key=key)
 
 
 @router.post("/me/give")
@@ -121,7 +176,7 @@ def give_points(
                                     {"to": to_passbook, "points": amount, "note": note})
         services.transfer_points(actor, volunteer.passbook_no, to_passbook.strip(), amount,
                                  note, idem)
-        outcome = {"given": str(amount)}
+        outcome = {"given": str(amount), "to": to_passbook.strip()}
     except DomainError as exc:
         outcome = {"gift_error": exc.code}
     return back_to_me(request, outcome)
@@ -201,12 +256,12 @@ def staff_posting(request: Request, csrf: str) -> Any:
     try:
         check_csrf(request, csrf)
     except DomainError as exc:
-        raise PageAnswer(HTMLResponse(page_message(request, exc), status_code=403)) from exc
+        raise PageAnswer(error_page(request, exc)) from exc
     return actor
 
 
 @router.get("/staff/login", response_class=HTMLResponse)
-def staff_login_page(request: Request, next: str = "/staff/approvals") -> Response:
+def staff_login_page(request: Request, next: str = "/staff") -> Response:
     return render(request, "login.html", heading_key="staff_login", action="/staff/login",
                   next_url=next, staff=True, error=None)
 
@@ -217,7 +272,7 @@ def staff_login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/staff/approvals",
+    next: Annotated[str, Form(max_length=500)] = "/staff",
 ) -> Response:
     runtime = request.app.state.runtime
     try:
@@ -232,7 +287,7 @@ def staff_login(
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,
                       error=page_message(request, exc))
-    response = RedirectResponse(_safe_next(next, "/staff/approvals"), status_code=303)
+    response = RedirectResponse(_safe_next(next, "/staff"), status_code=303)
     start_session(request, response, runtime.signer.issue(
         str(user.id), "user", home.token_claim, generation=user.token_generation),
                   runtime.signer.ttl_seconds)
@@ -281,45 +336,23 @@ def _latest_arrivals(request: Request, actor: Any, activity: Any) -> list[dict[s
              "status": row["status"]} for row in rows]
 
 
-@router.get("/staff/approvals", response_class=HTMLResponse)
-def approvals(request: Request, office_id: str = "", done: int = 0) -> Response:
+@router.get("/staff/kiosk-simulator", response_class=HTMLResponse)
+def kiosk_simulator(request: Request) -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
+    # The goods of the office one works for, so the form can be filled in at once.
     services = page_services(request)
-    office_id = office_id or (str(actor.office_id) if actor.office_id else "")
+    catalog: list[dict[str, Any]] = []
     try:
-        office = services.load_office(office_id)
-        scope = services.read_scope(actor, OPERATIONS, office.id)
-    except DomainError as exc:
-        return error_page(request, exc)
-    engine = page_engine(request)
-    catch_up_for_read(page_runner(request))
-    records = queries.list_service_records(engine, scope, "pending")
-    return render(request, "approvals.html", records=records, office_id=str(office.id),
-                  done=done, tz=SHANGHAI)
-
-
-@router.post("/staff/approvals")
-def approve_selected(
-    request: Request,
-    office_id: str = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
-    ids: Annotated[list[str] | None, Form(max_length=500)] = None,
-) -> Response:
-    actor = staff_posting(request, csrf)
-    ids = (ids or [])[:500]
-    results = page_services(request).approve_many(actor, ids)
-    done = sum(1 for result in results if result.get("status") == "approved")
-    return RedirectResponse("/staff/approvals?" + urlencode(
-        {"office_id": office_id, "done": done}), status_code=303)
-
-
-@router.get("/staff/kiosk-simulator", response_class=HTMLResponse)
-def kiosk_simulator(request: Request) -> Response:
-    if staff_actor(request) is None:
-        return redirect_to_login(request)
-    return render(request, "kiosk_simulator.html", result=None, ok=False, catalog=[],
+        scope = services.read_scope(actor, OPERATIONS)
+        offices = queries.open_savings_offices(page_engine(request), scope)
+        if offices:
+            catch_up_for_read(page_runner(request))
+            catalog = kiosk_queries.catalog(page_engine(request), offices[0]["id"])
+    except DomainError:
+        catalog = []
+    return render(request, "kiosk_simulator.html", result=None, ok=False, catalog=catalog,
                   form_key=uuid.uuid4().hex)
 
 

@@ -9,12 +9,35 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from api.web.i18n import LANGUAGES, language_of, texts
-from api.web.sessions import csrf_token, remember_csrf
-from api.web.staff_nav import staff_nav
+from api.web.sessions import csrf_token, page_actor, remember_csrf
+from api.web.staff_nav import staff_nav, start_path
+from timebank.domain import vocabulary
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@pass_context
+def term(context: Any, vocabulary_name: str, code: str | None) -> str:
+    """A code's label in the page's language (timebank/domain/vocabulary.py): the one way
+    a page shows a category, a status, a donor type… Unlisted codes are marked as such."""
+    return vocabulary.label(vocabulary_name, code, context.get("lang", "zh"))
+
+
+@pass_context
+def event_term(context: Any, stored_type: str) -> str:
+    return vocabulary.event_label(stored_type, context.get("lang", "zh"))
+
+
+@pass_context
+def choices(context: Any, vocabulary_name: str) -> list[tuple[str, str]]:
+    """(code, label) pairs of a vocabulary, for a form's <select>."""
+    return vocabulary.BY_NAME[vocabulary_name].choices(context.get("lang", "zh"))
+
+
+templates.env.globals.update(term=term, event_term=event_term, choices=choices)
 
 
 def yuan(fen: int) -> str:
@@ -30,10 +53,12 @@ def render(request: Request, template: str, status: int = 200, *,
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
     query.update(keep_query or {})
     switch_url = f"{request.url.path}?" + urlencode({**query, "lang": other})
+    actor = page_actor(request)
     response = templates.TemplateResponse(
         request, template,
         {"lang": lang, "t": texts(lang), "switch_url": switch_url,
-         "csrf": csrf_token(request), "staff_nav": staff_nav(request), **context},
+         "csrf": csrf_token(request), "staff_nav": staff_nav(request),
+         "start_url": start_path(actor) if actor is not None else None, **context},
         status_code=status,
     )
     if request.query_params.get("lang") == lang:

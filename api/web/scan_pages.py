@@ -66,8 +66,10 @@ def scan_page(request: Request, t: str = "") -> Response:
     if actor is None or actor.kind != "volunteer":
         return _render(request, "scan_login.html", token=t, action=claims.action,
                        activity=activity, error=None)
+    # Without the volunteer's consent the page does not ask the phone for its position.
+    consented = actor.volunteer is not None and actor.volunteer.location_consent
     return _render(request, "scan_confirm.html", token=t, action=claims.action,
-                   activity=activity, window=_window(activity))
+                   activity=activity, window=_window(activity), location_consent=consented)
 
 
 @router.post("/scan/login", response_class=HTMLResponse)

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
 from api.deps import catch_up_for_read, idempotency_for
 from api.errors import STATUS_BY_CODE
@@ -23,18 +22,39 @@ from api.web.i18n import language_of, texts
 from api.web.people_pages import error_page, page_message, redirect_to_login, staff_actor
 from api.web.rendering import render, yuan
 from api.web.sessions import check_csrf, page_engine, page_runner, page_services
-from projections import fund_queries, fund_reports, queries
-from projections.tables import fund_journal
+from projections import entity_reports, fund_queries, fund_reports, page_queries, queries
+from projections.queries import APPROVAL_BASIS, SERVICE_BASIS
 from timebank.application.authz import OFFICE_FIGURES
 from timebank.domain.errors import DomainError
-from timebank.domain.funds import DONOR_TYPES
-from timebank.domain.values import SHANGHAI, utc_now
+from timebank.domain.values import SHANGHAI, hours_text, utc_now
+from timebank.domain.vocabulary import DONOR_TYPE
 
 router = APIRouter(include_in_schema=False)
 
 
-def month_labels(lang: str) -> list[str]:
-    return [f"{m}月" if lang == "zh" else calendar.month_abbr[m] for m in range(1, 13)]
+MAX_CHART_MONTHS = 24
+
+
+def months_between(start: date, end: date) -> list[tuple[int, int]]:
+    """The (year, month)s of a period, at most the last MAX_CHART_MONTHS of them."""
+    months, (year, month) = [], (start.year, start.month)
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months[-MAX_CHART_MONTHS:]
+
+
+def month_labels(months: list[tuple[int, int]], lang: str) -> list[str]:
+    """11月 / Nov within one year; 2026-11 when the period spans years."""
+    if len({year for year, _ in months}) > 1:
+        return [f"{year}-{month:02d}" for year, month in months]
+    return [f"{month}月" if lang == "zh" else calendar.month_abbr[month]
+            for _, month in months]
+
+
+def yuan_figure(fen: int) -> str:
+    """Fen as yuan with fen, for charts: 123456 -> 1,234.56 (integer arithmetic)."""
+    return yuan(fen).lstrip("-¥") if fen >= 0 else "-" + yuan(fen).lstrip("-¥")
 
 
 def _date(text: str | None, default: date) -> date:
@@ -42,23 +62,6 @@ def _date(text: str | None, default: date) -> date:
         return date.fromisoformat(text) if text else default
     except ValueError:
         return default
-
-
-def _monthly_flows(engine: Any, fund_id: str, year: int) -> tuple[list[int], list[int]]:
-    j = fund_journal
-    month = func.extract("month", j.c.booked_on)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(month, func.sum(j.c.debit_fen), func.sum(j.c.credit_fen))
-            .where(j.c.fund_id == fund_id, j.c.account == "cash",
-                   j.c.booked_on >= date(year, 1, 1), j.c.booked_on <= date(year, 12, 31))
-            .group_by(month)
-        ).all()
-    inflow, outflow = [0] * 12, [0] * 12
-    for m, debit, credit in rows:
-        inflow[int(m) - 1] += int(debit or 0)
-        outflow[int(m) - 1] += int(credit or 0)
-    return inflow, outflow
 
 
 @router.get("/staff/funds/{fund_id}", response_class=HTMLResponse)
@@ -79,8 +82,7 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
         fund = services.load_fund(fund_id)
         services.authorize_fund(actor, fund)
     except DomainError as exc:
-        return HTMLResponse(page_message(request, exc), status_code=403 if exc.code == "forbidden"
-                            else 404)
+        return error_page(request, exc)
     catch_up_for_read(page_runner(request))
     lang = language_of(request)
     t = texts(lang)
@@ -88,16 +90,28 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
     day = _date(as_of, today)
     statement = fund_queries.statement(engine, str(fund.id), day)
     trial = fund_queries.trial_balance(engine, [str(fund.id)], day)
-    income = fund_queries.transparency(engine, str(fund.id))["income_by_donor_type"]
+    year_start = date(day.year, 1, 1)
+    # The charts follow the day asked for: income and cash of its year, up to that day.
+    income = page_queries.fund_income_by_donor_type(engine, str(fund.id), year_start, day)
     donations = fund_queries.fund_donations(engine, str(fund.id), 20)
     for row in donations:  # readers of the fund may see donors (see docs/security.md)
         row["donor_name"] = services.donor_name(fund, row["donation_id"])
     recorded = (fund_queries.donation(engine, str(fund.id), recorded_id)
                 if _is_uuid(recorded_id) else None)
-    inflow, outflow = _monthly_flows(engine, str(fund.id), day.year)
-    # The same figures as GET …/reports/indicators and …/reports/tracing, as of the chosen day.
-    indicators = fund_reports.indicators(engine, str(fund.id), day.year,
-                                         dict(fund.indicator_limits), today)
+    months = months_between(year_start, day)
+    flows = page_queries.fund_monthly_cash(engine, str(fund.id), year_start, day)
+    inflow = [flows.get(m, (0, 0))[0] for m in months]
+    outflow = [flows.get(m, (0, 0))[1] for m in months]
+    # The charity-law indicators are the legal entity's (GET …/entity/indicators), for those
+    # who may read the entity; tracing is the fund's own (GET …/reports/tracing).
+    try:
+        entity = services.entity_fund(actor, fund.id)
+    except DomainError:
+        indicators = None
+    else:
+        profile, _ = services.entity_profile(entity.id)
+        indicators = entity_reports.indicators(engine, str(entity.id), day.year, profile,
+                                               today)
     traced = fund_reports.tracing(engine, str(fund.id), day,
                                   report_routes.disbursement_grants(services, fund))
     return render(
@@ -105,13 +119,18 @@ def _dashboard(request: Request, actor: Any, fund_id: str, as_of: str | None = N
         indicators=indicators, traced=traced, percent=percent,
         as_of=day.isoformat(), yuan=yuan, grants=fund_queries.fund_grants(engine, str(fund.id)),
         donations=donations, recorded=recorded, may_record=_may_record(services, actor, fund),
-        donor_types=DONOR_TYPES, today=today.isoformat(), form_error=form_error,
+        today=today.isoformat(), form_error=form_error,
         form=form_values or {}, form_key=uuid.uuid4().hex,
-        income_chart=bar_chart([(t["chart_income_series"], [v // 100 for v in income.values()])],
-                               [t.get(f"donor_{k}", k) for k in income], t["chart_income"]),
-        flow_chart=bar_chart([(t["chart_inflow"], [v // 100 for v in inflow]),
-                              (t["chart_outflow"], [v // 100 for v in outflow])],
-                             month_labels(lang), t["chart_flows"].format(year=day.year)),
+        income_chart=bar_chart([(t["chart_income_series"], list(income.values()))],
+                               [DONOR_TYPE.label(k, lang) for k in income],
+                               t["chart_income_as_of"].format(start=year_start.isoformat(),
+                                                              end=day.isoformat()),
+                               shown=yuan_figure, data_label=t["chart_figures"]),
+        flow_chart=bar_chart([(t["chart_inflow"], inflow), (t["chart_outflow"], outflow)],
+                             month_labels(months, lang),
+                             t["chart_flows_as_of"].format(start=year_start.isoformat(),
+                                                           end=day.isoformat()),
+                             shown=yuan_figure, data_label=t["chart_figures"]),
     )
 
 
@@ -224,6 +243,7 @@ def district_view(
     office_id: str,
     date_from: Annotated[str | None, Query(alias="from")] = None,
     date_to: Annotated[str | None, Query(alias="to")] = None,
+    basis: str = SERVICE_BASIS,
 ) -> Response:
     actor = staff_actor(request)
     if actor is None:
@@ -233,20 +253,29 @@ def district_view(
     try:
         scope = services.read_scope(actor, OFFICE_FIGURES, office_id)
     except DomainError as exc:
-        return HTMLResponse(page_message(request, exc), status_code=403)
+        return error_page(request, exc)
     catch_up_for_read(page_runner(request))
     today = utc_now().astimezone(SHANGHAI).date()
     start = _date(date_from, date(today.year, 1, 1))
     end = _date(date_to, today)
-    tree = queries.rollup(engine, str(scope.office_id), start, end)
+    if end < start:
+        start, end = end, start
+    basis = basis if basis in (SERVICE_BASIS, APPROVAL_BASIS) else SERVICE_BASIS
+    tree = queries.rollup(engine, str(scope.office_id), start, end, basis)
+    # The chart shows the period asked for, month by month, by the day of the service.
     by_month = queries.monthly_service(engine, scope, start, end)
-    hours = {m: minutes // 60 for m, (minutes, _earned) in by_month.items()}
-    points = {m: earned for m, (_minutes, earned) in by_month.items()}
-    months = list(range(1, 13))
+    months = months_between(start, end)
     lang = language_of(request)
     t = texts(lang)
-    chart = bar_chart([(t["chart_hours_series"], [hours.get(m, 0) for m in months]),
-                       (t["chart_points_series"], [points.get(m, 0) for m in months])],
-                      month_labels(lang), t["chart_service"])
-    return render(request, "district.html", tree=tree, chart=chart,
-                  date_from=start.isoformat(), date_to=end.isoformat())
+    hours_chart = bar_chart(
+        [(t["chart_hours_series"], [by_month.get(m, (0, 0))[0] for m in months])],
+        month_labels(months, lang),
+        t["chart_hours_by_month"].format(start=start.isoformat(), end=end.isoformat()),
+        shown=hours_text, data_label=t["chart_figures"])
+    points_chart = bar_chart(
+        [(t["chart_points_series"], [by_month.get(m, (0, 0))[1] for m in months])],
+        month_labels(months, lang),
+        t["chart_points_by_month"].format(start=start.isoformat(), end=end.isoformat()),
+        data_label=t["chart_figures"])
+    return render(request, "district.html", tree=tree, charts=[hours_chart, points_chart],
+                  date_from=start.isoformat(), date_to=end.isoformat(), basis=basis)

@@ -27,7 +27,7 @@ from timebank.application.authz import OPERATIONS
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import Office
-from timebank.domain.values import is_valid_passbook_no
+from timebank.domain.values import is_valid_passbook_no, utc_now
 from timebank.domain.volunteers import Volunteer
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +65,11 @@ def _entry_form(request: Request, actor: Actor, office: Office, *, status: int =
     chosen = next((row for row in choices if row["id"] == form.get("activity_id")), None)
     if chosen is not None:  # the chosen activity's window is the likeliest service time
         form.setdefault("started_at", local_input(chosen["starts_at"]))
-        form.setdefault("ended_at", local_input(chosen["ends_at"]))
+        # Still running: service cannot end in the future, so it ends now at the latest.
+        now = utc_now().replace(second=0, microsecond=0)
+        ends = chosen["ends_at"] if chosen["ends_at"] <= now or now <= chosen["starts_at"] \
+            else now
+        form.setdefault("ended_at", local_input(ends))
     return render(request, "service_entry.html", status, keep_query={"office_id": str(office.id)},
                   office=office, activities=choices, form=form, error=error, done=done,
                   key=form.get("key") or uuid.uuid4().hex)
@@ -78,6 +82,7 @@ def _entered(request: Request, actor: Actor, record_id: str) -> dict[str, Any] |
         record = services.read_service_record(actor, record_id)
     except DomainError:
         return None
+    catch_up_for_read(page_runner(request))  # the entry just saved, not a stale row
     row = queries.service_record(page_engine(request), str(record.id))
     if row is None:
         return None

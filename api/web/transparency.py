@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import catch_up_for_read
+from api.web.error_pages import error_page
 from api.web.rendering import render, yuan
 from api.web.sessions import page_runner, use_partition
 from projections import audit_queries, entity_reports
@@ -35,8 +36,8 @@ def fund_page(request: Request, fund_id: str, year: int | None = None) -> HTMLRe
     try:
         fund = partition.app.load_fund(fund_id)
         entity = partition.app.load_fund(fund.host_fund_id) if fund.host_fund_id else fund
-    except DomainError:
-        return HTMLResponse("<h1>404</h1>", status_code=404)
+    except DomainError as exc:
+        return error_page(request, exc)
     this_year = shanghai_date(utc_now()).year
     year = year if year is not None and 2000 <= year <= this_year else this_year
     catch_up_for_read(runner)

@@ -79,12 +79,13 @@ class Entity(FundWorld):
 def story(client: TestClient, clock: Clock) -> Entity:
     """Year P2 (fen): D1 30 000 000 enterprise → F; D2 10 000 000 government → F (政府补助收入);
     D3 5 000 000 individual 助学 → S; D4 2 000 000 resident → B; F management 800 000;
-    G1 (F) 4 000 000 approved, paid 3 000 000; G2 (S, 助学) 3 000 000 paid from 助学 money;
+    G1 (F) 4 000 000 approved (a cost and a liability from then on), paid 3 000 000; G2 (S,
+    助学) 3 000 000 owed from 助学 money and paid;
     B charitable 500 000; goods worth 1 000 000 given to S (enterprise); F fundraising
     200 000; D5 1 000 000 individual → F, voided the next day.
-    Year P: D6 8 000 000 enterprise 助老 → F; G3 (F, 助老) 6 000 000, 4 000 000 paid; G1's last
-    1 000 000 paid; D7 2 000 000 government 助学 → S; F management 1 500 000; B charitable
-    300 000."""
+    Year P: D6 8 000 000 enterprise 助老 → F; G3 (F, 助老) 6 000 000 approved, 4 000 000 paid;
+    G1's last 1 000 000 paid (its liability, no new cost); D7 2 000 000 government 助学 → S;
+    F management 1 500 000; B charitable 300 000."""
     clock.set(P2, 2, 1)
     e = Entity(client)
     clock.set(P2, 3, 1)
@@ -150,21 +151,22 @@ def test_the_entity_statements_include_the_hosted_funds_and_tie(
     assert rows["donation_income"] == (33_000_000, 5_000_000, 38_000_000)
     assert rows["government_grant_income"] == (10_000_000, 0, 10_000_000)
     assert rows["income_total"] == (43_000_000, 5_000_000, 48_000_000)
-    # 业务活动成本: G1 3 000 000 + G2 3 000 000 + B 500 000, every cost unrestricted.
-    assert rows["program_costs"] == (6_500_000, 0, 6_500_000)
-    assert rows[f"program_costs:{e.f}"] == (3_000_000, 0, 3_000_000)
+    # 业务活动成本: grants are costs when approved (制度, 权责发生制) — G1 4 000 000 (3 000 000
+    # of it paid) + G2 3 000 000 — and B's 500 000; every cost in the unrestricted column.
+    assert rows["program_costs"] == (7_500_000, 0, 7_500_000)
+    assert rows[f"program_costs:{e.f}"] == (4_000_000, 0, 4_000_000)
     assert rows[f"program_costs:{e.s}"] == (3_000_000, 0, 3_000_000)
     assert rows[f"program_costs:{e.b}"] == (500_000, 0, 500_000)
     assert rows["management_costs"] == (800_000, 0, 800_000)
     assert rows["fundraising_costs"] == (200_000, 0, 200_000)
-    assert rows["expense_total"] == (7_500_000, 0, 7_500_000)
-    # G2 spent 3 000 000 of 助学 money on 助学: released from its restriction.
+    assert rows["expense_total"] == (8_500_000, 0, 8_500_000)
+    # G2 used 3 000 000 of 助学 money on 助学: released from its restriction.
     assert rows["net_assets_released"] == (3_000_000, -3_000_000, 0)
-    # 43 000 000 − 7 500 000 + 3 000 000 = 38 500 000; 5 000 000 − 3 000 000 = 2 000 000.
-    assert rows["change_in_net_assets"] == (38_500_000, 2_000_000, 40_500_000)
+    # 43 000 000 − 8 500 000 + 3 000 000 = 37 500 000; 5 000 000 − 3 000 000 = 2 000 000.
+    assert rows["change_in_net_assets"] == (37_500_000, 2_000_000, 39_500_000)
     assert p2["net_assets_at_start"]["total_fen"] == 0
-    assert p2["net_assets_at_end"] == {"unrestricted_fen": 38_500_000,
-                                       "restricted_fen": 2_000_000, "total_fen": 40_500_000}
+    assert p2["net_assets_at_end"] == {"unrestricted_fen": 37_500_000,
+                                       "restricted_fen": 2_000_000, "total_fen": 39_500_000}
     assert p2["ties"] is True
     labels = {r["key"]: (r["line"], r["label_zh"], r["label_en"]) for r in p2["rows"]}
     assert labels["government_grant_income"] == (5, "政府补助收入", "Government grants")
@@ -175,17 +177,18 @@ def test_the_entity_statements_include_the_hosted_funds_and_tie(
     rows = lines(p, *COLUMNS)
     assert rows["donation_income"] == (0, 8_000_000, 8_000_000)
     assert rows["government_grant_income"] == (0, 2_000_000, 2_000_000)
-    # G3 4 000 000 (助老 money) + G1 1 000 000 + B 300 000.
-    assert rows["program_costs"] == (5_300_000, 0, 5_300_000)
-    assert rows["expense_total"] == (6_800_000, 0, 6_800_000)
-    assert rows["net_assets_released"] == (4_000_000, -4_000_000, 0)
-    # 0 − 6 800 000 + 4 000 000 = −2 800 000; 10 000 000 − 4 000 000 = 6 000 000.
-    assert rows["change_in_net_assets"] == (-2_800_000, 6_000_000, 3_200_000)
+    # G3 6 000 000 (approved in P, 助老 money) + B 300 000; G1's last tranche paid what was
+    # owed since P2 and is no cost of P.
+    assert rows["program_costs"] == (6_300_000, 0, 6_300_000)
+    assert rows["expense_total"] == (7_800_000, 0, 7_800_000)
+    assert rows["net_assets_released"] == (6_000_000, -6_000_000, 0)
+    # 0 − 7 800 000 + 6 000 000 = −1 800 000; 10 000 000 − 6 000 000 = 4 000 000.
+    assert rows["change_in_net_assets"] == (-1_800_000, 4_000_000, 2_200_000)
     assert p["net_assets_at_end"] == {"unrestricted_fen": 35_700_000,
-                                      "restricted_fen": 8_000_000, "total_fen": 43_700_000}
+                                      "restricted_fen": 6_000_000, "total_fen": 41_700_000}
     projects = {x["fund_id"]: (x["income_fen"], x["expense_fen"], x["program_costs_fen"])
                 for x in p["projects"]}
-    assert projects == {e.f: (8_000_000, 6_500_000, 5_000_000), e.s: (2_000_000, 0, 0),
+    assert projects == {e.f: (8_000_000, 7_500_000, 6_000_000), e.s: (2_000_000, 0, 0),
                         e.b: (0, 300_000, 300_000)}
 
     # -- 资产负债表 at the end of P and in the middle of it --------------------------------------
@@ -197,15 +200,16 @@ def test_the_entity_statements_include_the_hosted_funds_and_tie(
     assert amounts["inventories"] == (1_000_000, 1_000_000)
     assert amounts["current_assets_total"] == (40_500_000, 43_700_000)
     assert amounts["assets_total"] == (40_500_000, 43_700_000)
-    assert amounts["liabilities_total"] == (0, 0)
-    assert amounts["unrestricted_net_assets"] == (38_500_000, 35_700_000)
-    assert amounts["restricted_net_assets"] == (2_000_000, 8_000_000)
+    # 应付款项: G1's unpaid 1 000 000 at the end of P2; G3's 2 000 000 at the end of P.
+    assert amounts["payables"] == amounts["liabilities_total"] == (1_000_000, 2_000_000)
+    assert amounts["unrestricted_net_assets"] == (37_500_000, 35_700_000)
+    assert amounts["restricted_net_assets"] == (2_000_000, 6_000_000)
     assert amounts["liabilities_and_net_assets_total"] == (40_500_000, 43_700_000)
     assert amounts["short_term_investments"] == (0, 0)  # the form's every line is there
     assert sheet["balanced"] is True
     assert {x["purpose"]: (x["year_start_fen"], x["end_fen"])
             for x in sheet["restricted_by_purpose"]} == {
-        "助学": (2_000_000, 4_000_000), "助老": (0, 4_000_000)}
+        "助学": (2_000_000, 4_000_000), "助老": (0, 2_000_000)}
     assert {x["fund_id"]: x["assets_fen"] for x in sheet["projects"]} == {
         e.f: 37_500_000, e.s: 5_000_000, e.b: 1_200_000}
     rows_by_line = {r["line"]: r["label_zh"] for r in sheet["rows"]}
@@ -213,10 +217,12 @@ def test_the_entity_statements_include_the_hosted_funds_and_tie(
         "货币资金", "受托代理资产", "应付款项", "负债和净资产总计")
 
     mid = lines(e.read("balance-sheet", as_of=f"{P}-03-31"), "year_start_fen", "end_fen")
-    # By 31 March P: + D6 8 000 000 − G3 4 000 000 − G1 1 000 000 on F.
+    # By 31 March P: + D6 8 000 000 − G3's 4 000 000 − G1's 1 000 000 in cash; G3 cost
+    # 6 000 000 of 助老 money; paying G1 only settled what was owed.
     assert mid["cash"] == (39_500_000, 42_500_000)
-    assert mid["unrestricted_net_assets"] == (38_500_000, 37_500_000)
-    assert mid["restricted_net_assets"] == (2_000_000, 6_000_000)
+    assert mid["payables"] == (1_000_000, 2_000_000)
+    assert mid["unrestricted_net_assets"] == (37_500_000, 37_500_000)
+    assert mid["restricted_net_assets"] == (2_000_000, 4_000_000)
 
     # -- 现金流量表 -------------------------------------------------------------------------
     flows = lines(e.read("cash-flows", **{"from": f"{P2}-01-01", "to": f"{P2}-12-31"}),
@@ -245,16 +251,18 @@ def test_the_entity_statements_include_the_hosted_funds_and_tie(
     accounts = {a["account"]: (a["debit_fen"], a["credit_fen"]) for a in trial["accounts"]}
     assert accounts["cash"] == (42_700_000, 0)
     assert accounts["in_kind_assets"] == (1_000_000, 0)
-    assert accounts["grant_expense"] == (11_000_000, 0)  # 3 + 3 + 4 + 1 million
+    assert accounts["grant_expense"] == (13_000_000, 0)  # approved: G1 4 + G2 3 + G3 6 m
+    assert accounts["grants_payable"] == (0, 2_000_000)
+    assert accounts["government_grant_income"] == (0, 12_000_000)
     assert accounts["expense:management"] == (2_300_000, 0)
     assert accounts["expense:charitable"] == (800_000, 0)
     assert accounts["expense:fundraising"] == (200_000, 0)
     assert accounts["donation_income:enterprise"] == (0, 39_000_000)  # 30 + 1 (goods) + 8
     assert accounts["donation_income:individual"] == (0, 5_000_000)  # D5 and its void net 0
     assert accounts["donation_income:resident"] == (0, 2_000_000)
-    assert trial["total_debit_fen"] == trial["total_credit_fen"] == 58_000_000
+    assert trial["total_debit_fen"] == trial["total_credit_fen"] == 60_000_000
     assert (trial["assets_fen"], trial["liabilities_fen"], trial["net_assets_fen"]) == (
-        43_700_000, 0, 43_700_000)
+        43_700_000, 2_000_000, 41_700_000)
     assert trial["ties_to_balance_sheet"] is True
 
     # A hosted fund's id reads the same entity; its own statements stay its own (drill-down).
@@ -299,23 +307,23 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
             recorded["public_fundraising_since"]) == (False, "foundation", None)
 
     # Without public-fundraising status (the default): 8% of the net assets at the end of P2,
-    # 40 500 000 × 0.08 = 3 240 000; spent in P 5 300 000 (all three funds).
+    # 39 500 000 × 0.08 = 3 160 000; spent in P 6 300 000 (G3 and B's costs).
     year_p = e.read("indicators", year=P)
     assert year_p["rule"]["row"] == "foundation_under_4m"
-    assert year_p["figures"]["prior_year_end_net_assets_fen"] == 40_500_000
+    assert year_p["figures"]["prior_year_end_net_assets_fen"] == 39_500_000
     assert year_p["figures"]["prior_year_income_fen"] == 48_000_000
     assert (year_p["charitable"]["required_fen"], year_p["charitable"]["spent_fen"],
             year_p["charitable"]["gap_fen"], year_p["charitable"]["met"]) == (
-        3_240_000, 5_300_000, 0, True)
-    # Management 1 500 000 of 6 800 000 is 22.06%, above 20% — but under ¥200,000: exempt.
-    assert year_p["management"]["ratio"] == "0.2206"
+        3_160_000, 6_300_000, 0, True)
+    # Management 1 500 000 of 7 800 000 is 19.23%; under ¥200,000 it is exempt anyway.
+    assert year_p["management"]["ratio"] == "0.1923"
     assert (year_p["management"]["exempt"], year_p["management"]["within_limit"]) == (True, True)
-    # This year: 8% of 43 700 000 = 3 496 000; nothing spent yet, G3's unpaid 2 000 000 is
-    # committed: the forecast still falls 1 496 000 short.
+    # This year: 8% of 41 700 000 = 3 336 000; nothing spent yet. G3's unpaid 2 000 000 was
+    # a cost of P (approved then): nothing more is committed.
     this_year = e.read("indicators", year=Y)
-    assert this_year["charitable"]["required_fen"] == 3_496_000
+    assert this_year["charitable"]["required_fen"] == 3_336_000
     assert (this_year["charitable"]["committed_fen"], this_year["charitable"]["forecast_gap_fen"]
-            ) == (2_000_000, 1_496_000)
+            ) == (0, 3_336_000)
 
     # With public-fundraising status since June of P2, year P follows the 70% row:
     # 70% of P2's income 48 000 000 = 33 600 000.
@@ -327,7 +335,7 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
     assert (year_p["rule"]["row"], year_p["rule"]["charitable_base"]) == (
         "foundation_public", "prior_year_income")
     assert (year_p["charitable"]["required_fen"], year_p["charitable"]["gap_fen"]) == (
-        33_600_000, 28_300_000)
+        33_600_000, 27_300_000)
     assert year_p["management"]["max_ratio"] == "0.10"
     # P2 itself: the status was obtained during P2, so P2 is measured without it.
     assert e.read("indicators", year=P2)["rule"]["row"] == "foundation_under_4m"
@@ -348,7 +356,7 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
     assert {n["purpose"]: (n["start_fen"], n["received_fen"], n["used_fen"], n["end_fen"])
             for n in pack["restricted_notes"]} == {
         "助学": (2_000_000, 2_000_000, 0, 4_000_000),  # D7, government money for 助学
-        "助老": (0, 8_000_000, 4_000_000, 4_000_000)}  # D6, G3's first tranche
+        "助老": (0, 8_000_000, 6_000_000, 2_000_000)}  # D6; G3 approved from it
     assert [(g["amount_fen"], g["paid_in_year_fen"], g["unpaid_at_year_end_fen"])
             for g in pack["grants"]] == [(4_000_000, 1_000_000, 0),  # G1: decided in P2
                                          (6_000_000, 4_000_000, 2_000_000)]  # G3
@@ -359,7 +367,7 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
     assert book.sheetnames == ["资产负债表", "业务活动表", "现金流量表", "限定性净资产明细",
                                "年度支出和管理费用", "资助项目", "信息公开提醒"]
     notes = {r[0]: r[1:] for r in book["限定性净资产明细"].iter_rows(min_row=3, values_only=True)}
-    assert notes["助老"] == (0, 80_000, 40_000, 0, 40_000)
+    assert notes["助老"] == (0, 80_000, 60_000, 0, 20_000)
     # Reminders: G3 has run over six months (quarterly reports); once it ends with
     # 2 000 000 unpaid, that money is disclosed within three months.
     reminders = e.read("disclosures")["reminders"]
@@ -375,7 +383,7 @@ def test_the_indicators_follow_the_rule_row_of_the_entity(client: TestClient,
     # The public page shows the legal entity by year, not lifetime sums.
     page = client.get(f"/transparency/funds/{e.s}", params={"year": P2}).text
     assert "东湖社区基金会 · 信息公开" in page and "¥480,000.00" in page  # P2's income total
-    assert "¥405,000.00" in page  # net assets at the end of P2
+    assert "¥395,000.00" in page  # net assets at the end of P2
     page = client.get(f"/transparency/funds/{e.f}", params={"year": P}).text
     assert "¥100,000.00" in page and "¥480,000.00" not in page  # P's income total only
     assert "政府补助" in page and "捐赠人" not in page
@@ -485,8 +493,8 @@ def test_the_treasurers_entity_page_shows_the_statements_and_the_rule_row(
     page = client.get(f"/staff/funds/{e.s}/entity", params={"as_of": f"{P}-12-31"}).text
     assert "东湖社区基金会 · 法人财务报表" in page
     # The figures of the hand-worked story: cash 427 000 yuan; government money 20 000 yuan;
-    # 8% of 405 000 = 32 400 required of P; management exempt.
-    assert "¥427,000.00" in page and "政府补助收入" in page and "¥32,400.00" in page
+    # 8% of 395 000 = 31 600 required of P; management exempt.
+    assert "¥427,000.00" in page and "政府补助收入" in page and "¥31,600.00" in page
     assert "不具有公开募捐资格的基金会，上年末净资产低于400万元" in page
     assert "第八条第（四）项" in page and 'id="management-exempt"' in page
     assert "资产 = 负债 + 净资产 ✓" in page and "试算平衡表与资产负债表相符 ✓" in page

@@ -182,10 +182,15 @@ def test_statement_of_activities_and_balance_sheet_tie_out(
 
     this_year = rows_by_key(world.get("/reports/activities").json())  # year to date
     assert this_year["income_total"] == (60_000, 15_000, 75_000)
-    assert this_year["program_costs:grants"] == (55_000, 0, 55_000)
+    # D8 is government money: 政府补助收入, shown on the government row, not a donation.
+    assert this_year["donation_income:government"] == (0, 15_000, 15_000)
+    # Approved grants are costs when approved (issue 13): G2 50 000 (20 000 of it 助学
+    # money) and G3 40 000, though only 55 000 was paid.
+    assert this_year["program_costs:grants"] == (90_000, 0, 90_000)
     assert this_year["management_costs"] == (7_000, 0, 7_000)
     assert this_year["net_assets_released"] == (20_000, -20_000, 0)
-    assert this_year["change_in_net_assets"] == (18_000, -5_000, 13_000)
+    # 60 000 − 97 000 + 20 000 = −17 000; 15 000 − 20 000 = −5 000.
+    assert this_year["change_in_net_assets"] == (-17_000, -5_000, -22_000)
 
     end_of_p = world.get("/reports/balance-sheet", as_of=f"{P}-12-31").json()
     sheet = rows_by_key(end_of_p)
@@ -193,7 +198,10 @@ def test_statement_of_activities_and_balance_sheet_tie_out(
     assert sheet == {
         "cash": (110_000, 75_000),
         "in_kind_assets": (0, 0),
+        "custodial_assets": (0, 0),
         "assets_total": (110_000, 75_000),
+        "grants_payable": (0, 0),  # G1 closed: what it did not pay is owed no more
+        "custodial_liabilities": (0, 0),
         "liabilities_total": (0, 0),
         "unrestricted_net_assets": (60_000, 55_000),
         "restricted_net_assets": (50_000, 20_000),
@@ -206,10 +214,14 @@ def test_statement_of_activities_and_balance_sheet_tie_out(
     assert (sheet["net_assets_total"][1] - sheet["net_assets_total"][0]
             == rows["change_in_net_assets"][2])
 
-    for as_of, cash, unrestricted, restricted in (
-        (f"{P}-05-01", 122_000, 82_000, {"助学": 20_000, "助老": 20_000}),
-        (f"{P}-12-31", 75_000, 55_000, {"助学": 20_000}),
-        (None, 88_000, 73_000, {"环保": 15_000}),
+    # The statement is cash by class; the balance sheet's net assets are cash less what is
+    # owed to approved grants. On 1 May P, G1 owes 20 000 of 助老 money and 30 000
+    # unrestricted; at the end of this year G2 owes 20 000 and G3 15 000.
+    for as_of, cash, in_cash, owed, unrestricted, restricted in (
+        (f"{P}-05-01", 122_000, (82_000, {"助学": 20_000, "助老": 20_000}), 50_000,
+         52_000, {"助学": 20_000}),
+        (f"{P}-12-31", 75_000, (55_000, {"助学": 20_000}), 0, 55_000, {"助学": 20_000}),
+        (None, 88_000, (73_000, {"环保": 15_000}), 35_000, 38_000, {"环保": 15_000}),
     ):
         params = {"as_of": as_of} if as_of else {}
         balance = world.get("/reports/balance-sheet", **params).json()
@@ -217,9 +229,11 @@ def test_statement_of_activities_and_balance_sheet_tie_out(
         statement = world.statement(as_of)
         assert balance["balanced"] is True
         assert by_key["cash"][1] == statement["balance_fen"] == cash
-        assert by_key["unrestricted_net_assets"][1] == statement["unrestricted_fen"] == unrestricted
+        assert (statement["unrestricted_fen"], statement["restricted"]) == in_cash
+        assert by_key["grants_payable"][1] == by_key["liabilities_total"][1] == owed
+        assert by_key["unrestricted_net_assets"][1] == unrestricted
         assert {p["purpose"]: p["end_fen"] for p in balance["restricted_by_purpose"]
-                if p["end_fen"]} == statement["restricted"] == restricted
+                if p["end_fen"]} == restricted
 
     refused = world.client.get(f"{API}/funds/{world.fund_id}/reports/activities",
                                params={"from": f"{Y}-02-01", "to": f"{Y}-01-01"},
@@ -300,23 +314,24 @@ def test_indicators_warn_when_limits_are_broken_and_forecast_the_approved_grants
     assert now["income_by_year"] == [
         {"year": Y - 3, "income_fen": 0}, {"year": P2, "income_fen": 110_000},
         {"year": P, "income_fen": 90_000}, {"year": Y, "income_fen": 75_000}]
-    # Approved and not yet paid: G2 20 000 + G3 15 000 (G1 is closed, G4 not approved).
-    assert now["unpaid_approved_grants_fen"] == 35_000
+    # G2 (50 000) and G3 (40 000) are costs of this year since their approval (the 制度's
+    # accrual basis): their unpaid 20 000 + 15 000 are liabilities, nothing is left to add.
+    assert now["unpaid_approved_grants_fen"] == 0
     assert now["charitable"] == {
-        "spent_fen": 55_000, "basis": "previous_year", "basis_years": [P],
-        "basis_fen": 90_000, "ratio": "0.6111", "limit": "0.70", "required_fen": 63_000,
-        "warning": True, "forecast_fen": 90_000, "forecast_ratio": "1.0000",
+        "spent_fen": 90_000, "basis": "previous_year", "basis_years": [P],
+        "basis_fen": 90_000, "ratio": "1.0000", "limit": "0.70", "required_fen": 63_000,
+        "warning": False, "forecast_fen": 90_000, "forecast_ratio": "1.0000",
         "forecast_warning": False}
     assert now["management"] == {
-        "management_fen": 7_000, "total_spending_fen": 62_000, "ratio": "0.1129",
-        "limit": "0.10", "warning": True, "forecast_total_spending_fen": 97_000,
+        "management_fen": 7_000, "total_spending_fen": 97_000, "ratio": "0.0722",
+        "limit": "0.10", "warning": False, "forecast_total_spending_fen": 97_000,
         "forecast_ratio": "0.0722", "forecast_warning": False}
 
-    world.pay(ids["G2"], 20_000)  # the rest of 助学: from unrestricted money
+    world.pay(ids["G2"], 20_000)  # the rest of G2: its unrestricted liability
     paid = world.get("/reports/indicators").json()
-    assert paid["unpaid_approved_grants_fen"] == 15_000
-    assert (paid["charitable"]["spent_fen"], paid["charitable"]["warning"]) == (75_000, False)
-    assert (paid["management"]["ratio"], paid["management"]["warning"]) == ("0.0854", False)
+    assert paid["unpaid_approved_grants_fen"] == 0
+    assert (paid["charitable"]["spent_fen"], paid["charitable"]["warning"]) == (90_000, False)
+    assert (paid["management"]["ratio"], paid["management"]["warning"]) == ("0.0722", False)
 
     # Stricter limits, and the three-year basis (the fund was open two of those years).
     services = client.app.state.runtime.app  # type: ignore[attr-defined]
@@ -325,11 +340,11 @@ def test_indicators_warn_when_limits_are_broken_and_forecast_the_approved_grants
         "max_management_ratio": "0.08"})
     strict = world.get("/reports/indicators").json()
     assert strict["charitable"] == {
-        "spent_fen": 75_000, "basis": "three_year_average", "basis_years": [P2, P],
-        "basis_fen": 100_000, "ratio": "0.7500", "limit": "0.80", "required_fen": 80_000,
-        "warning": True, "forecast_fen": 90_000, "forecast_ratio": "0.9000",
+        "spent_fen": 90_000, "basis": "three_year_average", "basis_years": [P2, P],
+        "basis_fen": 100_000, "ratio": "0.9000", "limit": "0.80", "required_fen": 80_000,
+        "warning": False, "forecast_fen": 90_000, "forecast_ratio": "0.9000",
         "forecast_warning": False}
-    assert strict["management"]["warning"] is True
+    assert strict["management"]["warning"] is False  # 7 000 / 97 000 = 7.22% ≤ 8%
     assert strict["management"]["limit"] == "0.08"
     assert strict["management"]["forecast_ratio"] == "0.0722"
     assert strict["management"]["forecast_warning"] is False
@@ -340,27 +355,45 @@ def expected_journal(ids: dict[str, str]) -> list[tuple[str, str, str, str, int,
         return [("donation", ids[d], "cash", cls, amount, 0),
                 ("donation", ids[d], f"donation_income:{donor}", cls, 0, amount)]
 
+    def government(d: str, cls: str, amount: int) -> list[Any]:
+        return [("donation", ids[d], "cash", cls, amount, 0),
+                ("donation", ids[d], "government_grant_income", cls, 0, amount)]
+
+    def commit(g: str, *parts: tuple[str, int]) -> list[Any]:
+        return [line for cls, amount in parts for line in (
+            ("grant_commitment", ids[g], "grant_expense", cls, amount, 0),
+            ("grant_commitment", ids[g], "grants_payable", cls, 0, amount))]
+
+    def release(g: str, *parts: tuple[str, int]) -> list[Any]:
+        return [line for cls, amount in parts for line in (
+            ("commitment_release", ids[g], "grants_payable", cls, amount, 0),
+            ("commitment_release", ids[g], "grant_expense", cls, 0, amount))]
+
     def pay(t: str, *parts: tuple[str, int]) -> list[Any]:
         return [line for cls, amount in parts for line in (
-            ("disbursement", ids[t], "grant_expense", cls, amount, 0),
+            ("disbursement", ids[t], "grants_payable", cls, amount, 0),
             ("disbursement", ids[t], "cash", cls, 0, amount))]
 
     def spend(e: str, kind: str, amount: int) -> list[Any]:
         return [("expense", ids[e], f"expense:{kind}", U, amount, 0),
                 ("expense", ids[e], "cash", U, 0, amount)]
 
+    # G1 (120 000, 助老) owed from approval: the 90 000 of 助老 money then held, the rest
+    # unrestricted; tranches pay the restricted part first; closing it released 10 000.
     return [
-        *gift("D1", U, "enterprise", 60_000), *gift("D2", ELDERLY, "government", 50_000),
+        *gift("D1", U, "enterprise", 60_000), *government("D2", ELDERLY, 50_000),
         *gift("D3", ELDERLY, "individual", 40_000), *gift("D4", U, "resident", 30_000),
         *gift("D5", STUDY, "bazaar", 20_000), *gift("D6", U, "individual", 10_000),
         ("donation_void", ids["D6"], "cash", U, 0, 10_000),
         ("donation_void", ids["D6"], "donation_income:individual", U, 10_000, 0),
+        *commit("G1", (ELDERLY, 90_000), (U, 30_000)),
         *pay("T1", (ELDERLY, 70_000)), *spend("E1", "management", 8_000),
         *spend("E2", "fundraising", 2_000), *pay("T2", (ELDERLY, 20_000), (U, 20_000)),
-        *spend("E3", "charitable", 5_000),
-        *gift("D7", U, "enterprise", 60_000), *pay("T3", (STUDY, 20_000), (U, 10_000)),
+        *spend("E3", "charitable", 5_000), *release("G1", (U, 10_000)),
+        *gift("D7", U, "enterprise", 60_000), *commit("G2", (STUDY, 20_000), (U, 30_000)),
+        *pay("T3", (STUDY, 20_000), (U, 10_000)), *commit("G3", (U, 40_000)),
         *pay("T4", (U, 25_000)), *spend("E4", "management", 7_000),
-        *gift("D8", GREEN, "government", 15_000),
+        *government("D8", GREEN, 15_000),
     ]
 
 
@@ -407,7 +440,7 @@ def test_exports_parse_back_to_the_journal(client: TestClient, clock: Clock) -> 
     assert sheet_rows == [header, *rows]
 
     this_year = world.get("/exports/journal.csv", **{"from": f"{Y}-01-01"})
-    assert len(list(csv.reader(io.StringIO(this_year.content.decode("utf-8-sig"))))) == 1 + 12
+    assert len(list(csv.reader(io.StringIO(this_year.content.decode("utf-8-sig"))))) == 1 + 18
 
     statement = openpyxl.load_workbook(io.BytesIO(
         world.get("/exports/statement.xlsx", as_of=f"{P}-12-31").content))
@@ -421,7 +454,7 @@ def test_exports_parse_back_to_the_journal(client: TestClient, clock: Clock) -> 
         "from": f"{P}-01-01", "to": f"{P}-12-31"}).json())
     assert {k: v[5:8] for k, v in activity.items()} == expected
     assert activity["change_in_net_assets"][2:5] == (-50.0, -300.0, -350.0)
-    assert statement["明细账"].max_row == 1 + 26  # the lines booked by the end of last year
+    assert statement["明细账"].max_row == 1 + 32  # the lines booked by the end of last year
 
 
 def test_transfers_and_gifts_in_kind_are_reported_and_traced(
@@ -439,7 +472,8 @@ def test_transfers_and_gifts_in_kind_are_reported_and_traced(
         "consent": {"document": "捐赠人同意函 2026-01", "donation_ids": [a]}})
     assert changed.status_code == 201, changed.text
     released = world.post(f"/funds/{world.fund_id}/reclassifications", {
-        "purpose": "助老", "amount_fen": 10_000, "reason": "捐赠协议约定的限制期满"})
+        "purpose": "助老", "amount_fen": 10_000, "reason": "捐赠协议约定的限制期满",
+        "consent": {"document": "捐赠协议第 3 条", "donation_ids": [a, b]}})
     assert released.status_code == 201, released.text
     expense = world.spend(12_000, "charitable")
     disbursement = world.pay(world.grant(30_000, "助残"), 30_000)

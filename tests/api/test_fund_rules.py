@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from uuid import UUID
 
 import pypdf
 import pytest
@@ -36,9 +37,17 @@ def test_in_kind_gifts_are_valued_assets_not_cash(world: FundWorld) -> None:
 
 def test_releasing_and_repurposing_restricted_money(world: FundWorld) -> None:
     gift = world.donate(40_000, purpose="助老").json()["donation_id"]
+    # A treasurer alone cannot release a restriction (issue 13, item 8): the donor's
+    # consent is on record, or a second person approves.
+    alone = world.post(f"/funds/{world.fund_id}/reclassifications",
+                       {"purpose": "助老", "amount_fen": 10_000, "reason": "项目结余"})
+    assert alone.status_code == 403, alone.text
+    assert alone.json()["error"]["code"] == "second_approver_required"
     released = world.post(f"/funds/{world.fund_id}/reclassifications",
                           {"purpose": "助老", "amount_fen": 10_000,
-                           "reason": "项目结余，经理事会决议解除限定"})
+                           "reason": "项目结余，经捐赠人同意解除限定",
+                           "consent": {"document": "捐赠人同意函 2026-009",
+                                       "donation_ids": [gift]}})
     assert released.status_code == 201, released.text
     no_consent = world.post(f"/funds/{world.fund_id}/purpose-changes",
                             {"from_purpose": "助老", "to_purpose": "助学",
@@ -51,12 +60,54 @@ def test_releasing_and_repurposing_restricted_money(world: FundWorld) -> None:
                                       "donation_ids": [gift]}})
     assert changed.status_code == 201, changed.text
     too_much = world.post(f"/funds/{world.fund_id}/reclassifications",
-                          {"purpose": "助老", "amount_fen": 25_001, "reason": "x"})
+                          {"purpose": "助老", "amount_fen": 25_001, "reason": "x",
+                           "consent": {"document": "同意函", "donation_ids": [gift]}})
     assert too_much.status_code == 409
     statement = world.statement()
     assert statement["unrestricted_fen"] == 10_000
     assert statement["restricted"] == {"助老": 25_000, "助学": 5_000}
     assert statement["balance_fen"] == 40_000 and statement["donations_fen"] == 40_000
+
+
+def test_a_release_without_consent_needs_a_second_person(world: FundWorld) -> None:
+    world.donate(40_000, purpose="助老")
+    bank_admin = world.d.user("bank-admin-1", "bank_admin", world.d.bank_id)
+    other_bank = world.client.post(f"{API}/offices", json={
+        "name": "另一区总行", "kind": "bank", "parent_id": None}, headers=world.d.admin).json()
+    stranger = world.d.user("bank-admin-2", "bank_admin", other_bank["id"])
+    asked = world.post(f"/funds/{world.fund_id}/release-requests",
+                       {"purpose": "助老", "amount_fen": 3_000, "reason": "助老项目已结束"},
+                       key=None)
+    assert asked.status_code == 201, asked.text
+    request = asked.json()
+    assert request["status"] == "requested" and request["entry_id"] is None
+    approve = f"{API}/release-requests/{request['request_id']}/approve"
+    # The treasurer is not an approver; nor is a bank admin of another bank.
+    for headers in (world.treasurer, stranger):
+        refused = world.client.post(approve, headers=headers)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    assert world.statement()["unrestricted_fen"] == 0
+    done = world.client.post(approve, headers=bank_admin)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "approved" and done.json()["entry_id"]
+    statement = world.statement()
+    assert statement["unrestricted_fen"] == 3_000 and statement["restricted"] == {"助老": 37_000}
+    again = world.client.post(approve, headers=bank_admin)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_state"
+    # Both people are on the fund's entry.
+    events = world.client.app.state.runtime.app.events.get(UUID(world.fund_id))
+    (entry,) = [e for e in events if type(e).__name__ == "RestrictionReleased"]
+    assert entry.requested_by["role"] == "treasurer" and entry.approved_by["role"] == "bank_admin"
+    assert entry.requested_by["id"] != entry.approved_by["id"] and entry.consent is None
+    # An administrator who asked cannot approve their own request either.
+    mine = world.client.post(f"{API}/funds/{world.fund_id}/release-requests", json={
+        "purpose": "助老", "amount_fen": 1_000, "reason": "x"}, headers=world.d.admin).json()
+    own = world.client.post(f"{API}/release-requests/{mine['request_id']}/approve",
+                            headers=world.d.admin)
+    assert own.status_code == 403 and own.json()["error"]["code"] == "second_approver_required"
+    declined = world.client.post(f"{API}/release-requests/{mine['request_id']}/decline",
+                                 json={"reason": "不同意"}, headers=bank_admin)
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
 
 
 def test_building_fund_spends_only_on_a_passing_residents_decision(world: FundWorld) -> None:
@@ -210,8 +261,10 @@ def test_a_vote_with_nobody_for_it_never_passes(world: FundWorld) -> None:
 def test_a_void_never_takes_another_donors_money(world: FundWorld) -> None:
     """Found in review: voiding a released gift drained a later gift's restriction."""
     first = world.donate(10_000, purpose="助老").json()["donation_id"]
-    world.post(f"/funds/{world.fund_id}/reclassifications",
-               {"purpose": "助老", "amount_fen": 10_000, "reason": "解除限定"})
+    released = world.post(f"/funds/{world.fund_id}/reclassifications",
+                          {"purpose": "助老", "amount_fen": 10_000, "reason": "解除限定",
+                           "consent": {"document": "同意函", "donation_ids": [first]}})
+    assert released.status_code == 201, released.text
     world.donate(10_000, purpose="助老")
     refused = world.post(f"/funds/{world.fund_id}/donations/{first}/void",
                          {"reason": "录入错误"}, key=None)

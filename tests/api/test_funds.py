@@ -200,14 +200,17 @@ def test_trial_balance_balances_and_statements_as_of_a_past_date(world: FundWorl
                          {"amount_fen": 3_000, "kind": "management", "description": "打印"})
     assert expense.status_code == 201, expense.text
     tb = world.client.get(f"{API}/reports/trial-balance", headers=world.treasurer).json()
-    assert tb["total_debit_fen"] == tb["total_credit_fen"] == 100_000
+    assert tb["total_debit_fen"] == tb["total_credit_fen"] == 105_000
     lines = {a["account"]: (a["debit_fen"], a["credit_fen"]) for a in tb["accounts"]}
+    # Government money is 政府补助收入, not a donation; the approved grant is a cost when it
+    # is approved (30 000) and a liability until paid (5 000 still owed) — issue 13.
     assert lines == {
         "cash": (72_000, 0),
         "donation_income:enterprise": (0, 80_000),
-        "donation_income:government": (0, 20_000),
+        "government_grant_income": (0, 20_000),
         "expense:management": (3_000, 0),
-        "grant_expense": (25_000, 0),
+        "grant_expense": (30_000, 0),
+        "grants_payable": (0, 5_000),
     }
     yesterday = (datetime.now(UTC).astimezone() - timedelta(days=2)).date().isoformat()
     past = world.statement(as_of=yesterday)

@@ -209,7 +209,10 @@ def test_idempotency_key_is_required_exactly_where_the_routers_require_it(
         "POST /api/v1/funds/{fund_id}/reclassifications",
         "POST /api/v1/funds/{fund_id}/purpose-changes",
         "POST /api/v1/grants/{grant_id}/disbursements", "POST /api/v1/interbank-transfers",
-        "POST /api/v1/time-gifts", "POST /api/v1/time-donations"}
+        "POST /api/v1/time-gifts", "POST /api/v1/time-donations",
+        "POST /api/v1/funds/{fund_id}/custodial-receipts",
+        "POST /api/v1/funds/{fund_id}/custodial-payments",
+        "POST /api/v1/funds/{fund_id}/in-kind-distributions"}
 
 
 def test_binary_answers_are_typed(spec: dict[str, Any]) -> None:

@@ -100,11 +100,25 @@ def test_volunteer_gives_points_from_the_page_once(client: TestClient) -> None:
     key = re.search(r'name="key" value="([^"]+)"', mine.text).group(1)
     form = {"to_passbook": receiver["passbook_no"], "points": "8", "note": "谢谢",
             "key": key, "csrf": csrf_of(mine.text)}
+    # First the page says whom the points go to, masked, for the giver to confirm.
+    check = client.post("/me/give/check", data=form)
+    assert check.status_code == 200 and "周*" in check.text and "周敏" not in check.text
+    assert receiver["passbook_no"] in check.text and "确认转赠" in check.text
+    assert client.get(f"/api/v1/volunteers/{receiver['id']}/passbook",
+                      headers=d.admin).json()["balance_points"] == 0  # nothing sent yet
+    unknown = client.post("/me/give/check", data={**form, "to_passbook": "123"},
+                          follow_redirects=False)
+    assert "gift_error=not_found" in unknown.headers["location"]
     first = client.post("/me/give", data=form, follow_redirects=False)
     again = client.post("/me/give", data=form, follow_redirects=False)  # a double submit
     assert first.status_code == again.status_code == 303
     shown = client.get(first.headers["location"])
-    assert "已转赠 8 积分，余额 12" in shown.text
+    tail = receiver["passbook_no"][-4:]
+    assert f"已转赠 8 积分给 周*（存折尾号 {tail}），余额 12" in shown.text
+    # The history names the other passbook of the gift, masked, under its headers.
+    history = re.search(r'id="passbook-history">(.*?)</table>', shown.text, re.S).group(1)
+    assert "<th>对方 / 活动</th>" in history and f"周*（存折尾号 {tail}）" in history
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", history)  # with the year
     balance = client.get(f"/api/v1/volunteers/{receiver['id']}/passbook",
                          headers=d.admin).json()["balance_points"]
     assert balance == 8  # given once

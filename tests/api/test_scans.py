@@ -30,7 +30,8 @@ def decode_qr(png: bytes) -> str:
 
 
 class ScanWorld:
-    def __init__(self, client: TestClient, **options: Any) -> None:
+    def __init__(self, client: TestClient, location_consent: bool = True,
+                 **options: Any) -> None:
         self.client = client
         self.d = HttpDistrict.build(client)
         now = datetime.now(UTC)
@@ -46,6 +47,10 @@ class ScanWorld:
         self.phone = next_phone()
         self.volunteer = self.d.volunteer(phone=self.phone)
         self.me = self.d.volunteer_headers(self.phone)
+        if location_consent:  # the volunteer's own separate consent (位置信息授权)
+            consent = client.put(f"{API}/volunteers/{self.volunteer['id']}/location-consent",
+                                 json={"given": True}, headers=self.me)
+            assert consent.status_code == 200, consent.text
 
     def token(self, action: str = "check_in", mode: str = "printable") -> str:
         png = self.client.get(f"{API}/activities/{self.activity_id}/qr.png",
@@ -246,6 +251,12 @@ def test_far_away_scans_are_flagged_or_refused(client: TestClient) -> None:
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "outside_area"
     assert refusing.scan(refusing.token("check_in"), latitude=31.2306,
                          longitude=121.4739).status_code == 200
+    # Without the volunteer's consent to use their location, nothing is refused: the scan is
+    # taken, its position unread, and flagged for review.
+    unconsenting = ScanWorld(client, location_consent=False, latitude=31.2304,
+                             longitude=121.4737, radius_m=300, geofence_mode="refuse")
+    taken = unconsenting.scan(unconsenting.token("check_in"), **far)
+    assert taken.status_code == 200 and taken.json()["flags"] == ["no_location_consent"]
 
 
 def test_scans_are_rate_limited(world: ScanWorld) -> None:

@@ -54,7 +54,7 @@ def test_register_gives_an_id_a_passbook_number_and_an_empty_passbook(
     assert isinstance(body["id"], str) and body["id"]
     assert isinstance(body["passbook_no"], str) and re.fullmatch(r"\d+", body["passbook_no"])
     assert b.passbook(body["id"]) == {"passbook_no": body["passbook_no"], "balance_points": 0,
-                                      "total_hours": "0.00", "entries": []}
+                                      "total_hours": "0.00", "entries": [], "star_level": 0}
     second = register(b)
     assert second.status_code == 201
     assert second.json()["passbook_no"] != body["passbook_no"]

@@ -26,7 +26,14 @@ def staff_login(page: Any, username: str, next_path: str) -> None:
     page.fill("#password", STAFF_PASSWORD)
     page.click("button[type=submit]")
     path = urlsplit(next_path).path
-    page.wait_for_url(lambda url: urlsplit(url).path == path)
+
+    def arrived(url: str) -> bool:
+        landed = urlsplit(url).path
+        if path == "/staff":  # the start page, whichever the role's is
+            return landed.startswith("/staff/") and not landed.startswith("/staff/login")
+        return landed == path
+
+    page.wait_for_url(arrived)
 
 
 def overflow(page: Any) -> str | None:
@@ -36,3 +43,24 @@ def overflow(page: Any) -> str | None:
     if scroll_width <= inner_width:
         return None
     return f"{scroll_width} px wide on a {inner_width} px screen"
+
+
+# Elements whose content is wider than their box (text cut or spilling), ignoring boxes that
+# scroll or clip on purpose and inline elements (which have no box width of their own).
+OVERFLOWING = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(el);
+    if (style.display === 'inline' || style.display === 'none' || el.closest('svg')) continue;
+    if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)) continue;
+    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
+      found.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ` +
+                 `${el.clientWidth} px "${(el.innerText || '').slice(0, 40)}"`);
+    }
+  }
+  return found;
+}"""
+
+
+def overflowing_elements(page: Any) -> list[str]:
+    return page.evaluate(OVERFLOWING)

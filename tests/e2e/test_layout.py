@@ -1,5 +1,7 @@
-"""The main pages at phone width (360 px) and desktop width (1280 px), in Chinese and in
-English: nothing wider than the screen, and the words of the language asked for."""
+"""Each role's start page and the main pages, in Chinese at phone width (390 px) and desktop
+width (1280 px) and in English at desktop width: nothing wider than the screen, no element
+whose text spills out of its box, the words of the language asked for, no code where a label
+belongs, and every error page in the site's layout."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e._support import overflow, screenshot, staff_login
+from tests.api._pages import codes_shown
+from tests.e2e._support import overflow, overflowing_elements, screenshot, staff_login
 from tests.e2e.conftest import LiveServer
-from tests.e2e.world import BANK_ADMIN, PIN, World
+from tests.e2e.world import BANK_ADMIN, COORDINATOR, PIN, TREASURER, World
 
-WIDTHS = {"phone": 360, "desktop": 1280}
+WIDTHS = {"phone": 390, "desktop": 1280}
+SCREENS = [("phone", "zh"), ("desktop", "zh"), ("desktop", "en")]
 APP_NAME = {"zh": "公益时间银行", "en": "Time Bank"}
 
 
@@ -21,6 +25,7 @@ def pages_of(world: World, audience: str) -> dict[str, tuple[str, dict[str, str]
     scan = f"/scan?t={world.scan_token}"
     if audience == "anonymous":
         return {
+            "front-door": ("/", {"zh": "登录我的爱心存折", "en": "Log in to my passbook"}),
             "scan-login": (scan, {"zh": "请用手机号和 6 位密码登录后继续。",
                                   "en": "Log in with your phone number and 6-digit PIN"}),
             "me-login": ("/me", {"zh": "我的爱心存折", "en": "My passbook"}),
@@ -31,21 +36,37 @@ def pages_of(world: World, audience: str) -> dict[str, tuple[str, dict[str, str]
             "me": ("/me", {"zh": "积分余额", "en": "Hours served"}),
             "scan-confirm": (scan, {"zh": "您将要签到", "en": "You are about to"}),
         }
-    return {
-        "approvals": ("/staff/approvals", {"zh": "待审核服务记录",
-                                           "en": "Records awaiting approval"}),
-        "kiosk-simulator": ("/staff/kiosk-simulator", {"zh": "兑换终端模拟",
-                                                       "en": "Kiosk simulator"}),
-        "fund": (f"/staff/funds/{world.fund_id}", {"zh": "最近捐赠", "en": "Recent donations"}),
-        "live-code": (f"/staff/activities/{world.activity_id}/live",
-                      {"zh": "二维码每 30 秒自动更换", "en": "The code changes every 30 seconds"}),
-        "district": (f"/staff/offices/{world.bank_id}", {"zh": "积分余额",
-                                                         "en": "Points balance"}),
+    if audience == "coordinator":
+        return {
+            "coordinator-start": ("/staff/today", {"zh": "今日工作", "en": "Today"}),
+            "approvals": ("/staff/approvals", {"zh": "待审核服务记录",
+                                               "en": "Records awaiting approval"}),
+            "console": ("/staff/activities", {"zh": "协调员工作台", "en": "Coordinator console"}),
+            "entries": (f"/staff/entries?activity_id={world.activity_id}",
+                        {"zh": "代录服务时长", "en": "Enter service hours"}),
+            "kiosk-simulator": ("/staff/kiosk-simulator", {"zh": "兑换终端模拟",
+                                                           "en": "Kiosk simulator"}),
+            "shop": ("/staff/shop", {"zh": "兑换物品", "en": "Catalog"}),
+            "live-code": (f"/staff/activities/{world.activity_id}/live?action=check_out",
+                          {"zh": "签退码", "en": "Check-out code"}),
+        }
+    if audience == "treasurer":
+        return {
+            "treasurer-start": ("/staff/funds", {"zh": "基金", "en": "Funds"}),
+            "fund": (f"/staff/funds/{world.fund_id}", {"zh": "最近捐赠",
+                                                       "en": "Recent donations"}),
+        }
+    return {  # the bank's administrator
+        "bank-admin-start": (f"/staff/offices/{world.bank_id}", {"zh": "积分余额",
+                                                                 "en": "Points balance"}),
+        "audit": ("/staff/audit", {"zh": "账本校验", "en": "Checking the ledger"}),
+        "admin": ("/staff/admin", {"zh": "新建工作人员账户", "en": "New staff account"}),
+        "rules": ("/staff/admin/rules", {"zh": "每小时积分", "en": "Points per hour"}),
+        "not-found": ("/staff/no-such-page", {"zh": "找不到页面", "en": "Page not found"}),
     }
 
 
-@pytest.fixture(params=[(w, lang) for w in WIDTHS for lang in APP_NAME],
-                ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.fixture(params=SCREENS, ids=lambda p: f"{p[0]}-{p[1]}")
 def screen(request: pytest.FixtureRequest, browser: Any, server: LiveServer
            ) -> Iterator[tuple[Any, str, str]]:
     """A page of a fresh context at that width, with the language chosen by its cookie."""
@@ -64,17 +85,22 @@ def problems_on(page: Any, name: str, path: str, words: dict[str, str], width: s
     response = page.goto(path)
     screenshot(page, f"layout-{width}-{lang}-{name}")
     found = []
-    if response is None or response.status != 200:
+    expected = 404 if name == "not-found" else 200
+    if response is None or response.status != expected:
         found.append(f"{name}: status {response and response.status}")
     if (too_wide := overflow(page)) is not None:
         found.append(f"{name}: {too_wide}")
+    found += [f"{name}: overflows: {what}" for what in overflowing_elements(page)]
     html_lang = page.get_attribute("html", "lang")
     if html_lang != ("zh-CN" if lang == "zh" else "en"):
         found.append(f"{name}: <html lang={html_lang}>")
-    if page.locator("header strong").inner_text() != APP_NAME[lang]:
+    if page.locator("header strong").inner_text() != APP_NAME[lang]:  # the site's layout
         found.append(f"{name}: header not in {lang}")
-    if words[lang] not in page.locator("main").inner_text():
+    text = page.locator("main").inner_text()
+    if words[lang] not in text:
         found.append(f"{name}: {words[lang]!r} not shown")
+    if codes := codes_shown(page.locator("body").inner_text(), lang):
+        found.append(f"{name}: codes shown: {codes}")
     return found
 
 
@@ -102,8 +128,14 @@ def test_a_volunteer_s_pages(screen: tuple[Any, str, str], world: World) -> None
     assert not found, "\n".join(found)
 
 
-def test_staff_pages(screen: tuple[Any, str, str], world: World) -> None:
+@pytest.mark.parametrize("who", [COORDINATOR, TREASURER, BANK_ADMIN])
+def test_each_role_s_start_page_and_pages(screen: tuple[Any, str, str], world: World,
+                                          who: str) -> None:
     page, width, lang = screen
-    staff_login(page, BANK_ADMIN, "/staff/approvals")
-    found = visit(page, world, "staff", width, lang)
+    staff_login(page, who, "/staff")  # lands on the role's start page
+    audience = {COORDINATOR: "coordinator", TREASURER: "treasurer"}.get(who, "bank-admin")
+    start_name = next(name for name in pages_of(world, audience) if name.endswith("-start"))
+    start_path = pages_of(world, audience)[start_name][0].split("?")[0]
+    assert page.url.endswith(start_path), (who, page.url)
+    found = visit(page, world, audience, width, lang)
     assert not found, "\n".join(found)

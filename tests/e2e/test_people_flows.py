@@ -40,8 +40,13 @@ def test_a_coordinator_approves_pending_records_in_bulk(page: Any, server: LiveS
                                                         world: World) -> None:
     staff_login(page, COORDINATOR, "/staff/approvals")
     expect(page.locator("h1")).to_have_text("待审核服务记录")
-    expect(page.locator("input[name=ids]:checked")).to_have_count(2)
+    expect(page.locator("input[name=ids]")).to_have_count(2)
+    expect(page.locator("input[name=ids]:checked")).to_have_count(0)  # nothing pre-ticked
+    expect(page.locator("#pending")).to_contain_text("王*英")
+    expect(page.locator("#pending")).to_contain_text("助老服务")
     screenshot(page, "approvals-1-pending")
+    for box in page.locator("input[name=ids]").all():
+        box.check()
     page.get_by_role("button", name="批准所选记录").click()
     expect(page.get_by_role("status")).to_have_text("已批准：2")
     expect(page.get_by_text("没有待审核的记录。")).to_be_visible()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from projections import fund_queries, queries
+from projections import fund_queries, kiosk_queries, queries
 from projections.runner import ProjectionRunner
 from tests.conftest import make_sqlite_settings
 from timebank.demo import seed_demo
@@ -27,6 +27,12 @@ def test_demo_district_is_alive_and_seeded_only_into_an_empty_database(tmp_path:
         assert tree["totals"]["volunteers"] == 24
         assert tree["totals"]["points_earned"] > 0
         assert len(tree["children"]) == 2
+        # A kiosk with goods: its key, printed once, works at once.
+        key = next(line for line in summary if line.startswith("kiosk of")).rsplit(" ", 1)[1]
+        kiosk = runtime.app.authenticate_kiosk(key)
+        goods = kiosk_queries.catalog(runtime.engine, str(kiosk.office_id))
+        assert {item["sku"] for item in goods} >= {"RICE-5KG", "SOAP"}
+        assert all(item["stock"] > 0 for item in goods)
         assert seed_demo(runtime.app) is None  # never seeds a database already in use
         assert runtime.app.authenticate_user("admin", "admin-demo-2026").role == "admin"
     finally:

@@ -59,3 +59,32 @@ def test_new_offices_store_version_2_with_their_opening_rule() -> None:
 def test_every_topic_in_the_old_log_still_names_its_event_class() -> None:
     for topic in sorted({e["topic"] for e in read_log()["events"]}):
         assert get_topic(resolve_topic(topic)) == topic, topic
+
+
+def stored_from_old_log(topic: str) -> StoredEvent:
+    item = next(e for e in read_log()["events"] if e["topic"] == topic)
+    return StoredEvent(originator_id=UUID(item["originator_id"]),
+                       originator_version=item["originator_version"],
+                       topic=item["topic"], state=item["state"].encode())
+
+
+def test_records_events_of_version_1_load_with_what_that_version_meant() -> None:
+    """Activity.Created, ServiceRecord.Entered and Volunteer.Registered gained the fields of
+    complete records in version 2; version 1 admitted anybody and kept no age."""
+    from timebank.domain.service import Activity, ServiceRecord
+    from timebank.domain.volunteers import Volunteer
+
+    mapper = memory_app().mapper
+    activity = mapper.to_domain_event(
+        stored_from_old_log("timebank.domain.service:Activity.Created"))
+    assert isinstance(activity, Activity.Created)
+    assert (activity.minors, activity.person_in_charge_id, activity.required_training,
+            activity.requires_insurance) == ("open", None, "", False)
+    entered = mapper.to_domain_event(
+        stored_from_old_log("timebank.domain.service:ServiceRecord.Entered"))
+    assert isinstance(entered, ServiceRecord.Entered)
+    assert (entered.person_in_charge_id, entered.beneficiary) == (None, None)
+    registered = mapper.to_domain_event(
+        stored_from_old_log("timebank.domain.volunteers:Volunteer.Registered"))
+    assert isinstance(registered, Volunteer.Registered)
+    assert (registered.age_band, registered.birth_date_sealed) == ("unknown", None)

@@ -20,6 +20,7 @@ from timebank.domain.errors import DomainError
 from timebank.domain.funds import (
     CASH,
     GRANT_EXPENSE,
+    GRANTS_PAYABLE,
     UNRESTRICTED,
     Fund,
     Grant,
@@ -28,6 +29,8 @@ from timebank.domain.funds import (
 from timebank.domain.values import SHANGHAI
 
 ACTOR = {"kind": "system", "id": "test", "role": "admin", "office_id": None, "request_id": None}
+TREASURER = {"kind": "user", "id": "treasurer", "role": "treasurer", "office_id": None,
+             "request_id": None}
 PURPOSES = st.sampled_from([None, "助老", "助学", "环保"])
 AMOUNTS = st.integers(min_value=1, max_value=50_000)
 
@@ -127,10 +130,12 @@ class FundBooks(RuleBasedStateMachine):
     @rule(amount=AMOUNTS, purpose=PURPOSES, passes=st.booleans())
     def propose_and_vote(self, amount: int, purpose: str | None, passes: bool) -> None:
         grant = Grant.propose(self.fund, "项目", amount, purpose, ACTOR)
-        grant.record_vote(10, 1 if passes else 20, 0, "纪要",
-                          self.fund.vote_passes(10, 1 if passes else 20, 0), ACTOR)
+        passed = self.fund.vote_passes(10, 1 if passes else 20, 0)
+        owed = (self.fund.commit_grant(grant.id, amount, purpose, datetime.now(SHANGHAI).date(),
+                                       ACTOR) if passed else None)
+        grant.record_vote(10, 1 if passes else 20, 0, "纪要", passed, ACTOR, owed=owed)
         self.grants.append(grant)
-        self._commit(grant)
+        self._commit(grant, self.fund)
 
     @precondition(lambda self: self.grants)
     @rule(index=st.integers(min_value=0, max_value=10_000), amount=AMOUNTS)
@@ -139,8 +144,10 @@ class FundBooks(RuleBasedStateMachine):
         before = dict(self.fund.cash)
         disbursement_id = uuid4()
         try:
-            grant.record_disbursement(disbursement_id, amount, ACTOR)
-            self.fund.pay_grant(grant.id, disbursement_id, amount, grant.purpose, ACTOR)
+            grant.disburse(amount)
+            paid = self.fund.pay_grant(grant.id, disbursement_id, amount, grant.purpose, ACTOR,
+                                       owed=grant.owed)
+            grant.record_disbursement(disbursement_id, amount, ACTOR, paid=paid)
             for line in self.fund.pending_events[-1].postings:
                 if line["account"] == CASH:
                     self.reference.take(line["class"], line["credit_fen"])
@@ -166,14 +173,20 @@ class FundBooks(RuleBasedStateMachine):
             assert exc.code == "insufficient_funds"
         self._commit(self.fund)
 
-    @rule(purpose=st.sampled_from(["助老", "助学", "环保"]), amount=AMOUNTS)
-    def release_restriction(self, purpose: str, amount: int) -> None:
+    @rule(purpose=st.sampled_from(["助老", "助学", "环保"]), amount=AMOUNTS,
+          approved=st.booleans())
+    def release_restriction(self, purpose: str, amount: int, approved: bool) -> None:
         try:
-            self.fund.release_restriction(uuid4(), purpose, amount, "结余解除限定", ACTOR)
+            # Without the donors' consent a second person approves; alone it is refused.
+            self.fund.release_restriction(uuid4(), purpose, amount, "结余解除限定", ACTOR,
+                                          requested_by=TREASURER if approved else ACTOR)
+            assert approved, "a release without consent went through with one person"
             self.reference.move(self.reference.take(restricted_class(purpose), amount),
                                 UNRESTRICTED)
         except DomainError as exc:
-            assert exc.code == "insufficient_funds"
+            assert exc.code == ("insufficient_funds" if approved
+                                else "second_approver_required") or (
+                exc.code == "insufficient_funds" and not approved)
         self._commit(self.fund)
 
     @rule(source=st.sampled_from(["助老", "助学", "环保"]),
@@ -183,7 +196,8 @@ class FundBooks(RuleBasedStateMachine):
                        consented: bool) -> None:
         consent = {"document": "同意函"} if consented else {}
         named = [str(d) for d in self.donation_ids]
-        enough = self.reference.held_by(named, restricted_class(source)) >= amount
+        enough = (self.reference.held_by(named, restricted_class(source)) >= amount
+                  and amount <= self.fund.free(restricted_class(source)))
         try:
             entry_id = uuid4()
             after = self.fund.change_purpose(
@@ -258,13 +272,25 @@ class FundBooks(RuleBasedStateMachine):
 
     @invariant()
     def restricted_money_only_paid_to_its_purpose(self) -> None:
+        """A grant's cost (at approval) and its payments (of the liability) are restricted
+        only to its own purpose."""
         purposes = {g.id: g.purpose for g in self.grants}
         for event in self.events:
-            if type(event).__name__ != "GrantPaid":
+            if type(event).__name__ not in ("GrantPaid", "GrantCommitted"):
                 continue
             for line in event.postings:
-                if line["account"] == GRANT_EXPENSE and line["class"] != UNRESTRICTED:
+                if (line["account"] in (GRANT_EXPENSE, GRANTS_PAYABLE)
+                        and line["class"] != UNRESTRICTED):
                     assert line["class"] == restricted_class(purposes[event.grant_id] or "")
+
+    @invariant()
+    def what_is_owed_is_what_grants_have_left(self) -> None:
+        owed: dict[str, int] = defaultdict(int)
+        for grant in self.grants:
+            for fund_class, amount in (grant.owed or {}).items():
+                if grant.status == "approved":
+                    owed[fund_class] += amount
+        assert dict(owed) == {k: v for k, v in self.fund.payable.items() if v}
 
     @invariant()
     def grants_never_pay_beyond_approval(self) -> None:

@@ -22,7 +22,7 @@ API_DIR = Path(api.__file__).parent
 # questions about them. Role constants and the low-level checks stay in the application.
 ALLOWED_FROM_AUTHZ = frozenset(
     {name for name, value in vars(authz).items() if isinstance(value, authz.Readable)}
-    | {"Readable", "may_read", "require_reader"}
+    | {"Readable", "may_read", "require_reader", "start_of"}
 )
 ALLOWED_FROM_ACTORS = frozenset({"Actor"})
 ROLE_WORDS = frozenset(ROLES)

@@ -17,7 +17,13 @@ from timebank.domain.actors import SYSTEM, Actor
 from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.reading import ReadScope
-from timebank.domain.service import APPROVED, NO_POSITION, OUTSIDE_AREA, PENDING
+from timebank.domain.service import (
+    APPROVED,
+    NO_LOCATION_CONSENT,
+    NO_POSITION,
+    OUTSIDE_AREA,
+    PENDING,
+)
 
 START = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
@@ -35,9 +41,15 @@ class Attendance:
         self.volunteer = self.d.volunteer()
         self.actor = self.login(self.volunteer)
 
-    def login(self, volunteer: Any) -> Actor:
+    def login(self, volunteer: Any, location_consent: bool = True) -> Actor:
+        """The volunteer's login; by default they consented to the use of their location."""
         actor = self.app.actor_for_volunteer(volunteer.id)
         assert actor is not None
+        if location_consent:
+            self.app.set_location_consent(actor, volunteer.id, True)
+            # A login is per request: it holds the volunteer as loaded then.
+            actor = self.app.actor_for_volunteer(volunteer.id)
+            assert actor is not None
         return actor
 
     def activity(self, **options: object) -> Any:
@@ -91,6 +103,28 @@ def test_the_geofence_flags_or_refuses_as_the_activity_says(world: Attendance) -
     world.refused("outside_area", refusing, "check_in", START, actor=third,
                   position=NORTH_111_M)
     assert world.scan(refusing, "check_in", START, actor=third, position=CENTRE)["flags"] == []
+
+
+def test_without_consent_to_use_location_a_scan_is_flagged_never_refused(
+    world: Attendance,
+) -> None:
+    refusing = world.activity(latitude=CENTRE[0], longitude=CENTRE[1], radius_m=100,
+                              geofence_mode="refuse")
+    volunteer = world.d.volunteer(name="赵六")
+    actor = world.login(volunteer, location_consent=False)
+    done = world.scan(refusing, "check_in", START, actor=actor, position=NORTH_111_M)
+    assert done["flags"] == [NO_LOCATION_CONSENT]
+    # Consent is the volunteer's alone, and revocable: given, the geofence applies again.
+    with pytest.raises(DomainError) as refused:
+        world.app.set_location_consent(SYSTEM, volunteer.id, True)
+    assert refused.value.code == "forbidden"
+    world.app.set_location_consent(actor, volunteer.id, True)
+    actor = world.login(volunteer, location_consent=False)  # the next request's login
+    world.refused("outside_area", world.activity(latitude=CENTRE[0], longitude=CENTRE[1],
+                                                 radius_m=100, geofence_mode="refuse"),
+                  "check_in", START + timedelta(minutes=1), actor=actor, position=NORTH_111_M)
+    world.app.set_location_consent(actor, volunteer.id, False)
+    assert not world.app.load_volunteer(volunteer.id).location_consent
 
 
 def test_capacity_turns_away_the_volunteer_after_the_last_place(world: Attendance) -> None:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from timebank.application.audit import AuditServices
+from timebank.application.books import BooksServices
 from timebank.application.certificates import CertificateServices
+from timebank.application.corrections import CorrectionServices
 from timebank.application.entities import EntityServices
 from timebank.application.funds import FundServices
 from timebank.application.interbank import InterbankServices
@@ -14,6 +16,7 @@ from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
 from timebank.application.ports import KioskUsageLog, Vault
 from timebank.application.reading import ReadingServices
+from timebank.application.records import RecordServices
 from timebank.application.scans import ScanServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
@@ -39,12 +42,15 @@ class TimebankApp(
     UserServices,
     VolunteerServices,
     ScanServices,
+    CorrectionServices,
     TransferServices,
     KioskServices,
     CertificateServices,
+    BooksServices,
     FundServices,
     EntityServices,
     AuditServices,
+    RecordServices,
     InterbankServices,
 ):
     name = "timebank"

@@ -31,6 +31,12 @@ FUND_READERS = (TREASURER, AUDITOR, BANK_ADMIN)
 # The audit trail of a subtree: auditors and bank admins (administrators see all of it).
 AUDIT_READERS = (AUDITOR, BANK_ADMIN)
 
+# Volunteers' records: operators record training; awards and the decision on a complaint
+# come from above the community office (a branch or the bank).
+TRAINING_RECORDERS = OPERATORS
+AWARD_RECORDERS = (BRANCH_ADMIN, BANK_ADMIN)
+COMPLAINT_DECIDERS = (BRANCH_ADMIN, BANK_ADMIN)
+
 # Which office kinds each role may open (admin opens banks).
 MAY_OPEN = {
     BANK: (ADMIN_ROLE,),
@@ -64,6 +70,18 @@ def require_scope(actor: Actor, office: Office, roles: tuple[str, ...]) -> None:
     require_staff(actor, roles)
     if not in_scope(actor, office):
         raise DomainError("forbidden")
+
+
+def require_may_take_charge(person: Actor, office: Office) -> None:
+    """活动负责人 / 记录人: a staff account that could run the office's activities."""
+    if person.kind != "user":
+        raise DomainError("invalid_input", "The person in charge is a staff account.",
+                          field="person_in_charge_id")
+    try:
+        require_scope(person, office, OPERATORS)
+    except DomainError as exc:
+        raise DomainError("invalid_input", "The person in charge does not run this office.",
+                          field="person_in_charge_id") from exc
 
 
 def require_may_open(actor: Actor, kind: str, parent: Office | None) -> None:
@@ -106,11 +124,27 @@ ACTIVITIES = Readable("activities", READERS)
 OFFICE_FIGURES = Readable("office figures", READERS)
 FUNDS = Readable("funds", FUND_READERS)
 AUDIT_TRAIL = Readable("audit trail", AUDIT_READERS)
+# A volunteer's record beyond their services: training, awards, complaints, corrections
+# asked for, certificates issued. A volunteer reads their own.
+VOLUNTEER_RECORDS = Readable("volunteers' records", READERS, own=True)
 # What the operators' pages list to act on: their offices, activities, pending records,
 # and volunteers looked up to enter hours for.
 OPERATIONS = Readable("operations", OPERATORS)
+# The office tree, staff accounts, point rules, kiosks and catalogs, to set up and change:
+# administrators everywhere, bank and branch admins in their subtree.
+ADMINISTRATION = Readable("administration", (BANK_ADMIN, BRANCH_ADMIN))
 # The city's clearing between banks (通存通兑) spans every bank: administrators only.
 CITY_CLEARING = Readable("city clearing", ())
+
+# Each role's first page after logging in: the work it mostly comes for.
+START_OF_ROLE = {
+    ADMIN_ROLE: ADMINISTRATION,
+    BANK_ADMIN: OFFICE_FIGURES,
+    BRANCH_ADMIN: OFFICE_FIGURES,
+    COORDINATOR: OPERATIONS,
+    TREASURER: FUNDS,
+    AUDITOR: AUDIT_TRAIL,
+}
 
 
 def may_read(actor: Actor, readable: Readable) -> bool:
@@ -120,6 +154,13 @@ def may_read(actor: Actor, readable: Readable) -> bool:
     if actor.kind not in ("user", "system"):
         return False
     return actor.role == ADMIN_ROLE or actor.role in readable.roles
+
+
+def start_of(actor: Actor) -> Readable:
+    """What the actor's start page lists: the role's main work (a volunteer's own passbook)."""
+    if actor.kind == "volunteer":
+        return VOLUNTEERS
+    return START_OF_ROLE.get(actor.role or "", OPERATIONS)
 
 
 def require_reader(actor: Actor, readable: Readable) -> None:

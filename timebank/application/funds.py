@@ -19,7 +19,7 @@ from timebank.application.retry import retry_on_conflict
 from timebank.domain.actors import ADMIN_ROLE, Actor
 from timebank.domain.donations import Donation
 from timebank.domain.errors import DomainError
-from timebank.domain.funds import Fund, Grant
+from timebank.domain.funds import Fund, Grant, receipt_kind
 from timebank.domain.values import SHANGHAI, utc_now
 
 
@@ -38,7 +38,9 @@ class FundServices(BaseServices):
             # Hosting puts entries into the host's books: its treasurers must agree.
             self.authorize_fund(actor, host, write=True)
         fund = Fund.open(name, kind, host, office.id, office.bank_id, actor.record())
-        self.save(fund)
+        if host is not None:
+            host.host(fund.id, actor.record())
+        self.save(fund, host)
         return fund
 
     def donation_of(self, fund: Fund, donation_id: UUID | str
@@ -168,7 +170,8 @@ class FundServices(BaseServices):
         donation = Donation(id=donation_id, fund_id=fund.id, receipt_no=gift.receipt_no,
                             postings=gift.postings, donor_sealed=None if anonymous else sealed,
                             lots=[gift.lot], actor=actor.record())
-        body = {"donation_id": str(donation_id), "receipt_no": gift.receipt_no}
+        body = {"donation_id": str(donation_id), "receipt_no": gift.receipt_no,
+                "receipt_kind": receipt_kind(gift.receipt_no)}
         self.save_with(fund, donation, *([host] if host else []), idem=idem, status=201,
                        body=body)
         return body
@@ -184,7 +187,7 @@ class FundServices(BaseServices):
         except ValueError as exc:
             raise DomainError("not_found", "donation not found.") from exc
         donation, record = self.donation_of(fund, uid)
-        fund.void_donation(uid, reason, actor.record(), record)
+        fund.void_donation(uid, reason, actor.record(), record, today=shanghai_now().date())
         if donation is not None:
             donation.void((reason or "").strip(), actor.record())
         self.save(fund, donation)
@@ -213,9 +216,14 @@ class FundServices(BaseServices):
         fund = self.load_fund(grant.fund_id)
         self.authorize_fund(actor, fund, write=True)
         passed = fund.vote_passes(votes_for, votes_against, votes_abstain)
+        grant.check_vote(votes_for, votes_against, votes_abstain, minutes)
+        owed = None
+        if passed:  # owed from approval: a liability and a cost of this year
+            owed = fund.commit_grant(grant.id, grant.amount_fen, grant.purpose,
+                                     shanghai_now().date(), actor.record())
         grant.record_vote(votes_for, votes_against, votes_abstain, minutes, passed,
-                          actor.record())
-        self.save(grant)
+                          actor.record(), owed=owed)
+        self.save(grant, fund)
         return grant
 
     @retry_on_conflict
@@ -229,8 +237,10 @@ class FundServices(BaseServices):
         fund = self.load_fund(grant.fund_id)
         self.authorize_fund(actor, fund, write=True)
         disbursement_id = uuid4()
-        grant.record_disbursement(disbursement_id, amount_fen, actor.record())
-        fund.pay_grant(grant.id, disbursement_id, amount_fen, grant.purpose, actor.record())
+        grant.disburse(amount_fen)
+        paid = fund.pay_grant(grant.id, disbursement_id, amount_fen, grant.purpose,
+                              actor.record(), today=shanghai_now().date(), owed=grant.owed)
+        grant.record_disbursement(disbursement_id, amount_fen, actor.record(), paid=paid)
         body = {
             "disbursement_id": str(disbursement_id),
             "grant_id": str(grant.id),
@@ -244,17 +254,25 @@ class FundServices(BaseServices):
     @retry_on_conflict
     def close_grant(self, actor: Actor, grant_id: UUID | str, report: str) -> Grant:
         grant = self.load_grant(grant_id)
-        self.authorize_fund(actor, self.load_fund(grant.fund_id), write=True)
+        fund = self.load_fund(grant.fund_id)
+        self.authorize_fund(actor, fund, write=True)
         grant.close(report, actor.record())
-        self.save(grant)
+        if grant.owed:  # what it will not pay is owed no more
+            fund.release_commitment(grant.id, grant.owed, shanghai_now().date(), "结项",
+                                    actor.record())
+        self.save(grant, fund)
         return grant
 
     @retry_on_conflict
     def cancel_grant(self, actor: Actor, grant_id: UUID | str, reason: str) -> Grant:
         grant = self.load_grant(grant_id)
-        self.authorize_fund(actor, self.load_fund(grant.fund_id), write=True)
+        fund = self.load_fund(grant.fund_id)
+        self.authorize_fund(actor, fund, write=True)
         grant.cancel(reason, actor.record())
-        self.save(grant)
+        if grant.owed:
+            fund.release_commitment(grant.id, grant.owed, shanghai_now().date(), "撤销",
+                                    actor.record())
+        self.save(grant, fund)
         return grant
 
     @retry_on_conflict
@@ -286,17 +304,40 @@ class FundServices(BaseServices):
     @retry_on_conflict
     def release_restriction(
         self, actor: Actor, fund_id: UUID | str, purpose: str, amount_fen: int, reason: str,
-        idem: Idempotency | None,
+        idem: Idempotency | None, consent: dict[str, Any] | None = None,
+        donation_ids: list[str] | None = None,
     ) -> dict[str, Any]:
+        """With the donors' recorded consent only; without it a treasurer requests the
+        release and a second person approves it (`timebank/application/releases.py`)."""
         if (replayed := self.replay(idem)) is not None:
             return replayed
         fund = self.load_fund(fund_id)
         self.authorize_fund(actor, fund, write=True)
+        if not consent:
+            raise DomainError("second_approver_required")
         entry_id = uuid4()
-        fund.release_restriction(entry_id, purpose, amount_fen, reason, actor.record())
+        named = self.named_donations(fund, donation_ids)
+        after = fund.release_restriction(
+            entry_id, purpose, amount_fen, reason, actor.record(),
+            today=shanghai_now().date(), consent=consent, donation_ids=donation_ids,
+            records={donation_id: d.record() for donation_id, d in named.items()})
+        for donation_id, lots in after.items():
+            if donation_id in named:
+                named[donation_id].repurpose(entry_id, lots, actor.record())
         body = {"entry_id": str(entry_id), "amount_fen": amount_fen}
-        self.save_with(fund, idem=idem, status=201, body=body)
+        self.save_with(fund, *named.values(), idem=idem, status=201, body=body)
         return body
+
+    def named_donations(self, fund: Fund, donation_ids: list[str] | None
+                        ) -> dict[str, Donation]:
+        """The named gifts of this fund that have their own aggregate (version-1 gifts'
+        records are the fund's)."""
+        named: dict[str, Donation] = {}
+        for donation_id in dict.fromkeys(str(d) for d in donation_ids or []):
+            donation, _record = self.donation_of(fund, donation_id)
+            if donation is not None:
+                named[donation_id] = donation
+        return named
 
     @retry_on_conflict
     def change_purpose(
@@ -309,15 +350,12 @@ class FundServices(BaseServices):
         fund = self.load_fund(fund_id)
         self.authorize_fund(actor, fund, write=True)
         entry_id = uuid4()
-        named: dict[str, Donation] = {}
-        for donation_id in dict.fromkeys(str(d) for d in donation_ids or []):
-            donation, _record = self.donation_of(fund, donation_id)
-            if donation is not None:
-                named[donation_id] = donation
+        named = self.named_donations(fund, donation_ids)
         after = fund.change_purpose(
             entry_id, from_purpose, to_purpose, amount_fen, consent, actor.record(),
             donation_ids=donation_ids,
-            records={donation_id: d.record() for donation_id, d in named.items()})
+            records={donation_id: d.record() for donation_id, d in named.items()},
+            today=shanghai_now().date())
         for donation_id, lots in after.items():
             if donation_id in named:
                 named[donation_id].repurpose(entry_id, lots, actor.record())

@@ -238,7 +238,7 @@ class KioskServices(BaseServices):
         if not right:
             passbook.record_wrong_pin(now, actor.record())
             self.save(passbook)
-            raise DomainError("wrong_pin")
+            raise passbook.wrong_pin_refusal()
         passbook.record_right_pin(actor.record())
         rehashed: list[Volunteer] = []
         if upgrade:  # a hash from before the pepper: stored anew with this redemption

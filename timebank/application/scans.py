@@ -16,7 +16,7 @@ from timebank.domain.actors import SYSTEM, Actor
 from timebank.domain.attendance import Presence, attendance_record_id_for, presence_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.service import AUTO_ON_CHECKOUT, CHECKED_IN, Activity, ServiceRecord
-from timebank.domain.values import hours_text, utc_now
+from timebank.domain.values import hours_text, shanghai_date, utc_now
 from timebank.domain.volunteers import Volunteer
 from timebank.security.qr_tokens import LIVE, PRINTABLE, ScanClaims, ScanTokens
 
@@ -124,9 +124,17 @@ class ScanServices(ServiceRecordServices):
             raise DomainError("invalid_token", "The code belongs to another bank's activity.")
         # A closed office's printed codes check nobody in or out (and mint nothing).
         self.ensure_open_path(self.view_office(activity.office_id))
-        flags = activity.place_flags(position)
+        # Who may attend is decided at the check-in; the location consent wherever the
+        # activity has a geofence. The volunteer is the one this request's login loaded.
+        attendee = None
+        if claims.action == "check_in" or activity.latitude is not None:
+            volunteer = actor.volunteer or self.view(Volunteer, actor.id, "volunteer")
+            attendee = self.attendee(volunteer, shanghai_date(now))
+        flags = activity.place_flags(position, attendee.location_consent if attendee else True)
         volunteer_id = UUID(actor.id)
         if claims.action == "check_in":
+            assert attendee is not None
+            activity.check_attendee(attendee, by_scan=True)
             record = self._check_in(actor, volunteer_id, passbook_id, activity, now, flags)
         else:
             record = self._check_out(actor, volunteer_id, activity, now, flags)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -14,6 +16,7 @@ from timebank.application.authz import (
     ACTIVITIES,
     OPERATORS,
     SERVICE_RECORDS,
+    require_may_take_charge,
     require_read,
     require_scope,
 )
@@ -21,16 +24,24 @@ from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
 from timebank.application.time_accounts import TimeAccountServices
 from timebank.domain.actors import Actor
+from timebank.domain.ages import Attendee
 from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import idempotency_id_for
 from timebank.domain.offices import SAVINGS_OFFICE, Office
-from timebank.domain.service import APPROVED, Activity, ServiceRecord
+from timebank.domain.service import (
+    APPROVED,
+    BENEFICIARY_PERSON,
+    Activity,
+    ServiceRecord,
+    check_beneficiary,
+)
 from timebank.domain.values import (
     hours_text,
     minutes_from_hours,
     points_for,
     require_aware,
+    shanghai_date,
     utc_now,
 )
 from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, Volunteer
@@ -39,7 +50,23 @@ from timebank.domain.volunteers import CORRECTION, SERVICE, Passbook, Volunteer
 FUTURE_SKEW = timedelta(minutes=5)
 
 
+@dataclass(frozen=True)
+class BeneficiaryGiven:
+    """服务对象 as a request names it: a group by `label`, or a person — a registered
+    volunteer (`volunteer_id`) or someone named (`name`, kept sealed)."""
+
+    kind: str
+    label: str = ""
+    name: str = ""
+    volunteer_id: str | None = None
+
+
 class ServiceRecordServices(TimeAccountServices):
+    # VolunteerServices' and UserServices' (the application combines them): what an
+    # activity's rules need of a volunteer on a day, and a staff account as an actor.
+    attendee: Callable[[Volunteer, date], Attendee]
+    actor_for_user: Callable[..., Actor | None]
+
     @property
     def scan_grace(self) -> timedelta:
         """How long before and after an activity its codes and entries are taken."""
@@ -56,7 +83,9 @@ class ServiceRecordServices(TimeAccountServices):
         location: str,
         **options: Any,
     ) -> Activity:
-        """Options: latitude, longitude, radius_m, capacity, approval_policy, geofence_mode."""
+        """Options: latitude, longitude, radius_m, capacity, approval_policy, geofence_mode,
+        content, person_in_charge_id (the planner when not given), beneficiary, minors,
+        required_training, requires_insurance, insurance_ref."""
         office = self.load_office(office_id)
         require_scope(actor, office, OPERATORS)
         self.ensure_open_path(office)
@@ -64,6 +93,11 @@ class ServiceRecordServices(TimeAccountServices):
             raise DomainError(
                 "invalid_input", "Activities belong to a savings office.", field="office_id"
             )
+        person = options.get("person_in_charge_id")
+        if person is None and actor.kind == "user":
+            person = actor.id
+        options["person_in_charge_id"] = (
+            self._person_in_charge(person, office) if person is not None else None)
         activity = Activity.plan(
             office_id=office.id,
             bank_id=office.bank_id,
@@ -83,10 +117,22 @@ class ServiceRecordServices(TimeAccountServices):
         self, actor: Actor, activity_id: UUID | str, changes: dict[str, Any]
     ) -> Activity:
         activity = self.load_activity(activity_id)
-        require_scope(actor, self.load_office(activity.office_id), OPERATORS)
+        office = self.load_office(activity.office_id)
+        require_scope(actor, office, OPERATORS)
+        if changes.get("person_in_charge_id") is not None:
+            changes = {**changes, "person_in_charge_id": self._person_in_charge(
+                changes["person_in_charge_id"], office)}
         activity.edit(changes, actor.record())
         self.save(activity)
         return activity
+
+    def _person_in_charge(self, user_id: UUID | str, office: Office) -> UUID:
+        person = self.actor_for_user(user_id)
+        if person is None:
+            raise DomainError("invalid_input", "No such staff account.",
+                              field="person_in_charge_id")
+        require_may_take_charge(person, office)
+        return UUID(person.id)
 
     def load_activity(self, activity_id: UUID | str) -> Activity:
         return self.load(Activity, activity_id, "activity")
@@ -119,38 +165,16 @@ class ServiceRecordServices(TimeAccountServices):
         ended_at: datetime,
         note: str,
         idem: Idempotency | None = None,
+        beneficiary: BeneficiaryGiven | None = None,
     ) -> ServiceRecord:
-        """`idem` (optional) makes a resubmitted form answer with the record it entered."""
+        """`idem` (optional) makes a resubmitted form answer with the record it entered;
+        without a `beneficiary`, the activity's (if it names one)."""
         if (replayed := self.replay(idem)) is not None:
             return self.load_service_record(replayed["id"])
         activity = self.load_activity(activity_id)
         require_scope(actor, self.load_office(activity.office_id), OPERATORS)
-        volunteer = self.load(Volunteer, volunteer_id, "volunteer")
-        if not volunteer.active:
-            raise DomainError("volunteer_inactive")
-        if volunteer.bank_id != activity.bank_id:
-            raise DomainError("office_mismatch")
-        started_at = require_aware(started_at, "started_at")
-        ended_at = require_aware(ended_at, "ended_at")
-        activity.check_service_times(started_at, ended_at, self.scan_grace)
-        if ended_at > utc_now() + FUTURE_SKEW:
-            raise DomainError(
-                "invalid_time_range", "Service cannot end in the future.", field="ended_at"
-            )
-        # One record per volunteer and activity, whether scanned or entered: a retried or
-        # repeated entry cannot pay the same attendance twice (the store refuses a second
-        # record of that id; no need to ask first).
-        record_id = attendance_record_id_for(activity.id, volunteer.id)
-        record = ServiceRecord.enter_manually(
-            volunteer_id=volunteer.id,
-            passbook_id=volunteer.passbook_id,
-            activity=activity,
-            started_at=started_at,
-            ended_at=ended_at,
-            note=note,
-            actor=actor.record(),
-            record_id=record_id,
-        )
+        record = self.manual_entry(actor, volunteer_id, activity, started_at, ended_at, note,
+                                   beneficiary)
         try:
             self.save_with(record, idem=idem, body={"id": str(record.id), "status": record.status})
         except RecordConflictError as exc:
@@ -159,6 +183,45 @@ class ServiceRecordServices(TimeAccountServices):
                 return self.load_service_record(replayed["id"])
             raise DomainError("already_recorded") from exc
         return record
+
+    def manual_entry(self, actor: Actor, volunteer_id: UUID | str, activity: Activity,
+                     started_at: datetime, ended_at: datetime, note: str,
+                     beneficiary: BeneficiaryGiven | None = None) -> ServiceRecord:
+        """A service entered by hand, under the activity's rules; the caller has checked the
+        actor runs the activity's office, and saves it."""
+        volunteer = self.load(Volunteer, volunteer_id, "volunteer")
+        if not volunteer.active:
+            raise DomainError("volunteer_inactive")
+        if volunteer.bank_id != activity.bank_id:
+            raise DomainError("office_mismatch")
+        started_at = require_aware(started_at, "started_at")
+        ended_at = require_aware(ended_at, "ended_at")
+        activity.check_service_times(started_at, ended_at, self.scan_grace)
+        activity.check_attendee(self.attendee(volunteer, shanghai_date(started_at)),
+                                by_scan=False)
+        if ended_at > utc_now() + FUTURE_SKEW:
+            raise DomainError(
+                "invalid_time_range", "Service cannot end in the future.", field="ended_at",
+                zh="服务结束时间不能晚于现在：活动还在进行时，请填写现在或更早的结束时间。",
+            )
+        # One record per volunteer and activity, whether scanned or entered: a retried or
+        # repeated entry cannot pay the same attendance twice (the store refuses a second
+        # record of that id; no need to ask first).
+        record_id = attendance_record_id_for(activity.id, volunteer.id)
+        if self.exists(record_id):
+            raise DomainError("already_recorded")
+        return ServiceRecord.enter_manually(
+            volunteer_id=volunteer.id,
+            passbook_id=volunteer.passbook_id,
+            activity=activity,
+            started_at=started_at,
+            ended_at=ended_at,
+            note=note,
+            actor=actor.record(),
+            record_id=record_id,
+            beneficiary=(self._beneficiary(record_id, beneficiary, activity.bank_id)
+                         if beneficiary is not None else None),
+        )
 
     def load_service_record(self, record_id: UUID | str) -> ServiceRecord:
         return self.load(ServiceRecord, record_id, "service record")
@@ -276,6 +339,14 @@ class ServiceRecordServices(TimeAccountServices):
             return replayed
         record = self.load_service_record(record_id)
         self.ensure_open_path(self._authorize_record(actor, record))
+        aggregates, body = self.corrected(actor, record, hours, reason)
+        self.save_with(*aggregates, idem=idem, status=200, body=body)
+        return body
+
+    def corrected(self, actor: Actor, record: ServiceRecord, hours: str,
+                  reason: str) -> tuple[list[Any], dict[str, Any]]:
+        """The correction's aggregates (the record, and the passbook if points move) and its
+        answer; the caller saves them, with whatever else belongs in the same save."""
         minutes = minutes_from_hours(hours)
         activity = self.load_activity(record.activity_id)
         cap = activity.longest_service_minutes(self.scan_grace)
@@ -307,5 +378,70 @@ class ServiceRecordServices(TimeAccountServices):
             "points": record.points,
             "points_delta": delta,
         }
-        self.save_with(*aggregates, idem=idem, status=200, body=body)
-        return body
+        return aggregates, body
+
+    # -- a complete entry: its beneficiary and its evaluations -------------------------------
+    def _beneficiary(self, record_id: UUID, given: BeneficiaryGiven,
+                     bank_id: UUID) -> dict[str, Any]:
+        """The beneficiary as events keep it: a person's name sealed under a key of the
+        record's own (a third person's data: erasing the volunteer does not reach it)."""
+        volunteer_id = None
+        if given.volunteer_id:
+            beneficiary = self.load(Volunteer, given.volunteer_id, "volunteer")
+            if beneficiary.bank_id != bank_id:
+                raise DomainError("office_mismatch")
+            volunteer_id = beneficiary.id
+        name_sealed = None
+        name = (given.name or "").strip()
+        if given.kind == BENEFICIARY_PERSON and name:
+            if len(name) > 50:
+                raise DomainError("invalid_input", "beneficiary name: 1 to 50 characters.",
+                                  field="beneficiary.name")
+            if not self.vault.has_key(record_id):
+                self.vault.create_key(record_id)
+            name_sealed = self.vault.seal(record_id, {"name": name})["name"]
+        return check_beneficiary(given.kind, name_sealed, given.label, volunteer_id)
+
+    def beneficiary_name(self, record_id: UUID | str, name_sealed: str | None) -> str | None:
+        if name_sealed is None:
+            return None
+        return self.vault.open(UUID(str(record_id)), {"name": name_sealed})["name"]
+
+    @retry_on_conflict
+    def name_beneficiary(self, actor: Actor, record_id: UUID | str,
+                         given: BeneficiaryGiven) -> ServiceRecord:
+        """Staff name (or change) the beneficiary of an entry until they have confirmed."""
+        record = self.load_service_record(record_id)
+        office = self._authorize_record(actor, record)
+        record.name_beneficiary(self._beneficiary(record.id, given, office.bank_id),
+                                actor.record())
+        self.save(record)
+        return record
+
+    @retry_on_conflict
+    def evaluate_service_record(self, actor: Actor, record_id: UUID | str, rating: int,
+                                comment: str = "") -> ServiceRecord:
+        """The organiser's evaluation: an operator of the office that recorded the service."""
+        record = self.load_service_record(record_id)
+        self._authorize_record(actor, record)
+        record.evaluate(rating, comment, actor.record())
+        self.save(record)
+        return record
+
+    @retry_on_conflict
+    def confirm_service_record(self, actor: Actor, record_id: UUID | str, confirmed: bool,
+                               rating: int | None, comment: str = "") -> ServiceRecord:
+        """The beneficiary confirms and rates: themselves when they are a registered
+        volunteer, or an operator of the office records it for them (代确认)."""
+        record = self.load_service_record(record_id)
+        beneficiary = record.beneficiary or {}
+        if actor.kind == "volunteer":
+            if not beneficiary.get("volunteer_id") or actor.id != beneficiary["volunteer_id"]:
+                raise DomainError("forbidden")
+            on_behalf = False
+        else:
+            self._authorize_record(actor, record)
+            on_behalf = True
+        record.confirm_by_beneficiary(confirmed, rating, comment, on_behalf, actor.record())
+        self.save(record)
+        return record

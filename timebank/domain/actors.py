@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-STAFF_ROLES = ("coordinator", "branch_admin", "bank_admin", "treasurer", "auditor")
+from timebank.domain.vocabulary import ROLE
+
 ADMIN_ROLE = "admin"
+# Every role but the administrator's, in the vocabulary's order (which also labels them).
+STAFF_ROLES = tuple(code for code in ROLE.codes if code != ADMIN_ROLE)
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,9 @@ class Actor:
     # recorded in events.
     bank_id: UUID | None = None
     passbook_id: UUID | None = None
+    # The volunteer aggregate the login loaded, for this request's own use (what an
+    # activity's rules need to know of them at a scan). Never recorded in events.
+    volunteer: Any = field(default=None, compare=False, repr=False)
 
     @property
     def is_admin(self) -> bool:

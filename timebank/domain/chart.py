@@ -8,10 +8,12 @@ read it from here, so that an account added to the books is placed once.
 
 from __future__ import annotations
 
-from timebank.domain.funds import CASH, DONATION_INCOME, EXPENSE, GRANT_EXPENSE, IN_KIND_ASSETS
-
-# Accounts added by the entity's books (issue 13). Names are stored in journal lines: never
-# rename one.
+# Account names are stored in journal lines: never rename one.
+CASH = "cash"  # 货币资金, by class
+IN_KIND_ASSETS = "in_kind_assets"  # donated goods at their recorded valuation (存货)
+DONATION_INCOME = "donation_income"  # + ":" + donor type: 捐赠收入
+GRANT_EXPENSE = "grant_expense"  # 业务活动成本 — grants
+EXPENSE = "expense"  # + ":" + expense kind
 GOVERNMENT_GRANT_INCOME = "government_grant_income"  # 政府补助收入
 GRANTS_PAYABLE = "grants_payable"  # 应付款项: grants approved and not yet paid
 CUSTODIAL_ASSETS = "custodial_assets"  # 受托代理资产: money passed on to a named beneficiary

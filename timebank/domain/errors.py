@@ -117,6 +117,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务时间不在活动时段内。",
     ),
     "invalid_state": ("This was already done.", "该操作已完成，无需重复。"),
+    # -- volunteers' records: ages, consents and who may attend (records issue) --
+    "volunteer_too_young": (
+        "Under 14, a person cannot register as a volunteer on their own.",
+        "未满14周岁不能自行注册为志愿者。",
+    ),
+    "guardian_consent_required": (
+        "A volunteer aged 14 to 18 needs a guardian's consent on record.",
+        "14至18周岁的志愿者须有监护人同意的记录。",
+    ),
+    "minors_not_admitted": ("This activity is not open to minors.", "该活动不接受未成年人参加。"),
+    "minors_group_only": (
+        "Minors take part in this activity only with a group, entered by the coordinator.",
+        "未成年人须随团体参加该活动，由组织者统一登记。",
+    ),
+    "training_required": (
+        "This activity needs a training you have not attended.",
+        "参加该活动须先完成相应培训。",
+    ),
+    "several_issuers": (
+        "Several offices recorded this period's services: ask for one office's certificate.",
+        "该期间的服务由多个单位记录，请分别为各记录单位出具证明。",
+    ),
+    "insurance_required": (
+        "This activity opens for scanning once its insurance is recorded.",
+        "该活动须先登记保险后才能开放签到。",
+    ),
     "invalid_fund_host": (
         "A special fund is hosted by exactly one foundation; only foundations host funds.",
         "专项基金必须挂靠在一个基金会下；只有基金会可以挂靠其他基金。",
@@ -176,4 +202,5 @@ class DomainError(Exception):
 
     @property
     def message_zh(self) -> str:
-        return MESSAGES[self.code][1]
+        """The Chinese message; a refusal that names its precise problem (`zh=`) says that."""
+        return self.context.get("zh") or MESSAGES[self.code][1]

@@ -13,10 +13,17 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from timebank.domain.errors import DomainError
+from timebank.domain.stars import (
+    FIRST_CORRECTION_DAYS,
+    FIRST_STAR_THRESHOLDS_HOURS,
+    check_correction_days,
+    check_thresholds,
+)
 from timebank.domain.time_rules import TimeBankRules
+from timebank.domain.vocabulary import OFFICE_KIND
 
 BANK, BRANCH, SAVINGS_OFFICE = "bank", "branch", "savings_office"
-KINDS = (BANK, BRANCH, SAVINGS_OFFICE)
+KINDS = OFFICE_KIND.codes  # bank, branch, savings_office (labels in the vocabulary)
 PARENT_KIND: dict[str, str | None] = {BANK: None, BRANCH: BANK, SAVINGS_OFFICE: BRANCH}
 
 DEFAULT_POINTS_PER_HOUR = 10
@@ -98,6 +105,12 @@ class Office(Aggregate):
         self.points_per_hour = points_per_hour
         self.category_multipliers: dict[str, str] = {}
         self.rules_version = 1 if kind == BANK else 0
+        # The rules of volunteers' records (timebank/domain/stars.py), a bank's.
+        self.star_thresholds_hours = FIRST_STAR_THRESHOLDS_HOURS
+        self.correction_days = FIRST_CORRECTION_DAYS
+        # What a certificate it issues names (2015 guidance): its person in charge, the
+        # handling officer and a contact.
+        self.issuer_profile: dict[str, str] | None = None
         # The time-bank rules in force (timebank.domain.time_rules); none until a bank sets them.
         self.time_bank_rules: dict[str, Any] = {}
 
@@ -193,6 +206,54 @@ class Office(Aggregate):
     def multiplier_for(self, category: str) -> Decimal:
         return Decimal(self.category_multipliers.get(category, "1"))
 
+    def change_record_rules(self, star_thresholds_hours: list[int], correction_days: int,
+                            actor: dict[str, Any]) -> None:
+        """星级 thresholds and the days to answer a correction request: from now on."""
+        if self.kind != BANK:
+            raise DomainError("office_not_bank")
+        self.ensure_open()
+        self._record_rules_changed(
+            star_thresholds_hours=list(check_thresholds(star_thresholds_hours)),
+            correction_days=check_correction_days(correction_days), actor=actor)
+
+    class RecordRulesChanged(Aggregate.Event):
+        star_thresholds_hours: list[int]
+        correction_days: int
+        actor: dict[str, Any]
+
+    @event(RecordRulesChanged)
+    def _record_rules_changed(self, star_thresholds_hours: list[int], correction_days: int,
+                              actor: dict[str, Any]) -> None:
+        self.star_thresholds_hours = tuple(star_thresholds_hours)
+        self.correction_days = correction_days
+
+    def set_issuer_profile(self, person_in_charge: str, handling_officer: str, contact: str,
+                           actor: dict[str, Any]) -> None:
+        """志愿服务记录证明 name the issuer's person in charge (负责人), the handling officer
+        (经办人) and a contact (联系方式)."""
+        self.ensure_open()
+        values = {}
+        for field, value, limit in (("person_in_charge", person_in_charge, 50),
+                                    ("handling_officer", handling_officer, 50),
+                                    ("contact", contact, 100)):
+            text = (value or "").strip()
+            if not 1 <= len(text) <= limit:
+                raise DomainError("invalid_input", f"{field}: 1 to {limit} characters.",
+                                  field=field)
+            values[field] = text
+        self._issuer_profile_set(**values, actor=actor)
+
+    class IssuerProfileSet(Aggregate.Event):
+        person_in_charge: str
+        handling_officer: str
+        contact: str
+        actor: dict[str, Any]
+
+    @event(IssuerProfileSet)
+    def _issuer_profile_set(self, person_in_charge: str, handling_officer: str, contact: str,
+                            actor: dict[str, Any]) -> None:
+        self.issuer_profile = {"person_in_charge": person_in_charge,
+                               "handling_officer": handling_officer, "contact": contact}
     # -- time-bank rules: recorded whole with every change, applied as they stand then -----
     def change_time_bank_rules(self, rules: TimeBankRules, actor: dict[str, Any]) -> None:
         if self.kind != BANK:

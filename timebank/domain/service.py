@@ -13,11 +13,22 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from timebank.domain.ages import (
+    MINORS_CLOSED,
+    MINORS_GROUP_ONLY,
+    MINORS_OPEN,
+    Attendee,
+    check_minors_policy,
+)
 from timebank.domain.errors import DomainError
 from timebank.domain.values import MAX_SERVICE_MINUTES, require_aware
+from timebank.domain.vocabulary import APPROVAL_POLICY, GEOFENCE_MODE
 
 CHECKED_IN, PENDING, APPROVED, REJECTED = "checked_in", "pending", "approved", "rejected"
 AUTO_CLOSED, OUTSIDE_AREA, NO_POSITION = "auto_closed", "outside_area", "no_position"
+# A scan whose volunteer has not consented to the use of their location: taken, never
+# refused by the geofence, and flagged for review instead (PIPL: location is sensitive).
+NO_LOCATION_CONSENT = "no_location_consent"
 
 
 def _check_text(value: str, field: str, max_len: int, required: bool = True) -> str:
@@ -30,9 +41,9 @@ def _check_text(value: str, field: str, max_len: int, required: bool = True) -> 
 
 
 MANUAL_APPROVAL, AUTO_ON_CHECKOUT = "manual", "auto_on_checkout"
-APPROVAL_POLICIES = (MANUAL_APPROVAL, AUTO_ON_CHECKOUT)
+APPROVAL_POLICIES = APPROVAL_POLICY.codes  # labels in the vocabulary
 GEOFENCE_REFUSE, GEOFENCE_FLAG = "refuse", "flag"
-GEOFENCE_MODES = (GEOFENCE_REFUSE, GEOFENCE_FLAG)
+GEOFENCE_MODES = GEOFENCE_MODE.codes
 MAX_RADIUS_M = 50_000
 DEFAULT_RADIUS_M = 200
 MAX_CAPACITY = 100_000
@@ -81,8 +92,22 @@ def _check_options(capacity: int | None, approval_policy: str, geofence_mode: st
         )
 
 
+# What an activity's plan holds besides its office: every field `Created` has after
+# `location`, in the order `Edited.plan` carries them.
+PLAN_FIELDS = (
+    "title", "category", "starts_at", "ends_at", "location", "latitude", "longitude",
+    "radius_m", "capacity", "approval_policy", "geofence_mode", "content",
+    "person_in_charge_id", "beneficiary", "minors", "required_training",
+    "requires_insurance", "insurance_ref",
+)
+
+
 class Activity(Aggregate):
     class Created(Aggregate.Created):
+        """Version 2 records what a service entry needs (content, the person in charge, a
+        beneficiary) and who may attend (minors, a training, insurance)."""
+
+        class_version = 2
         office_id: UUID
         bank_id: UUID
         title: str
@@ -97,6 +122,20 @@ class Activity(Aggregate):
         capacity: int | None = None
         approval_policy: str = MANUAL_APPROVAL
         geofence_mode: str = GEOFENCE_FLAG
+        content: str = ""
+        person_in_charge_id: UUID | None = None
+        beneficiary: str = ""
+        minors: str = MINORS_CLOSED
+        required_training: str = ""
+        requires_insurance: bool = False
+        insurance_ref: str = ""
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 kept none of these, and admitted anybody: minors were not refused.
+            state.update(content="", person_in_charge_id=None, beneficiary="",
+                         minors=MINORS_OPEN, required_training="", requires_insurance=False,
+                         insurance_ref="")
 
     @event(Created)
     def __init__(
@@ -115,6 +154,13 @@ class Activity(Aggregate):
         capacity: int | None = None,
         approval_policy: str = MANUAL_APPROVAL,
         geofence_mode: str = GEOFENCE_FLAG,
+        content: str = "",
+        person_in_charge_id: UUID | None = None,
+        beneficiary: str = "",
+        minors: str = MINORS_CLOSED,
+        required_training: str = "",
+        requires_insurance: bool = False,
+        insurance_ref: str = "",
     ) -> None:
         self.office_id = office_id
         self.bank_id = bank_id
@@ -129,6 +175,13 @@ class Activity(Aggregate):
         self.capacity = capacity
         self.approval_policy = approval_policy
         self.geofence_mode = geofence_mode
+        self.content = content
+        self.person_in_charge_id = person_in_charge_id
+        self.beneficiary = beneficiary
+        self.minors = minors
+        self.required_training = required_training
+        self.requires_insurance = requires_insurance
+        self.insurance_ref = insurance_ref
         self.cancelled = False
         self.admitted: list[str] = []
 
@@ -149,6 +202,13 @@ class Activity(Aggregate):
         capacity: int | None = None,
         approval_policy: str = MANUAL_APPROVAL,
         geofence_mode: str = GEOFENCE_FLAG,
+        content: str = "",
+        person_in_charge_id: UUID | None = None,
+        beneficiary: str = "",
+        minors: str = MINORS_CLOSED,
+        required_training: str = "",
+        requires_insurance: bool = False,
+        insurance_ref: str = "",
     ) -> Activity:
         starts_at = require_aware(starts_at, "starts_at")
         ends_at = require_aware(ends_at, "ends_at")
@@ -171,25 +231,21 @@ class Activity(Aggregate):
             capacity=capacity,
             approval_policy=approval_policy,
             geofence_mode=geofence_mode,
+            content=_check_text(content, "content", 500, required=False),
+            person_in_charge_id=person_in_charge_id,
+            beneficiary=_check_text(beneficiary, "beneficiary", 200, required=False),
+            minors=check_minors_policy(minors),
+            required_training=_check_text(required_training, "required_training", 100,
+                                          required=False),
+            requires_insurance=bool(requires_insurance),
+            insurance_ref=_check_text(insurance_ref, "insurance_ref", 100, required=False),
         )
 
     def edit(self, changes: dict[str, Any], actor: dict[str, Any]) -> None:
         """Change some of the plan; the event carries the whole new plan, so it reads alone."""
         if self.cancelled:
             raise DomainError("activity_cancelled")
-        allowed = {
-            "title",
-            "category",
-            "starts_at",
-            "ends_at",
-            "location",
-            "latitude",
-            "longitude",
-            "radius_m",
-            "capacity",
-            "approval_policy",
-            "geofence_mode",
-        }
+        allowed = set(PLAN_FIELDS)
         unknown = set(changes) - allowed
         if unknown:
             raise DomainError(
@@ -209,7 +265,10 @@ class Activity(Aggregate):
         self._edited(plan=new_plan, actor=actor)
 
     class Edited(Aggregate.Event):
-        plan: dict[str, Any]  # the whole new plan: every field `Created` has after `location`
+        # The whole new plan: every field of PLAN_FIELDS when it was recorded (an edit made
+        # before version 2 of `Created` holds only the fields of version 1, and leaves the
+        # others as they were).
+        plan: dict[str, Any]
         actor: dict[str, Any]
 
     @event(Edited)
@@ -261,6 +320,8 @@ class Activity(Aggregate):
         """A scan at `now` is taken only inside the window plus grace, and never once cancelled."""
         if self.cancelled:
             raise DomainError("activity_cancelled")
+        if self.requires_insurance and not self.insurance_ref:
+            raise DomainError("insurance_required")
         if now < self.scans_open_at(grace):
             raise DomainError("activity_not_open")
         if now > self.scans_close_at(grace):
@@ -276,11 +337,32 @@ class Activity(Aggregate):
         if started_at < self.scans_open_at(grace) or ended_at > self.scans_close_at(grace):
             raise DomainError("outside_window", field="started_at")
 
-    def place_flags(self, position: tuple[float, float] | None) -> list[str]:
+    def check_attendee(self, attendee: Attendee, by_scan: bool) -> None:
+        """Who may attend: a minor needs a guardian's consent on record and an activity
+        open to minors (a group-only activity takes minors only as a coordinator's entry for
+        a group, never by their own scan); an activity that requires a training takes only
+        volunteers who attended it."""
+        if attendee.is_minor:
+            if not attendee.guardian_consent:
+                raise DomainError("guardian_consent_required")
+            if self.minors == MINORS_CLOSED:
+                raise DomainError("minors_not_admitted")
+            if self.minors == MINORS_GROUP_ONLY and by_scan:
+                raise DomainError("minors_group_only")
+        if self.required_training and self.required_training not in attendee.trainings:
+            raise DomainError("training_required", f"Required: {self.required_training}.",
+                              training=self.required_training)
+
+    def place_flags(self, position: tuple[float, float] | None,
+                    location_consent: bool = True) -> list[str]:
         """The geofence: nothing to say inside the area (or without one); outside it, or
-        without a position, a flag for review, or a refusal when the activity says so."""
+        without a position, a flag for review, or a refusal when the activity says so.
+        Without the volunteer's consent to use their location, the position is not looked
+        at and the scan is flagged for review, never refused."""
         if self.latitude is None or self.longitude is None:
             return []
+        if not location_consent:
+            return [NO_LOCATION_CONSENT]
         if position is None:
             # Withholding the position must not be a way around the geofence.
             if self.geofence_mode == GEOFENCE_REFUSE:
@@ -293,8 +375,46 @@ class Activity(Aggregate):
         return [OUTSIDE_AREA]
 
 
+# Ratings of a service (服务评价): one to five, by the organiser and by the beneficiary.
+RATINGS = (1, 2, 3, 4, 5)
+ORGANISER, BENEFICIARY = "organiser", "beneficiary"
+BENEFICIARY_PERSON, BENEFICIARY_GROUP = "person", "group"
+BENEFICIARY_KINDS = (BENEFICIARY_PERSON, BENEFICIARY_GROUP)
+
+
+def check_rating(rating: object) -> int:
+    if isinstance(rating, bool) or not isinstance(rating, int) or rating not in RATINGS:
+        raise DomainError("invalid_input", "rating: a whole number from 1 to 5.", field="rating")
+    return rating
+
+
+def check_beneficiary(kind: str, name_sealed: str | None, label: str,
+                      volunteer_id: UUID | None) -> dict[str, Any]:
+    """服务对象: a group (named in `label`, e.g. 樱花社区独居老人) or a person — a registered
+    volunteer (`volunteer_id`, who may then confirm the service themselves) or someone named
+    only in `name_sealed` (sealed by the application: a third person's data)."""
+    if kind not in BENEFICIARY_KINDS:
+        raise DomainError("invalid_input", f"beneficiary kind: one of {BENEFICIARY_KINDS}.",
+                          field="beneficiary.kind")
+    label = _check_text(label, "beneficiary.label", 200, required=kind == BENEFICIARY_GROUP)
+    if kind == BENEFICIARY_PERSON and name_sealed is None and volunteer_id is None:
+        raise DomainError("invalid_input", "a person beneficiary is named or registered.",
+                          field="beneficiary.name")
+    return {"kind": kind, "label": label, "name_sealed": name_sealed,
+            "volunteer_id": str(volunteer_id) if volunteer_id else None}
+
+
+def staff_id(actor: dict[str, Any]) -> str | None:
+    """The staff account behind an act, if a staff account did it."""
+    return actor.get("id") if actor.get("kind") == "user" else None
+
+
 class ServiceRecord(Aggregate):
     class Entered(Aggregate.Created):
+        """Version 2 records the activity's person in charge (活动负责人) when the service
+        was entered, and the beneficiary (服务对象) when one is known."""
+
+        class_version = 2
         volunteer_id: UUID
         passbook_id: UUID
         activity_id: UUID
@@ -307,6 +427,13 @@ class ServiceRecord(Aggregate):
         note: str
         actor: dict[str, Any]
         flags: list[str] | None = None
+        person_in_charge_id: UUID | None = None
+        beneficiary: dict[str, Any] | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 kept neither.
+            state.update(person_in_charge_id=None, beneficiary=None)
 
     @event(Entered)
     def __init__(
@@ -324,6 +451,8 @@ class ServiceRecord(Aggregate):
         actor: dict[str, Any],
         id: UUID | None = None,
         flags: list[str] | None = None,
+        person_in_charge_id: UUID | None = None,
+        beneficiary: dict[str, Any] | None = None,
     ) -> None:
         self.volunteer_id = volunteer_id
         self.passbook_id = passbook_id
@@ -339,9 +468,24 @@ class ServiceRecord(Aggregate):
         self.points = 0
         self.points_per_hour = 0
         self.multiplier = "1"
+        self.source = source
+        self.person_in_charge_id = person_in_charge_id
+        self.beneficiary = beneficiary
+        self.entered_by = staff_id(actor)
+        self.approved_by: str | None = None
+        self.organiser_rating: int | None = None
+        self.beneficiary_confirmation: dict[str, Any] | None = None
         # The time account its hours were stored in, when its category is a time-bank
         # service of the bank (timebank.domain.time_accounts); corrections follow it there.
         self.time_account_id: UUID | None = None
+
+    @property
+    def recorder_id(self) -> str | None:
+        """记录人: the staff account that made the entry part of the volunteer's record — who
+        entered it by hand (代录), else who approved it; an activity's own rule approving a
+        scan (auto-approval) was set by its person in charge."""
+        return recorder_of(self.source, self.entered_by, self.approved_by,
+                           self.person_in_charge_id, self.status == APPROVED)
 
     @classmethod
     def enter_manually(
@@ -354,6 +498,7 @@ class ServiceRecord(Aggregate):
         note: str,
         actor: dict[str, Any],
         record_id: UUID | None = None,
+        beneficiary: dict[str, Any] | None = None,
     ) -> ServiceRecord:
         """代录: a coordinator records attendance on the volunteer's behalf."""
         if activity.cancelled:
@@ -379,6 +524,8 @@ class ServiceRecord(Aggregate):
             note=_check_text(note, "note", 500, required=False),
             actor=actor,
             id=record_id,
+            person_in_charge_id=activity.person_in_charge_id,
+            beneficiary=beneficiary or activity_beneficiary(activity),
         )
 
     @classmethod
@@ -409,6 +556,8 @@ class ServiceRecord(Aggregate):
             note="",
             actor=actor,
             flags=flags,
+            person_in_charge_id=activity.person_in_charge_id,
+            beneficiary=activity_beneficiary(activity),
         )
 
     def check_out(
@@ -493,6 +642,7 @@ class ServiceRecord(Aggregate):
         self.points = points
         self.points_per_hour = points_per_hour
         self.multiplier = multiplier
+        self.approved_by = staff_id(actor)
 
     def reject(self, reason: str, actor: dict[str, Any]) -> None:
         if self.status != PENDING:
@@ -544,6 +694,70 @@ class ServiceRecord(Aggregate):
         self.minutes = minutes
         self.points += points_delta
 
+    # -- what makes the entry complete: its beneficiary and its evaluations -----------------
+    def name_beneficiary(self, beneficiary: dict[str, Any], actor: dict[str, Any]) -> None:
+        """Name (or change) the beneficiary, until the beneficiary has confirmed."""
+        if self.status in (CHECKED_IN, REJECTED):
+            raise DomainError("not_approved")
+        if self.beneficiary_confirmation is not None:
+            raise DomainError("invalid_state", "The beneficiary has already confirmed.")
+        self._beneficiary_named(beneficiary=beneficiary, actor=actor)
+
+    class BeneficiaryNamed(Aggregate.Event):
+        beneficiary: dict[str, Any]
+        actor: dict[str, Any]
+
+    @event(BeneficiaryNamed)
+    def _beneficiary_named(self, beneficiary: dict[str, Any], actor: dict[str, Any]) -> None:
+        self.beneficiary = beneficiary
+
+    def evaluate(self, rating: int, comment: str, actor: dict[str, Any]) -> None:
+        """The organiser's evaluation (服务质量评价) of a pending or approved service. A
+        later evaluation replaces the earlier one; both stay in the history."""
+        if self.status in (CHECKED_IN, REJECTED):
+            raise DomainError("not_approved")
+        self._evaluated(rating=check_rating(rating),
+                        comment=_check_text(comment, "comment", 500, required=False),
+                        actor=actor)
+
+    class Evaluated(Aggregate.Event):
+        rating: int
+        comment: str
+        actor: dict[str, Any]
+
+    @event(Evaluated)
+    def _evaluated(self, rating: int, comment: str, actor: dict[str, Any]) -> None:
+        self.organiser_rating = rating
+
+    def confirm_by_beneficiary(self, confirmed: bool, rating: int | None, comment: str,
+                               on_behalf: bool, actor: dict[str, Any]) -> None:
+        """The beneficiary confirms (or disputes) that the service took place, and rates it:
+        once. `on_behalf`: staff recorded what the beneficiary said (代确认)."""
+        if self.beneficiary is None:
+            raise DomainError("invalid_state", "This service names no beneficiary.")
+        if self.status in (CHECKED_IN, REJECTED):
+            raise DomainError("not_approved")
+        if self.beneficiary_confirmation is not None:
+            raise DomainError("invalid_state", "The beneficiary has already confirmed.")
+        self._beneficiary_confirmed(
+            confirmed=bool(confirmed),
+            rating=check_rating(rating) if rating is not None else None,
+            comment=_check_text(comment, "comment", 500, required=False),
+            on_behalf=bool(on_behalf), actor=actor)
+
+    class BeneficiaryConfirmed(Aggregate.Event):
+        confirmed: bool  # False: the beneficiary says the service did not take place
+        rating: int | None
+        comment: str
+        on_behalf: bool
+        actor: dict[str, Any]
+
+    @event(BeneficiaryConfirmed)
+    def _beneficiary_confirmed(self, confirmed: bool, rating: int | None, comment: str,
+                               on_behalf: bool, actor: dict[str, Any]) -> None:
+        self.beneficiary_confirmation = {"confirmed": confirmed, "rating": rating}
+
+
     def store_hours(self, account_id: UUID, actor: dict[str, Any]) -> None:
         """At approval: the record's hours were stored in this time account (saved with it)."""
         if self.status != APPROVED or self.time_account_id is not None:
@@ -558,3 +772,22 @@ class ServiceRecord(Aggregate):
     @event(HoursStored)
     def _hours_stored(self, account_id: UUID, minutes: int, actor: dict[str, Any]) -> None:
         self.time_account_id = account_id
+
+
+def activity_beneficiary(activity: Activity) -> dict[str, Any] | None:
+    """The beneficiary an activity names (a group), given to each of its entries."""
+    if not activity.beneficiary:
+        return None
+    return check_beneficiary(BENEFICIARY_GROUP, None, activity.beneficiary, None)
+
+
+def recorder_of(source: str, entered_by: str | None, approved_by: str | None,
+                person_in_charge_id: UUID | str | None, approved: bool) -> str | None:
+    """记录人 (see ServiceRecord.recorder_id), one rule for the aggregate and the read side."""
+    if source == "manual" and entered_by:
+        return entered_by
+    if approved_by:
+        return approved_by
+    if approved and person_in_charge_id:
+        return str(person_in_charge_id)
+    return None

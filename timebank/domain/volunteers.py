@@ -7,14 +7,16 @@ over decades — so it is snapshotted and kept separate from the person.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from timebank.domain.ages import MINOR, UNKNOWN
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for, phone_claim_id_for
+from timebank.domain.values import SHANGHAI
 
 # Passbook entry kinds, as shown in the passbook history.
 SERVICE = "service"
@@ -40,6 +42,11 @@ def _check_points(points: object) -> None:
 
 class Volunteer(Aggregate):
     class Registered(Aggregate.Created):
+        """Version 2 records what registration learnt of the person's age (`age_band`, a
+        plain fact: adult, minor or unknown) and the birth date given when there is no ID
+        number (sealed like the rest of the person's data)."""
+
+        class_version = 2
         office_id: UUID
         bank_id: UUID
         passbook_no: str
@@ -49,6 +56,13 @@ class Volunteer(Aggregate):
         phone_index: str
         pin_hash: str
         actor: dict[str, Any]
+        age_band: str = UNKNOWN
+        birth_date_sealed: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 did not look at ages: an ID number, if any, still tells the age.
+            state.update(age_band=UNKNOWN, birth_date_sealed=None)
 
     @event(Registered)
     def __init__(
@@ -63,6 +77,8 @@ class Volunteer(Aggregate):
         phone_index: str,
         pin_hash: str,
         actor: dict[str, Any],
+        age_band: str = UNKNOWN,
+        birth_date_sealed: str | None = None,
     ) -> None:
         self.office_id = office_id
         self.bank_id = bank_id
@@ -76,6 +92,14 @@ class Volunteer(Aggregate):
         self.erased = False
         # Tokens carry it; a PIN change, an erasure or a logout raises it (see User).
         self.token_generation = 0
+        self.age_band = age_band
+        self.birth_date_sealed = birth_date_sealed
+        self.guardian_consent: dict[str, Any] | None = None
+        self.location_consent = False
+        self.national_no_sealed: str | None = None
+        # Trainings attended, by name (an activity may require one): training id -> name.
+        self.trainings: dict[str, str] = {}
+        self.awards: list[str] = []
 
     @property
     def passbook_id(self) -> UUID:
@@ -157,6 +181,148 @@ class Volunteer(Aggregate):
         self.pin_hash = pin_hash
 
 
+    # -- age, guardian and consents ---------------------------------------------------------
+    @property
+    def age_needs_completing(self) -> bool:
+        """Registered before ages were kept, and nothing yet tells the age (staff list)."""
+        return self.age_band == UNKNOWN and self.id_number_sealed is None and \
+            self.birth_date_sealed is None
+
+    def record_birth_date(self, birth_date_sealed: str, age_band: str,
+                          actor: dict[str, Any]) -> None:
+        """Staff complete the birth date of a volunteer registered without one."""
+        if self.id_number_sealed is not None:
+            raise DomainError("invalid_input", "The ID number already gives the birth date.",
+                              field="birth_date")
+        if age_band == MINOR and self.guardian_consent is None:
+            raise DomainError("guardian_consent_required", field="guardian")
+        self._birth_date_recorded(birth_date_sealed=birth_date_sealed, age_band=age_band,
+                                  actor=actor)
+
+    class BirthDateRecorded(Aggregate.Event):
+        birth_date_sealed: str
+        age_band: str
+        actor: dict[str, Any]
+
+    @event(BirthDateRecorded)
+    def _birth_date_recorded(self, birth_date_sealed: str, age_band: str,
+                             actor: dict[str, Any]) -> None:
+        self.birth_date_sealed = birth_date_sealed
+        self.age_band = age_band
+
+    def record_guardian_consent(self, guardian_sealed: str, relation: str, consented_on: date,
+                                actor: dict[str, Any]) -> None:
+        """监护人同意: who (sealed: a third person's name and phone), their relation, when."""
+        self._guardian_consent_recorded(guardian_sealed=guardian_sealed, relation=relation,
+                                        consented_on=consented_on.isoformat(), actor=actor)
+
+    class GuardianConsentRecorded(Aggregate.Event):
+        guardian_sealed: str
+        relation: str
+        consented_on: str  # YYYY-MM-DD, the day the guardian consented
+        actor: dict[str, Any]
+
+    @event(GuardianConsentRecorded)
+    def _guardian_consent_recorded(self, guardian_sealed: str, relation: str,
+                                   consented_on: str, actor: dict[str, Any]) -> None:
+        self.guardian_consent = {"guardian_sealed": guardian_sealed, "relation": relation,
+                                 "consented_on": consented_on}
+
+    def set_location_consent(self, given: bool, actor: dict[str, Any]) -> None:
+        """The separate consent to use the phone's location at scans (PIPL Art. 29)."""
+        if given == self.location_consent:
+            return
+        if given:
+            self._location_consent_given(actor=actor)
+        else:
+            self._location_consent_withdrawn(actor=actor)
+
+    class LocationConsentGiven(Aggregate.Event):
+        actor: dict[str, Any]
+
+    @event(LocationConsentGiven)
+    def _location_consent_given(self, actor: dict[str, Any]) -> None:
+        self.location_consent = True
+
+    class LocationConsentWithdrawn(Aggregate.Event):
+        actor: dict[str, Any]
+
+    @event(LocationConsentWithdrawn)
+    def _location_consent_withdrawn(self, actor: dict[str, Any]) -> None:
+        self.location_consent = False
+
+    def record_national_number(self, national_no_sealed: str, actor: dict[str, Any]) -> None:
+        """志愿者统一编号, the national volunteer system's number (sealed)."""
+        self._national_number_recorded(national_no_sealed=national_no_sealed, actor=actor)
+
+    class NationalNumberRecorded(Aggregate.Event):
+        national_no_sealed: str
+        actor: dict[str, Any]
+
+    @event(NationalNumberRecorded)
+    def _national_number_recorded(self, national_no_sealed: str,
+                                  actor: dict[str, Any]) -> None:
+        self.national_no_sealed = national_no_sealed
+
+
+    # -- training and awards (培训记录, 表彰奖励记录): facts of the person's record -----------
+    def record_training(self, training_id: str, name: str, held_on: date, minutes: int,
+                        provider: str, office_id: UUID, actor: dict[str, Any]) -> None:
+        """A training attended: its hours are kept apart from service hours."""
+        name = _check_words(name, "name", 100)
+        if training_id in self.trainings:
+            raise DomainError("invalid_state", "This training is already recorded.")
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or \
+                not 1 <= minutes <= 24 * 60:
+            raise DomainError("invalid_hours", field="hours")
+        self._training_recorded(training_id=training_id, name=name,
+                                held_on=held_on.isoformat(), minutes=minutes,
+                                provider=_check_words(provider, "provider", 100, required=False),
+                                office_id=office_id, actor=actor)
+
+    class TrainingRecorded(Aggregate.Event):
+        training_id: str
+        name: str
+        held_on: str  # YYYY-MM-DD
+        minutes: int
+        provider: str
+        office_id: UUID  # the volunteer's office when it was recorded
+        actor: dict[str, Any]
+
+    @event(TrainingRecorded)
+    def _training_recorded(self, training_id: str, name: str, held_on: str, minutes: int,
+                           provider: str, office_id: UUID, actor: dict[str, Any]) -> None:
+        self.trainings[training_id] = name
+
+    def record_award(self, award_id: str, title: str, awarded_by: str, awarded_on: date,
+                     office_id: UUID, actor: dict[str, Any]) -> None:
+        """An award or commendation: what, by whom (the awarding body), when."""
+        self._award_recorded(award_id=award_id, title=_check_words(title, "title", 200),
+                             awarded_by=_check_words(awarded_by, "awarded_by", 200),
+                             awarded_on=awarded_on.isoformat(), office_id=office_id,
+                             actor=actor)
+
+    class AwardRecorded(Aggregate.Event):
+        award_id: str
+        title: str
+        awarded_by: str
+        awarded_on: str  # YYYY-MM-DD
+        office_id: UUID
+        actor: dict[str, Any]
+
+    @event(AwardRecorded)
+    def _award_recorded(self, award_id: str, title: str, awarded_by: str, awarded_on: str,
+                        office_id: UUID, actor: dict[str, Any]) -> None:
+        self.awards = [*self.awards, award_id]
+
+
+def _check_words(value: str, field: str, max_len: int, required: bool = True) -> str:
+    text = (value or "").strip()
+    if (required and not text) or len(text) > max_len:
+        raise DomainError("invalid_input", f"{field}: 1 to {max_len} characters.", field=field)
+    return text
+
+
 class PhoneClaim(Aggregate):
     """One volunteer per phone: the claim's id is derived from the phone's blind index and a
     generation. When a holder is erased the claim is released for good; the phone's next
@@ -224,11 +390,34 @@ class Passbook(Aggregate):
     # -- PIN attempts: recorded, because a lock-out must hold across servers and restarts --
     def ensure_unlocked(self, now: datetime) -> None:
         if self.locked_until is not None and now < self.locked_until:
-            raise DomainError(
-                "passbook_locked",
-                f"Locked until {self.locked_until.isoformat()}.",
-                locked_until=self.locked_until,
-            )
+            raise self._locked_refusal("passbook_locked")
+
+    def _locked_refusal(self, code: str) -> DomainError:
+        """Says when the lock ends (Beijing time, and the exact instant)."""
+        assert self.locked_until is not None
+        local = self.locked_until.astimezone(SHANGHAI)
+        return DomainError(
+            code,
+            f"The passbook is locked until {local:%H:%M} Beijing time "
+            f"({self.locked_until.isoformat()}); try again then.",
+            zh=f"密码连续输错 {PIN_ATTEMPTS_BEFORE_LOCK} 次，存折已锁定，"
+               f"北京时间 {local:%H:%M} 后可再试。",
+            locked_until=self.locked_until,
+        )
+
+    def wrong_pin_refusal(self) -> DomainError:
+        """After a wrong PIN is recorded: how many tries remain, or when the lock ends."""
+        if self.locked_until is not None:
+            return self._locked_refusal("wrong_pin")
+        left = PIN_ATTEMPTS_BEFORE_LOCK - self.wrong_pins
+        minutes = int(PIN_LOCK_DURATION.total_seconds() // 60)
+        return DomainError(
+            "wrong_pin",
+            f"{left} more {'try' if left == 1 else 'tries'} before the passbook locks for "
+            f"{minutes} minutes.",
+            zh=f"密码错误，还可再试 {left} 次；再错 {left} 次存折将锁定 {minutes} 分钟。",
+            tries_left=left,
+        )
 
     def record_wrong_pin(self, now: datetime, actor: dict[str, Any]) -> None:
         consecutive = self.wrong_pins + 1

@@ -1,0 +1,71 @@
+"""The API documentation pages (/docs, /redoc) served offline and under a strict policy.
+
+The Swagger UI and ReDoc files come from the fastapi-offline package (no CDN: kiosks'
+integrators and offices may have no internet, and the pages' policy allows only this
+site's files). Each page starts its viewer with one inline script; that page's
+Content-Security-Policy allows exactly that script by its SHA-256 and nothing else inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import FastAPI
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+ASSETS_URL = "/static-offline-docs"
+ASSETS = Path(fastapi_offline.__file__).parent / "static"
+FAVICON_URL = "/static/favicon.svg"
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def policy_for(html: str, *, workers: bool = False) -> str:
+    """This page's policy: its own files, plus its inline start-up scripts by hash."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html))
+    return (f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; "
+            + ("worker-src 'self' blob:; " if workers else "")
+            + "frame-ancestors 'none'; form-action 'self'")
+
+
+def _strict(response: HTMLResponse, *, workers: bool = False) -> HTMLResponse:
+    response.headers["Content-Security-Policy"] = policy_for(response.body.decode(),
+                                                             workers=workers)
+    return response
+
+
+def install_docs(app: FastAPI, openapi_url: str = "/openapi.json") -> None:
+    """For an app made with docs_url=None and redoc_url=None."""
+    app.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS)), name="offline-docs")
+    redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return _strict(get_swagger_ui_html(
+            openapi_url=openapi_url, title=f"{app.title} — API",
+            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=FAVICON_URL, oauth2_redirect_url=redirect_url))
+
+    @app.get(redirect_url, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return _strict(get_swagger_ui_oauth2_redirect_html())
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return _strict(get_redoc_html(
+            openapi_url=openapi_url, title=f"{app.title} — API",
+            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js", redoc_favicon_url=FAVICON_URL,
+            with_google_fonts=False), workers=True)

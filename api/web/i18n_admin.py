@@ -1,0 +1,68 @@
+"""Words of the administration screens: offices, staff, point rules, kiosks and catalog."""
+
+from __future__ import annotations
+
+WORDS: dict[str, tuple[str, str]] = {
+    "nav_shop": ("爱心超市", "Charity shop"),
+    "admin_change": ("改名或撤销", "Rename or close"),
+    "admin_new_name": ("新名称", "New name"),
+    "admin_reason": ("原因", "Reason"),
+    "admin_rename": ("改名", "Rename"),
+    "admin_close_reason": ("撤销原因", "Why it closes"),
+    "admin_close": ("撤销机构", "Close the office"),
+    "admin_open_title": ("新设机构", "Open an office"),
+    "admin_parent": ("上级机构", "Under"),
+    "admin_new_bank": ("（无上级：新设区级总行）", "(none: a new district bank)"),
+    "admin_office_name": ("机构名称", "Name"),
+    "admin_open": ("设立", "Open"),
+    "admin_staff_title": ("新建工作人员账户", "New staff account"),
+    "admin_staff_hint": (
+        "账户只能授予您权限范围内的角色和机构；新人首次登录后应修改密码。",
+        "You can grant only roles and offices within your own; the new person should change "
+        "the password after logging in.",
+    ),
+    "admin_first_password": ("初始密码（至少 8 位）", "First password (8 characters or more)"),
+    "admin_role": ("角色", "Role"),
+    "admin_create_staff": ("创建账户", "Create the account"),
+    "admin_rules_title": ("积分规则", "Point rules"),
+    "admin_rules_of": ("{bank} 的积分规则", "Point rules of {bank}"),
+    "admin_points_per_hour": ("每小时积分", "Points per hour"),
+    "admin_rules_version": ("规则版本", "Rules version"),
+    "admin_rules_effect": (
+        "修改保存后立即生效：此后审核的服务按新规则计分，已审核的记录不变。",
+        "A change takes effect when saved: services approved afterwards earn under the new "
+        "rules; records already approved keep theirs.",
+    ),
+    "admin_multiplier": ("类别倍数", "Multiplier"),
+    "admin_multiplier_hint": ("留空为 1 倍；最多 10 倍。", "Empty means 1; at most 10."),
+    "admin_change_rules": ("保存积分规则", "Save the point rules"),
+    "admin_done_opened": ("机构已设立。", "The office was opened."),
+    "admin_done_renamed": ("机构已改名。", "The office was renamed."),
+    "admin_done_closed": ("机构已撤销。", "The office was closed."),
+    "admin_done_staff_created": ("工作人员账户已创建。", "The staff account was created."),
+    "admin_done_rules_changed": ("积分规则已保存，即时生效。",
+                                 "The point rules were saved and apply from now."),
+    "admin_done_kiosk_revoked": ("终端已停用，其密钥不再有效。",
+                                 "The kiosk was revoked; its key no longer works."),
+    "admin_done_item_listed": ("物品已上架。", "The item was added."),
+    "admin_done_item_changed": ("物品已更新。", "The item was changed."),
+    "shop_kiosks": ("兑换终端", "Kiosks"),
+    "shop_no_kiosks": ("还没有兑换终端。", "No kiosk yet."),
+    "shop_revoked": ("已停用", "Revoked"),
+    "shop_revoke": ("停用终端", "Revoke"),
+    "shop_kiosk_name": ("新终端名称", "New kiosk's name"),
+    "shop_register": ("登记终端并生成密钥", "Register and make its key"),
+    "shop_key_once": (
+        "「{name}」已登记。它的 API 密钥只显示这一次，请现在抄录并配置到终端：",
+        "“{name}” is registered. Its API key is shown only this once: copy it into the "
+        "kiosk now.",
+    ),
+    "shop_catalog": ("兑换物品", "Catalog"),
+    "shop_no_items": ("还没有物品。", "No item yet."),
+    "shop_change": ("调价、补货或盘点", "Reprice, restock or count"),
+    "shop_new_points": ("新积分价（留空不变）", "New price (empty: unchanged)"),
+    "shop_restock": ("补货数量", "Add to stock"),
+    "shop_count": ("盘点后库存（需填原因）", "Stock counted (give a reason)"),
+    "shop_save": ("保存", "Save"),
+    "shop_add": ("上架物品", "Add the item"),
+}
