@@ -37,6 +37,6 @@ def scan_for(request: Request, claims: TokenClaims, services: TimebankApp,
         holder = Actor(kind="volunteer", id=claims.subject,
                        request_id=getattr(request.state, "request_id", None))
         return services.scan(holder, body.token, position, body.action, body.activity_id,
-                             generation=claims.generation)
+                             generation=claims.generation, session=claims.session)
     return services.scan(actor_of(request, claims), body.token, position, body.action,
                          body.activity_id)

@@ -109,13 +109,20 @@ def test_the_lane_logs_the_scan_under_its_route_with_the_usual_headers(
     assert [(line["route"], line["status"]) for line in logged] == [("/api/v1/scans", 200)]
 
 
-def revoked_story(client: TestClient) -> list[Any]:
-    """A volunteer's token after their logout (its generation raised): with a good code and
-    with a bad one, the login is refused first, and nothing is stored."""
+def revoked_story(client: TestClient, how: str = "every session") -> list[Any]:
+    """A volunteer's token after their logout (its generation raised), or after its own
+    session was ended: with a good code and with a bad one, the login is refused first,
+    and nothing is stored."""
     world = ScanWorld(client)
     services = world.services
     volunteer = services.load(Volunteer, world.volunteer["id"])
-    volunteer.revoke_sessions(SYSTEM.record(), "logout")
+    if how == "every session":
+        volunteer.revoke_sessions(SYSTEM.record(), "logout")
+    else:
+        token = world.me["Authorization"].removeprefix("Bearer ")
+        session = client.app.state.runtime.signer.verify(token).session  # type: ignore[attr-defined]
+        assert session is not None
+        volunteer.close_session(session, SYSTEM.record(), "ended from the sessions page")
     services.save(volunteer)
     head = services.recorder.max_notification_id()
     answers = [world.scan(world.token("check_in")), world.scan("not-a-code")]
@@ -123,11 +130,12 @@ def revoked_story(client: TestClient) -> list[Any]:
     return answers
 
 
+@pytest.mark.parametrize("how", ["every session", "its own session"])
 def test_a_revoked_token_scans_nothing_through_the_lane_or_the_route(
-    client: TestClient, plain_client: TestClient
+    client: TestClient, plain_client: TestClient, how: str
 ) -> None:
-    through_lane = [shape(r) for r in revoked_story(client)]
-    through_route = [shape(r) for r in revoked_story(plain_client)]
+    through_lane = [shape(r) for r in revoked_story(client, how)]
+    through_route = [shape(r) for r in revoked_story(plain_client, how)]
     assert [s[0] for s in through_lane] == [401, 401]
     assert through_lane[0][2]["error"]["code"] == "unauthenticated"
     assert through_lane == through_route
