@@ -44,7 +44,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "beneficiary_rating": ("服务对象评价", "Beneficiary's rating"),
     "my_record_link": ("查看我的志愿记录、授权与数据下载",
                        "My volunteer record, consents and data"),
+    "download_my_records": ("下载我的全部记录（JSON Lines 与 CSV）",
+                            "Download my whole record (JSON Lines and CSV)"),
+    "download_records_explained": (
+        "包括基本信息、服务、培训、表彰、评价、投诉与证明，可导入其他系统（全国志愿服务信息系统等）。",
+        "Basic data, services, training, awards, evaluations, complaints and certificates, "
+        "in a form other systems (such as the national volunteer system) import."),
     # -- staff: a volunteer's record --
+    "export_record": ("导出此志愿者的记录", "Export this volunteer's record"),
+    "export_office_records": ("导出本单位的志愿服务记录", "Export the office's records"),
+    "export_from": ("起始日期", "From"),
+    "export_to": ("截止日期", "To"),
+    "export_download": ("导出（ZIP）", "Export (ZIP)"),
     "volunteer_records": ("志愿记录", "Volunteer records"),
     "nav_records": ("志愿记录", "Records"),
     "find_by_passbook_or_phone": ("存折号或手机号", "Passbook number or phone"),

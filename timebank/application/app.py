@@ -10,6 +10,7 @@ from timebank.application.books import BooksServices
 from timebank.application.certificates import CertificateServices
 from timebank.application.corrections import CorrectionServices
 from timebank.application.entities import EntityServices
+from timebank.application.exports import ExportServices
 from timebank.application.funds import FundServices
 from timebank.application.interbank import InterbankServices
 from timebank.application.kiosks import KioskServices
@@ -51,6 +52,7 @@ class TimebankApp(
     EntityServices,
     AuditServices,
     RecordServices,
+    ExportServices,
     InterbankServices,
 ):
     name = "timebank"

@@ -229,6 +229,7 @@ AGGREGATE = _vocabulary(
     ("Complaint", "投诉", "Complaint"),
     ("CorrectionRequest", "更正申请", "Correction request"),
     ("Seal", "公章", "Seal"),
+    ("RecordExport", "记录导出", "Records export"),
     ("InterbankTransfer", "跨行转存", "Interbank transfer"),
     ("InterbankCredit", "跨行入账", "Interbank credit"),
     ("TimeAccount", "时间账户", "Time account"),
