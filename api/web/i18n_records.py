@@ -50,6 +50,16 @@ WORDS: dict[str, tuple[str, str]] = {
         "包括基本信息、服务、培训、表彰、评价、投诉与证明，可导入其他系统（全国志愿服务信息系统等）。",
         "Basic data, services, training, awards, evaluations, complaints and certificates, "
         "in a form other systems (such as the national volunteer system) import."),
+    # -- staff: planning an activity (what its entries take, who may attend) --
+    "field_content": ("服务内容", "Service content"),
+    "who_may_attend": ("参加条件", "Who may attend"),
+    "field_minors": ("未成年人", "Minors"),
+    "field_required_training": ("须先参加的培训（名称）", "Training required first (its name)"),
+    "field_requires_insurance": ("须购买意外保险", "Accident insurance required"),
+    "field_insurance_ref": ("保险单号", "Insurance policy"),
+    "insurance_hint": ("须购买保险而未填写保单号的活动不能扫码签到。",
+                       "An activity that requires insurance opens for scanning only once the "
+                       "policy is given."),
     # -- staff: a volunteer's record --
     "export_record": ("导出此志愿者的记录", "Export this volunteer's record"),
     "export_office_records": ("导出本单位的志愿服务记录", "Export the office's records"),
@@ -70,6 +80,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "consented_on": ("同意日期", "Consented on"),
     "record_guardian_consent": ("登记监护人同意", "Record the guardian's consent"),
     "beneficiary": ("服务对象", "Beneficiary"),
+    "person_in_charge": ("活动负责人", "Person in charge"),
+    "recorder": ("记录人", "Recorded by"),
     "beneficiary_person": ("个人", "a person"),
     "confirmed_yes": ("已确认", "confirmed"),
     "confirmed_no": ("不属实", "disputed"),

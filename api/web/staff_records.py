@@ -101,6 +101,9 @@ def volunteer_record(request: Request, volunteer_id: str, done: str = "", error:
                   trainings=record_queries.trainings_of(engine, str(volunteer.id)),
                   awards=record_queries.awards_of(engine, str(volunteer.id)),
                   complaints=complaints, tz=SHANGHAI, done=done,
+                  staff_names=services.usernames(
+                      [r["person_in_charge_id"] for r in records]
+                      + [r["recorder_id"] for r in records]),
                   may_export=may_read(actor, RECORD_EXPORTS),
                   error=coded_message(request, error, field) if error else None,
                   today=shanghai_date(utc_now()).isoformat())

@@ -13,8 +13,6 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from timebank.application.authz import RECORD_EXPORTS, read_scope, require_read
 from timebank.application.base import BaseServices
 from timebank.domain.actors import Actor
@@ -23,7 +21,6 @@ from timebank.domain.export_format import RESIDENT_ID_CARD, VERSION, sex_from_id
 from timebank.domain.exports import OFFICE_SCOPE, VOLUNTEER_SCOPE, RecordExport
 from timebank.domain.offices import Office
 from timebank.domain.reading import ReadScope
-from timebank.domain.users import User
 from timebank.domain.volunteers import Volunteer
 
 
@@ -57,10 +54,11 @@ class ExportServices(BaseServices):
             for row in rows[kind]:
                 volunteer_no, national_no = numbers.get(row["volunteer_id"], (None, None))
                 row.update(volunteer_no=volunteer_no, national_no=national_no)
-        names: dict[str, str | None] = {}
+        names = self.usernames([row[f"{key}_id"] for row in rows["service_records"]
+                                for key in ("person_in_charge", "recorder")])
         for row in rows["service_records"]:
             for key in ("person_in_charge", "recorder"):
-                row[key] = self._staff_name(row[f"{key}_id"], names)
+                row[key] = names.get(row[f"{key}_id"] or "")
 
     def _person(self, volunteer_id: str) -> dict[str, Any]:
         volunteer = self.load(Volunteer, volunteer_id, "volunteer", copy=False)
@@ -83,17 +81,6 @@ class ExportServices(BaseServices):
             "guardian_relation": consent.get("relation"),
             "guardian_consented_on": consent.get("consented_on"),
             "location_consent": volunteer.location_consent}
-
-    def _staff_name(self, user_id: str | None, names: dict[str, str | None]) -> str | None:
-        if not user_id:
-            return None
-        if user_id not in names:
-            try:
-                user = self.repository.get(UUID(user_id))
-            except (AggregateNotFoundError, ValueError):
-                user = None
-            names[user_id] = user.username if isinstance(user, User) else None
-        return names[user_id]
 
     def record_export(self, actor: Actor, office: Office, volunteer: Volunteer | None,
                       period: tuple[date | None, date | None],
