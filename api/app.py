@@ -54,6 +54,7 @@ from api.web import (
     my_certificates,
     my_records,
     people_pages,
+    record_admin_pages,
     record_exports,
     scan_pages,
     staff_dashboards,
@@ -197,6 +198,7 @@ def create_app(
         app.include_router(page_module.router)
     app.include_router(my_records.router)
     app.include_router(record_exports.router)
+    app.include_router(record_admin_pages.router)
     app.include_router(staff_records.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

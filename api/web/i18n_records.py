@@ -60,6 +60,47 @@ WORDS: dict[str, tuple[str, str]] = {
     "insurance_hint": ("须购买保险而未填写保单号的活动不能扫码签到。",
                        "An activity that requires insurance opens for scanning only once the "
                        "policy is given."),
+    # -- administration: a bank's rules of records, the issuer of certificates --
+    "record_rules_title": ("志愿记录规则", "Rules of records"),
+    "star_thresholds": ("星级门槛", "Star thresholds"),
+    "star_thresholds_field": ("星级门槛（小时，由一星起，逗号分隔）",
+                              "Star thresholds (hours, from one star, comma separated)"),
+    "correction_days": ("更正申请答复期限（天）", "Days to answer a correction request"),
+    "record_rules_effect": ("修改自即日起生效：已达到的星级不因此取消或追加。",
+                            "A change applies from now on: levels already reached stay as "
+                            "they are."),
+    "change_record_rules": ("保存规则", "Save the rules"),
+    "record_rules_changed": ("规则已保存。", "The rules are saved."),
+    "issuer_title": ("证明出具单位信息", "Certificate issuer"),
+    "issuer_office": ("出具单位", "Issuing office"),
+    "issuer_explained": ("志愿服务记录证明上印出的负责人、经办人、联系方式和公章。",
+                         "What a certificate prints of its issuer: the person in charge, "
+                         "the handling officer, a contact and the seal."),
+    "issuer_inherited": ("本单位尚未填写，证明将使用上级单位的信息",
+                         "Not filled in here: certificates print the office above's"),
+    "issuer_profile": ("负责人与联系方式", "Person in charge and contact"),
+    "issuer_person_in_charge": ("负责人", "Person in charge"),
+    "issuer_handling_officer": ("经办人", "Handling officer"),
+    "issuer_contact": ("联系方式", "Contact"),
+    "issuer_seal": ("公章", "Seal"),
+    "issuer_seal_uploaded": ("已上传公章图片", "A seal image is on file"),
+    "issuer_no_seal": ("尚未上传公章图片。", "No seal image yet."),
+    "issuer_seal_file": ("公章图片（PNG，不超过 256 KB）", "Seal image (PNG, at most 256 KB)"),
+    "issuer_upload_seal": ("上传公章", "Upload the seal"),
+    "issuer_done_profile_saved": ("出具单位信息已保存。", "The issuer's details are saved."),
+    "issuer_done_seal_uploaded": ("公章已上传，新出具的证明将加盖此章。",
+                                  "The seal is uploaded: new certificates carry it."),
+    "issuer_link": ("证明出具单位信息与公章", "Issuer details and seal"),
+    "record_rules_link": ("星级门槛与更正期限", "Star thresholds and correction deadline"),
+    # -- staff: registering a volunteer (ages and guardians) --
+    "birth_date_hint": ("没有身份证号时填写：年龄由身份证号或出生日期确定，未满 14 周岁不能注册。",
+                        "Without an ID number: the age comes from the ID number or the date "
+                        "of birth; under 14 nobody registers."),
+    "guardian_for_minors": ("监护人同意（14–18 周岁必填）",
+                            "Guardian's consent (required from 14 to 18)"),
+    "guardian_hint": ("未满 18 周岁的志愿者须登记监护人的同意：谁、什么关系、何时同意。",
+                      "A volunteer under 18 needs their guardian's consent on record: who, "
+                      "their relation, and when."),
     # -- staff: a volunteer's record --
     "export_record": ("导出此志愿者的记录", "Export this volunteer's record"),
     "export_office_records": ("导出本单位的志愿服务记录", "Export the office's records"),
