@@ -203,6 +203,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "pending_requests": ("待处理的申请", "Waiting requests"),
     "overdue_requests": ("已逾期的申请", "Overdue requests"),
     "overdue": ("已逾期", "overdue"),
+    "overdue_corrections_notice": ("有 {n} 条更正申请已逾期未答复，请督促处理。",
+                                   "{n} correction requests are past their deadline."),
     "found_hours": ("核实的时长（小时）", "Hours found"),
     "accept_correction": ("予以更正", "Correct it"),
     "refusal_reason": ("不予更正的理由", "Why not"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pypdf
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api._pages import csrf_of, hidden, staff_login, volunteer_login
@@ -173,3 +174,26 @@ def test_registration_asks_a_birth_date_and_a_minors_guardian(client: TestClient
     assert (read["age"], read["age_band"]) == (15, "minor")
     assert read["guardian"] == {"name": "林大海", "relation": "parent",
                                 "consented_on": years_ago(0, days=1).isoformat()}
+
+
+def test_the_branch_page_flags_overdue_correction_requests(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = HttpDistrict.build(client)
+    d.user("branch-o", "branch_admin", d.branch_id, password=PASSWORD)
+    phone = next_phone()
+    d.volunteer(phone=phone)
+    me = d.volunteer_headers(phone)
+    staff_login(client, "branch-o", PASSWORD)
+    assert "overdue-corrections" not in client.get(f"/staff/offices/{d.branch_id}").text
+    past = datetime.now(UTC) - timedelta(days=20)  # the bank's 15 days have passed
+    monkeypatch.setattr("timebank.application.corrections.utc_now", lambda: past)
+    asked = client.post(f"{API}/correction-requests", headers=me, json={
+        "kind": "missing", "activity_id": d.activity_id, "reason": "忘记扫码",
+        "started_at": "2026-11-01T01:00:00+00:00", "ended_at": "2026-11-01T02:00:00+00:00"})
+    assert asked.status_code == 201, asked.text
+    monkeypatch.undo()
+    page = client.get(f"/staff/offices/{d.branch_id}", params={"lang": "zh"}).text
+    assert "有 1 条更正申请已逾期未答复" in page
+    assert f'/staff/corrections?office_id={d.branch_id}&amp;overdue=1' in page
+    english = client.get(f"/staff/offices/{d.branch_id}", params={"lang": "en"}).text
+    assert "1 correction requests are past their deadline." in english
