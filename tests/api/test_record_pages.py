@@ -135,12 +135,15 @@ def test_the_issuer_profile_and_seal_are_set_on_a_page_and_printed(client: TestC
     assert "Handling officer" in english.text and 'value="王敏"' in english.text
 
     volunteer = d.volunteer()
+    assert client.put(f"{API}/volunteers/{volunteer['id']}/national-number", headers=d.admin,
+                      json={"national_no": "31010420269999"}).status_code == 200
     d.earn(volunteer["id"], 60)
     issued = client.post(f"{API}/volunteers/{volunteer['id']}/certificates", headers=d.admin,
                          json={"from": "2026-01-01", "to": "2026-12-31"}).json()
     pdf = client.get(issued["pdf_url"], headers=d.admin).content
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "李主任" in text and "王敏" in text and "021-5555 0101" in text
+    assert "31010420269999" in text and volunteer["passbook_no"] in text
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images) == 2  # seal and QR code
 
 
