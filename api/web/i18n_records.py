@@ -203,6 +203,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "pending_requests": ("待处理的申请", "Waiting requests"),
     "overdue_requests": ("已逾期的申请", "Overdue requests"),
     "overdue": ("已逾期", "overdue"),
+    "col_star_volunteers": ("星级志愿者（现有）", "Star volunteers (now)"),
     "overdue_corrections_notice": ("有 {n} 条更正申请已逾期未答复，请督促处理。",
                                    "{n} correction requests are past their deadline."),
     "found_hours": ("核实的时长（小时）", "Hours found"),

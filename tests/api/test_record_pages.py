@@ -200,3 +200,16 @@ def test_the_branch_page_flags_overdue_correction_requests(
     assert f'/staff/corrections?office_id={d.branch_id}&amp;overdue=1' in page
     english = client.get(f"/staff/offices/{d.branch_id}", params={"lang": "en"}).text
     assert "1 correction requests are past their deadline." in english
+
+
+def test_the_office_page_counts_star_volunteers(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    d.user("branch-s", "branch_admin", d.branch_id, password=PASSWORD)
+    assert client.put(f"{API}/offices/{d.bank_id}/record-rules", headers=d.admin, json={
+        "star_thresholds_hours": [1, 2], "correction_days": 15}).status_code == 200
+    volunteer = d.volunteer()
+    d.earn(volunteer["id"], 150)
+    staff_login(client, "branch-s", PASSWORD)
+    page = client.get(f"/staff/offices/{d.branch_id}", params={"lang": "zh"}).text
+    assert "星级志愿者（现有）" in page
+    assert '<span class="star-count">★★ 1</span>' in page
