@@ -28,6 +28,7 @@ from api.web.form_values import optional_int, refusal_text
 from api.web.i18n import language_of
 from api.web.people_pages import redirect_to_login, staff_actor, staff_posting
 from api.web.rendering import render
+from api.web.sessions import page_engine, page_runner, page_services
 from projections import kiosk_queries, page_queries, queries
 from timebank.application.authz import ADMINISTRATION, OPERATIONS
 from timebank.domain.errors import DomainError
@@ -47,13 +48,13 @@ def _done(code: str) -> str:
 # -- offices and staff ------------------------------------------------------------------------
 def _admin(request: Request, actor: Any, *, status: int = 200, error: str | None = None,
            done: str = "", form: dict[str, str] | None = None) -> Response:
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         scope = services.read_scope(actor, ADMINISTRATION)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
-    offices = page_queries.office_tree(request.app.state.runtime.engine, scope)
+    catch_up_for_read(page_runner(request))
+    offices = page_queries.office_tree(page_engine(request), scope)
     open_offices = [o for o in offices if not o["closed"]]
     return render(request, "admin.html", status, offices=offices, error=error,
                   done=_done(done), form=form or {},
@@ -84,7 +85,7 @@ def administer(
     role: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         if action == "open":
             parent = services.load_office(parent_id) if parent_id else None
@@ -116,11 +117,11 @@ def administer(
 # -- point rules ------------------------------------------------------------------------------
 def _rules(request: Request, actor: Any, bank_id: str, *, status: int = 200,
            error: str | None = None, done: str = "") -> Response:
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         scope = services.read_scope(actor, ADMINISTRATION)
-        catch_up_for_read(request.app.state.runner)
-        banks = [o for o in page_queries.office_tree(request.app.state.runtime.engine, scope)
+        catch_up_for_read(page_runner(request))
+        banks = [o for o in page_queries.office_tree(page_engine(request), scope)
                  if o["kind"] == "bank"]
         chosen = bank_id or (banks[0]["id"] if banks else "")
         if not chosen:  # a branch admin: the bank above, read only
@@ -149,7 +150,7 @@ async def change_point_rules(request: Request) -> Response:
     form = await request.form()
     csrf = str(form.get("csrf", ""))
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     bank_id = str(form.get("bank_id", ""))[:64]
     try:
         per_hour = optional_int(str(form.get("points_per_hour", ""))[:10], "points_per_hour")
@@ -174,11 +175,11 @@ def _shop(request: Request, actor: Any, office_id: str, *, status: int = 200,
           new_kiosk: str = "") -> Response:
     try:
         office = operated_office(request, actor, office_id)
-        scope = request.app.state.runtime.app.read_scope(actor, OPERATIONS)
+        scope = page_services(request).read_scope(actor, OPERATIONS)
     except DomainError as exc:
         return error_page(request, exc)
-    engine = request.app.state.runtime.engine
-    catch_up_for_read(request.app.state.runner)
+    engine = page_engine(request)
+    catch_up_for_read(page_runner(request))
     return render(request, "admin_shop.html", status, keep_query={"office_id": str(office.id)},
                   office=office, kiosks=kiosk_queries.office_kiosks(engine, str(office.id)),
                   catalog=kiosk_queries.catalog(engine, str(office.id), only_active=False),
@@ -209,7 +210,7 @@ def change_shop(
     restock: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         if action == "kiosk":
             kiosk, key = services.register_kiosk(actor, office_id, name)

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import catch_up_for_read
 from api.routers import entity_reports as api
-from api.web.people_pages import error_page, page_message, redirect_to_login, staff_actor
+from api.web.people_pages import error_page, redirect_to_login, staff_actor
 from api.web.rendering import render, yuan
+from api.web.sessions import page_engine, page_runner, page_services
 from api.web.staff_dashboards import percent
 from projections import entity_reports
 from timebank.domain.errors import DomainError
@@ -27,14 +28,13 @@ def entity_view(request: Request, fund_id: str, as_of: str | None = None) -> Res
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
+    services = page_services(request)
+    engine = page_engine(request)
     try:
         fund = services.entity_fund(actor, fund_id)
     except DomainError as exc:
-        return HTMLResponse(page_message(request, exc),
-                            status_code=403 if exc.code == "forbidden" else 404)
-    catch_up_for_read(request.app.state.runner)
+        return error_page(request, exc)
+    catch_up_for_read(page_runner(request))
     today = utc_now().astimezone(SHANGHAI).date()
     try:
         day = date.fromisoformat(as_of) if as_of else today
@@ -60,10 +60,9 @@ def _download(request: Request, fund_id: str, route: Any, **params: Any) -> Resp
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     try:
-        return route(fund_id, actor, request.app.state.runtime.app, request.app.state.runner,
-                     **params)
+        return route(fund_id, actor, page_services(request), page_runner(request), **params)
     except DomainError as exc:
         return error_page(request, exc)
 

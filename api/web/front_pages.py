@@ -15,7 +15,7 @@ from api.web.coordinator_pages import activity_state, window_text
 from api.web.error_pages import error_page
 from api.web.people_pages import redirect_to_login, staff_actor
 from api.web.rendering import render
-from api.web.sessions import page_actor
+from api.web.sessions import page_actor, page_engine, page_runner, page_services
 from api.web.staff_nav import start_path
 from projections import audit_queries, fund_queries, page_queries, queries
 from timebank.application.authz import (
@@ -35,8 +35,8 @@ QUEUE_PREVIEW = 5
 @router.get("/", response_class=HTMLResponse)
 def front_door(request: Request) -> Response:
     """What this is, the two logins, and what anyone may read (funds' public accounts)."""
-    engine = request.app.state.runtime.engine
-    catch_up_for_read(request.app.state.runner)
+    engine = page_engine(request)
+    catch_up_for_read(page_runner(request))
     return render(request, "index.html", funds=fund_queries.funds_of_offices(engine, None))
 
 
@@ -64,13 +64,13 @@ def today(request: Request, office_id: str = "") -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
-    engine = request.app.state.runtime.engine
+    services = page_services(request)
+    engine = page_engine(request)
     try:
         scope = services.read_scope(actor, OPERATIONS, office_id or None)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     now = utc_now()
     day = now.astimezone(SHANGHAI).date()
     start_of_day = datetime.combine(day, time(0), SHANGHAI)
@@ -103,21 +103,21 @@ def audit(request: Request,
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
-    runner = request.app.state.runner
+    services = page_services(request)
+    runner = page_runner(request)
     try:
         scope = services.read_scope(actor, AUDIT_TRAIL)
         verdict = None
         if check:
             require_reader(actor, AUDIT_TRAIL)
             require_current(runner, ("audit",))
-            verdict = audit_queries.verify_chain(services.recorder, request.app.state.runtime
-                                                 .engine, services.mapper,
+            verdict = audit_queries.verify_chain(services.recorder, page_engine(request),
+                                                 services.mapper,
                                                  services.trusted_checkpoint_keys)
     except DomainError as exc:
         return error_page(request, exc)
     catch_up_for_read(runner)
-    events = page_queries.recent_audit_events(request.app.state.runtime.engine, scope, before,
+    events = page_queries.recent_audit_events(page_engine(request), scope, before,
                                               AUDIT_PAGE)
     older = events[-1]["position"] if len(events) == AUDIT_PAGE else None
     return render(request, "audit.html", events=events, verdict=verdict, older=older,

@@ -15,7 +15,7 @@ from api.web.form_values import local_datetime
 from api.web.i18n import LANGUAGES
 from api.web.people_pages import coded_message
 from api.web.rendering import render
-from api.web.sessions import check_csrf, page_actor
+from api.web.sessions import check_csrf, page_actor, page_engine, page_runner, page_services
 from projections import queries, record_queries
 from timebank.application.authz import SERVICE_RECORDS, VOLUNTEER_RECORDS
 from timebank.domain.actors import Actor
@@ -43,18 +43,17 @@ def my_records(request: Request, done: str = "", error: str = "",
     actor = volunteer_actor(request)
     if actor is None:
         return RedirectResponse("/me", status_code=303)
-    runtime = request.app.state.runtime
-    services = runtime.app
+    services = page_services(request)
     volunteer = actor.volunteer or services.load_volunteer(actor.id)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     person = services.personal_data(volunteer)
     records = queries.records_with_titles(
-        runtime.engine, services.read_scope(actor, SERVICE_RECORDS), limit=200)
+        page_engine(request), services.read_scope(actor, SERVICE_RECORDS), limit=200)
     return render(request, "my_records.html", volunteer=volunteer, person=person,
                   age=person.age_on(shanghai_date(utc_now())),
                   guardian=services.guardian_of(volunteer),
                   national_no=services.national_number(volunteer), records=records,
-                  star=queries.star_level(runtime.engine, str(volunteer.id)),
+                  star=queries.star_level(page_engine(request), str(volunteer.id)),
                   tz=SHANGHAI, done=done,
                   staff_names=services.usernames(
                       [r["person_in_charge_id"] for r in records]
@@ -66,7 +65,7 @@ def my_records(request: Request, done: str = "", error: str = "",
 def extra_sections(request: Request, services: Any, actor: Actor,
                    volunteer: Any) -> dict[str, Any]:
     """The record's other parts: training, awards, complaints, corrections asked for."""
-    engine = request.app.state.runtime.engine
+    engine = page_engine(request)
     mine = services.read_scope(actor, VOLUNTEER_RECORDS)
     today = shanghai_date(utc_now())
     return {
@@ -97,7 +96,7 @@ def ask_correction(
     actor = volunteer_actor(request)
     if actor is None:
         return RedirectResponse("/me", status_code=303)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         check_csrf(request, csrf)
         if kind == "wrong":
@@ -126,7 +125,7 @@ def my_location_consent(
         return RedirectResponse("/me", status_code=303)
     try:
         check_csrf(request, csrf)
-        request.app.state.runtime.app.set_location_consent(actor, actor.id, given == "yes")
+        page_services(request).set_location_consent(actor, actor.id, given == "yes")
     except DomainError as exc:
         return back_to_records(request, {"error": exc.code}, "#consents")
     return back_to_records(request, {"done": "consent"}, "#consents")

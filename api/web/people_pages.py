@@ -140,7 +140,7 @@ def check_gift(
     actor = page_actor(request)
     if actor is None or actor.kind != "volunteer":
         return RedirectResponse("/me", status_code=303)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         check_csrf(request, csrf)
         amount = whole_number(points, "points")
@@ -342,14 +342,14 @@ def kiosk_simulator(request: Request) -> Response:
     if actor is None:
         return redirect_to_login(request)
     # The goods of the office one works for, so the form can be filled in at once.
-    services = request.app.state.runtime.app
+    services = page_services(request)
     catalog: list[dict[str, Any]] = []
     try:
         scope = services.read_scope(actor, OPERATIONS)
-        offices = queries.open_savings_offices(request.app.state.runtime.engine, scope)
+        offices = queries.open_savings_offices(page_engine(request), scope)
         if offices:
-            catch_up_for_read(request.app.state.runner)
-            catalog = kiosk_queries.catalog(request.app.state.runtime.engine, offices[0]["id"])
+            catch_up_for_read(page_runner(request))
+            catalog = kiosk_queries.catalog(page_engine(request), offices[0]["id"])
     except DomainError:
         catalog = []
     return render(request, "kiosk_simulator.html", result=None, ok=False, catalog=catalog,

@@ -23,6 +23,7 @@ from api.web.people_pages import (
     staff_posting,
 )
 from api.web.rendering import render
+from api.web.sessions import page_engine, page_runner, page_services
 from api.web.staff_forms import find_volunteer
 from projections import queries, record_queries
 from timebank.application.authz import (
@@ -59,7 +60,7 @@ def find_record(request: Request, q: str = "", error: str = "") -> Response:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     if q:
         try:
             volunteer = find_volunteer(services, q)
@@ -79,15 +80,14 @@ def volunteer_record(request: Request, volunteer_id: str, done: str = "", error:
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runtime = request.app.state.runtime
-    services = runtime.app
+    services = page_services(request)
     try:
         volunteer = services.read_volunteer_records(actor, volunteer_id)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     person = services.personal_data(volunteer)
-    engine = runtime.engine
+    engine = page_engine(request)
     scope = services.read_scope(actor, SERVICE_RECORDS, volunteer.office_id)
     records = queries.records_with_titles(engine, scope, volunteer_id=str(volunteer.id),
                                           limit=200)
@@ -115,7 +115,7 @@ async def record_step(request: Request, volunteer_id: str, step: str) -> Respons
     complaint, national number, birth date, guardian."""
     form = {key: str(value)[:1000] for key, value in (await request.form()).items()}
     actor = staff_posting(request, form.get("csrf", ""))
-    services = request.app.state.runtime.app
+    services = page_services(request)
     path = f"/staff/volunteers/{volunteer_id}/record"
     try:
         anchor = _apply(services, actor, volunteer_id, step, form)
@@ -183,16 +183,15 @@ def complaints_page(request: Request, office_id: str = "", status: str = "",
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runtime = request.app.state.runtime
-    services = runtime.app
+    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
         scope = services.read_scope(actor, VOLUNTEER_RECORDS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     rows = record_queries.list_complaints(
-        runtime.engine, scope, status if status in ("received", "investigating", "resolved")
+        page_engine(request), scope, status if status in ("received", "investigating", "resolved")
         else None, limit=200)
     return render(request, "staff_complaints.html", keep_query={"office_id": str(office.id)},
                   office=office, complaints=rows, status_filter=status, done=done,
@@ -209,7 +208,7 @@ def complaint_step(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         if step == "investigate":
             services.investigate_complaint(actor, complaint_id, note)
@@ -232,16 +231,15 @@ def corrections_page(request: Request, office_id: str = "", overdue: str = "",
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runtime = request.app.state.runtime
-    services = runtime.app
+    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
         scope = services.read_scope(actor, VOLUNTEER_RECORDS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     today = shanghai_date(utc_now())
-    rows = record_queries.list_corrections(runtime.engine, scope, today,
+    rows = record_queries.list_corrections(page_engine(request), scope, today,
                                            status=None if overdue else "pending",
                                            overdue=bool(overdue), limit=200)
     for row in rows:
@@ -263,7 +261,7 @@ def correction_step(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         if step == "accept":
             services.accept_correction(actor, request_id, note, hours or None)
@@ -286,20 +284,19 @@ def certificate_register_page(request: Request, office_id: str = "", q: str = ""
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    runtime = request.app.state.runtime
-    services = runtime.app
+    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
         scope = services.read_scope(actor, VOLUNTEERS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(request.app.state.runner)
+    catch_up_for_read(page_runner(request))
     query = q.strip()[:40]
     volunteer_id = None
     if query.isdigit():
-        volunteer_id = record_queries.volunteer_id_of_passbook(runtime.engine, query) or "-"
+        volunteer_id = record_queries.volunteer_id_of_passbook(page_engine(request), query) or "-"
     rows = record_queries.certificate_register(
-        runtime.engine, scope, serial=None if query.isdigit() else (query or None),
+        page_engine(request), scope, serial=None if query.isdigit() else (query or None),
         volunteer_id=volunteer_id, status=status if status in ("valid", "revoked") else None,
         limit=200)
     return render(request, "staff_certificates.html",
@@ -317,7 +314,7 @@ def revoke_from_register(
 ) -> Response:
     actor = staff_posting(request, csrf)
     try:
-        request.app.state.runtime.app.revoke_certificate(actor, serial, reason)
+        page_services(request).revoke_certificate(actor, serial, reason)
     except DomainError as exc:
         return _back(request, "/staff/certificates", {"office_id": office_id,
                                                       "error": exc.code})

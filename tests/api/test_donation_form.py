@@ -95,7 +95,8 @@ def test_treasurer_records_a_donation_and_downloads_its_receipt(treasurer: Treas
 
     page = treasurer.client.get(done.headers["location"])
     assert "已登记捐赠，收据号" in page.text and gift["receipt_no"] in page.text
-    assert "¥1,234.56" in page.text and "企业: 1234" in page.text  # the income chart's bar
+    # The income chart's bar, in yuan with fen.
+    assert "¥1,234.56" in page.text and "企业: 1,234.56" in page.text
     receipt = treasurer.client.get(
         f"{treasurer.path}/donations/{gift['donation_id']}/receipt.pdf")
     assert receipt.status_code == 200

@@ -67,9 +67,11 @@ def test_every_page_works_in_its_banks_partition(city_client: TestClient) -> Non
         assert page.status_code == 200, (path, page.text[:300])
     console = client.get("/staff/activities").text
     assert "协调员工作台 · 东区" in console and console.count("为独居老人送餐") == 3
-    # The west bank's office is out of the east administrator's reach: refused, never shown.
+    # The west bank's office is out of the east administrator's reach: as in the API, it does
+    # not exist where their session leads (404 in the site's layout), and is never shown.
     refused = client.get(f"/staff/offices/{west.bank_id}")
-    assert refused.status_code == 403 and "西区" not in refused.text
+    assert refused.status_code == 404 and "西区" not in refused.text
+    assert 'class="error-page"' in refused.text and 'class="staff-nav"' in refused.text
 
     # The system administrator (the directory) reads a partitioned bank's rollup page.
     staff_login(client, *ADMIN)
