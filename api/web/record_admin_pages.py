@@ -22,6 +22,7 @@ from api.web.error_pages import error_page
 from api.web.form_values import refusal_text
 from api.web.people_pages import redirect_to_login, staff_actor, staff_posting
 from api.web.rendering import render
+from api.web.sessions import page_engine, page_runner, page_services
 from projections import page_queries
 from timebank.application.authz import ADMINISTRATION
 from timebank.domain.errors import DomainError
@@ -31,17 +32,17 @@ router = APIRouter(include_in_schema=False)
 
 
 def _offices(request: Request, actor: Any) -> list[dict[str, Any]]:
-    services = request.app.state.runtime.app
+    services = page_services(request)
     scope = services.read_scope(actor, ADMINISTRATION)
-    catch_up_for_read(request.app.state.runner)
-    return [o for o in page_queries.office_tree(request.app.state.runtime.engine, scope)
+    catch_up_for_read(page_runner(request))
+    return [o for o in page_queries.office_tree(page_engine(request), scope)
             if not o["closed"]]
 
 
 # -- a bank's rules of records ------------------------------------------------------------------
 def _record_rules(request: Request, actor: Any, bank_id: str, *, status: int = 200,
                   error: str | None = None, done: str = "") -> Response:
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         banks = [o for o in _offices(request, actor) if o["kind"] == "bank"]
         chosen = bank_id or (banks[0]["id"] if banks else "")
@@ -81,7 +82,7 @@ def change_record_rules(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         days = correction_days.strip()
         if not days.isdigit():
@@ -99,7 +100,7 @@ def change_record_rules(
 # -- the issuer of certificates: its profile and its seal ---------------------------------------
 def _issuer(request: Request, actor: Any, office_id: str, *, status: int = 200,
             error: str | None = None, done: str = "") -> Response:
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         offices = _offices(request, actor)
         chosen = office_id or str(actor.office_id or (offices[0]["id"] if offices else ""))
@@ -135,7 +136,7 @@ def save_issuer_profile(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         services.set_issuer_profile(actor, office_id, person_in_charge, handling_officer,
                                     contact)
@@ -154,7 +155,7 @@ async def upload_seal(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
-    services = request.app.state.runtime.app
+    services = page_services(request)
     try:
         png = await seal.read(MAX_SEAL_BYTES + 1)
         services.upload_seal(actor, office_id, png)
