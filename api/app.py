@@ -122,7 +122,8 @@ def create_app(
         app.state.runner = runners[DIRECTORY]
         app.state.city = city
         app.state.city_transfers = CityTransfers(runtime.partitions)
-        app.state.rate_limiter = RateLimiter(settings.rate_limit_storage)
+        app.state.rate_limiter = RateLimiter(settings.rate_limit_storage,
+                                             settings.rate_limit_namespace)
         for partition in runtime.partitions.all():
             # Scans are counted by the scan command itself, whichever page or route calls it.
             partition.app.scan_limit = partial(app.state.rate_limiter.hit, "scan",

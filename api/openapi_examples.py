@@ -174,6 +174,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                     "ref": "dda71b6d-90db-424e-8c98-3fdf30f1cdfc",
                 },
             ],
+            "star_level": 0,
         }
     },
 }

@@ -37,9 +37,9 @@ from psycopg_pool import AsyncConnectionPool
 from timebank.domain.attendance import presence_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for
-from timebank.security import passwords
 from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
+from timebank.security.pins import PinHasher
 from timebank.security.qr_tokens import ScanTokens
 
 try:  # the fastest JSON the environment has
@@ -80,6 +80,7 @@ class Floor:
         self.token_key = derive_key(secret, "bearer-tokens")
         self.scan_tokens = ScanTokens(secret)
         self.api_keys = ApiKeys(secret)
+        self.pins = PinHasher(secret)
         self.pool = AsyncConnectionPool(
             url, min_size=4, max_size=16, open=False,
             kwargs={"autocommit": True, "options": f"-csearch_path={schema}"})
@@ -159,7 +160,7 @@ class Floor:
         # before the passbook names the volunteer (the project prefetches it from its cache).
         volunteer = (await self.read([volunteer_id]))[volunteer_id]
         pin_hash = next(e["pin_hash"] for e in reversed(volunteer) if e.get("pin_hash"))
-        if not passwords.verify_secret(pin_hash, body["pin"]):
+        if not self.pins.verify(pin_hash, body["pin"])[0]:
             raise DomainError("wrong_pin")
         now = datetime.now(UTC).isoformat()
         await self.write(["debited", "taken", "redeemed", "idempotency"], [

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Where rate-limit counts live: this process ("memory://") or a store shared by every
     # worker, e.g. "redis://127.0.0.1:6379" (the `limits` library's storage URIs).
     rate_limit_storage: str = "memory://"
+    # Key prefix in that store: deployments (or test runs) sharing one Redis count apart.
+    rate_limit_namespace: str = "timebank"
     # Request bodies larger than this are refused (413) before they are read: API and pages.
     max_body_bytes: int = 1_048_576
     # `/metrics` answers only `Authorization: Bearer <this token>`; unset, it is off (404).

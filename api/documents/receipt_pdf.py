@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5, landscape
@@ -16,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from api.documents.certificate_pdf import FONT
+from api.documents.certificate_pdf import FONT, certificate_font, drawable
 from timebank.domain.funds import receipt_kind
 from timebank.domain.numerals import capital_amount
 from timebank.domain.vocabulary import DONOR_TYPE
@@ -31,10 +32,12 @@ def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
                    project: str | None = None, officer: str | None = None) -> bytes:
     """`fund_name` is the legal person's (the host foundation's, for a hosted fund's gift);
     `project` the hosted fund the gift went to."""
+    certificate_font()  # the embedded TrueType CJK font, registered once
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A5), leftMargin=14 * mm,
                             rightMargin=14 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=f"捐赠票据 {donation['receipt_no']}")
+                            title=f"捐赠票据 {donation['receipt_no']}",
+                            initialFontName=FONT, initialFontSize=11)
     amount = donation["amount_fen"]
     rows = [
         ["票据编号", donation["receipt_no"]],
@@ -50,7 +53,8 @@ def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
         ["经办人", officer or "—"],
         ["财政电子票据号", donation.get("e_receipt_no") or "（尚未开具）"],
     ]
-    table = Table(rows, colWidths=[32 * mm, 120 * mm])
+    table = Table([[drawable(cell) for cell in row] for row in rows],
+                  colWidths=[32 * mm, 120 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 11),
                                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)]))
@@ -59,7 +63,8 @@ def render_receipt(fund_name: str, donation: dict[str, Any], donor: str | None,
              else "公益事业捐赠票据")
     story: list[Any] = [Paragraph(title, TITLE), Spacer(1, 4 * mm)]
     if donation["status"] == "voided":
-        story.append(Paragraph(f"已作废 — {donation.get('void_reason') or ''}", VOID))
+        reason = escape(drawable(donation.get("void_reason") or ""))
+        story.append(Paragraph(f"已作废 — {reason}", VOID))
     story += [table, Spacer(1, 4 * mm),
               Paragraph("感谢您对社区公益事业的支持。本票据编号按年度连续编制，作废后不再使用。",
                         BODY)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
@@ -16,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from api.documents.certificate_pdf import FONT
+from api.documents.certificate_pdf import FONT, certificate_font, drawable
 
 TITLE = ParagraphStyle("statement-title", fontName=FONT, fontSize=16, leading=22, alignment=1)
 BODY = ParagraphStyle("statement-body", fontName=FONT, fontSize=9, leading=13)
@@ -83,17 +84,21 @@ def statements_xlsx(tables: list[dict[str, Any]]) -> bytes:
 
 
 def statements_pdf(tables: list[dict[str, Any]]) -> bytes:
+    certificate_font()  # the embedded TrueType CJK font, registered once
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm,
-                            topMargin=14 * mm, bottomMargin=14 * mm, title="财务报表")
+                            topMargin=14 * mm, bottomMargin=14 * mm, title="财务报表",
+                            initialFontName=FONT, initialFontSize=9)
     story: list[Any] = []
     for n, table in enumerate(tables):
         if n:
             story.append(PageBreak())
-        story += [Paragraph(table["title"], TITLE),
-                  Paragraph(f"{table['form']}　　{table['subtitle']}", BODY), Spacer(1, 3 * mm)]
-        rows = [table["headers"]] + [
-            [Paragraph(str(row[0]), BODY), row[1], *(f"{v:,.2f}" for v in row[2:])]
+        story += [Paragraph(escape(drawable(table["title"])), TITLE),
+                  Paragraph(escape(drawable(f"{table['form']}　　{table['subtitle']}")), BODY),
+                  Spacer(1, 3 * mm)]
+        rows = [[drawable(h) for h in table["headers"]]] + [
+            [Paragraph(escape(drawable(str(row[0]))), BODY), row[1],
+             *(f"{v:,.2f}" for v in row[2:])]
             for row in table["rows"]]
         amount_width = (182 - 86 - 12) / (len(table["headers"]) - 2)
         grid = Table(rows, colWidths=[86 * mm, 12 * mm,

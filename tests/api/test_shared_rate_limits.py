@@ -77,7 +77,10 @@ def test_a_storage_uri_the_library_does_not_know_fails_at_start() -> None:
 @pytest.fixture
 def two_workers(settings, redis_url: str) -> Iterator[tuple[TestClient, TestClient]]:
     """Two app instances on one database, as `serve --workers 2` runs them."""
-    shared = settings.model_copy(update={"rate_limit_storage": redis_url})
+    # A namespace of its own: the store outlives test runs, and every test client calls
+    # from the same address, whose allowance earlier runs would otherwise have used up.
+    shared = settings.model_copy(update={"rate_limit_storage": redis_url,
+                                         "rate_limit_namespace": f"test-{uuid.uuid4().hex}"})
     with (TestClient(create_app(shared, follow_projections=False)) as first,
           TestClient(create_app(shared, follow_projections=False)) as second):
         yield first, second
