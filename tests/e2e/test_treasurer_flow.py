@@ -23,7 +23,7 @@ def store(request: pytest.FixtureRequest) -> str:
 
 
 def chart_bars(page: Any, chart: str) -> list[str]:
-    """Each bar's tooltip, "label: value", as the SVG chart carries it."""
+    """Each bar's tooltip, "label: value" (yuan with fen), as the SVG chart carries it."""
     return page.locator(f"#{chart} rect > title").all_text_contents()
 
 
@@ -39,8 +39,8 @@ def test_a_treasurer_records_a_donation_and_sees_the_books_change(
     this_month = f"{today.month}月"
     staff_login(page, TREASURER, f"/staff/funds/{world.fund_id}")
     expect(page.locator("#balance")).to_have_text("¥20,000.00")
-    assert "企业: 20000" in chart_bars(page, "income-chart")
-    assert f"{this_month}: 20000" in chart_bars(page, "flow-chart")
+    assert "企业: 20,000.00" in chart_bars(page, "income-chart")
+    assert f"{this_month}: 20,000.00" in chart_bars(page, "flow-chart")
     screenshot(page, f"fund-1-before-{store}")
 
     page.select_option("#donor_type", "enterprise")
@@ -54,8 +54,8 @@ def test_a_treasurer_records_a_donation_and_sees_the_books_change(
     expect(notice).to_contain_text(f"已登记捐赠，收据号 {today.year}-000002")
     expect(page.locator("#balance")).to_have_text("¥21,234.56")
     expect(page.locator("#statement")).to_contain_text("限定：助学")
-    assert "企业: 21234" in chart_bars(page, "income-chart")
-    assert f"{this_month}: 21234" in chart_bars(page, "flow-chart")
+    assert "企业: 21,234.56" in chart_bars(page, "income-chart")
+    assert f"{this_month}: 21,234.56" in chart_bars(page, "flow-chart")
     expect(page.locator("#donations")).to_contain_text("爱心企业乙")
     assert overflow(page) is None  # the form and the tables fit the phone
     screenshot(page, f"fund-2-recorded-{store}")

@@ -123,7 +123,10 @@ def bank_figures(rt: Runtime, key: str, bank_id: object) -> dict[str, object]:
     ProjectionRunner(partition.app, partition.engine).catch_up()
     result = queries.rollup(partition.engine, str(bank_id), None, None)
     assert result is not None
-    return result["totals"]
+    totals = dict(result["totals"])
+    # Star levels are each bank's own (its thresholds): the city rollup does not sum them.
+    totals.pop("star_volunteers")
+    return totals
 
 
 def as_rollup_totals(figures: dict[str, int]) -> dict[str, object]:

@@ -241,7 +241,9 @@ class VolunteerServices(BaseServices):
         when registration did not settle the age (a minor then, or registered before ages
         were kept); an age still unknown counts as an adult's."""
         day = day or shanghai_date(utc_now())
-        if volunteer.age_band == ADULT:
+        if volunteer.age_band == ADULT or volunteer.age_needs_completing:
+            # An adult, or nothing sealed could tell the age: no need to open the vault
+            # (a scan stays within its round trips).
             minor = False
         else:
             age = self.personal_data(volunteer).age_on(day)
