@@ -20,6 +20,7 @@ from api.observability import Metrics, install_observability
 from api.openapi import install_openapi
 from api.rate_limits import RateLimiter
 from api.routers import (
+    accounts,
     activities,
     audit,
     auth,
@@ -45,6 +46,7 @@ from api.routers import (
 )
 from api.routers import volunteers as volunteers_router
 from api.web import (
+    account_pages,
     admin_pages,
     approval_pages,
     coordinator_pages,
@@ -168,7 +170,8 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (
-        health, auth, offices, users, volunteers_router, transfers, activities, service_records,
+        health, auth, offices, users, accounts, volunteers_router, transfers, activities,
+        service_records,
     ):
         api.include_router(module.router)
     api.include_router(scans.router)
@@ -195,7 +198,7 @@ def create_app(
     app.include_router(people_pages.router)
     app.include_router(staff_dashboards.router)
     for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates, front_pages,
-                        approval_pages, admin_pages, entity_pages):
+                        approval_pages, admin_pages, entity_pages, account_pages):
         app.include_router(page_module.router)
     app.include_router(my_records.router)
     app.include_router(record_exports.router)

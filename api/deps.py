@@ -150,9 +150,11 @@ def actor_of(request: Request, claims: TokenClaims) -> Actor:
     except KeyError:
         raise DomainError("unauthenticated") from None
     if claims.kind == "user":
-        actor = home.actor_for_user(claims.subject, request_id, claims.generation)
+        actor = home.actor_for_user(claims.subject, request_id, claims.generation,
+                                    claims.session)
     else:
-        actor = home.actor_for_volunteer(claims.subject, request_id, claims.generation)
+        actor = home.actor_for_volunteer(claims.subject, request_id, claims.generation,
+                                         claims.session)
     if actor is None:
         raise DomainError("unauthenticated")
     return actor

@@ -48,7 +48,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "redeemAtKiosk": {
         "request": {
             "passbook_no": "255773410584",
-            "pin": "123456",
+            "pin": "738294",
             "items": [{"sku": "RICE-5KG", "quantity": 1}, {"sku": "HAIRCUT", "quantity": 2}],
         },
         "201": {
@@ -72,14 +72,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 {
                     "sequence": 41,
                     "passbook_no": "255773410584",
-                    "pin": "123456",
+                    "pin": "738294",
                     "items": [{"sku": "HAIRCUT", "quantity": 1}],
                     "occurred_at": "2026-11-20T10:00:00+08:00",
                 },
                 {
                     "sequence": 42,
                     "passbook_no": "255773410584",
-                    "pin": "123456",
+                    "pin": "738294",
                     "items": [{"sku": "RICE-5KG", "quantity": 9}],
                     "occurred_at": "2026-11-20T10:05:00+08:00",
                 },
@@ -111,7 +111,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "issueVolunteerToken": {
-        "request": {"phone": "13800130002", "pin": "123456"},
+        "request": {"phone": "13800130002", "pin": "738294"},
         "200": {
             "access_token": (
                 "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ0aW1lYmFuayIsInN1YiI6I"

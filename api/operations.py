@@ -64,7 +64,8 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/health": op("getHealth", "public", "Health check (健康检查)"),
     f"POST {V1}/auth/token": op(
         "issueStaffToken", "staff", "Staff log-in: a bearer token (工作人员登录)",
-        "invalid_credentials", "account_locked", "rate_limited", "conflict"),
+        "invalid_credentials", "account_locked", "rate_limited", "conflict",
+        "password_change_required"),
     f"POST {V1}/auth/volunteer-token": op(
         "issueVolunteerToken", "volunteer", "Volunteer log-in by phone and PIN (志愿者登录)",
         "wrong_phone_or_pin", "rate_limited"),
@@ -91,6 +92,55 @@ OPERATIONS: dict[str, Operation] = {
         *CREATE, "invalid_password", "invalid_role", "username_taken", "office_closed"),
     f"GET {V1}/users/me": op("getCurrentStaff", "staff", "The signed-in staff account (当前账户)",
                              "forbidden"),
+    # -- the account lifecycle: logout, sessions, passwords, PINs (issue 17) -----------------
+    f"POST {V1}/auth/logout": op(
+        "logOut", "volunteer", "Log out: end this token's session (退出登录)", "conflict"),
+    f"GET {V1}/sessions": op(
+        "listMySessions", "volunteer", "The signed-in account's open sessions (登录设备)",
+        "not_found"),
+    f"POST {V1}/sessions/{{session_id}}/revoke": op(
+        "revokeMySession", "volunteer", "End one of one's own sessions (注销登录设备)",
+        "not_found", "conflict"),
+    f"POST {V1}/sessions/revoke-all": op(
+        "revokeAllMySessions", "volunteer", "Sign out everywhere (全部退出登录)",
+        "not_found", "conflict"),
+    f"POST {V1}/users/me/password": op(
+        "changeMyPassword", "staff", "Change one's own password (修改密码)",
+        "forbidden", "wrong_password", "invalid_password", "account_locked", "rate_limited",
+        "conflict"),
+    f"POST {V1}/auth/password": op(
+        "changeExpiredPassword", "staff",
+        "Choose a new password after a reset: the first token (重置后设置新密码)",
+        "invalid_credentials", "invalid_password", "account_locked", "rate_limited",
+        "conflict"),
+    f"GET {V1}/users": op(
+        "listStaffAccounts", "staff", "The staff accounts of an office subtree (人员账户)",
+        *READ),
+    f"POST {V1}/users/{{user_id}}/password-reset": op(
+        "resetStaffPassword", "staff", "Reset a staff account's password (重置密码)",
+        *COMMAND, "own_account", "invalid_password", "invalid_state"),
+    f"POST {V1}/users/{{user_id}}/deactivate": op(
+        "deactivateStaffAccount", "staff", "Disable a staff account (停用账户)",
+        *COMMAND, "own_account", "invalid_state"),
+    f"POST {V1}/users/{{user_id}}/reactivate": op(
+        "reactivateStaffAccount", "staff", "Enable a staff account again (启用账户)",
+        *COMMAND, "own_account", "invalid_state", "office_closed"),
+    f"POST {V1}/users/{{user_id}}/role": op(
+        "changeStaffRole", "staff", "Change a staff account's role or office (变更角色)",
+        *COMMAND, "own_account", "invalid_role", "invalid_state", "office_closed"),
+    f"GET {V1}/users/{{user_id}}/sessions": op(
+        "listStaffSessions", "staff", "A staff account's open sessions (登录设备)",
+        *READ, "own_account"),
+    f"POST {V1}/users/{{user_id}}/sessions/revoke": op(
+        "revokeStaffSessions", "staff", "End every session of a staff account (强制下线)",
+        *COMMAND, "own_account"),
+    f"POST {V1}/volunteers/me/pin": op(
+        "changeMyPin", "volunteer", "Change one's own PIN (修改密码)",
+        "forbidden", "wrong_pin", "invalid_pin", "rate_limited", "conflict"),
+    f"POST {V1}/volunteers/{{volunteer_id}}/pin-reset": op(
+        "resetVolunteerPin", "staff",
+        "Reset a volunteer's PIN at the savings office, identity checked (柜台重置密码)",
+        *COMMAND, "invalid_pin", "identity_mismatch", "volunteer_inactive"),
     # -- volunteers and passbooks -----------------------------------------------------------
     f"POST {V1}/volunteers": op(
         "registerVolunteer", "staff", "Register a volunteer and open a passbook (志愿者登记)",

@@ -145,7 +145,7 @@ def run_ours(url: str, scans: int, redemptions: int, proxy_url: str | None = Non
 
             def redeem(v: int) -> None:
                 kiosk = app.authenticate_kiosk(key)
-                app.redeem(kiosk, volunteers[v].passbook_no, "123456",
+                app.redeem(kiosk, volunteers[v].passbook_no, "738294",
                            [{"sku": "SOAP", "quantity": 1}],
                            app.idempotency(f"kiosk:{kiosk.id}:redeem", f"r{next(counter)}", {}))
 

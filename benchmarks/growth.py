@@ -87,7 +87,7 @@ class Seeder:
         self.rng = random.Random(seed)
         self.clock = SimulatedClock(datetime(2024, 1, 1, 1, tzinfo=UTC))
         self.fernet = Fernet(Fernet.generate_key())
-        self.pin_hash = hash_secret("123456")  # one argon2 hash for every volunteer
+        self.pin_hash = hash_secret("738294")  # one argon2 hash for every volunteer
         self.actor = SYSTEM.record()
         self.pending: dict[Any, Any] = {}
         self.pending_events = 0

@@ -48,7 +48,7 @@ def _bank(runtime: Any, key: str, people: int) -> tuple[Any, list[Any]]:
     volunteers = []
     for i in range(people):
         volunteer = app.register_volunteer(SYSTEM, "志愿者", f"139{i:04d}{key == 'east':d}000",
-                                           None, office.id, "123456")
+                                           None, office.id, "738294")
         activity = app.plan_activity(SYSTEM, office.id, "活动", "general", start,
                                      start.replace(hour=9), "活动室")
         record = app.enter_service_record(SYSTEM, volunteer.id, activity.id, start,

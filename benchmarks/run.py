@@ -76,7 +76,7 @@ class District:
         body = f"11010519800101{self.phones % 1000:03d}"
         return self.app.register_volunteer(
             SYSTEM, "志愿者", f"139{self.phones:08d}", body + gb11643_check_digit(body),
-            self.office.id, "123456",
+            self.office.id, "738294",
         )
 
     def activity(self, hours: int = 8) -> Any:
@@ -174,7 +174,7 @@ def bench_commands(url: str, count: int, threads: int) -> dict[str, Any]:
         counter = iter(range(10**9))
 
         def redeem(volunteer: Any) -> None:
-            app.redeem(kiosk, volunteer.passbook_no, "123456", [{"sku": "SOAP", "quantity": 1}],
+            app.redeem(kiosk, volunteer.passbook_no, "738294", [{"sku": "SOAP", "quantity": 1}],
                        app.idempotency(f"kiosk:{kiosk.id}", f"r{next(counter)}", {}))
 
         redeem_serial = timed(lambda: [redeem(volunteers[i % len(volunteers)])

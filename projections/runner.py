@@ -38,6 +38,7 @@ from projections.passbooks import PassbooksProjection
 from projections.records import RecordsProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
+from projections.staff_accounts import StaffAccountsProjection
 from projections.stars import StarsProjection
 from projections.tables import projection_positions
 from projections.time_accounts import TimeAccountsProjection
@@ -71,6 +72,7 @@ def all_projections() -> list[Projection]:
         VouchersProjection(),
         TimeAccountsProjection(),
         InterbankProjection(),
+        StaffAccountsProjection(),
         AuditProjection(),
     ]
 

@@ -633,3 +633,18 @@ interbank_ledger = Table(
     Column("sent_count", Integer, nullable=False),
     Column("received_count", Integer, nullable=False),
 )
+
+# Staff accounts as their administrators' list shows them (no password hashes, no sessions).
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("user_id", String(UUID_LEN), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Index("ix_staff_accounts_office", "office_id"),
+)

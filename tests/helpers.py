@@ -71,7 +71,7 @@ class District:
 
     def volunteer(self, office: Any = None, name: str = "张三") -> Any:
         v = self.app.register_volunteer(
-            SYSTEM, name, next_phone(), None, (office or self.office).id, "123456"
+            SYSTEM, name, next_phone(), None, (office or self.office).id, "738294"
         )
         self.volunteers.append(v)
         return v
@@ -169,7 +169,7 @@ class HttpDistrict:
         return bearer(staff_token(self.client, username, password))
 
     def volunteer(self, office_id: str | None = None, phone: str | None = None,
-                  pin: str = "123456", name: str = "张三") -> dict[str, str]:
+                  pin: str = "738294", name: str = "张三") -> dict[str, str]:
         response = self.client.post(
             "/api/v1/volunteers",
             json={"name": name, "phone": phone or next_phone(), "office_id":
@@ -179,7 +179,7 @@ class HttpDistrict:
         assert response.status_code == 201, response.text
         return response.json()
 
-    def volunteer_headers(self, phone: str, pin: str = "123456") -> dict[str, str]:
+    def volunteer_headers(self, phone: str, pin: str = "738294") -> dict[str, str]:
         response = self.client.post(
             "/api/v1/auth/volunteer-token", json={"phone": phone, "pin": pin}
         )

@@ -11,7 +11,7 @@ from timebank.domain.values import SHANGHAI, gb11643_check_digit, utc_now
 
 ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "admin-demo-2026"
 STAFF_PASSWORD = "demo-pass-2026"
-DEMO_PIN = "123456"
+DEMO_PIN = "738294"
 DEMO_MARKER_USER = "demo-bank-admin"
 
 BRANCHES = {

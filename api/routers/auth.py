@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import get_runtime
+from api.login_sessions import login_token
 from api.rate_limits import client_address, guard_login, phone_bucket
 from api.schemas import Token, VolunteerLogin
 from timebank.runtime import Runtime
@@ -30,8 +31,7 @@ def staff_token(
     home = runtime.partitions.for_username(form.username)
     user = home.app.authenticate_user(form.username, form.password, source=address)
     return {
-        "access_token": runtime.signer.issue(str(user.id), "user", home.token_claim,
-                                             generation=user.token_generation),
+        "access_token": login_token(request, home, "user", user),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }
@@ -48,9 +48,7 @@ def volunteer_token(
     home = runtime.partitions.for_phone(body.phone)
     volunteer = home.app.authenticate_volunteer(body.phone, body.pin)
     return {
-        "access_token": runtime.signer.issue(str(volunteer.id), "volunteer",
-                                             home.token_claim,
-                                             generation=volunteer.token_generation),
+        "access_token": login_token(request, home, "volunteer", volunteer),
         "token_type": "bearer",
         "expires_in": runtime.signer.ttl_seconds,
     }

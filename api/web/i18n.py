@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from fastapi import Request
 
 from api.web import (
+    i18n_account_pages,
     i18n_accounts,
     i18n_admin,
     i18n_approvals,
@@ -335,6 +336,7 @@ TABLES: tuple[dict[str, tuple[str, str]], ...] = (
     i18n_passbook.WORDS,
     i18n_admin.WORDS,
     i18n_accounts.WORDS,
+    i18n_account_pages.WORDS,
     i18n_records.WORDS,
     i18n_entity.WORDS,
 )

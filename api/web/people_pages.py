@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
+from api.login_sessions import end_login, login_token
 from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.error_pages import error_page as layout_error_page
 from api.web.form_values import refusal_text, whole_number
@@ -28,6 +29,7 @@ from api.web.sessions import (
     page_engine,
     page_runner,
     page_services,
+    session_claims,
     start_session,
 )
 from projections import kiosk_queries, page_queries, queries
@@ -203,9 +205,7 @@ def my_login(
                       heading_key="my_passbook", action="/me/login", next_url=next, staff=False,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
-    start_session(request, response,
-                  runtime.signer.issue(str(volunteer.id), "volunteer", home.token_claim,
-                                       generation=volunteer.token_generation),
+    start_session(request, response, login_token(request, home, "volunteer", volunteer),
                   runtime.signer.ttl_seconds)
     return response
 
@@ -219,11 +219,9 @@ def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") ->
         check_csrf(request, csrf)
     except DomainError:
         return RedirectResponse(home, status_code=303)
-    if actor is not None:
-        # Logout revokes the session's token (and the account's other tokens with it:
-        # one generation per account keeps the check a single comparison).
-        services = request.app.state.runtime.app
-        services.revoke_sessions(actor.kind, actor.id, actor, "logout")
+    # Logout ends the session's token, not just the cookie (the account's other sessions
+    # go on; the sessions page ends those).
+    end_login(request, session_claims(request), actor)
     response = RedirectResponse(home, status_code=303)
     end_session(response)
     return response
@@ -283,13 +281,15 @@ def staff_login(
         home = runtime.partitions.for_username(username)
         user = home.app.authenticate_user(username, password, source=address)
     except DomainError as exc:
+        if exc.code == "password_change_required":  # the one step open after a reset
+            return RedirectResponse("/staff/password-expired?" + urlencode(
+                {"username": username, "next": next}), status_code=303)
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,
                       error=page_message(request, exc))
     response = RedirectResponse(_safe_next(next, "/staff"), status_code=303)
-    start_session(request, response, runtime.signer.issue(
-        str(user.id), "user", home.token_claim, generation=user.token_generation),
+    start_session(request, response, login_token(request, home, "user", user),
                   runtime.signer.ttl_seconds)
     return response
 

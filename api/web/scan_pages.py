@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.errors import STATUS_BY_CODE
+from api.login_sessions import end_login, login_token
 from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.form_values import optional_float
 from api.web.people_pages import page_message
@@ -18,6 +19,7 @@ from api.web.sessions import (
     end_session,
     page_actor,
     page_partition,
+    session_claims,
     start_session,
     use_partition,
 )
@@ -97,10 +99,9 @@ def scan_login(
                        token=t, action=claims.action, activity=activity,
                        error=page_message(request, exc))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
-    start_session(request, response, runtime.signer.issue(
-        str(volunteer.id), "volunteer", page_partition(request).token_claim,
-        generation=volunteer.token_generation),
-        runtime.signer.ttl_seconds)
+    start_session(request, response,
+                  login_token(request, page_partition(request), "volunteer", volunteer),
+                  runtime.signer.ttl_seconds)
     return response
 
 
@@ -135,9 +136,8 @@ def scan_logout(
         check_csrf(request, csrf)
     except DomainError as exc:
         return _error_page(request, exc)
-    actor = page_actor(request)
-    if actor is not None:  # the session's token stops working, not just the cookie
-        request.app.state.runtime.app.revoke_sessions(actor.kind, actor.id, actor, "logout")
+    # The session's token stops working, not just the cookie.
+    end_login(request, session_claims(request), page_actor(request))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     end_session(response)
     return response

@@ -28,6 +28,11 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def session_claims(request: Request) -> TokenClaims | None:
+    """The page session's token claims (signature and expiry checked), or None."""
+    return _session_claims(request)
+
+
 def _session_claims(request: Request) -> TokenClaims | None:
     token = request.cookies.get(SESSION_COOKIE)
     return request.app.state.runtime.signer.verify(token) if token else None
@@ -89,8 +94,8 @@ def page_actor(request: Request) -> Actor | None:
         return None
     rid = getattr(request.state, "request_id", None)
     if claims.kind == "volunteer":
-        return home.actor_for_volunteer(claims.subject, rid, claims.generation)
-    return home.actor_for_user(claims.subject, rid, claims.generation)
+        return home.actor_for_volunteer(claims.subject, rid, claims.generation, claims.session)
+    return home.actor_for_user(claims.subject, rid, claims.generation, claims.session)
 
 
 def start_session(request: Request, response: Response, token: str, max_age: int) -> None:

@@ -27,6 +27,7 @@ from timebank.domain.actors import Actor
 # (path, text key, what the page lists): shown to those who may read that somewhere.
 LINKS: tuple[tuple[str, str, Readable], ...] = (
     ("/staff/admin", "nav_admin", ADMINISTRATION),
+    ("/staff/accounts", "nav_staff_accounts", ADMINISTRATION),
     ("/staff/today", "nav_today", OPERATIONS),
     ("/staff/activities", "nav_activities", OPERATIONS),
     ("/staff/entries", "nav_entries", OPERATIONS),
@@ -79,8 +80,11 @@ def staff_nav(request: Request) -> list[dict[str, object]]:
     actor = page_actor(request)
     if actor is None:
         return []
+    account = {"href": "/account", "key": "nav_account",
+               "current": request.url.path == "/account"}
     if actor.kind == "volunteer":
-        return [{"href": "/me", "key": "nav_passbook", "current": request.url.path == "/me"}]
+        return [{"href": "/me", "key": "nav_passbook", "current": request.url.path == "/me"},
+                account]
     if actor.kind != "user":
         return []
-    return links_for(actor, request.url.path)
+    return [*links_for(actor, request.url.path), account]

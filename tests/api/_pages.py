@@ -28,7 +28,7 @@ def staff_login(client: TestClient, username: str, password: str) -> None:
     assert done.status_code == 303, done.text
 
 
-def volunteer_login(client: TestClient, phone: str, pin: str = "123456") -> None:
+def volunteer_login(client: TestClient, phone: str, pin: str = "738294") -> None:
     client.cookies.clear()
     form = client.get("/me")
     done = client.post("/me/login", data={"phone": phone, "pin": pin,

@@ -98,7 +98,7 @@ class Bank:
 
     # -- people --------------------------------------------------------------------------
     def volunteer(self, office_id: str | None = None, name: str = "张三",
-                  pin: str = "123456") -> dict[str, Any]:
+                  pin: str = "738294") -> dict[str, Any]:
         """Registers a volunteer; returns {"id", "passbook_no", "phone", "headers"}."""
         phone = next_phone()
         created = self.d.volunteer(office_id=office_id, phone=phone, pin=pin, name=name)

@@ -140,7 +140,7 @@ def test_erasure_keeps_every_figure_and_the_chain(client: TestClient, settings: 
     assert at_kiosk.status_code == 409  # an erased person's card spends nothing
     assert at_kiosk.json()["error"]["code"] == "volunteer_inactive"
     assert "欧" not in at_kiosk.text and "娜" not in at_kiosk.text
-    login = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "123456"})
+    login = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "738294"})
     assert login.status_code == 401
     again = d.volunteer(phone=phone, name="新用户")  # the phone is free again
     assert again["id"] != volunteer["id"]

@@ -70,7 +70,7 @@ def test_volunteer_token_from_phone_and_pin(client: TestClient) -> None:
     b = Bank(client)
     volunteer = b.volunteer()
     response = client.post(f"{API}/auth/volunteer-token",
-                           json={"phone": volunteer["phone"], "pin": "123456"})
+                           json={"phone": volunteer["phone"], "pin": "738294"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -82,7 +82,7 @@ def test_volunteer_token_from_phone_and_pin(client: TestClient) -> None:
     # The same mobile written with the country code is the same person.
     phone = volunteer["phone"]
     spaced = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
-    response = client.post(f"{API}/auth/volunteer-token", json={"phone": spaced, "pin": "123456"})
+    response = client.post(f"{API}/auth/volunteer-token", json={"phone": spaced, "pin": "738294"})
     assert response.status_code == 200, response.text
 
 
@@ -90,11 +90,11 @@ def test_volunteer_wrong_pin_is_refused_like_an_unknown_phone(client: TestClient
     b = Bank(client)
     volunteer = b.volunteer(pin="246810")
     wrong = client.post(f"{API}/auth/volunteer-token",
-                        json={"phone": volunteer["phone"], "pin": "123456"})
+                        json={"phone": volunteer["phone"], "pin": "738294"})
     assert_wrong_login(wrong)
     # An unknown phone answers exactly the same, so phones cannot be probed.
     unknown = client.post(f"{API}/auth/volunteer-token",
-                          json={"phone": "13999999999", "pin": "123456"})
+                          json={"phone": "13999999999", "pin": "738294"})
     assert_wrong_login(unknown)
     assert (unknown.status_code, unknown.json()) == (wrong.status_code, wrong.json())
     # The right PIN still works afterwards.
@@ -119,7 +119,7 @@ def test_a_volunteer_token_is_not_a_staff_token(client: TestClient) -> None:
                                           "role": "coordinator", "office_id": b.d.office_id},
                     headers=me),
         client.post(f"{API}/volunteers", json={"name": "李四", "phone": "13911112222",
-                                               "office_id": b.d.office_id, "pin": "123456"},
+                                               "office_id": b.d.office_id, "pin": "738294"},
                     headers=me),
         client.get(f"{API}/offices/{b.d.office_id}/rollup", headers=me),
         b.put_rules(99, headers=me),

@@ -54,7 +54,7 @@ def test_a_chunked_body_is_counted_and_refused_once_it_passes_the_ceiling(
 
 def test_bodies_under_the_ceiling_are_answered_as_before(small: TestClient) -> None:
     answer = small.post("/api/v1/auth/volunteer-token",
-                        json={"phone": "13800138000", "pin": "123456"})
+                        json={"phone": "13800138000", "pin": "738294"})
     assert answer.status_code == 401
     assert small.get("/api/v1/health").json() == {"status": "ok"}
 

@@ -29,7 +29,7 @@ def test_certificate_pdf_qr_verifies_and_altered_content_does_not(client: TestCl
     phone = next_phone()
     created = client.post("/api/v1/volunteers", json={
         "name": "欧阳娜娜", "phone": phone, "id_number": valid_id_number(7),
-        "office_id": d.office_id, "pin": "123456"}, headers=d.admin)
+        "office_id": d.office_id, "pin": "738294"}, headers=d.admin)
     volunteer = created.json()
     d.earn(volunteer["id"], 150)
     d.earn(volunteer["id"], 45)

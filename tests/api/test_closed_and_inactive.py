@@ -35,7 +35,7 @@ def test_an_erased_volunteers_card_redeems_nothing_whatever_the_pin(
     assert erased.status_code == 200
     before = client.app.state.runtime.app.recorder.max_notification_id()
     redeemed = client.post(f"{API}/kiosk/redemptions", json={
-        "passbook_no": volunteer["passbook_no"], "pin": "123456",
+        "passbook_no": volunteer["passbook_no"], "pin": "738294",
         "items": [{"sku": "RICE", "quantity": 1}]},
         headers={"X-Kiosk-Key": key, "Idempotency-Key": "after-erasure"})
     assert redeemed.status_code == 409, redeemed.text
@@ -103,5 +103,5 @@ def test_an_erased_persons_phone_claim_is_not_the_next_holders(client: TestClien
     trail = client.get(f"{API}/audit/events", params={"limit": 1000}, headers=d.admin).json()
     claims_of = {e["aggregate_id"] for e in trail if e["type"].startswith("PhoneClaim")}
     assert {str(old_claim.id), str(new_claim.id)} <= claims_of
-    login = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "123456"})
+    login = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "738294"})
     assert login.status_code == 200  # the phone logs in its new holder

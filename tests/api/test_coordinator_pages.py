@@ -51,7 +51,7 @@ def test_console_lists_the_offices_activities_with_state_totals_and_links(
     client.post(f"{API}/offices/{d.office_id}/catalog",
                 json={"sku": "SOAP", "name": "肥皂", "points": 4, "stock": 5}, headers=d.admin)
     spent = client.post(f"{API}/kiosk/redemptions", json={
-        "passbook_no": volunteer["passbook_no"], "pin": "123456",
+        "passbook_no": volunteer["passbook_no"], "pin": "738294",
         "items": [{"sku": "SOAP", "quantity": 1}]},
         headers={"X-Kiosk-Key": key, "Idempotency-Key": "r-1"})
     assert spent.status_code == 201, spent.text

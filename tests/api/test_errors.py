@@ -39,7 +39,7 @@ def test_malformed_json_is_invalid_input(client: TestClient) -> None:
 
 def test_missing_and_mistyped_body_fields_are_named(client: TestClient) -> None:
     b = Bank(client)
-    response = client.post(f"{API}/volunteers", json={"phone": next_phone(), "pin": "123456"},
+    response = client.post(f"{API}/volunteers", json={"phone": next_phone(), "pin": "738294"},
                            headers=b.admin)
     assert_invalid_input(response, "name", "office_id")
 
@@ -106,7 +106,7 @@ PROTECTED = [
     ("post", "/users", {"username": "someone", "password": "long-enough-1",
                         "role": "coordinator", "office_id": "{office}"}),
     ("post", "/volunteers", {"name": "王五", "phone": "13900001111", "office_id": "{office}",
-                             "pin": "123456"}),
+                             "pin": "738294"}),
     ("get", "/volunteers/{volunteer}/passbook", None),
     ("get", "/volunteers/{volunteer}/passbook/card.png", None),
     ("post", "/transfers", {"from_passbook": "{passbook}", "to_passbook": "{passbook}",

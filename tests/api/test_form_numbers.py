@@ -86,7 +86,7 @@ def test_every_page_form_takes_other_scripts_digits_without_a_crash(
                  numeric=["from", "to"])
     client.cookies.clear()
     login = client.get("/me")
-    _every_field(client, "/me/login", {"phone": phone, "pin": "123456",
+    _every_field(client, "/me/login", {"phone": phone, "pin": "738294",
                                        "csrf": csrf_of(login.text), "next": "/me"},
                  numeric=["phone", "pin"])
 
@@ -96,7 +96,7 @@ def test_every_page_form_takes_other_scripts_digits_without_a_crash(
     staff_login(client, "coord-n", "coord-n-password")
     simulator = client.get("/staff/kiosk-simulator")
     _every_field(client, "/staff/kiosk-simulator", {
-        "api_key": kiosk_key, "passbook": giver["passbook_no"], "pin": "123456", "sku": "TEA",
+        "api_key": kiosk_key, "passbook": giver["passbook_no"], "pin": "738294", "sku": "TEA",
         "quantity": "1", "csrf": csrf_of(simulator.text), "key": "sim-1"},
         numeric=["quantity", "passbook"])  # a PIN in other digits is a wrong PIN, counted
     console = client.get("/staff/activities")

@@ -98,7 +98,7 @@ def test_the_generated_client_drives_the_whole_kiosk_flow(
     kiosk = kiosk_client(generated, client, world.key["X-Kiosk-Key"])
     number = world.volunteer["passbook_no"]
 
-    def order(*lines: tuple[str, int], pin: str = "123456") -> Any:
+    def order(*lines: tuple[str, int], pin: str = "738294") -> Any:
         return models.RedemptionCreate(passbook_no=number, pin=pin, items=[
             models.RedemptionLine(sku=sku, quantity=quantity) for sku, quantity in lines])
 
@@ -156,9 +156,9 @@ def test_the_generated_client_drives_the_whole_kiosk_flow(
 
     # The offline queue: applied in sequence order, each once; a replay answers the same.
     queued = models.OfflineBatch(redemptions=[
-        models.OfflineRedemption(sequence=2, passbook_no=number, pin="123456",
+        models.OfflineRedemption(sequence=2, passbook_no=number, pin="738294",
                                  items=[models.RedemptionLine(sku="RICE-5KG", quantity=3)]),
-        models.OfflineRedemption(sequence=1, passbook_no=number, pin="123456",
+        models.OfflineRedemption(sequence=1, passbook_no=number, pin="738294",
                                  items=[models.RedemptionLine(sku="HAIRCUT", quantity=2)]),
     ])
     applied = batch.sync(client=kiosk, body=queued)
@@ -200,7 +200,7 @@ def test_the_generated_client_drives_a_volunteers_scan(
                                    body=models.VolunteerLogin(phone=world.phone, pin="000000"))
     assert error_code(refused, generated, 401) == "unauthenticated"
     token = log_in.sync(client=anonymous_client(generated, client),
-                        body=models.VolunteerLogin(phone=world.phone, pin="123456"))
+                        body=models.VolunteerLogin(phone=world.phone, pin="738294"))
     assert isinstance(token, models.Token) and token.token_type == "bearer"
     volunteer = bearer_client(generated, client, token.access_token)
 

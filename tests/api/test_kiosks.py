@@ -35,7 +35,7 @@ class KioskWorld:
                                         "stock": stock}, headers=self.d.admin)
             assert created.status_code == 201, created.text
 
-    def redeem(self, key: str, items: list[dict[str, Any]], pin: str = "123456",
+    def redeem(self, key: str, items: list[dict[str, Any]], pin: str = "738294",
                passbook: str | None = None, headers: dict[str, str] | None = None) -> Any:
         return self.client.post(
             f"{API}/kiosk/redemptions",
@@ -95,7 +95,7 @@ def test_a_redemption_moves_points_and_stock_together(world: KioskWorld) -> None
 def test_idempotency_key_is_required_replayed_and_not_reusable(world: KioskWorld) -> None:
     missing = world.client.post(
         f"{API}/kiosk/redemptions",
-        json={"passbook_no": world.volunteer["passbook_no"], "pin": "123456",
+        json={"passbook_no": world.volunteer["passbook_no"], "pin": "738294",
               "items": [{"sku": "HAIRCUT", "quantity": 1}]}, headers=world.key)
     assert missing.status_code == 400
     assert missing.json()["error"]["code"] == "idempotency_key_required"
@@ -137,7 +137,7 @@ def test_five_wrong_pins_lock_the_passbook(world: KioskWorld) -> None:
     # The lock-out is the kiosk's: a stranger guessing at the login page cannot cause it,
     # and the volunteer can still log in to their own pages.
     login = world.client.post(f"{API}/auth/volunteer-token",
-                              json={"phone": world.phone, "pin": "123456"})
+                              json={"phone": world.phone, "pin": "738294"})
     assert login.status_code == 200
     assert world.balance() == 100
 
@@ -235,12 +235,12 @@ def test_cancellation_returns_points_and_stock(world: KioskWorld) -> None:
 def test_offline_batch_is_applied_in_order_once(world: KioskWorld) -> None:
     number = world.volunteer["passbook_no"]
     batch = {"redemptions": [
-        {"sequence": 12, "passbook_no": number, "pin": "123456",
+        {"sequence": 12, "passbook_no": number, "pin": "738294",
          "items": [{"sku": "HAIRCUT", "quantity": 1}], "occurred_at":
          "2026-11-20T10:00:00+08:00"},
-        {"sequence": 10, "passbook_no": number, "pin": "123456",
+        {"sequence": 10, "passbook_no": number, "pin": "738294",
          "items": [{"sku": "HAIRCUT", "quantity": 2}]},
-        {"sequence": 11, "passbook_no": number, "pin": "123456",
+        {"sequence": 11, "passbook_no": number, "pin": "738294",
          "items": [{"sku": "RICE-5KG", "quantity": 2}]},
     ]}
     first = world.client.post(f"{API}/kiosk/redemptions/batch", json=batch, headers=world.key)

@@ -68,7 +68,7 @@ def run_the_flows(client: TestClient) -> Recorder:
     seen.keep("getKioskCatalog", None, client.get(f"{API}/kiosk/catalog", headers=world.key))
     seen.keep("lookUpPassbook", None, client.get(f"{API}/kiosk/passbooks/{number}",
                                                   headers=world.key))
-    order = {"passbook_no": number, "pin": "123456",
+    order = {"passbook_no": number, "pin": "738294",
              "items": [{"sku": "RICE-5KG", "quantity": 1}, {"sku": "HAIRCUT", "quantity": 2}]}
     redeemed = seen.keep("redeemAtKiosk", order, client.post(
         f"{API}/kiosk/redemptions", json=order,
@@ -78,16 +78,16 @@ def run_the_flows(client: TestClient) -> Recorder:
         f"{API}/kiosk/redemptions/{redeemed.json()['redemption_id']}/cancel", json=cancel,
         headers=world.key))
     batch = {"redemptions": [
-        {"sequence": 41, "passbook_no": number, "pin": "123456",
+        {"sequence": 41, "passbook_no": number, "pin": "738294",
          "items": [{"sku": "HAIRCUT", "quantity": 1}], "occurred_at": "2026-11-20T10:00:00+08:00"},
-        {"sequence": 42, "passbook_no": number, "pin": "123456",
+        {"sequence": 42, "passbook_no": number, "pin": "738294",
          "items": [{"sku": "RICE-5KG", "quantity": 9}], "occurred_at": "2026-11-20T10:05:00+08:00"},
     ]}
     seen.keep("redeemOfflineBatch", batch, client.post(
         f"{API}/kiosk/redemptions/batch", json=batch, headers=world.key))
 
     scans = ScanWorld(client)
-    login = {"phone": scans.phone, "pin": "123456"}
+    login = {"phone": scans.phone, "pin": "738294"}
     seen.keep("issueVolunteerToken", login, client.post(f"{API}/auth/volunteer-token",
                                                          json=login))
     scan = {"token": scans.token()}

@@ -85,7 +85,7 @@ def test_every_page_works_in_its_banks_partition(city_client: TestClient) -> Non
     page = client.get("/scan", params={"t": token})
     assert page.status_code == 200, page.text
     login = client.post("/scan/login", data={"t": token, "phone": east_volunteer["phone"],
-                                             "pin": "123456", "csrf": csrf_of(page.text)},
+                                             "pin": "738294", "csrf": csrf_of(page.text)},
                         follow_redirects=False)
     assert login.status_code == 303, login.text
     confirm = client.get(login.headers["location"])

@@ -27,7 +27,7 @@ def test_a_read_answers_while_another_runner_holds_a_projection(client: TestClie
     engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
     assert b.rollup(b.d.bank_id)["totals"]["volunteers"] == 0
     response = client.post("/api/v1/volunteers", json={
-        "name": "张三", "phone": "13800138000", "office_id": b.d.office_id, "pin": "123456"},
+        "name": "张三", "phone": "13800138000", "office_id": b.d.office_id, "pin": "738294"},
         headers=b.admin)
     assert response.status_code == 201, response.text
     with holding(engine, "rollups"):

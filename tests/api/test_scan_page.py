@@ -31,7 +31,7 @@ def test_scan_page_logs_in_confirms_and_shows_the_record(client: TestClient) -> 
                                              "csrf": csrf_of(page.text)})
     assert wrong.status_code == 401 and "手机号或密码错误" in wrong.text
 
-    login = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "123456",
+    login = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "738294",
                                              "csrf": csrf_of(wrong.text)},
                         follow_redirects=False)
     assert login.status_code == 303
@@ -59,7 +59,7 @@ def test_scan_page_refuses_forms_without_csrf_and_bad_tokens(client: TestClient)
     world = ScanWorld(client)
     token = world.token("check_in")
     forged = client.post("/scan/login", data={"t": token, "phone": world.phone,
-                                              "pin": "123456", "csrf": "x" * 40})
+                                              "pin": "738294", "csrf": "x" * 40})
     assert forged.status_code == 403
     assert "tb_session" not in forged.headers.get("set-cookie", "")
     bad = client.get("/scan", params={"t": "not-a-token"})
@@ -82,7 +82,7 @@ def test_the_page_and_the_api_share_one_count_of_a_volunteers_scans(client: Test
     assert [world.scan(token).status_code for _ in range(10)] == [409] * 10
     client.cookies.clear()
     page = client.get("/scan", params={"t": token})
-    login = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "123456",
+    login = client.post("/scan/login", data={"t": token, "phone": world.phone, "pin": "738294",
                                              "csrf": csrf_of(page.text)})
     eleventh = client.post("/scan/confirm", data={"t": token, "csrf": csrf_of(login.text)})
     assert eleventh.status_code == 429 and "操作过于频繁" in eleventh.text

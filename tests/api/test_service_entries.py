@@ -31,7 +31,7 @@ def test_a_service_entry_is_complete_and_evaluated(client: TestClient) -> None:
     volunteer = d.volunteer(phone=volunteer_phone)
     elder_phone = next_phone()
     elder = client.post(f"{API}/volunteers", headers=d.admin, json={
-        "name": "李奶奶", "phone": elder_phone, "office_id": d.office_id, "pin": "123456",
+        "name": "李奶奶", "phone": elder_phone, "office_id": d.office_id, "pin": "738294",
         "id_number": id_number_born(years_ago(82))}).json()
     record_id = d.service_record(volunteer["id"], 120, headers=coordinator,
                                  activity_id=activity.json()["id"])
@@ -72,11 +72,11 @@ def test_a_service_entry_is_complete_and_evaluated(client: TestClient) -> None:
 def test_ages_guardians_and_location_consent(client: TestClient) -> None:
     d = HttpDistrict.build(client)
     too_young = client.post(f"{API}/volunteers", headers=d.admin, json={
-        "name": "小明", "phone": next_phone(), "office_id": d.office_id, "pin": "123456",
+        "name": "小明", "phone": next_phone(), "office_id": d.office_id, "pin": "738294",
         "birth_date": years_ago(13).isoformat()})
     assert too_young.status_code == 422
     assert too_young.json()["error"]["code"] == "volunteer_too_young"
-    body = {"name": "小红", "phone": next_phone(), "office_id": d.office_id, "pin": "123456",
+    body = {"name": "小红", "phone": next_phone(), "office_id": d.office_id, "pin": "738294",
             "id_number": id_number_born(years_ago(16))}
     no_guardian = client.post(f"{API}/volunteers", headers=d.admin, json=body)
     assert no_guardian.json()["error"]["code"] == "guardian_consent_required"

@@ -26,7 +26,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def register(b: Bank, headers: dict[str, str] | None = None, **fields: Any) -> Any:
-    body = {"name": "张三", "phone": next_phone(), "office_id": b.d.office_id, "pin": "123456"}
+    body = {"name": "张三", "phone": next_phone(), "office_id": b.d.office_id, "pin": "738294"}
     body.update(fields)
     return b.client.post(f"{API}/volunteers", json=body, headers=headers or b.admin)
 
@@ -154,16 +154,16 @@ def test_a_phone_registers_once(client: TestClient) -> None:
     before = volunteer_count(b)
     phone = first["phone"]
     for same in (phone, f"+86 {phone}", f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"):
-        response = register(b, phone=same, name="冒名者", pin="999999")
+        response = register(b, phone=same, name="冒名者", pin="905817")
         assert_error(response, 409, "phone_taken")
     # Also across offices and banks.
     assert_error(register(b, phone=phone, office_id=b.d.other_office_id), 409, "phone_taken")
     assert volunteer_count(b) == before
     # The first volunteer keeps their PIN; the impostor's PIN does not open anything.
-    ok = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "123456"})
+    ok = client.post(f"{API}/auth/volunteer-token", json={"phone": phone, "pin": "738294"})
     assert ok.status_code == 200
     assert_wrong_login(client.post(f"{API}/auth/volunteer-token",
-                                   json={"phone": phone, "pin": "999999"}))
+                                   json={"phone": phone, "pin": "905817"}))
 
 
 def test_volunteers_belong_to_a_savings_office_in_the_callers_subtree(

@@ -10,7 +10,7 @@ from typing import Any
 from timebank.domain.actors import SYSTEM
 from timebank.domain.values import SHANGHAI, utc_now
 
-PIN = "123456"
+PIN = "738294"
 STAFF_PASSWORD = "e2e-pass-2026"
 COORDINATOR, TREASURER, BANK_ADMIN = "coord-e2e", "treasurer-e2e", "bank-admin-e2e"
 

@@ -105,7 +105,7 @@ def test_concurrent_kiosk_redemptions_spend_exactly_the_balance(services) -> Non
             sku = "TOWEL" if (worker + attempt) % 3 == 0 else "SOAP"
             key = Idempotency(f"kiosk:{kiosk.id}", f"{worker}-{attempt}", "body")
             try:
-                body = services.redeem(kiosk, volunteer.passbook_no, "123456",
+                body = services.redeem(kiosk, volunteer.passbook_no, "738294",
                                        [{"sku": sku, "quantity": 1}], key)
                 result = "ok"
             except DomainError as exc:

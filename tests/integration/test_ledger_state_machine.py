@@ -108,7 +108,7 @@ class Ledgers(RuleBasedStateMachine):
     def redeem(self, index: int, quantity: int) -> None:
         volunteer = self.volunteers[index % len(self.volunteers)]
         try:
-            body = self.app.redeem(self.kiosk, volunteer.passbook_no, "123456",
+            body = self.app.redeem(self.kiosk, volunteer.passbook_no, "738294",
                                    [{"sku": "SOAP", "quantity": quantity}], self.key())
             self.redeemed += body["points_spent"]
             self.redemptions.append(body["redemption_id"])

@@ -42,7 +42,7 @@ def worker(settings_json: str, plan: dict[str, Any], seed: int) -> dict[str, int
                                         app.idempotency("mp", f"t-{seed}-{n}", {}))
                     outcomes["transfer"] += 1
                 elif step == 1:
-                    app.redeem(kiosk, plan["giver"], "123456", [{"sku": "SOAP", "quantity": 1}],
+                    app.redeem(kiosk, plan["giver"], "738294", [{"sku": "SOAP", "quantity": 1}],
                                app.idempotency(f"kiosk:{kiosk.id}", f"r-{seed}-{n}", {}))
                     outcomes["redeem"] += 1
                 else:

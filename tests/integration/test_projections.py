@@ -44,9 +44,9 @@ def busy_district(services) -> District:
     services.update_catalog_item(SYSTEM, d.office.id, "SOAP", points=5, restock=3)
     _kiosk, key = services.register_kiosk(SYSTEM, d.office.id, "1 号机")
     kiosk = services.authenticate_kiosk(key)
-    made = services.redeem(kiosk, alice.passbook_no, "123456", [{"sku": "SOAP", "quantity": 2}],
+    made = services.redeem(kiosk, alice.passbook_no, "738294", [{"sku": "SOAP", "quantity": 2}],
                            None)
-    services.redeem(kiosk, carol.passbook_no, "123456", [{"sku": "SOAP", "quantity": 1}], None)
+    services.redeem(kiosk, carol.passbook_no, "738294", [{"sku": "SOAP", "quantity": 1}], None)
     services.cancel_redemption(kiosk, made["redemption_id"], "退货")
     fund = services.open_fund(SYSTEM, "东湖社区基金会", "foundation", None, d.branch.id)
     services.receive_donation(SYSTEM, fund.id, 50_000, "爱心企业", "enterprise", "助老", False,

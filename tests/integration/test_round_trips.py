@@ -95,7 +95,7 @@ def test_round_trips_per_scan_approval_and_redemption(counted) -> None:
     def redeem(number: int) -> int:
         with proxy.counting() as trips:
             kiosk = app.authenticate_kiosk(key)
-            app.redeem(kiosk, third.passbook_no, "123456", [{"sku": "SOAP", "quantity": 1}],
+            app.redeem(kiosk, third.passbook_no, "738294", [{"sku": "SOAP", "quantity": 1}],
                        app.idempotency(f"kiosk:{kiosk.id}:redeem", f"r{number}", {}))
         return trips[0]
 

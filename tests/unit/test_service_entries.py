@@ -130,7 +130,7 @@ class World:
                  id_number: str | None = None) -> Any:
         return self.app.register_volunteer(
             self.coordinator, "小明", next_phone(), id_number,
-            self.d.office.id, "123456", birth_date=birth, guardian=guardian)
+            self.d.office.id, "738294", birth_date=birth, guardian=guardian)
 
     def activity(self, **options: Any) -> Activity:
         return self.app.plan_activity(self.coordinator, self.d.office.id, "助老", "elderly_care",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from timebank.application.accounts import AccountServices
 from timebank.application.audit import AuditServices
 from timebank.application.books import BooksServices
 from timebank.application.certificates import CertificateServices
@@ -42,6 +43,7 @@ class TimebankApp(
     OfficeServices,
     UserServices,
     VolunteerServices,
+    AccountServices,
     ScanServices,
     CorrectionServices,
     TransferServices,

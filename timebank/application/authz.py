@@ -93,8 +93,7 @@ def require_may_open(actor: Actor, kind: str, parent: Office | None) -> None:
 
 
 def require_may_grant(actor: Actor, role: str, office: Office | None) -> None:
-    allowed = MAY_GRANT.get(actor.role or "", ()) if actor.kind in ("user", "system") else ()
-    if role not in allowed:
+    if role not in grantable_roles(actor):
         raise DomainError("forbidden")
     if office is None:
         # Only system administrators work without an office.
@@ -103,6 +102,22 @@ def require_may_grant(actor: Actor, role: str, office: Office | None) -> None:
         return
     if not in_scope(actor, office):
         raise DomainError("forbidden")
+
+
+def grantable_roles(actor: Actor) -> tuple[str, ...]:
+    """The roles `actor` may grant (and so manage accounts of) within their subtree."""
+    return MAY_GRANT.get(actor.role or "", ()) if actor.kind in ("user", "system") else ()
+
+
+def require_may_manage(actor: Actor, account_id: object, role: str,
+                       office: Office | None) -> None:
+    """Disable, enable, reset the password of, or change the role of a staff account: whoever
+    may grant its role where it works (`role` and `office` are the account's — and, for a
+    role change, also the new ones). Never one's own account: an administrator cannot lock
+    themselves out, so there is always one left who acted."""
+    if actor.kind == "user" and actor.id == str(account_id):
+        raise DomainError("own_account")
+    require_may_grant(actor, role, office)
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -121,6 +121,10 @@ class UserServices(BaseServices):
             raise DomainError("invalid_credentials")
         if user.record_right_password(fingerprint):
             self.save(user)
+        if user.must_change_password:
+            # Reset by an administrator: the right temporary password earns no token, only
+            # the change-password step (AccountServices.change_expired_password).
+            raise DomainError("password_change_required")
         return user
 
     def source_fingerprint(self, source: str | None) -> str:
@@ -131,10 +135,12 @@ class UserServices(BaseServices):
                         hashlib.sha256).hexdigest()[:16]
 
     def actor_for_user(self, user_id: UUID | str, request_id: str | None = None,
-                       generation: int | None = None) -> Actor | None:
-        """None (401) for an unknown or inactive account, or a token of an earlier
-        `generation` — the check is one comparison on the account already loaded (and
-        cached) for this request."""
+                       generation: int | None = None, session: str | None = None
+                       ) -> Actor | None:
+        """None (401) for an unknown or inactive account, a token of an earlier
+        `generation`, or of a `session` no longer open — each one comparison on the account
+        already loaded (and cached) for this request. Tokens from before sessions name
+        none and live by the generation alone."""
         try:
             user = self.load(User, user_id)
         except DomainError:
@@ -142,6 +148,8 @@ class UserServices(BaseServices):
         if not user.active:
             return None
         if generation is not None and generation != user.token_generation:
+            return None
+        if session is not None and session not in user.sessions:
             return None
         return Actor(
             kind="user",

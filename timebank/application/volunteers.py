@@ -30,6 +30,7 @@ from timebank.domain.ages import (
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for, phone_claim_id_for
 from timebank.domain.offices import SAVINGS_OFFICE, Office
+from timebank.domain.pin_strength import refuse_weak_pin
 from timebank.domain.values import (
     mask_name,
     new_passbook_no,
@@ -123,6 +124,7 @@ class VolunteerServices(BaseServices):
         validate_pin(pin)
         today = shanghai_date(utc_now())
         birth = _birth_date_of(clean_id, birth_date, today)
+        refuse_weak_pin(pin, clean_phone, clean_id, birth)
         if guardian is not None:
             guardian_name, _relation = check_guardian(
                 guardian.name, guardian.relation, guardian.consented_on, today)
@@ -375,7 +377,7 @@ class VolunteerServices(BaseServices):
 
     def actor_for_volunteer(
         self, volunteer_id: UUID | str, request_id: str | None = None,
-        generation: int | None = None,
+        generation: int | None = None, session: str | None = None,
     ) -> Actor | None:
         try:
             volunteer = self.load_volunteer(volunteer_id)
@@ -385,6 +387,8 @@ class VolunteerServices(BaseServices):
             return None
         if generation is not None and generation != volunteer.token_generation:
             return None  # a token from before a PIN change, an erasure or a logout
+        if session is not None and session not in volunteer.sessions:
+            return None  # that session was ended (logout, or from the sessions page)
         return Actor(
             kind="volunteer",
             id=str(volunteer.id),

@@ -36,6 +36,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid_credentials": ("Wrong username or password.", "用户名或密码错误。"),
     "wrong_pin": ("Wrong PIN.", "密码错误。"),
+    "wrong_password": ("The current password is wrong.", "当前密码错误。"),
+    "password_change_required": (
+        "The password was reset: choose a new one before logging in.",
+        "密码已被重置，请先设置新密码再登录。",
+    ),
+    "own_account": (
+        "This cannot be done to your own account; ask another administrator.",
+        "不能对自己的账户执行此操作，请由其他管理员办理。",
+    ),
+    "identity_mismatch": (
+        "The document's number differs from the one on record.",
+        "证件号码与登记信息不符。",
+    ),
     "wrong_phone_or_pin": ("Wrong phone number or PIN.", "手机号或密码错误。"),
     "account_locked": ("Too many wrong passwords; the account is locked for a while.",
                        "密码错误次数过多，账户已暂时锁定。"),
@@ -66,6 +79,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "居民身份证号码无效（GB 11643 校验未通过）。",
     ),
     "invalid_pin": ("A PIN is 6 digits.", "密码应为 6 位数字。"),
+    "weak_pin": ("This PIN is too easy to guess; please choose another.",
+                 "密码过于简单，请换一个。"),
     "invalid_name": ("A name is 1 to 50 characters.", "姓名应为 1 至 50 个字符。"),
     "invalid_password": ("A password has at least 8 characters.", "密码至少 8 个字符。"),
     "invalid_role": ("This role cannot be given here.", "无法在此授予该角色。"),

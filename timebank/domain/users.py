@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate, event
 from timebank.domain.actors import ADMIN_ROLE, STAFF_ROLES
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import user_id_for
+from timebank.domain.sessions import with_opened
 
 ROLES = (*STAFF_ROLES, ADMIN_ROLE)
 ATTEMPTS_BEFORE_LOCK = 10
@@ -35,7 +36,14 @@ class User(Aggregate):
     def create_id(username: str, **_: Any) -> UUID:
         return user_id_for(username)
 
-    @event("Created")
+    class Created(Aggregate.Created):
+        username: str
+        password_hash: str
+        role: str
+        office_id: UUID | None
+        actor: dict[str, Any]
+
+    @event(Created)
     def __init__(
         self,
         username: str,
@@ -59,6 +67,14 @@ class User(Aggregate):
         # tokens of an earlier generation answer 401 (derived from the events, so logs
         # written before it count the same changes).
         self.token_generation = 0
+        # After an administrator's reset: no token until the owner chooses a new password.
+        self.must_change_password = False
+        # The open sessions (timebank/domain/sessions.py): session id -> when, from where.
+        self.sessions: dict[str, dict[str, Any]] = {}
+
+    def _end_every_session(self) -> None:
+        self.token_generation += 1
+        self.sessions = {}
 
     # -- lock-out: ten wrong passwords in a row from one address lock that address out of the
     # account for a quarter of an hour; the real user, from another address, still gets in --
@@ -126,27 +142,111 @@ class User(Aggregate):
             self.source_locks.pop(source, None)
 
     def change_password(self, password_hash: str, actor: dict[str, Any]) -> None:
+        """The owner's new password (the old one checked by the caller): every session ends."""
         self._password_changed(password_hash=password_hash, actor=actor)
 
-    @event("PasswordChanged")
+    class PasswordChanged(Aggregate.Event):
+        password_hash: str
+        actor: dict[str, Any]
+
+    @event(PasswordChanged)
     def _password_changed(self, password_hash: str, actor: dict[str, Any]) -> None:
         self.password_hash = password_hash
-        self.token_generation += 1
+        self.must_change_password = False
+        self._end_every_session()
+
+    def reset_password(self, password_hash: str, actor: dict[str, Any], reason: str) -> None:
+        """An administrator sets a temporary password; the owner must change it at the next
+        login, before any token is issued."""
+        if not self.active:
+            raise DomainError("invalid_state", "The account is deactivated.")
+        self._password_reset(password_hash=password_hash, actor=actor, reason=reason)
+
+    class PasswordReset(Aggregate.Event):
+        password_hash: str
+        actor: dict[str, Any]
+        reason: str
+
+    @event(PasswordReset)
+    def _password_reset(self, password_hash: str, actor: dict[str, Any], reason: str) -> None:
+        self.password_hash = password_hash
+        self.must_change_password = True
+        self._end_every_session()
+
+    def open_session(self, session_id: str, opened_at: datetime, expires_at: datetime,
+                     network: str | None, agent: str | None) -> None:
+        """A login: the token names `session_id`, which works while it stays open."""
+        self._session_opened(session_id=session_id, opened_at=opened_at,
+                             expires_at=expires_at, network=network, agent=agent)
+
+    @event("SessionOpened")
+    def _session_opened(self, session_id: str, opened_at: datetime, expires_at: datetime,
+                        network: str | None, agent: str | None) -> None:
+        self.sessions = with_opened(self.sessions, session_id, opened_at, expires_at,
+                                    network, agent)
+
+    def close_session(self, session_id: str, actor: dict[str, Any], reason: str) -> None:
+        """One session ends (a logout, or revoked from the sessions page)."""
+        if session_id not in self.sessions:
+            raise DomainError("not_found", "No such open session.")
+        self._session_closed(session_id=session_id, actor=actor, reason=reason)
+
+    @event("SessionClosed")
+    def _session_closed(self, session_id: str, actor: dict[str, Any], reason: str) -> None:
+        self.sessions = {k: v for k, v in self.sessions.items() if k != session_id}
 
     def revoke_sessions(self, actor: dict[str, Any], reason: str) -> None:
-        """Every token issued so far stops working (a logout, a suspected theft)."""
+        """Every token issued so far stops working (sign out everywhere, a suspected theft)."""
         self._sessions_revoked(actor=actor, reason=reason)
 
     @event("SessionsRevoked")
     def _sessions_revoked(self, actor: dict[str, Any], reason: str) -> None:
-        self.token_generation += 1
+        self._end_every_session()
 
     def deactivate(self, actor: dict[str, Any], reason: str) -> None:
         if not self.active:
             raise DomainError("invalid_state", "The account is already deactivated.")
         self._deactivated(actor=actor, reason=reason)
 
-    @event("Deactivated")
+    class Deactivated(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Deactivated)
     def _deactivated(self, actor: dict[str, Any], reason: str) -> None:
         self.active = False
-        self.token_generation += 1
+        self._end_every_session()
+
+    def reactivate(self, actor: dict[str, Any], reason: str) -> None:
+        if self.active:
+            raise DomainError("invalid_state", "The account is already active.")
+        self._reactivated(actor=actor, reason=reason)
+
+    class Reactivated(Aggregate.Event):
+        actor: dict[str, Any]
+        reason: str
+
+    @event(Reactivated)
+    def _reactivated(self, actor: dict[str, Any], reason: str) -> None:
+        self.active = True
+
+    def change_role(self, role: str, office_id: UUID | None, actor: dict[str, Any],
+                    reason: str) -> None:
+        if role not in ROLES:
+            raise DomainError("invalid_role")
+        if (role, office_id) == (self.role, self.office_id):
+            raise DomainError("invalid_state", "The account already has that role there.")
+        self._role_changed(role=role, office_id=office_id, actor=actor, reason=reason)
+
+    class RoleChanged(Aggregate.Event):
+        role: str
+        office_id: UUID | None
+        actor: dict[str, Any]
+        reason: str
+
+    @event(RoleChanged)
+    def _role_changed(self, role: str, office_id: UUID | None, actor: dict[str, Any],
+                      reason: str) -> None:
+        # Tokens name the account, not its role: the next request acts with the new one.
+        self.role = role
+        self.office_id = office_id

@@ -341,6 +341,8 @@ EVENT = _vocabulary(
     ("PinRehashed", "密码更新存储", "PIN rehashed"),
     ("Hosted", "挂靠", "hosted"),
     ("SessionsRevoked", "登录会话注销", "sessions revoked"),
+    ("SessionOpened", "登录", "session opened"),
+    ("SessionClosed", "退出登录", "session closed"),
     ("PasswordReset", "密码重置", "password reset"),
     ("PinReset", "密码重置", "PIN reset"),
     ("Disabled", "停用", "disabled"),
@@ -352,6 +354,18 @@ EVENT = _vocabulary(
     ("InKindDistributed", "实物发放", "goods distributed"),
     ("YearClosed", "年度结转", "year closed"),
     open=True,
+)
+
+# What staff looked at before resetting a volunteer's PIN at the office (the event says).
+IDENTITY_DOCUMENT = _vocabulary(
+    "identity_document",
+    ("resident_id", "居民身份证", "resident ID card"),
+    ("household_register", "户口簿", "household register"),
+    ("passport", "护照", "passport"),
+    ("hk_macao_permit", "港澳居民来往内地通行证", "Mainland travel permit (Hong Kong/Macao)"),
+    ("taiwan_permit", "台湾居民来往大陆通行证", "Mainland travel permit (Taiwan)"),
+    ("permanent_residence", "外国人永久居留身份证", "foreign permanent resident ID"),
+    ("guardian_id", "监护人身份证件", "the guardian's ID document"),
 )
 
 
@@ -367,6 +381,7 @@ ALL: tuple[Vocabulary, ...] = (
     OFFICE_KIND, ROLE, ACTOR_KIND, SERVICE_CATEGORY, RECORD_STATUS, RECORD_SOURCE, RECORD_FLAG,
     SCAN_ACTION, APPROVAL_POLICY, GEOFENCE_MODE, MINORS_POLICY, ACTIVITY_STATE, PASSBOOK_ENTRY,
     FUND_KIND, DONOR_TYPE, EXPENSE_KIND, GRANT_STATUS, DONATION_STATUS, AGGREGATE, EVENT,
+    IDENTITY_DOCUMENT,
 )
 BY_NAME: dict[str, Vocabulary] = {vocabulary.name: vocabulary for vocabulary in ALL}
 

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from timebank.domain.ages import MINOR, UNKNOWN
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for, phone_claim_id_for
+from timebank.domain.sessions import with_opened
 from timebank.domain.values import SHANGHAI
 
 # Passbook entry kinds, as shown in the passbook history.
@@ -92,6 +93,8 @@ class Volunteer(Aggregate):
         self.erased = False
         # Tokens carry it; a PIN change, an erasure or a logout raises it (see User).
         self.token_generation = 0
+        # The open sessions (timebank/domain/sessions.py): session id -> when, from where.
+        self.sessions: dict[str, dict[str, Any]] = {}
         self.age_band = age_band
         self.birth_date_sealed = birth_date_sealed
         self.guardian_consent: dict[str, Any] | None = None
@@ -121,7 +124,11 @@ class Volunteer(Aggregate):
     def _erased(self, actor: dict[str, Any], reason: str) -> None:
         self.erased = True
         self.active = False
+        self._end_every_session()
+
+    def _end_every_session(self) -> None:
         self.token_generation += 1
+        self.sessions = {}
 
     def revoke_sessions(self, actor: dict[str, Any], reason: str) -> None:
         """Every token issued so far stops working (a logout)."""
@@ -133,7 +140,41 @@ class Volunteer(Aggregate):
 
     @event(SessionsRevoked)
     def _sessions_revoked(self, actor: dict[str, Any], reason: str) -> None:
-        self.token_generation += 1
+        self._end_every_session()
+
+    def open_session(self, session_id: str, opened_at: datetime, expires_at: datetime,
+                     network: str | None, agent: str | None) -> None:
+        """A login: the token names `session_id`, which works while it stays open."""
+        self._session_opened(session_id=session_id, opened_at=opened_at,
+                             expires_at=expires_at, network=network, agent=agent)
+
+    class SessionOpened(Aggregate.Event):
+        session_id: str
+        opened_at: datetime
+        expires_at: datetime
+        network: str | None
+        agent: str | None
+
+    @event(SessionOpened)
+    def _session_opened(self, session_id: str, opened_at: datetime, expires_at: datetime,
+                        network: str | None, agent: str | None) -> None:
+        self.sessions = with_opened(self.sessions, session_id, opened_at, expires_at,
+                                    network, agent)
+
+    def close_session(self, session_id: str, actor: dict[str, Any], reason: str) -> None:
+        """One session ends (a logout, or revoked from the sessions page)."""
+        if session_id not in self.sessions:
+            raise DomainError("not_found", "No such open session.")
+        self._session_closed(session_id=session_id, actor=actor, reason=reason)
+
+    class SessionClosed(Aggregate.Event):
+        session_id: str
+        actor: dict[str, Any]
+        reason: str
+
+    @event(SessionClosed)
+    def _session_closed(self, session_id: str, actor: dict[str, Any], reason: str) -> None:
+        self.sessions = {k: v for k, v in self.sessions.items() if k != session_id}
 
     def move_to(self, office_id: UUID, actor: dict[str, Any], reason: str) -> None:
         if office_id == self.office_id:
@@ -166,7 +207,30 @@ class Volunteer(Aggregate):
     @event(PinChanged)
     def _pin_changed(self, pin_hash: str, actor: dict[str, Any]) -> None:
         self.pin_hash = pin_hash
-        self.token_generation += 1
+        self._end_every_session()
+
+    def reset_pin(self, pin_hash: str, actor: dict[str, Any], identity_check: dict[str, Any],
+                  reason: str) -> None:
+        """At the savings office, for a volunteer who forgot their PIN: staff check an
+        identity document first, and the event says which and who checked it."""
+        if not self.active:
+            raise DomainError("volunteer_inactive")
+        self._pin_reset(pin_hash=pin_hash, actor=actor, identity_check=identity_check,
+                        reason=reason)
+
+    class PinReset(Aggregate.Event):
+        pin_hash: str
+        actor: dict[str, Any]
+        # {"document": a kind of identity document, "checked_by": the staff id,
+        #  "number_matched": whether its number matched the one on record (None: not asked)}
+        identity_check: dict[str, Any]
+        reason: str
+
+    @event(PinReset)
+    def _pin_reset(self, pin_hash: str, actor: dict[str, Any], identity_check: dict[str, Any],
+                   reason: str) -> None:
+        self.pin_hash = pin_hash
+        self._end_every_session()
 
     def rehash_pin(self, pin_hash: str) -> None:
         """The same PIN, stored under the current scheme after a successful check (not a

@@ -23,6 +23,9 @@ class TokenClaims:
     # The account's token generation when issued: a password or PIN change, a deactivation,
     # an erasure or a logout raise it, and every token of an older generation stops working.
     generation: int = 0
+    # The login's session on the account (timebank/domain/sessions.py): ended on its own by
+    # a logout or from the sessions page. None in tokens issued before sessions.
+    session: str | None = None
 
 
 class TokenSigner:
@@ -31,7 +34,7 @@ class TokenSigner:
         self.ttl_seconds = ttl_seconds
 
     def issue(self, subject: str, kind: str, partition: str | None = None,
-              generation: int = 0) -> str:
+              generation: int = 0, session: str | None = None) -> str:
         now = utc_now()
         payload: dict[str, Any] = {
             "iss": ISSUER,
@@ -44,6 +47,8 @@ class TokenSigner:
             payload["p"] = partition
         if generation:
             payload["g"] = generation
+        if session:
+            payload["s"] = session
         return jwt.encode(payload, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> TokenClaims | None:
@@ -61,7 +66,11 @@ class TokenSigner:
         generation = payload.get("g", 0)
         if isinstance(generation, bool) or not isinstance(generation, int):
             return None
+        session = payload.get("s")
+        if session is not None and not isinstance(session, str):
+            return None
         return TokenClaims(
             subject=str(payload["sub"]), kind=kind,
             partition=str(partition) if partition else None, generation=generation,
+            session=session,
         )
