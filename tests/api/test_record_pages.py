@@ -159,7 +159,7 @@ def test_registration_asks_a_birth_date_and_a_minors_guardian(client: TestClient
     assert "出生日期" in page and "监护人同意（14–18 周岁必填）" in page
     base = {"csrf": csrf_of(page), "office_id": hidden(page, "office_id"),
             "console_office_id": hidden(page, "console_office_id"), "name": "林小雨",
-            "pin": "123456"}
+            "pin": "738294"}
     too_young = client.post("/staff/volunteers", data={
         **base, "phone": next_phone(), "birth_date": years_ago(13).isoformat()})
     assert too_young.status_code == 422 and 'value="林小雨"' in too_young.text

@@ -53,7 +53,7 @@ def _a_full_record(client: TestClient, d: HttpDistrict) -> dict[str, Any]:
     id_number = valid_id_number(7)
     created = client.post(f"{API}/volunteers", headers=d.admin, json={
         "name": "欧阳娜娜", "phone": phone, "id_number": id_number, "office_id": d.office_id,
-        "pin": "123456"})
+        "pin": "738294"})
     assert created.status_code == 201, created.text
     volunteer = created.json()
     vid = volunteer["id"]
