@@ -31,6 +31,7 @@ from api.routers import (
     fund_entries,
     fund_reports,
     funds,
+    group_accounts,
     health,
     kiosks,
     offices,
@@ -44,6 +45,7 @@ from api.routers import (
     users,
     volunteer_records,
 )
+from api.routers import service_requests as service_requests_router
 from api.routers import volunteers as volunteers_router
 from api.web import (
     account_pages,
@@ -58,6 +60,7 @@ from api.web import (
     people_pages,
     record_admin_pages,
     record_exports,
+    request_pages,
     scan_pages,
     staff_dashboards,
     staff_forms,
@@ -182,6 +185,8 @@ def create_app(
     api.include_router(fund_entries.router)
     api.include_router(audit.router)
     api.include_router(service_entries.router)
+    api.include_router(service_requests_router.router)
+    api.include_router(group_accounts.router)
     api.include_router(volunteer_records.router)
     api.include_router(complaints.router)
     api.include_router(record_rules.router)
@@ -203,6 +208,7 @@ def create_app(
     app.include_router(my_records.router)
     app.include_router(record_exports.router)
     app.include_router(record_admin_pages.router)
+    app.include_router(request_pages.router)
     app.include_router(staff_records.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -559,4 +559,77 @@ OPERATIONS: dict[str, Operation] = {
         "donateHours", "volunteer", "Donate hours to the bank's public pool (捐赠公益池)",
         *COMMAND, "insufficient_hours", "invalid_hours", "gift_limit_reached",
         "volunteer_inactive", idempotency_required=True),
+    # -- service requests (需求发布 → 接单 → 确认评价) -----------------------------------------
+    f"POST {V1}/service-requests": op(
+        "postServiceRequest", "volunteer",
+        "Post a need: the elder, family, or staff for them (需求发布/代办)",
+        *CREATE, "conflict", "volunteer_inactive", "office_closed", "office_mismatch",
+        "not_time_bank_service", "care_age_not_reached", "not_priority_elder",
+        "insufficient_hours", "invalid_time_range", idempotency_required=True),
+    f"GET {V1}/service-requests": op(
+        "listServiceRequests", "volunteer",
+        "Service requests: one's own, open ones in one's area, or an office's (需求列表)",
+        *READ),
+    f"GET {V1}/service-requests/{{request_id}}": op(
+        "getServiceRequest", "volunteer", "A service request and its status (需求详情)",
+        *READ),
+    f"POST {V1}/service-requests/{{request_id}}/take": op(
+        "takeServiceRequest", "volunteer", "Take an open request of one's area (接单)",
+        *COMMAND, "request_taken", "request_not_in_state", "outside_take_area",
+        "volunteer_inactive"),
+    f"POST {V1}/service-requests/{{request_id}}/dispatch": op(
+        "dispatchServiceRequest", "staff", "Give a request to a volunteer (派单)",
+        *COMMAND, "request_taken", "request_not_in_state", "office_mismatch",
+        "volunteer_inactive"),
+    f"POST {V1}/service-requests/{{request_id}}/give-back": op(
+        "giveBackServiceRequest", "volunteer",
+        "Give a taken request back: open again (退回待接)", *COMMAND, "request_not_in_state"),
+    f"POST {V1}/service-requests/{{request_id}}/done": op(
+        "markServiceRequestDone", "volunteer", "Mark the service done, with its hours (服务完成)",
+        *COMMAND, "request_not_in_state", "invalid_hours"),
+    f"POST {V1}/service-requests/{{request_id}}/confirm": op(
+        "confirmServiceRequest", "volunteer",
+        "Confirm and rate the service: the hours move (确认评价)",
+        *COMMAND, "request_not_in_state", "insufficient_hours", idempotency_required=True),
+    f"POST {V1}/service-requests/{{request_id}}/dispute": op(
+        "disputeServiceRequest", "volunteer", "Dispute the service marked done (提出异议)",
+        *COMMAND, "request_not_in_state"),
+    f"POST {V1}/service-requests/{{request_id}}/resolve": op(
+        "resolveServiceRequest", "staff",
+        "Decide a dispute: the hours found served move (异议处理)",
+        *COMMAND, "request_not_in_state", "insufficient_hours", "invalid_hours",
+        idempotency_required=True),
+    f"POST {V1}/service-requests/{{request_id}}/cancel": op(
+        "cancelServiceRequest", "volunteer", "Cancel a request before the service (取消需求)",
+        *COMMAND, "request_not_in_state"),
+    f"POST {V1}/service-requests/{{request_id}}/no-show": op(
+        "reportServiceRequestNoShow", "volunteer",
+        "Report that the volunteer did not come (志愿者未到)", *COMMAND, "request_not_in_state"),
+    f"PUT {V1}/volunteers/{{volunteer_id}}/elder-status": op(
+        "recordElderStatus", "staff",
+        "Record an elder's circumstances with evidence, for the pool's rule (老人情况登记)",
+        *COMMAND),
+    f"POST {V1}/hours-pool-grants": op(
+        "grantPoolHours", "staff",
+        "Grant hours from the pool to a priority elder (公益时间池发放)",
+        *COMMAND, "invalid_hours", "insufficient_hours", "care_age_not_reached",
+        "not_priority_elder", "volunteer_inactive", idempotency_required=True),
+    f"GET {V1}/volunteers/{{volunteer_id}}/requests-served": op(
+        "getRequestsServed", "volunteer",
+        "Requests a volunteer served: confirmed, hours, rating, no-shows (服务评价汇总)", *READ),
+    # -- group accounts (团体时间账户) -----------------------------------------------------------
+    f"POST {V1}/offices/{{office_id}}/group-accounts": op(
+        "openGroupAccount", "staff", "Open a group's time account (团体时间账户)",
+        *CREATE, "conflict", "office_closed"),
+    f"GET {V1}/group-accounts/{{account_id}}": op(
+        "getGroupAccount", "staff", "A group's time account and its history (团体账户明细)",
+        *READ),
+    f"POST {V1}/group-accounts/{{account_id}}/services": op(
+        "recordGroupService", "staff",
+        "Record hours a group served at a time-bank activity (团体服务时间)",
+        *COMMAND, "invalid_hours", "office_mismatch", "not_time_bank_service",
+        idempotency_required=True),
+    f"POST {V1}/group-accounts/{{account_id}}/donations": op(
+        "donateGroupHours", "staff", "Donate a group's hours to the pool (团体捐赠)",
+        *COMMAND, "invalid_hours", "insufficient_hours", idempotency_required=True),
 }

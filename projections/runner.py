@@ -38,6 +38,7 @@ from projections.passbooks import PassbooksProjection
 from projections.records import RecordsProjection
 from projections.rollups import RollupsProjection
 from projections.service_records import ServiceRecordsProjection
+from projections.service_requests import ServiceRequestsProjection
 from projections.staff_accounts import StaffAccountsProjection
 from projections.stars import StarsProjection
 from projections.tables import projection_positions
@@ -72,6 +73,7 @@ def all_projections() -> list[Projection]:
         VouchersProjection(),
         TimeAccountsProjection(),
         InterbankProjection(),
+        ServiceRequestsProjection(),
         StaffAccountsProjection(),
         AuditProjection(),
     ]

@@ -634,6 +634,35 @@ interbank_ledger = Table(
     Column("received_count", Integer, nullable=False),
 )
 
+# Service requests (需求发布 → 接单 → 确认): what lists show (nothing personal: the place and
+# notes stay sealed in the event log), by office and status, and by each party.
+service_requests = Table(
+    "service_requests",
+    metadata,
+    Column("request_id", String(UUID_LEN), primary_key=True),
+    Column("bank_id", String(UUID_LEN), nullable=False),
+    Column("office_id", String(UUID_LEN), nullable=False),
+    Column("beneficiary_id", String(UUID_LEN), nullable=False),
+    Column("poster_id", String(UUID_LEN), nullable=True),  # a volunteer who posted it
+    Column("posted_by", String(10), nullable=False),
+    Column("volunteer_id", String(UUID_LEN), nullable=True),
+    Column("dispatched", Boolean, nullable=False),
+    Column("category", String(30), nullable=False),
+    Column("payer", String(15), nullable=False),
+    Column("status", String(15), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("served_minutes", Integer, nullable=False),
+    Column("paid_minutes", Integer, nullable=False),
+    Column("rating", Integer, nullable=True),
+    Column("posted_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_service_requests_office", "office_id", "status", "starts_at"),
+    Index("ix_service_requests_beneficiary", "beneficiary_id", "posted_at"),
+    Index("ix_service_requests_volunteer", "volunteer_id", "starts_at"),
+    Index("ix_service_requests_poster", "poster_id", "posted_at"),
+)
+
 # Staff accounts as their administrators' list shows them (no password hashes, no sessions).
 staff_accounts = Table(
     "staff_accounts",

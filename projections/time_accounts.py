@@ -26,6 +26,9 @@ from timebank.domain.time_accounts import (
 
 # Kinds shown for the reservation steps of an inter-bank transfer.
 RESERVED, SENT, RETURNED = "interbank_reserved", "interbank_out", "interbank_returned"
+# ... and of the hours a service request holds until it is confirmed, cancelled or a no-show.
+HELD, HOLD_RETURNED = "care_held", "care_returned"
+REQUEST_HOLD = "request:"
 POOL_COLUMNS = {POOL_FUNDED: "funded_minutes", POOL_DONATION: "donated_minutes",
                 POOL_OVER_CAP: "over_cap_minutes", POOL_GRANTED: "granted_minutes"}
 
@@ -92,7 +95,8 @@ class TimeAccountsProjection(Projection):
 
     @handles(TimeAccount.HoursReserved)
     def reserved(self, conn: Connection, event: TimeAccount.HoursReserved) -> None:
-        self._entry(conn, event, RESERVED, -event.minutes, event.minutes, event.transfer_id, "")
+        kind = HELD if event.transfer_id.startswith(REQUEST_HOLD) else RESERVED
+        self._entry(conn, event, kind, -event.minutes, event.minutes, event.transfer_id, "")
 
     @handles(TimeAccount.ReservationPosted)
     def posted(self, conn: Connection, event: TimeAccount.ReservationPosted) -> None:
@@ -100,7 +104,8 @@ class TimeAccountsProjection(Projection):
 
     @handles(TimeAccount.ReservationReleased)
     def released(self, conn: Connection, event: TimeAccount.ReservationReleased) -> None:
-        self._entry(conn, event, RETURNED, event.minutes, -event.minutes, event.transfer_id,
+        kind = HOLD_RETURNED if event.transfer_id.startswith(REQUEST_HOLD) else RETURNED
+        self._entry(conn, event, kind, event.minutes, -event.minutes, event.transfer_id,
                     event.reason)
 
     def _entry(self, conn: Connection, event: AccountEvent, kind: str, minutes: int,

@@ -22,6 +22,7 @@ from api.web import (
     i18n_passbook,
     i18n_records,
     i18n_reports,
+    i18n_requests,
 )
 from timebank.domain import vocabulary
 
@@ -339,6 +340,7 @@ TABLES: tuple[dict[str, tuple[str, str]], ...] = (
     i18n_account_pages.WORDS,
     i18n_records.WORDS,
     i18n_entity.WORDS,
+    i18n_requests.WORDS,
 )
 
 

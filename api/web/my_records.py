@@ -16,7 +16,7 @@ from api.web.i18n import LANGUAGES
 from api.web.people_pages import coded_message
 from api.web.rendering import render
 from api.web.sessions import check_csrf, page_actor, page_engine, page_runner, page_services
-from projections import queries, record_queries
+from projections import queries, record_queries, request_queries
 from timebank.application.authz import SERVICE_RECORDS, VOLUNTEER_RECORDS
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
@@ -71,6 +71,7 @@ def extra_sections(request: Request, services: Any, actor: Actor,
     return {
         "trainings": record_queries.trainings_of(engine, str(volunteer.id)),
         "awards": record_queries.awards_of(engine, str(volunteer.id)),
+        "requests_served": request_queries.served_summary(engine, str(volunteer.id)),
         "complaints": record_queries.list_complaints(engine, mine),
         "corrections": record_queries.list_corrections(engine, mine, today),
         "missing_choices": [

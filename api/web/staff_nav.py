@@ -35,6 +35,7 @@ LINKS: tuple[tuple[str, str, Readable], ...] = (
     ("/staff/approvals", "nav_approvals", OPERATIONS),
     ("/staff/shop", "nav_shop", OPERATIONS),
     ("/staff/records", "nav_records", OPERATIONS),
+    ("/staff/requests", "nav_requests", OPERATIONS),
     ("/staff/corrections", "nav_corrections", OPERATIONS),
     ("/staff/certificates", "nav_certificates", OPERATIONS),
     ("/staff/kiosk-simulator", "nav_kiosk", OPERATIONS),

@@ -213,7 +213,12 @@ def test_idempotency_key_is_required_exactly_where_the_routers_require_it(
         "POST /api/v1/time-gifts", "POST /api/v1/time-donations",
         "POST /api/v1/funds/{fund_id}/custodial-receipts",
         "POST /api/v1/funds/{fund_id}/custodial-payments",
-        "POST /api/v1/funds/{fund_id}/in-kind-distributions"}
+        "POST /api/v1/funds/{fund_id}/in-kind-distributions",
+        "POST /api/v1/service-requests", "POST /api/v1/service-requests/{request_id}/confirm",
+        "POST /api/v1/service-requests/{request_id}/resolve",
+        "POST /api/v1/group-accounts/{account_id}/services",
+        "POST /api/v1/group-accounts/{account_id}/donations",
+        "POST /api/v1/hours-pool-grants"}
 
 
 def test_binary_answers_are_typed(spec: dict[str, Any]) -> None:

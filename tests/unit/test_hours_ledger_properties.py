@@ -1,10 +1,12 @@
 """Property-based: random services (under a storage cap), gifts, donations, pool funding,
-corrections and inter-bank transfers whose steps interleave with everything else keep the
-hours ledger sound.
+corrections, pool grants to elders, service requests paid each way (minted, the
+beneficiary's hours, the pool) and inter-bank transfers whose steps interleave with
+everything else keep the hours ledger sound.
 
 After every step: hours are conserved — what was minted (service hours stored, net of
 corrections) plus what the banks funded their pools with equals the accounts' balances plus
-the pools plus the hours reserved by transfers the receiving bank has not credited yet; no
+the pools plus the hours reserved by transfers the receiving bank has not credited yet and
+the hours service requests hold until they are confirmed, cancelled or a no-show; no
 account or pool is below zero; and every inter-bank transfer is either pending (nothing
 credited, hours reserved), posted in both banks (reserved hours gone, credited once) or
 voided in both (refused, hours back, credited nowhere). The application runs on the
@@ -14,6 +16,7 @@ in-memory store; two banks share it, as two banks opened in one partition do.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import settings
@@ -32,6 +35,7 @@ from timebank.domain.interbank import (
     InterbankTransfer,
     interbank_credit_id_for,
 )
+from timebank.domain.service_requests import OPEN_STATES, ServiceRequest, hold_ref
 from timebank.domain.time_accounts import (
     INTERBANK_IN,
     HoursPool,
@@ -39,11 +43,20 @@ from timebank.domain.time_accounts import (
     hours_pool_id_for,
     time_account_id_for,
 )
+from timebank.domain.values import gb11643_check_digit
 from timebank.interbank import CityTransfers
 from timebank.partitions import DIRECTORY, Partition, Partitions
 
 MINUTES = st.integers(min_value=1, max_value=300)
-PEOPLE = 3
+PEOPLE = 3  # the first of each bank is an elder of 86, who may withdraw care
+START = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+REQUEST_CATEGORIES = ("meals", "cleaning", "bathing")  # minted, beneficiary, pool
+STEPS = ("take", "done", "confirm", "cancel", "no_show", "give_back")
+
+
+def elder_id_number(serial: int) -> str:
+    body = f"31010419400101{serial:03d}"
+    return body + gb11643_check_digit(body)
 
 
 class HoursLedger(RuleBasedStateMachine):
@@ -59,13 +72,19 @@ class HoursLedger(RuleBasedStateMachine):
         for i, d in enumerate(self.banks):
             # A small cap, so that services run into it; a yearly giving limit too.
             self.app.change_time_bank_rules(SYSTEM, d.bank.id, {
-                "payers": {"elderly_care": "minted"}, "storage_cap_hours": 10,
-                "gift_limit_hours_per_year": 8})
-            self.people.append([d.volunteer(name=f"志愿者{i}{n}") for n in range(PEOPLE)])
+                "payers": {"elderly_care": "minted", "meals": "minted",
+                           "cleaning": "beneficiary", "bathing": "pool"},
+                "storage_cap_hours": 10, "gift_limit_hours_per_year": 8,
+                "priority": [{"min_age": 80}]})
+            elder = self.app.register_volunteer(SYSTEM, f"老人{i}", f"1390000{i:04d}",
+                                                elder_id_number(100 + i), d.office.id, "738294")
+            self.people.append([elder, *(d.volunteer(name=f"志愿者{i}{n}")
+                                         for n in range(1, PEOPLE))])
         self.minted = 0
         self.funded = 0
         self.records: list[tuple[Any, int]] = []  # (service record, minutes) approved
         self.transfers: list[str] = []
+        self.requests: list[tuple[int, str]] = []  # (bank, request id)
 
     def actor(self, volunteer: Any) -> Any:
         return self.app.actor_for_volunteer(str(volunteer.id), None)
@@ -149,6 +168,92 @@ class HoursLedger(RuleBasedStateMachine):
     def driver_advances(self, pick: int) -> None:
         self.city.advance(self.home, self.transfers[pick % len(self.transfers)])
 
+    @rule(bank=st.integers(0, 1), minutes=MINUTES)
+    def pool_grants_the_elder(self, bank: int, minutes: int) -> None:
+        elder = self.people[bank][0]
+        try:
+            self.app.grant_pool_hours(SYSTEM, elder.passbook_no, minutes, "年度发放", None)
+        except DomainError as exc:
+            assert exc.code == "insufficient_hours"  # the pool short of hours
+
+    @rule(bank=st.integers(0, 1), who=st.integers(0, PEOPLE - 1),
+          category=st.sampled_from(REQUEST_CATEGORIES), minutes=MINUTES)
+    def post_request(self, bank: int, who: int, category: str, minutes: int) -> None:
+        person = self.people[bank][who]
+        try:
+            posted = self.app.post_request(self.actor(person), None, category, "家中", "",
+                                           START, START + timedelta(minutes=minutes), "",
+                                           None)
+        except DomainError as exc:
+            assert exc.code in ("insufficient_hours", "care_age_not_reached")
+            return
+        self.requests.append((bank, posted["request_id"]))
+
+    @precondition(lambda self: self.requests)
+    @rule(pick=st.integers(0, 10_000), step=st.sampled_from(STEPS),
+          who=st.integers(0, PEOPLE - 1), minutes=MINUTES)
+    def request_step(self, pick: int, step: str, who: int, minutes: int) -> None:
+        bank, request_id = self.requests[pick % len(self.requests)]
+        request = self.app.load(ServiceRequest, request_id)
+        helper = self.actor(self.people[bank][who])
+        requester = self.app.actor_for_volunteer(str(request.beneficiary_id), None)
+        try:
+            if step == "take":
+                self.app.take_request(helper, request_id)
+            elif step == "done":
+                self.app.mark_request_done(SYSTEM, request_id,
+                                           min(minutes, request.window_minutes), "")
+            elif step == "confirm":
+                self.app.confirm_request(requester, request_id, 5, "", None)
+                confirmed = self.app.load(ServiceRequest, request_id)
+                if confirmed.payer == "minted":
+                    self.minted += confirmed.paid_minutes
+            elif step == "cancel":
+                self.app.cancel_request(requester, request_id, "")
+            elif step == "no_show":
+                self.app.report_no_show(requester, request_id, "")
+            else:
+                self.app.give_back_request(SYSTEM, request_id, "")
+        except DomainError as exc:
+            # Not at that step; taken already; one's own (or paid-for) request; the pool
+            # short of hours at confirmation.
+            assert exc.code in ("request_not_in_state", "request_taken", "invalid_input",
+                                "insufficient_hours"), exc
+
+    @precondition(lambda self: self.requests)
+    @rule(pick=st.integers(0, 10_000), who=st.integers(1, PEOPLE - 1), minutes=MINUTES,
+          end=st.sampled_from(("confirm", "no_show", "resolve", "dismiss")))
+    def request_runs_its_course(self, pick: int, who: int, minutes: int, end: str) -> None:
+        """A request taken, done and ended in one go (the steps above interleave alone)."""
+        bank, request_id = self.requests[pick % len(self.requests)]
+        request = self.app.load(ServiceRequest, request_id)
+        if request.status != "posted":
+            return
+        requester = self.app.actor_for_volunteer(str(request.beneficiary_id), None)
+        try:
+            self.app.take_request(self.actor(self.people[bank][who]), request_id)
+        except DomainError as exc:
+            assert exc.code == "invalid_input"  # the elder serving her own request
+            return
+        if end == "no_show":
+            self.app.report_no_show(requester, request_id, "")
+            return
+        served = min(minutes, request.window_minutes)
+        self.app.mark_request_done(SYSTEM, request_id, served, "")
+        try:
+            if end == "confirm":
+                self.app.confirm_request(requester, request_id, 4, "", None)
+            else:
+                self.app.dispute_request(requester, request_id, "有异议")
+                self.app.resolve_request(SYSTEM, request_id,
+                                         served // 2 if end == "resolve" else 0, "核实", None)
+        except DomainError as exc:
+            assert exc.code == "insufficient_hours"  # the pool short of hours
+            return
+        ended = self.app.load(ServiceRequest, request_id)
+        if ended.payer == "minted":
+            self.minted += ended.paid_minutes
+
     # -- what must hold after every step -------------------------------------------------------
     @invariant()
     def hours_are_conserved_and_never_negative(self) -> None:
@@ -174,7 +279,18 @@ class HoursLedger(RuleBasedStateMachine):
                 pool = self.app.load(HoursPool, pool_id)
                 assert pool.balance >= 0
                 pools += pool.balance
-        assert self.minted + self.funded == held + pools + in_flight
+        held_for_requests = 0
+        for _bank, request_id in self.requests:
+            request = self.app.load(ServiceRequest, request_id)
+            if request.payer_account_id is None:
+                continue
+            account = self.app.load(TimeAccount, request.payer_account_id)
+            holding = account.reserved.get(hold_ref(request_id), 0)
+            # An open request paid from stored hours holds its whole window; an ended one
+            # nothing.
+            assert holding == (request.held_minutes if request.status in OPEN_STATES else 0)
+            held_for_requests += holding
+        assert self.minted + self.funded == held + pools + in_flight + held_for_requests
 
     @invariant()
     def every_transfer_is_posted_in_both_banks_or_voided_in_both(self) -> None:

@@ -13,6 +13,7 @@ from timebank.application.corrections import CorrectionServices
 from timebank.application.entities import EntityServices
 from timebank.application.exports import ExportServices
 from timebank.application.funds import FundServices
+from timebank.application.group_accounts import GroupAccountServices
 from timebank.application.interbank import InterbankServices
 from timebank.application.kiosks import KioskServices
 from timebank.application.offices import OfficeServices
@@ -20,6 +21,7 @@ from timebank.application.ports import KioskUsageLog, Vault
 from timebank.application.reading import ReadingServices
 from timebank.application.records import RecordServices
 from timebank.application.scans import ScanServices
+from timebank.application.service_requests import RequestServices
 from timebank.application.transfers import TransferServices
 from timebank.application.users import UserServices
 from timebank.application.volunteers import VolunteerServices
@@ -56,6 +58,8 @@ class TimebankApp(
     RecordServices,
     ExportServices,
     InterbankServices,
+    RequestServices,
+    GroupAccountServices,
 ):
     name = "timebank"
     snapshotting_intervals: ClassVar = {

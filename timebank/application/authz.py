@@ -151,6 +151,9 @@ OPERATIONS = Readable("operations", OPERATORS)
 # The office tree, staff accounts, point rules, kiosks and catalogs, to set up and change:
 # administrators everywhere, bank and branch admins in their subtree.
 ADMINISTRATION = Readable("administration", (BANK_ADMIN, BRANCH_ADMIN))
+# Service requests (需求发布): the parties read theirs (a volunteer's "own": as beneficiary,
+# poster or the volunteer who took it), staff those of their office tree.
+SERVICE_REQUESTS = Readable("service requests", READERS, own=True)
 # The city's clearing between banks (通存通兑) spans every bank: administrators only.
 CITY_CLEARING = Readable("city clearing", ())
 

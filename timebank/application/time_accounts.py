@@ -88,15 +88,17 @@ class TimeAccountServices(BaseServices):
 
     # -- storing hours -----------------------------------------------------------------------
     def store_capped(self, account: TimeAccount, minutes: int, kind: str, ref: str,
-                     rules: TimeBankRules, actor: Actor) -> list[Aggregate]:
+                     rules: TimeBankRules, actor: Actor,
+                     pool: HoursPool | None = None) -> list[Aggregate]:
         """Credit stored hours; what goes above the bank's lifetime cap moves on to its pool
-        in the same save (shown on the passbook as `over_cap`). Returns what to save."""
+        in the same save (shown on the passbook as `over_cap`). Returns what to save.
+        `pool`: the bank's pool when the command already holds it (one object per save)."""
         account.credit(minutes, kind, ref, actor.record())
         touched: list[Aggregate] = [account]
         cap = rules.storage_cap_minutes
         if cap is not None and account.stored > cap:
             excess = min(minutes, account.stored - cap)
-            pool = self.pool_of(account.bank_id, actor)
+            pool = pool or self.pool_of(account.bank_id, actor)
             account.debit(excess, OVER_CAP, ref, actor.record(), counterparty=str(pool.id))
             pool.credit(excess, POOL_OVER_CAP, str(account.id), actor.record())
             touched.append(pool)

@@ -117,6 +117,40 @@ SERVICE_CATEGORY = _vocabulary(
     ("community_service", "社区服务", "Community service"),
     open=True,
 )
+# Service requests (需求发布): a vocabulary of their own (issue 15), closed.
+REQUEST_CATEGORY = _vocabulary(
+    "request_category",
+    ("meals", "助餐", "Meals"),
+    ("bathing", "助浴", "Bathing"),
+    ("cleaning", "助洁", "Cleaning"),
+    ("medical_escort", "陪同就医", "Medical escort"),
+    ("company", "陪伴", "Company"),
+    ("emergency", "紧急援助", "Emergency"),
+    ("other", "其他", "Other"),
+)
+REQUEST_STATUS = _vocabulary(
+    "request_status",
+    ("posted", "待接单", "Posted"),
+    ("taken", "已接单", "Taken"),
+    ("done", "已完成待确认", "Done, awaiting confirmation"),
+    ("confirmed", "已确认", "Confirmed"),
+    ("disputed", "有异议", "Disputed"),
+    ("dismissed", "异议成立，不计时", "Dispute upheld, no hours"),
+    ("cancelled", "已取消", "Cancelled"),
+    ("no_show", "志愿者未到", "Volunteer did not come"),
+)
+REQUEST_POSTER = _vocabulary(
+    "request_poster",
+    ("self", "本人发布", "Posted by the beneficiary"),
+    ("family", "家属代发", "Posted by family"),
+    ("staff", "工作人员代办", "Posted by staff"),
+)
+PAYER = _vocabulary(
+    "payer",
+    ("minted", "公益服务（银行记入）", "Public-welfare service (the bank mints the hours)"),
+    ("beneficiary", "受助人时间支付", "Paid from stored hours"),
+    ("pool", "公益时间池支付", "Paid from the public pool"),
+)
 RECORD_STATUS = _vocabulary(
     "record_status",
     ("checked_in", "已签到", "Checked in"),
@@ -241,6 +275,7 @@ AGGREGATE = _vocabulary(
     ("InterbankCredit", "跨行入账", "Interbank credit"),
     ("TimeAccount", "时间账户", "Time account"),
     ("HoursPool", "时间池", "Hours pool"),
+    ("ServiceRequest", "服务需求", "Service request"),
     open=True,
 )
 EVENT = _vocabulary(
@@ -353,6 +388,14 @@ EVENT = _vocabulary(
     ("CustodialPaid", "受托代理付款", "custodial money paid"),
     ("InKindDistributed", "实物发放", "goods distributed"),
     ("YearClosed", "年度结转", "year closed"),
+    ("Published", "发布", "published"),
+    ("Taken", "接单", "taken"),
+    ("GivenBack", "退回待接", "given back"),
+    ("Done", "服务完成", "done"),
+    ("Confirmed", "确认评价", "confirmed and rated"),
+    ("Disputed", "提出异议", "disputed"),
+    ("NoShow", "志愿者未到", "volunteer did not come"),
+    ("ElderStatusRecorded", "老人情况登记", "elder's circumstances recorded"),
     open=True,
 )
 
@@ -378,7 +421,8 @@ def event_label(stored_type: str, lang: str = "zh") -> str:
 
 
 ALL: tuple[Vocabulary, ...] = (
-    OFFICE_KIND, ROLE, ACTOR_KIND, SERVICE_CATEGORY, RECORD_STATUS, RECORD_SOURCE, RECORD_FLAG,
+    OFFICE_KIND, ROLE, ACTOR_KIND, SERVICE_CATEGORY, REQUEST_CATEGORY, REQUEST_STATUS,
+    REQUEST_POSTER, PAYER, RECORD_STATUS, RECORD_SOURCE, RECORD_FLAG,
     SCAN_ACTION, APPROVAL_POLICY, GEOFENCE_MODE, MINORS_POLICY, ACTIVITY_STATE, PASSBOOK_ENTRY,
     FUND_KIND, DONOR_TYPE, EXPENSE_KIND, GRANT_STATUS, DONATION_STATUS, AGGREGATE, EVENT,
     IDENTITY_DOCUMENT,

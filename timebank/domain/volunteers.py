@@ -103,6 +103,9 @@ class Volunteer(Aggregate):
         # Trainings attended, by name (an activity may require one): training id -> name.
         self.trainings: dict[str, str] = {}
         self.awards: list[str] = []
+        # What staff recorded, with evidence, of an elder's circumstances (the bank's rule
+        # for hours from its pool reads it): living alone, minimum income, disabled.
+        self.elder_status: dict[str, bool] | None = None
 
     @property
     def passbook_id(self) -> UUID:
@@ -378,6 +381,31 @@ class Volunteer(Aggregate):
     def _award_recorded(self, award_id: str, title: str, awarded_by: str, awarded_on: str,
                         office_id: UUID, actor: dict[str, Any]) -> None:
         self.awards = [*self.awards, award_id]
+
+
+    def record_elder_status(self, living_alone: bool, minimum_income: bool, disabled: bool,
+                            evidence_sealed: str, actor: dict[str, Any]) -> None:
+        """Staff record an elder's circumstances with the evidence seen (sealed: personal
+        data); a later record replaces it from then on, never retroactively."""
+        if not all(isinstance(v, bool) for v in (living_alone, minimum_income, disabled)):
+            raise DomainError("invalid_input", "conditions are true or false.")
+        self._elder_status_recorded(living_alone=living_alone, minimum_income=minimum_income,
+                                    disabled=disabled, evidence_sealed=evidence_sealed,
+                                    actor=actor)
+
+    class ElderStatusRecorded(Aggregate.Event):
+        living_alone: bool
+        minimum_income: bool
+        disabled: bool
+        evidence_sealed: str
+        actor: dict[str, Any]
+
+    @event(ElderStatusRecorded)
+    def _elder_status_recorded(self, living_alone: bool, minimum_income: bool,
+                               disabled: bool, evidence_sealed: str,
+                               actor: dict[str, Any]) -> None:
+        self.elder_status = {"living_alone": living_alone, "minimum_income": minimum_income,
+                             "disabled": disabled}
 
 
 def _check_words(value: str, field: str, max_len: int, required: bool = True) -> str:
