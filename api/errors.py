@@ -41,6 +41,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "office_closed": 409,
     "office_not_bank": 422,
     "invalid_point_rules": 422,
+    "invalid_rules_effective_from": 422,
+    "rules_already_in_force": 409,
     "phone_taken": 409,
     "username_taken": 409,
     "invalid_phone": 422,
@@ -122,6 +124,7 @@ FIELD_OF_CODE: dict[str, str] = {
     "invalid_hours": "hours",
     "invalid_points": "points",
     "invalid_point_rules": "point_rules",
+    "invalid_rules_effective_from": "effective_from",
     "outside_window": "started_at",
 }
 

@@ -81,6 +81,10 @@ OPERATIONS: dict[str, Operation] = {
     f"PUT {V1}/offices/{{bank_id}}/point-rules": op(
         "setPointRules", "staff", "Set a bank's point rules (积分规则)",
         *COMMAND, "office_not_bank", "invalid_point_rules", "office_closed"),
+    f"POST {V1}/offices/{{bank_id}}/point-rules/{{version}}/cancel": op(
+        "withdrawPointRulesChange", "staff",
+        "Withdraw a change of point rules announced ahead (撤回积分规则变更)",
+        *COMMAND, "office_not_bank", "office_closed", "rules_already_in_force"),
     f"GET {V1}/offices/{{bank_id}}/point-rules": op(
         "getPointRules", "staff", "Read a bank's point rules (积分规则)", *READ),
     f"GET {V1}/offices/{{office_id}}/rollup": op(

@@ -17,6 +17,7 @@ import heapq
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute, parse
@@ -94,7 +95,29 @@ class RateLimiter:
             log.exception("rate-limit store unreachable; %s not counted", bucket)
             return
         if not allowed:
-            raise DomainError("rate_limited")
+            # When the caller may try again, for the page to say (the API's answer is as
+            # before: its message and code).
+            raise DomainError("rate_limited", retry_at=self._reset_at(item, bucket, who))
+
+    def remaining(self, bucket: str, who: str, limit: RateLimitItem | str) -> int | None:
+        """Hits still allowed in the window (None when the store cannot say)."""
+        item = parse(limit) if isinstance(limit, str) else limit
+        try:
+            return max(0, int(self._limiter.get_window_stats(
+                item, self._namespace, bucket, who).remaining))
+        except Exception:
+            log.exception("rate-limit store unreachable; %s not read", bucket)
+            return None
+
+    def _reset_at(self, item: RateLimitItem, bucket: str, who: str) -> datetime | None:
+        try:
+            reset = self._limiter.get_window_stats(item, self._namespace, bucket, who).reset_time
+        except Exception:
+            log.exception("rate-limit store unreachable; %s reset unknown", bucket)
+            return None
+        # The sliding window frees one try before the whole window is over; never say a
+        # moment already past.
+        return datetime.fromtimestamp(max(reset, time.time() + 60), UTC)
 
 
 # Logins (phone + PIN, username + password; known or not, the same answer) are limited
@@ -114,6 +137,11 @@ def guard_login(limiter: RateLimiter, kind: str, account: str, address: str) -> 
     limiter.hit_limit(f"{kind}-overall", "all", OVERALL_LIMIT)
     limiter.hit_limit(f"{kind}-address", address, ADDRESS_LIMIT)
     limiter.hit_limit(kind, f"{account}|{address}", LOGIN_LIMIT)
+
+
+def login_tries_left(limiter: RateLimiter, kind: str, account: str, address: str) -> int | None:
+    """How many more logins this account may try from this address in the window."""
+    return limiter.remaining(kind, f"{account}|{address}", LOGIN_LIMIT)
 
 
 def client_address(request: Any) -> str:

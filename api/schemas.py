@@ -121,6 +121,17 @@ class OfficeClose(ApiModel):
 class PointRules(ApiModel):
     points_per_hour: StrictInt
     category_multipliers: dict[str, str | StrictFloat | StrictInt] = Field(default_factory=dict)
+    effective_from: datetime | None = Field(
+        default=None, description=(
+            "When the new rules take effect, with a UTC offset: now when omitted, or a "
+            "moment within the coming year announced ahead (never in the past)."))
+
+
+class AnnouncedPointRules(ApiModel):
+    version: int
+    effective_from: datetime
+    points_per_hour: StrictInt
+    category_multipliers: dict[str, str]
 
 
 class PointRulesOut(ApiModel):
@@ -128,6 +139,15 @@ class PointRulesOut(ApiModel):
     points_per_hour: StrictInt
     category_multipliers: dict[str, str]
     version: int
+    effective_from: datetime | None = Field(
+        default=None, description="Since when the rules in force apply (null: since the "
+        "bank opened).")
+    announced: list[AnnouncedPointRules] = Field(
+        default_factory=list, description="Changes announced ahead, soonest first.")
+
+
+class PointRulesCancel(ApiModel):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class RollupTotals(ApiModel):

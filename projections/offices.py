@@ -71,8 +71,11 @@ class OfficesProjection(Projection):
 
     @handles(Office.PointRulesChanged)
     def rules_changed(self, conn: Connection, event: Office.PointRulesChanged) -> None:
-        self._offices.change(conn, str(event.originator_id),
-                             points_per_hour=event.points_per_hour)
+        # A projection cannot see time pass: a change announced ahead leaves the column
+        # as it was (points are computed from the bank's events, never from this row).
+        if event.effective_from <= event.timestamp:
+            self._offices.change(conn, str(event.originator_id),
+                                 points_per_hour=event.points_per_hour)
 
     @handles(Volunteer.Registered)
     def registered(self, conn: Connection, event: Volunteer.Registered) -> None:

@@ -56,6 +56,10 @@ CATCH_UP_BATCH_SIZE = 5000
 # projection's lock; the rest is the follower's.
 INLINE_BATCHES = 2
 INLINE_LOCK_WAIT_MS = 250
+# A read also waits this long for this process's follower (or another request) to finish the
+# page it is applying: that page holds the reader's own write, so giving up after the short
+# budget above showed a page without what its person had just saved, until a reload.
+INLINE_THREAD_WAIT_MS = 2_000
 
 
 def all_projections() -> list[Projection]:
@@ -245,7 +249,7 @@ class ProjectionRunner:
             return notifications[-1].id, len(notifications)
 
     def catch_up(self, max_batches: int | None = None, lock_wait_ms: int | None = None,
-                 stop: threading.Event | None = None) -> int:
+                 stop: threading.Event | None = None, thread_wait_ms: int | None = None) -> int:
         """Bring every projection up to the head of the log; returns notifications consumed.
 
         `max_batches` stops after that many pages (of BATCH_SIZE); `lock_wait_ms` gives up
@@ -267,12 +271,22 @@ class ProjectionRunner:
         def wait_left_ms() -> int | None:
             return None if deadline is None else int((deadline - time.monotonic()) * 1000)
 
+        # Waiting for this process's own lock may take longer (`thread_wait_ms`).
+        thread_deadline = (None if thread_wait_ms is None or deadline is None
+                           else time.monotonic() + thread_wait_ms / 1000)
+
+        def thread_wait_left_ms() -> int | None:
+            left = wait_left_ms()
+            if thread_deadline is None or left is None:
+                return left
+            return max(left, int((thread_deadline - time.monotonic()) * 1000))
+
         applied = pages = 0
         failures: list[str] = []
         while active and (max_batches is None or pages < max_batches):
             if stop is not None and stop.is_set():
                 break  # asked to stop (a worker's shutdown): between pages, nothing half done
-            left = wait_left_ms()
+            left = thread_wait_left_ms()
             if left is None:
                 self._lock.acquire()
             elif left <= 0 or not self._lock.acquire(timeout=left / 1000):
@@ -363,7 +377,8 @@ class ProjectionRunner:
 
     def catch_up_inline(self) -> int:
         """A read's catch-up: its own recent writes, but never a long wait or a long replay."""
-        return self.catch_up(max_batches=INLINE_BATCHES, lock_wait_ms=INLINE_LOCK_WAIT_MS)
+        return self.catch_up(max_batches=INLINE_BATCHES, lock_wait_ms=INLINE_LOCK_WAIT_MS,
+                             thread_wait_ms=INLINE_THREAD_WAIT_MS)
 
     def _refuse_to_bless_a_contradicted_log(self) -> None:
         """Rebuilding the audit chain hashes whatever the log holds now: first check that

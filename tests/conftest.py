@@ -168,3 +168,9 @@ def partitioned_settings(
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{east_schema}" CASCADE')
             conn.execute(f'DROP DATABASE IF EXISTS "{west_db}" WITH (FORCE)')
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.browser_timing import report
+
+    report(terminalreporter)

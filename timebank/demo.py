@@ -108,6 +108,9 @@ def seed_demo(app: TimebankApp, seed: int = 20260305) -> list[str] | None:
                     )
                     if days_ago > 2:
                         app.approve_service_record(SYSTEM, record.id)
+            # Under way now: today's page has an activity, its live code works at once.
+            app.plan_activity(SYSTEM, office.id, "社区义诊引导", "community_service",
+                              now - timedelta(hours=1), now + timedelta(hours=3), "社区服务中心")
             first, second = volunteers[0], volunteers[1]
             if app.load_passbook(first.passbook_no).balance >= 5:
                 app.transfer_points(

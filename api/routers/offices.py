@@ -14,6 +14,7 @@ from api.schemas import (
     OfficeOut,
     OfficeRename,
     PointRules,
+    PointRulesCancel,
     PointRulesOut,
     Rollup,
 )
@@ -35,11 +36,17 @@ def office_out(office: Office) -> dict[str, Any]:
 
 
 def rules_out(bank: Office) -> dict[str, Any]:
+    in_force = bank.rules_in_force()
     return {
         "bank_id": str(bank.id),
-        "points_per_hour": bank.points_per_hour,
-        "category_multipliers": bank.category_multipliers,
-        "version": bank.rules_version,
+        "points_per_hour": in_force.points_per_hour,
+        "category_multipliers": in_force.category_multipliers,
+        "version": in_force.version,
+        "effective_from": in_force.effective_from,
+        "announced": [
+            {"version": r.version, "effective_from": r.effective_from,
+             "points_per_hour": r.points_per_hour, "category_multipliers": r.category_multipliers}
+            for r in bank.announced_rules()],
     }
 
 
@@ -73,9 +80,19 @@ def change_point_rules(
     bank_id: str, body: PointRules, actor: CurrentActor, services: Services
 ) -> dict[str, Any]:
     bank = services.change_point_rules(
-        actor, bank_id, body.points_per_hour, dict(body.category_multipliers)
+        actor, bank_id, body.points_per_hour, dict(body.category_multipliers),
+        body.effective_from,
     )
     return rules_out(bank)
+
+
+@router.post("/{bank_id}/point-rules/{version}/cancel", response_model=PointRulesOut)
+def cancel_point_rules_change(
+    bank_id: str, version: int, body: PointRulesCancel, actor: CurrentActor,
+    services: Services,
+) -> dict[str, Any]:
+    """Withdraw a change of point rules announced ahead, before it takes effect."""
+    return rules_out(services.cancel_point_rules_change(actor, bank_id, version, body.reason))
 
 
 @router.get("/{bank_id}/point-rules", response_model=PointRulesOut)

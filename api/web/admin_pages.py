@@ -3,7 +3,8 @@ commands (and so the same permission rules) as the API:
 
 - `/staff/admin`: the office tree — open, rename, close — and new staff accounts;
 - `/staff/admin/rules`: a bank's point rules and category multipliers, in force from the
-  moment they are changed (hours approved afterwards);
+  moment chosen (now, or announced ahead and withdrawable until then; hours approved
+  afterwards earn under them);
 - `/staff/shop`: a savings office's kiosks (a new kiosk's key shown once, revocation) and
   its catalog (add, reprice, restock or adjust with a reason).
 
@@ -24,7 +25,7 @@ from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.web.coordinator_pages import operated_office
 from api.web.error_pages import error_page
-from api.web.form_values import optional_int, refusal_text
+from api.web.form_values import local_datetime, local_input, optional_int, refusal_text
 from api.web.i18n import language_of
 from api.web.people_pages import redirect_to_login, staff_actor, staff_posting
 from api.web.rendering import render
@@ -32,13 +33,14 @@ from api.web.sessions import page_engine, page_runner, page_services
 from projections import kiosk_queries, page_queries, queries
 from timebank.application.authz import ADMINISTRATION, OPERATIONS
 from timebank.domain.errors import DomainError
+from timebank.domain.values import SHANGHAI, utc_now
 from timebank.domain.vocabulary import OFFICE_KIND, SERVICE_CATEGORY
 
 router = APIRouter(include_in_schema=False)
 
 CHILD_KIND = {"bank": "branch", "branch": "savings_office"}
-DONE = ("opened", "renamed", "closed", "staff_created", "rules_changed", "kiosk_revoked",
-        "item_listed", "item_changed")
+DONE = ("opened", "renamed", "closed", "staff_created", "rules_changed", "rules_announced",
+        "rules_withdrawn", "kiosk_revoked", "item_listed", "item_changed")
 
 
 def _done(code: str) -> str:
@@ -116,6 +118,7 @@ def administer(
 
 # -- point rules ------------------------------------------------------------------------------
 def _rules(request: Request, actor: Any, bank_id: str, *, status: int = 200,
+           form: dict[str, str] | None = None,
            error: str | None = None, done: str = "") -> Response:
     services = page_services(request)
     try:
@@ -131,10 +134,17 @@ def _rules(request: Request, actor: Any, bank_id: str, *, status: int = 200,
     except DomainError as exc:
         return error_page(request, exc)
     lang = language_of(request)
-    rows = [(code, label, bank.category_multipliers.get(code, ""))
-            for code, label in SERVICE_CATEGORY.choices(lang, list(bank.category_multipliers))]
+    in_force, announced = bank.rules_in_force(), bank.announced_rules()
+    known = [*in_force.category_multipliers, *(c for r in announced
+                                               for c in r.category_multipliers)]
+    typed = form or {}
+    rows = [(code, label, typed.get(f"m_{code}", in_force.category_multipliers.get(code, "")))
+            for code, label in SERVICE_CATEGORY.choices(lang, known)]
     return render(request, "admin_rules.html", status, bank=bank, banks=banks, rows=rows,
-                  error=error, done=_done(done))
+                  in_force=in_force, announced=announced, tz=SHANGHAI,
+                  per_hour=typed.get("points_per_hour", in_force.points_per_hour),
+                  effective_from=typed.get("effective_from", ""),
+                  soonest=local_input(utc_now()), error=error, done=_done(done))
 
 
 @router.get("/staff/admin/rules", response_class=HTMLResponse)
@@ -152,21 +162,33 @@ async def change_point_rules(request: Request) -> Response:
     actor = staff_posting(request, csrf)
     services = page_services(request)
     bank_id = str(form.get("bank_id", ""))[:64]
+    typed = {key: str(value)[:40] for key, value in form.multi_items()
+             if key.startswith("m_") or key in ("points_per_hour", "effective_from")}
     try:
-        per_hour = optional_int(str(form.get("points_per_hour", ""))[:10], "points_per_hour")
-        multipliers: dict[str, str] = {}
-        for key, value in form.multi_items():
-            if key.startswith("m_") and str(value).strip():
-                try:
-                    multipliers[key[2:52]] = str(Decimal(str(value).strip()[:10]))
-                except InvalidOperation as exc:
-                    raise DomainError("invalid_point_rules", field="point_rules") from exc
-        services.change_point_rules(actor, bank_id, per_hour or 0, multipliers)
+        if form.get("action") == "withdraw":
+            version = optional_int(str(form.get("version", ""))[:10], "version") or 0
+            services.cancel_point_rules_change(actor, bank_id, version,
+                                               str(form.get("reason", ""))[:500])
+            done = "rules_withdrawn"
+        else:
+            per_hour = optional_int(typed.get("points_per_hour", ""), "points_per_hour")
+            multipliers: dict[str, str] = {}
+            for key, value in typed.items():
+                if key.startswith("m_") and value.strip():
+                    try:
+                        multipliers[key[2:52]] = str(Decimal(value.strip()[:10]))
+                    except InvalidOperation as exc:
+                        raise DomainError("invalid_point_rules", field="point_rules") from exc
+            when = typed.get("effective_from", "").strip()
+            services.change_point_rules(
+                actor, bank_id, per_hour or 0, multipliers,
+                local_datetime(when, "effective_from") if when else None)
+            done = "rules_announced" if when else "rules_changed"
     except DomainError as exc:
         return _rules(request, actor, bank_id, status=STATUS_BY_CODE.get(exc.code, 400),
-                      error=refusal_text(request, exc))
+                      error=refusal_text(request, exc), form=typed)
     return RedirectResponse("/staff/admin/rules?" + urlencode(
-        {"bank_id": bank_id, "done": "rules_changed"}), status_code=303)
+        {"bank_id": bank_id, "done": done}), status_code=303)
 
 
 # -- the charity shop: kiosks and catalog -------------------------------------------------------

@@ -17,14 +17,14 @@ from api.web.people_pages import redirect_to_login, staff_actor
 from api.web.rendering import render
 from api.web.sessions import page_actor, page_engine, page_runner, page_services
 from api.web.staff_nav import start_path
-from projections import audit_queries, fund_queries, page_queries, queries
+from projections import audit_queries, fund_queries, page_queries
 from timebank.application.authz import (
     AUDIT_TRAIL,
     OPERATIONS,
     require_reader,
 )
 from timebank.domain.errors import DomainError
-from timebank.domain.values import SHANGHAI, utc_now
+from timebank.domain.values import SHANGHAI, hours_text, utc_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,9 +79,11 @@ def today(request: Request, office_id: str = "") -> Response:
     todays = [{**row, "state": activity_state(row, now),
                "window": window_text(row["starts_at"], row["ends_at"])} for row in rows]
     pending = page_queries.count_service_records(engine, scope, "pending")
-    preview = queries.list_service_records(engine, scope, "pending", limit=QUEUE_PREVIEW)
+    # The oldest first, with their activity: what the queue holds, as the approvals page shows.
+    preview = page_queries.pending_records(engine, scope, limit=QUEUE_PREVIEW)
     return render(request, "today.html", activities=todays, day=day, pending=pending,
-                  preview=[_named(services, row) for row in preview], tz=SHANGHAI,
+                  preview=[{**_named(services, row), "hours": hours_text(row["minutes"] or 0)}
+                           for row in preview], tz=SHANGHAI,
                   office_id=office_id)
 
 

@@ -112,6 +112,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "activities": ("活动", "Activities"),
     "activity_created": ("活动已创建。", "The activity was created."),
     "check_ins": ("签到人次", "Check-ins"),
+    "activity_actions": ("操作", "Actions"),
     "printable_codes": ("打印二维码", "Printable codes"),
     "printable_hint": (
         "打印本页，张贴在活动现场；二维码在活动时段内有效。",

@@ -29,10 +29,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin_points_per_hour": ("每小时积分", "Points per hour"),
     "admin_rules_version": ("规则版本", "Rules version"),
     "admin_rules_effect": (
-        "修改保存后立即生效：此后审核的服务按新规则计分，已审核的记录不变。",
-        "A change takes effect when saved: services approved afterwards earn under the new "
-        "rules; records already approved keep theirs.",
+        "新规则自生效时间起适用：此后审核的服务按新规则计分，已审核的记录不变。生效时间留空为立即生效；"
+        "也可以提前公布，最迟一年内生效，生效前可以撤回。",
+        "New rules apply from the moment they take effect: services approved afterwards earn "
+        "under them; records already approved keep theirs. Leave the time empty for now, or "
+        "announce a change up to a year ahead and withdraw it until then.",
     ),
+    "admin_rules_since": ("生效时间", "In force since"),
+    "admin_rules_since_opening": ("总行设立时", "the bank's opening"),
+    "admin_rules_in_force": ("现行规则", "Rules in force"),
+    "admin_rules_announced": ("已公布、尚未生效的变更", "Changes announced, not yet in force"),
+    "admin_rules_none_announced": ("没有待生效的变更。", "No change announced."),
+    "admin_rules_takes_effect": ("生效时间", "Takes effect"),
+    "admin_rules_multipliers": ("类别倍数", "Multipliers"),
+    "admin_rules_no_multipliers": ("均为 1 倍", "all 1"),
+    "admin_rules_withdraw_reason": ("撤回原因", "Why it is withdrawn"),
+    "admin_rules_withdraw": ("撤回这项变更", "Withdraw this change"),
+    "admin_rules_new": ("变更积分规则", "Change the point rules"),
+    "field_effective_from": ("生效时间（北京时间，留空为立即生效）",
+                             "Takes effect (Beijing time; empty: now)"),
     "admin_multiplier": ("类别倍数", "Multiplier"),
     "admin_multiplier_hint": ("留空为 1 倍；最多 10 倍。", "Empty means 1; at most 10."),
     "admin_change_rules": ("保存积分规则", "Save the point rules"),
@@ -42,6 +57,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "admin_done_staff_created": ("工作人员账户已创建。", "The staff account was created."),
     "admin_done_rules_changed": ("积分规则已保存，即时生效。",
                                  "The point rules were saved and apply from now."),
+    "admin_done_rules_announced": ("积分规则变更已公布，将在所定时间生效。",
+                                   "The change was announced; it takes effect at the time set."),
+    "admin_done_rules_withdrawn": ("该积分规则变更已撤回。", "The change was withdrawn."),
     "admin_done_kiosk_revoked": ("终端已停用，其密钥不再有效。",
                                  "The kiosk was revoked; its key no longer works."),
     "admin_done_item_listed": ("物品已上架。", "The item was added."),

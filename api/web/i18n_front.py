@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str]] = {
+    # -- logins: what a refusal adds (api/web/people_pages.py, login_refusal)
+    "login_tries_left": ("本机还可再试 {n} 次，用完后须等待 15 分钟。",
+                         " {n} more tries from here; after that, wait 15 minutes."),
+    "rate_limited_until": ("操作过于频繁，请在北京时间 {time} 后再试。",
+                           "Too many attempts: try again after {time} Beijing time."),
     # -- the front door (/)
     "home_title": ("公益时间银行", "Time Bank"),
     "home_intro": (

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.login_sessions import end_login, login_token
-from api.rate_limits import client_address, guard_login, phone_bucket
+from api.rate_limits import client_address, guard_login, login_tries_left, phone_bucket
 from api.web.error_pages import error_page as layout_error_page
 from api.web.form_values import refusal_text, whole_number
 from api.web.i18n import language_of, texts
@@ -48,7 +48,22 @@ def qr_svg(data: str) -> str:
 
 
 def page_message(request: Request, exc: DomainError) -> str:
+    retry_at = exc.context.get("retry_at") if exc.code == "rate_limited" else None
+    if retry_at is not None:  # when the person may try again, in Beijing time
+        moment = retry_at.astimezone(SHANGHAI).strftime("%H:%M")
+        return texts(language_of(request))["rate_limited_until"].format(time=moment)
     return exc.message_zh if language_of(request) == "zh" else exc.message
+
+
+def login_refusal(request: Request, exc: DomainError, kind: str, account: str) -> str:
+    """A refused login in words, with the tries left from this address after a wrong one."""
+    message = page_message(request, exc)
+    if exc.code in ("wrong_phone_or_pin", "invalid_credentials"):
+        left = login_tries_left(request.app.state.rate_limiter, kind, account,
+                                client_address(request))
+        if left is not None:
+            message += texts(language_of(request))["login_tries_left"].format(n=left)
+    return message
 
 
 def coded_message(request: Request, code: str, field: str = "") -> str | None:
@@ -203,7 +218,7 @@ def my_login(
     except DomainError as exc:
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="my_passbook", action="/me/login", next_url=next, staff=False,
-                      error=page_message(request, exc))
+                      error=login_refusal(request, exc, "login", phone_bucket(phone)))
     response = RedirectResponse(_safe_next(next, "/me"), status_code=303)
     start_session(request, response, login_token(request, home, "volunteer", volunteer),
                   runtime.signer.ttl_seconds)
@@ -287,7 +302,7 @@ def staff_login(
         return render(request, "login.html", STATUS_BY_CODE.get(exc.code, 400),
                       heading_key="staff_login", action="/staff/login", next_url=next,
                       staff=True,
-                      error=page_message(request, exc))
+                      error=login_refusal(request, exc, "staff-login", username.strip().lower()))
     response = RedirectResponse(_safe_next(next, "/staff"), status_code=303)
     start_session(request, response, login_token(request, home, "user", user),
                   runtime.signer.ttl_seconds)

@@ -12,7 +12,7 @@ from api.errors import STATUS_BY_CODE
 from api.login_sessions import end_login, login_token
 from api.rate_limits import client_address, guard_login, phone_bucket
 from api.web.form_values import optional_float
-from api.web.people_pages import page_message
+from api.web.people_pages import login_refusal, page_message
 from api.web.rendering import render
 from api.web.sessions import (
     check_csrf,
@@ -97,7 +97,7 @@ def scan_login(
     except DomainError as exc:
         return _render(request, "scan_login.html", STATUS_BY_CODE.get(exc.code, 400),
                        token=t, action=claims.action, activity=activity,
-                       error=page_message(request, exc))
+                       error=login_refusal(request, exc, "login", phone_bucket(phone)))
     response = RedirectResponse("/scan?" + urlencode({"t": t}), status_code=303)
     start_session(request, response,
                   login_token(request, page_partition(request), "volunteer", volunteer),

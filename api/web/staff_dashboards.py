@@ -31,7 +31,7 @@ from projections import (
     record_queries,
 )
 from projections.queries import APPROVAL_BASIS, SERVICE_BASIS
-from timebank.application.authz import OFFICE_FIGURES, VOLUNTEER_RECORDS, may_read
+from timebank.application.authz import ADMINISTRATION, OFFICE_FIGURES, VOLUNTEER_RECORDS, may_read
 from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI, hours_text, utc_now
 from timebank.domain.vocabulary import DONOR_TYPE
@@ -289,6 +289,15 @@ def district_view(
     if may_read(actor, VOLUNTEER_RECORDS):
         overdue = record_queries.count_overdue_corrections(
             engine, services.read_scope(actor, VOLUNTEER_RECORDS, office_id), today)
+    # A bank's administrator lands here: the bank's settings are one link away, for those
+    # the read gate lets administer the bank.
+    settings = tree is not None and tree.get("kind") == "bank"
+    if settings:
+        try:
+            services.read_scope(actor, ADMINISTRATION, str(scope.office_id))
+        except DomainError:
+            settings = False
     return render(request, "district.html", tree=tree, charts=[hours_chart, points_chart],
                   date_from=start.isoformat(), date_to=end.isoformat(), basis=basis,
-                  overdue_corrections=overdue, office_id=str(scope.office_id))
+                  settings=settings, overdue_corrections=overdue,
+                  office_id=str(scope.office_id))

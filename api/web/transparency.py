@@ -20,10 +20,6 @@ from timebank.domain.values import shanghai_date, utc_now
 
 router = APIRouter(include_in_schema=False)
 
-DONOR_TYPES_ZH = {"government": "政府补助", "enterprise": "企业捐赠", "individual": "个人捐赠",
-                  "resident": "居民自筹", "bazaar": "公益集市"}
-GRANT_STATUS_ZH = {"proposed": "待表决", "approved": "已批准", "rejected": "未通过",
-                   "closed": "已结项", "cancelled": "已取消"}
 SHOWN_LINES = ("donation_income", "government_grant_income", "income_total", "program_costs",
                "management_costs", "fundraising_costs", "other_costs", "expense_total",
                "change_in_net_assets")
@@ -48,8 +44,7 @@ def fund_page(request: Request, fund_id: str, year: int | None = None) -> HTMLRe
         checkpoint = partition.app.load(Checkpoint, latest)
     return render(request, "transparency.html", fund=fund, entity=entity, figures=figures,
                   years=list(range(figures["first_year"], this_year + 1)),
-                  shown_lines=SHOWN_LINES, checkpoint=checkpoint, yuan=yuan,
-                  donor_types=DONOR_TYPES_ZH, grant_status=GRANT_STATUS_ZH)
+                  shown_lines=SHOWN_LINES, checkpoint=checkpoint, yuan=yuan)
 
 
 

@@ -105,7 +105,8 @@ def test_fund_statement_at_an_instant_as_recorded_and_as_corrected(client: TestC
                 headers={**treasurer, "Idempotency-Key": "d2"})
     page = client.get(f"/transparency/funds/{fund['id']}")
     assert page.status_code == 200 and "信息公开" in page.text
-    assert "居民自筹" in page.text and "¥1,234.56" in page.text
+    # The donor type's label is the vocabulary's, as everywhere (居民, not a page's own).
+    assert '<td data-label="来源">居民</td>' in page.text and "¥1,234.56" in page.text
     assert "张先生" not in page.text and "李女士" not in page.text
 
 

@@ -75,6 +75,8 @@ def test_the_coordinator_s_day_and_the_auditor_s_trail(client: TestClient) -> No
     staff_login(client, "day-coord", PASSWORD)
     today = client.get("/staff/today")
     assert "1 条服务记录待审核" in today.text and "周*明" in today.text
+    assert "1.50 小时" in today.text  # 90 minutes, and the activity it was for:
+    assert re.search(r'<span class="when">[^<·]+ · \d{4}-\d\d-\d\d', today.text)
     assert "助老服务" in today.text and "elderly_care" not in today.text
 
     d.user("trail-auditor", "auditor", d.bank_id, password=PASSWORD)

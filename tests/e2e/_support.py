@@ -64,3 +64,50 @@ OVERFLOWING = """() => {
 
 def overflowing_elements(page: Any) -> list[str]:
     return page.evaluate(OVERFLOWING)
+
+
+# Links, buttons and fields of the page that lie (partly) outside the screen's width: on a
+# phone they would need a sideways scroll of a table to be found, or could not be reached.
+UNREACHABLE = """() => {
+  const found = [];
+  const width = window.innerWidth;
+  const controls = 'main a, main button, main input, main select, main textarea';
+  for (const el of document.querySelectorAll(controls)) {
+    if (el.type === 'hidden' || el.closest('details:not([open])')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.left < -1 || box.right > width + 1) {
+      const what = (el.innerText || el.value || el.name || '').slice(0, 30);
+      found.push(`${el.tagName.toLowerCase()} "${what}" ` +
+                 `at ${Math.round(box.left)}–${Math.round(box.right)} px`);
+    }
+  }
+  return found;
+}"""
+
+# Amounts and other decimal numbers whose characters are split over two lines.
+CUT_NUMBERS = """() => {
+  const found = [];
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body,
+                                           NodeFilter.SHOW_TEXT);
+  const pattern = /[-−]?¥?\\d[\\d,]*\\.\\d+|[-−]?¥\\d[\\d,]*/g;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(pattern)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      const lines = new Set(rects.map(r => Math.round(r.top)));
+      if (lines.size > 1) found.push(`"${match[0]}" split over ${lines.size} lines`);
+    }
+  }
+  return found;
+}"""
+
+
+def unreachable_controls(page: Any) -> list[str]:
+    return page.evaluate(UNREACHABLE)
+
+
+def cut_numbers(page: Any) -> list[str]:
+    return page.evaluate(CUT_NUMBERS)

@@ -13,6 +13,7 @@ from timebank.domain.values import SHANGHAI, utc_now
 PIN = "738294"
 STAFF_PASSWORD = "e2e-pass-2026"
 COORDINATOR, TREASURER, BANK_ADMIN = "coord-e2e", "treasurer-e2e", "bank-admin-e2e"
+ADMINISTRATOR, AUDITOR = "admin-e2e", "auditor-e2e"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def build_world(app: Any) -> World:
     app.create_user(SYSTEM, COORDINATOR, STAFF_PASSWORD, "coordinator", office.id)
     app.create_user(SYSTEM, TREASURER, STAFF_PASSWORD, "treasurer", bank.id)
     app.create_user(SYSTEM, BANK_ADMIN, STAFF_PASSWORD, "bank_admin", bank.id)
+    app.create_user(SYSTEM, ADMINISTRATOR, STAFF_PASSWORD, "admin", None)
+    app.create_user(SYSTEM, AUDITOR, STAFF_PASSWORD, "auditor", bank.id)
     phones = iter(range(1, 100))
 
     def volunteer(name: str) -> Volunteer:
@@ -67,6 +70,10 @@ def build_world(app: Any) -> World:
     record = app.enter_service_record(SYSTEM, shopper.id, earlier.id, yesterday,
                                       yesterday + timedelta(hours=2), "代录")
     app.approve_service_record(SYSTEM, record.id)  # 2 h × 10 × 1.5 = 30 points
+    browser_user = volunteer("陈丽华")  # a passbook with history and records to show
+    served = app.enter_service_record(SYSTEM, browser_user.id, earlier.id, yesterday,
+                                      yesterday + timedelta(minutes=150), "代录")
+    app.approve_service_record(SYSTEM, served.id)
     _kiosk, kiosk_key = app.register_kiosk(SYSTEM, office.id, "爱心超市一号机")
     app.list_catalog_item(SYSTEM, office.id, "rice-5kg", "大米 5 公斤", 12, 10)
     fund = app.open_fund(SYSTEM, "示范区社区基金会", "foundation", None, bank.id)
@@ -77,5 +84,5 @@ def build_world(app: Any) -> World:
         activity_id=str(ongoing.id),
         scan_token=app.scan_token(SYSTEM, ongoing.id, "check_in"),
         kiosk_key=kiosk_key, sku="rice-5kg", scanner=volunteer("刘志强"), helpers=helpers,
-        shopper=shopper, browser_user=volunteer("陈丽华"),
+        shopper=shopper, browser_user=browser_user,
     )

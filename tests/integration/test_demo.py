@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from projections import fund_queries, kiosk_queries, queries
+from projections import fund_queries, kiosk_queries, page_queries, queries
 from projections.runner import ProjectionRunner
 from tests.conftest import make_sqlite_settings
 from timebank.demo import seed_demo
+from timebank.domain.reading import ReadScope
+from timebank.domain.values import utc_now
 from timebank.runtime import build_runtime
 
 
@@ -33,6 +35,11 @@ def test_demo_district_is_alive_and_seeded_only_into_an_empty_database(tmp_path:
         goods = kiosk_queries.catalog(runtime.engine, str(kiosk.office_id))
         assert {item["sku"] for item in goods} >= {"RICE-5KG", "SOAP"}
         assert all(item["stock"] > 0 for item in goods)
+        # Each savings office has an activity under way: today's page and its live codes.
+        now = utc_now()
+        under_way = page_queries.activities_between(runtime.engine, ReadScope.everything(),
+                                                    now, now)
+        assert len(under_way) == 4 and {a["title"] for a in under_way} == {"社区义诊引导"}
         assert seed_demo(runtime.app) is None  # never seeds a database already in use
         assert runtime.app.authenticate_user("admin", "admin-demo-2026").role == "admin"
     finally:

@@ -159,6 +159,32 @@ def test_an_inline_catch_up_applies_a_few_batches_and_leaves_the_rest(
     assert dump(runner) == live
 
 
+def test_an_inline_catch_up_waits_for_this_process_s_follower_and_reads_its_writes(
+        services, runner: ProjectionRunner) -> None:
+    """The follower (another thread) holding the runner while a person's write lands: the
+    read waits for it to let go and shows the write — not the tables from before it."""
+    busy_district(services)
+    runner.catch_up()
+    d = District.build(services)
+    d.earn(d.volunteer(name="赵六"), 60)  # the person's own write, not yet projected
+    held, release = threading.Event(), threading.Event()
+
+    def follower_busy() -> None:
+        with runner._lock:
+            held.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=follower_busy)
+    holder.start()
+    held.wait(timeout=30)
+    # Let go once the read is waiting (a timer, not a measured duration: the outcome is
+    # the same whenever it fires within the read's wait).
+    threading.Timer(0.3, release.set).start()
+    runner.catch_up_inline()
+    holder.join()
+    assert all(s.lag == 0 for s in runner.status())
+
+
 def test_an_inline_catch_up_gives_way_to_a_held_projection(
         services, runner: ProjectionRunner, runtime) -> None:
     from sqlalchemy import update

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -62,10 +63,23 @@ class OfficeServices(BaseServices):
         bank_id: UUID | str,
         points_per_hour: int,
         category_multipliers: dict[str, Any],
+        effective_from: datetime | None = None,
     ) -> Office:
+        """New rules from now, or from `effective_from` when announced ahead."""
         bank = self.load_office(bank_id)
         require_scope(actor, bank, (BANK_ADMIN,))
-        bank.change_point_rules(points_per_hour, category_multipliers, actor.record())
+        bank.change_point_rules(points_per_hour, category_multipliers, actor.record(),
+                                effective_from)
+        self.save(bank)
+        return bank
+
+    @retry_on_conflict
+    def cancel_point_rules_change(self, actor: Actor, bank_id: UUID | str, version: int,
+                                  reason: str) -> Office:
+        """Withdraw an announced change of rules before it takes effect."""
+        bank = self.load_office(bank_id)
+        require_scope(actor, bank, (BANK_ADMIN,))
+        bank.cancel_point_rules_change(version, actor.record(), reason)
         self.save(bank)
         return bank
 

@@ -284,8 +284,9 @@ class ServiceRecordServices(TimeAccountServices):
         saves with the record. A time-bank category earns points only if the bank says so:
         otherwise its rate is recorded as 0, so a later correction moves no points either."""
         bank = self.bank_of(office)
-        multiplier = bank.multiplier_for(record.category)
-        rate = bank.points_per_hour if bank.time_rules().earns_points(record.category) else 0
+        rules = bank.rules_in_force()
+        multiplier = Decimal(rules.category_multipliers.get(record.category, "1"))
+        rate = rules.points_per_hour if bank.time_rules().earns_points(record.category) else 0
         points = points_for(record.minutes, rate, multiplier)
         record.approve(rate, str(multiplier), points, actor.record())
         passbook = self.load(Passbook, record.passbook_id, "passbook")

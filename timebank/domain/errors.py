@@ -68,6 +68,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "office_closed": ("The office is closed.", "该机构已撤销。"),
     "office_not_bank": ("Point rules belong to a bank.", "积分规则只能由总行设置。"),
     "invalid_point_rules": ("The point rules are not valid.", "积分规则无效。"),
+    "invalid_rules_effective_from": (
+        "Point rules take effect now or at a time within the coming year, never in the past.",
+        "积分规则只能即时生效或在一年内的某个时间生效，不能追溯既往。",
+    ),
+    "rules_already_in_force": (
+        "This change of point rules is already in force; make a new change instead.",
+        "该积分规则变更已经生效，不能撤回；如需调整，请另行变更。",
+    ),
     "phone_taken": (
         "A volunteer with this phone number is already registered.",
         "该手机号已注册志愿者。",

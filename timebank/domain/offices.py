@@ -1,11 +1,14 @@
 """The office tree: bank (区级总行) → branch (街道分行) → savings office (社区储蓄所).
 
-A bank owns its point rules. Changes of rules are events; points are computed when
-hours are approved, with the rules in force then, so a change is never retroactive.
+A bank owns its point rules. Changes of rules are events, each with the moment it takes
+effect (now, or a time announced ahead); points are computed when hours are approved, with
+the rules in force then, so a change is never retroactive.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -20,6 +23,7 @@ from timebank.domain.stars import (
     check_thresholds,
 )
 from timebank.domain.time_rules import TimeBankRules
+from timebank.domain.values import require_aware, utc_now
 from timebank.domain.vocabulary import OFFICE_KIND
 
 BANK, BRANCH, SAVINGS_OFFICE = "bank", "branch", "savings_office"
@@ -29,6 +33,19 @@ PARENT_KIND: dict[str, str | None] = {BANK: None, BRANCH: BANK, SAVINGS_OFFICE: 
 DEFAULT_POINTS_PER_HOUR = 10
 MAX_POINTS_PER_HOUR = 10_000
 MAX_MULTIPLIER = Decimal("10")
+# How far ahead a change of point rules may be announced.
+MAX_RULES_NOTICE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class PointRuleSet:
+    """One change of a bank's point rules: from `effective_from` on, until a later one."""
+
+    version: int
+    effective_from: datetime | None  # None: the rules a bank opened with
+    points_per_hour: int
+    category_multipliers: dict[str, str]
+    cancelled: bool = False
 
 
 def check_tier(kind: str, parent: Office | None) -> None:
@@ -102,9 +119,10 @@ class Office(Aggregate):
         # Root first; an office never moves, so its ancestry is a fact of its opening.
         self.ancestor_ids = list(ancestor_ids)
         self.closed = False
-        self.points_per_hour = points_per_hour
-        self.category_multipliers: dict[str, str] = {}
-        self.rules_version = 1 if kind == BANK else 0
+        # Every change of point rules, in the order recorded (opening rules first); which
+        # is in force depends on the moment asked about (rules_at).
+        self.point_rule_sets: list[PointRuleSet] = [
+            PointRuleSet(1 if kind == BANK else 0, None, points_per_hour, {})]
         # The rules of volunteers' records (timebank/domain/stars.py), a bank's.
         self.star_thresholds_hours = FIRST_STAR_THRESHOLDS_HOURS
         self.correction_days = FIRST_CORRECTION_DAYS
@@ -173,8 +191,10 @@ class Office(Aggregate):
         self.closed = True
 
     def change_point_rules(
-        self, points_per_hour: int, category_multipliers: dict[str, Any], actor: dict[str, Any]
+        self, points_per_hour: int, category_multipliers: dict[str, Any], actor: dict[str, Any],
+        effective_from: datetime | None = None,
     ) -> None:
+        """New rules from `effective_from` (now when not given; never in the past)."""
         if self.kind != BANK:
             raise DomainError("office_not_bank")
         self.ensure_open()
@@ -184,24 +204,105 @@ class Office(Aggregate):
             or not 0 < points_per_hour <= MAX_POINTS_PER_HOUR
         ):
             raise DomainError("invalid_point_rules", "points_per_hour must be 1 to 10000.")
+        now = utc_now()
+        if effective_from is None:
+            effective_from = now
+        effective_from = require_aware(effective_from, "effective_from")
+        # A minute of grace: a form filled in with "now" arrives a little later.
+        if not now - timedelta(minutes=1) <= effective_from <= now + MAX_RULES_NOTICE:
+            raise DomainError("invalid_rules_effective_from", field="effective_from")
         self._point_rules_changed(
             points_per_hour=points_per_hour,
             category_multipliers=normalise_multipliers(category_multipliers),
             actor=actor,
+            effective_from=max(effective_from, now),
         )
 
     class PointRulesChanged(Aggregate.Event):
+        """Version 2 records when the rules take effect, which may be ahead of the change.
+        Version 1 rules took effect as they were recorded."""
+
+        class_version = 2
         points_per_hour: int
         category_multipliers: dict[str, str]
         actor: dict[str, Any]
+        effective_from: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["effective_from"] = state["timestamp"]
 
     @event(PointRulesChanged)
     def _point_rules_changed(
-        self, points_per_hour: int, category_multipliers: dict[str, str], actor: dict[str, Any]
+        self, points_per_hour: int, category_multipliers: dict[str, str], actor: dict[str, Any],
+        effective_from: datetime,
     ) -> None:
-        self.points_per_hour = points_per_hour
-        self.category_multipliers = dict(category_multipliers)
-        self.rules_version += 1
+        self.point_rule_sets.append(PointRuleSet(
+            self.point_rule_sets[-1].version + 1, effective_from, points_per_hour,
+            dict(category_multipliers)))
+
+    def cancel_point_rules_change(self, version: int, actor: dict[str, Any],
+                                  reason: str) -> None:
+        """Withdraw an announced change before it takes effect (one in force stays: a
+        newer change replaces it)."""
+        if self.kind != BANK:
+            raise DomainError("office_not_bank")
+        self.ensure_open()
+        reason = (reason or "").strip()
+        if not 1 <= len(reason) <= 500:
+            raise DomainError("invalid_input", "reason: 1 to 500 characters.", field="reason")
+        found = [r for r in self.point_rule_sets if r.version == version and r.effective_from]
+        if not found or found[0].cancelled:
+            raise DomainError("not_found", "no such announced change of point rules.")
+        if found[0].effective_from <= utc_now():
+            raise DomainError("rules_already_in_force")
+        self._point_rules_change_cancelled(version=version, actor=actor, reason=reason)
+
+    class PointRulesChangeCancelled(Aggregate.Event):
+        version: int
+        actor: dict[str, Any]
+        reason: str
+
+    @event(PointRulesChangeCancelled)
+    def _point_rules_change_cancelled(self, version: int, actor: dict[str, Any],
+                                      reason: str) -> None:
+        self.point_rule_sets = [
+            PointRuleSet(r.version, r.effective_from, r.points_per_hour,
+                         r.category_multipliers, cancelled=True) if r.version == version else r
+            for r in self.point_rule_sets]
+
+    def rules_at(self, moment: datetime) -> PointRuleSet:
+        """The rules in force at `moment`: of the changes not withdrawn that took effect by
+        then, the latest to take effect (of two at the same moment, the later recorded)."""
+        in_force = self.point_rule_sets[0]
+        for rules in self.point_rule_sets[1:]:
+            if rules.cancelled or rules.effective_from is None or rules.effective_from > moment:
+                continue
+            if in_force.effective_from is None or rules.effective_from >= in_force.effective_from:
+                in_force = rules
+        return in_force
+
+    def rules_in_force(self) -> PointRuleSet:
+        return self.rules_at(utc_now())
+
+    def announced_rules(self) -> list[PointRuleSet]:
+        """Changes to come, soonest first."""
+        now = utc_now()
+        return sorted((r for r in self.point_rule_sets[1:]
+                       if not r.cancelled and r.effective_from and r.effective_from > now),
+                      key=lambda r: (r.effective_from, r.version))
+
+    @property
+    def points_per_hour(self) -> int:
+        return self.rules_in_force().points_per_hour
+
+    @property
+    def category_multipliers(self) -> dict[str, str]:
+        return self.rules_in_force().category_multipliers
+
+    @property
+    def rules_version(self) -> int:
+        return self.rules_in_force().version
 
     def multiplier_for(self, category: str) -> Decimal:
         return Decimal(self.category_multipliers.get(category, "1"))

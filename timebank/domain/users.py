@@ -13,6 +13,7 @@ from timebank.domain.actors import ADMIN_ROLE, STAFF_ROLES
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import user_id_for
 from timebank.domain.sessions import with_opened
+from timebank.domain.values import SHANGHAI
 
 ROLES = (*STAFF_ROLES, ADMIN_ROLE)
 ATTEMPTS_BEFORE_LOCK = 10
@@ -83,7 +84,12 @@ class User(Aggregate):
         mine = self.source_locks.get(source or "", {}).get("locked_until")
         for locked in (until, datetime.fromisoformat(mine) if mine else None):
             if locked is not None and now < locked:
-                raise DomainError("account_locked", f"Locked until {locked.isoformat()}.")
+                # Said as the person reads a clock: Beijing time, to the minute.
+                shown = locked.astimezone(SHANGHAI).strftime("%H:%M")
+                raise DomainError(
+                    "account_locked", f"Try again after {shown} Beijing time.",
+                    zh=f"密码连续输错 {ATTEMPTS_BEFORE_LOCK} 次，本机登录已锁定，"
+                       f"北京时间 {shown} 后可再试。", locked_until=locked)
 
     def record_wrong_password(self, now: datetime, source: str | None = None) -> None:
         key = source or ""

@@ -285,6 +285,7 @@ EVENT = _vocabulary(
     ("Renamed", "更名", "renamed"),
     ("Closed", "撤销/结项", "closed"),
     ("PointRulesChanged", "积分规则变更", "point rules changed"),
+    ("PointRulesChangeCancelled", "撤回积分规则变更", "point rules change withdrawn"),
     ("RoleChanged", "角色变更", "role changed"),
     ("Deactivated", "停用", "disabled"),
     ("Reactivated", "启用", "enabled"),
