@@ -16,6 +16,7 @@ from api.background import interbank_driver, periodic_work
 from api.body_limit import ContractShaped413
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.fast_lane import ScanFastLane
 from api.observability import Metrics, install_observability
 from api.openapi import install_openapi
 from api.rate_limits import RateLimiter
@@ -159,6 +160,8 @@ def create_app(
     app.add_exception_handler(people_pages.PageAnswer, lambda _request, exc: exc.response)
 
     metrics = Metrics()
+    # Innermost of the middleware (added first): the request id, metrics and log wrap it.
+    app.add_middleware(ScanFastLane, owner=app)
     install_observability(app, metrics)
 
 

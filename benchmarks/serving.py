@@ -2,9 +2,11 @@
 
     python -m benchmarks.serving [--duration 5] [--clients 16] [--old-commit 01a9f90]
 
-Three servers, one after another, on PostgreSQL on loopback, each driven by wrk with the
+Four servers, one after another, on PostgreSQL on loopback, each driven by wrk with the
 same kind of requests (`benchmarks/http_seed.py` writes them):
-- this tree, `timebank serve` (1 worker, its defaults);
+- this tree, `timebank serve` (1 worker, its defaults: projections followed in-process);
+- this tree as deployed on PostgreSQL: `serve` with TIMEBANK_FOLLOW_PROJECTIONS=false and
+  a `timebank projections run` worker beside it (its CPU measured apart);
 - the floor (`benchmarks/floor.py`): the same token, QR and PIN checks, the same reads in
   as few round trips, the same locked write, and nothing else;
 - the commit `--old-commit` (issue 18's "today's main"), checked out with `git archive`
@@ -46,6 +48,7 @@ from benchmarks.run import DEFAULT_URL, drop_schema, fresh_schema
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("scans", "approvals", "redemptions")
 OLD_COMMIT = "01a9f90"
+WITH_WORKER = "this+worker"
 
 # Sends the lines of a requests file in order, from the offset given, one per request.
 REQUESTS_LUA = r"""
@@ -80,6 +83,7 @@ class Measured:
     seconds: float
     server_cpu_s: float
     db_cpu_s: float | None
+    worker_cpu_s: float | None = None  # a projection worker beside the server, if any
 
     @property
     def ok(self) -> int:
@@ -88,6 +92,17 @@ class Measured:
     @property
     def cpu_ms(self) -> float:
         return 1000 * self.server_cpu_s / max(self.answered, 1)
+
+    @property
+    def worker_ms(self) -> float | None:
+        if self.worker_cpu_s is None:
+            return None
+        return 1000 * self.worker_cpu_s / max(self.answered, 1)
+
+    @property
+    def total_ms(self) -> float:
+        """Server and projection worker together: the whole cost of the request."""
+        return self.cpu_ms + (self.worker_ms or 0.0)
 
     @property
     def db_ms(self) -> float | None:
@@ -125,15 +140,15 @@ def checkout(commit: str, into: Path) -> Path:
     return into
 
 
-def seed(tree: Path, url: str, schema: str, secret: str, out: Path) -> None:
+def seed(tree: Path, url: str, schema: str, secret: str, out: Path, scale: int = 1) -> None:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     subprocess.run([sys.executable, str(REPO / "benchmarks" / "http_seed.py"), url, schema,  # noqa: S603
-                    secret, str(out)], check=True, env=env, cwd=tree)
+                    secret, str(out), str(scale)], check=True, env=env, cwd=tree)
 
 
 class Served:
     def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path,
-                 log: Path) -> None:
+                 log: Path, companion: list[str] | None = None) -> None:
         self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -144,6 +159,10 @@ class Served:
             [part.replace("{port}", str(self.port)) for part in command],
             env={**env, "PGAPPNAME": self.application}, cwd=cwd, stdout=self._log,
             stderr=subprocess.STDOUT)
+        # A projection worker (`timebank projections run`) serving beside it, as deployed.
+        self.companion = None if companion is None else subprocess.Popen(  # noqa: S603
+            companion, env={**env, "PGAPPNAME": self.application + "-worker"}, cwd=cwd,
+            stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s
@@ -159,14 +178,21 @@ class Served:
         raise RuntimeError(f"{self.name} server not ready; see {self.log}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        for process in (self.process, self.companion):
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=30)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
         self._log.close()
+
+    def worker_cpu_seconds(self) -> float | None:
+        if self.companion is None:
+            return None
+        return tree_cpu_seconds(self.companion.pid) or 0.0
 
 
 def drive(wrk: str, url: str, server: Served, kind: str, seed_dir: Path, clients: int,
@@ -175,8 +201,9 @@ def drive(wrk: str, url: str, server: Served, kind: str, seed_dir: Path, clients
     script.write_text(REQUESTS_LUA + DONE_LUA)
     requests = str(seed_dir / f"{kind}.txt")
 
-    def run(seconds: int) -> tuple[object, float, float | None]:
+    def run(seconds: int) -> tuple[object, float, float | None, float | None]:
         cpu = tree_cpu_seconds(server.process.pid) or 0.0
+        worker = server.worker_cpu_seconds()
         db = backend_cpu_seconds(url, server.application)
         done = subprocess.run(  # noqa: S603
             [wrk, "-t", "1", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
@@ -184,15 +211,17 @@ def drive(wrk: str, url: str, server: Served, kind: str, seed_dir: Path, clients
             capture_output=True, text=True, check=True, timeout=seconds + 120)
         result = _parse_wrk(done.stdout)
         db_after = backend_cpu_seconds(url, server.application)
+        worker_after = server.worker_cpu_seconds()
         return (result, (tree_cpu_seconds(server.process.pid) or 0.0) - cpu,
-                None if db is None or db_after is None else db_after - db)
+                None if db is None or db_after is None else db_after - db,
+                None if worker is None or worker_after is None else worker_after - worker)
 
-    warm, _, _ = run(2)
+    warm, _, _, _ = run(2)
     offset += warm.sent  # type: ignore[attr-defined]
-    result, cpu, db = run(duration_s)
+    result, cpu, db, worker = run(duration_s)
     offset += result.sent  # type: ignore[attr-defined]
     return Measured(server.name, kind, result.requests, result.non_2xx + result.socket_errors,  # type: ignore[attr-defined]
-                    result.seconds, cpu, db), offset  # type: ignore[attr-defined]
+                    result.seconds, cpu, db, worker), offset  # type: ignore[attr-defined]
 
 
 def run_serving(url: str, duration_s: int = 5, clients: int = 16,
@@ -207,29 +236,37 @@ def run_serving(url: str, duration_s: int = 5, clients: int = 16,
         schemas = {"this": fresh_schema(url), "old": fresh_schema(url)}
         try:
             print("  seeding this tree's schema …", flush=True)
-            seed(REPO, url, schemas["this"], secret, work / "seed-this")
+            # Three times the requests: this tree serves them twice (alone, then beside a
+            # projection worker), and an approval or a check-in cannot be sent twice.
+            seed(REPO, url, schemas["this"], secret, work / "seed-this", scale=3)
             print(f"  seeding {old_commit}'s schema with its own code …", flush=True)
             seed(old_tree, url, schemas["old"], secret, work / "seed-old")
             timebank = [sys.executable, "-c", "from timebank.cli import main; main()",
                         "serve", "--host", "127.0.0.1", "--port", "{port}"]
             base_env = {**os.environ, "TIMEBANK_DATABASE_URL": url, "TIMEBANK_SECRET_KEY": secret,
                         "TIMEBANK_SCANS_PER_MINUTE": "1000000"}
-            servers = [
-                ("this", timebank, {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas["this"],
-                                    "TIMEBANK_VAR_DIR": str(work / "var-this"),
-                                    "PYTHONPATH": str(REPO)}, REPO, work / "seed-this"),
+            this_env = {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas["this"],
+                        "TIMEBANK_VAR_DIR": str(work / "var-this"), "PYTHONPATH": str(REPO)}
+            worker = [sys.executable, "-c", "from timebank.cli import main; main()",
+                      "projections", "run"]
+            servers: list[tuple[str, list[str], dict[str, str], Path, Path,
+                                list[str] | None]] = [
+                ("this", timebank, this_env, REPO, work / "seed-this", None),
+                # As deployed on PostgreSQL: the API leaves the projections to a worker.
+                (WITH_WORKER, timebank, {**this_env, "TIMEBANK_FOLLOW_PROJECTIONS": "false"},
+                 REPO, work / "seed-this", worker),
                 ("floor", [sys.executable, "-m", "benchmarks.floor", "--port", "{port}",
                            "--url", url, "--schema", schemas["this"], "--secret", secret,
                            "--seed", str(work / "seed-this")],
-                 {**base_env, "PYTHONPATH": str(REPO)}, REPO, work / "seed-this"),
+                 {**base_env, "PYTHONPATH": str(REPO)}, REPO, work / "seed-this", None),
                 (old_commit, timebank, {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas["old"],
                                         "TIMEBANK_VAR_DIR": str(work / "var-old"),
                                         "PYTHONPATH": str(old_tree)}, old_tree,
-                 work / "seed-old"),
+                 work / "seed-old", None),
             ]
             offsets: dict[tuple[str, str], int] = {}
-            for name, command, env, cwd, seed_dir in servers:
-                server = Served(name, command, env, cwd, work / f"{name}.log")
+            for name, command, env, cwd, seed_dir, companion in servers:
+                server = Served(name, command, env, cwd, work / f"{name}.log", companion)
                 try:
                     server.wait_ready()
                     for kind in KINDS:
@@ -242,7 +279,8 @@ def run_serving(url: str, duration_s: int = 5, clients: int = 16,
                         print(f"  {name} {kind}: {measured.rate:.0f}/s, server CPU "
                               f"{measured.cpu_ms:.2f} ms, database CPU "
                               f"{measured.db_ms if measured.db_ms is not None else '?'} ms, "
-                              f"non-2xx {measured.non_2xx}", flush=True)
+                              f"worker CPU {measured.worker_ms if measured.worker_ms is not None else '-'}"
+                              f" ms, non-2xx {measured.non_2xx}", flush=True)
                 finally:
                     server.stop()
         finally:
@@ -270,12 +308,18 @@ def report(rows: list[Measured], duration_s: int, clients: int, old_commit: str,
         "loopback. Server CPU: user + system of the server's processes per request answered; "
         "database CPU: the PostgreSQL backends of that server's connections. The floor makes "
         "the same checks, reads and locked writes and nothing else (`benchmarks/floor.py`); "
-        f"{old_commit} is served from a `git archive` of that commit, seeded by its own code.",
+        f"{old_commit} is served from a `git archive` of that commit, seeded by its own code "
+        "(it follows the projections in the serving process). This tree is served twice: "
+        "with its defaults (the projections followed in the serving process, as "
+        f"{old_commit} did), and as deployed on PostgreSQL (`TIMEBANK_FOLLOW_PROJECTIONS="
+        "false` and a `timebank projections run` worker): there the server's CPU and the "
+        "worker's are shown apart, and the whole cost is their sum.",
         "",
-        "| request | this tree: server CPU ms (database) | floor ms (database) | "
-        f"{old_commit} ms (database) | this ÷ floor | this ÷ {old_commit} | req/s this / "
-        f"floor / {old_commit} | non-2xx |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| request | this tree, defaults: ms (database) | with a worker: server ms + worker ms "
+        f"| floor ms (database) | {old_commit} ms (database) | defaults ÷ floor | server "
+        f"with a worker ÷ floor | defaults ÷ {old_commit} | server + worker ÷ {old_commit} "
+        f"| req/s defaults / with a worker / floor / {old_commit} | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
     def cell(r: Measured | None) -> str:
@@ -284,15 +328,26 @@ def report(rows: list[Measured], duration_s: int, clients: int, old_commit: str,
         db = "?" if r.db_ms is None else f"{r.db_ms:.2f}"
         return f"{r.cpu_ms:.2f} ({db})"
 
+    def split(r: Measured | None) -> str:
+        if r is None:
+            return "—"
+        return f"{r.cpu_ms:.2f} + {r.worker_ms or 0:.2f} = {r.total_ms:.2f}"
+
+    def ratio(a: float | None, b: Measured | None) -> str:
+        return "—" if a is None or b is None else f"{a / b.cpu_ms:.2f}×"
+
     for kind, label in zip(KINDS, ("scan", "approval", "redemption (PIN check included)"),
                            strict=True):
-        this, floor, old = by.get(("this", kind)), by.get(("floor", kind)), by.get(
-            (old_commit, kind))
-        ratio = lambda a, b: "—" if a is None or b is None else f"{a.cpu_ms / b.cpu_ms:.2f}×"  # noqa: E731
-        rate = " / ".join("—" if r is None else f"{r.rate:.0f}" for r in (this, floor, old))
-        bad = " / ".join("—" if r is None else str(r.non_2xx) for r in (this, floor, old))
-        lines.append(f"| {label} | {cell(this)} | {cell(floor)} | {cell(old)} "
-                     f"| {ratio(this, floor)} | {ratio(this, old)} | {rate} | {bad} |")
+        this, worker = by.get(("this", kind)), by.get((WITH_WORKER, kind))
+        floor, old = by.get(("floor", kind)), by.get((old_commit, kind))
+        every = (this, worker, floor, old)
+        rate = " / ".join("—" if r is None else f"{r.rate:.0f}" for r in every)
+        bad = " / ".join("—" if r is None else str(r.non_2xx) for r in every)
+        lines.append(
+            f"| {label} | {cell(this)} | {split(worker)} | {cell(floor)} | {cell(old)} "
+            f"| {ratio(this and this.cpu_ms, floor)} | {ratio(worker and worker.cpu_ms, floor)} "
+            f"| {ratio(this and this.cpu_ms, old)} | {ratio(worker and worker.total_ms, old)} "
+            f"| {rate} | {bad} |")
     lines.append("")
     return "\n".join(lines)
 

@@ -77,11 +77,20 @@ class ScanServices(ServiceRecordServices):
         expected_action: str | None = None,
         expected_activity: str | None = None,
         now: datetime | None = None,
+        *,
+        generation: int | None = None,
+        session: str | None = None,
     ) -> dict[str, Any]:
-        """签到 or 签退 with a scanned code, from the API or the scan page alike."""
+        """签到 or 签退 with a scanned code, from the API or the scan page alike.
+
+        With `generation`, `actor` is only what a volunteer's verified bearer token names:
+        the command checks the account behind it (active, tokens of that generation and
+        that `session` still valid) from the read of the volunteer it makes with the others,
+        instead of a read of its own first — one round trip less per scan."""
         # Counted once per request, whatever its answer, and not again on a retry.
         self.scan_limit(actor.id)
-        return self._scan(actor, token, position, expected_action, expected_activity, now)
+        return self._scan(actor, token, position, expected_action, expected_activity, now,
+                          generation, session)
 
     @retry_on_conflict
     def _scan(
@@ -92,12 +101,21 @@ class ScanServices(ServiceRecordServices):
         expected_action: str | None,
         expected_activity: str | None,
         now: datetime | None,
+        generation: int | None = None,
+        session: str | None = None,
     ) -> dict[str, Any]:
         if actor.kind != "volunteer":
             raise DomainError("forbidden", "Scans are made by volunteers with their own login.")
         now = now or utc_now()
-        claims = self.scan_tokens.verify(token, now)
+        try:
+            claims = self.scan_tokens.verify(token, now)
+        except DomainError:
+            if generation is not None:
+                self._account_behind(actor, generation, session)  # a refused login first
+            raise
         self._prefetch_for_scan(actor, claims)
+        if generation is not None:
+            actor = self._account_behind(actor, generation, session)
         activity = self._activity_open_for_scans(claims, now)
         if expected_action and expected_action != claims.action:
             raise DomainError("invalid_token", "The code is for another action.")
@@ -107,12 +125,12 @@ class ScanServices(ServiceRecordServices):
         if bank_id != activity.bank_id:
             raise DomainError("invalid_token", "The code belongs to another bank's activity.")
         # A closed office's printed codes check nobody in or out (and mint nothing).
-        self.ensure_open_path(self.load_office(activity.office_id))
+        self.ensure_open_path(self.view_office(activity.office_id))
         # Who may attend is decided at the check-in; the location consent wherever the
         # activity has a geofence. The volunteer is the one this request's login loaded.
         attendee = None
         if claims.action == "check_in" or activity.latitude is not None:
-            volunteer = actor.volunteer or self.load(Volunteer, actor.id, "volunteer")
+            volunteer = actor.volunteer or self.view(Volunteer, actor.id, "volunteer")
             attendee = self.attendee(volunteer, shanghai_date(now))
         flags = activity.place_flags(position, attendee.location_consent if attendee else True)
         volunteer_id = UUID(actor.id)
@@ -136,6 +154,15 @@ class ScanServices(ServiceRecordServices):
                 "location": activity.location,
             },
         }
+
+    def _account_behind(self, holder: Actor, generation: int, session: str | None) -> Actor:
+        """The volunteer a bearer token names, still active, with that token generation and
+        session (read with the scan's other reads when they came first), or 401."""
+        actor = self.actor_for_volunteer(  # type: ignore[attr-defined]
+            holder.id, holder.request_id, generation, session)
+        if actor is None:
+            raise DomainError("unauthenticated")
+        return actor
 
     def _prefetch_for_scan(self, actor: Actor, claims: ScanClaims) -> None:
         """Everything a scan reads, in one round trip: the activity, the volunteer's presence,

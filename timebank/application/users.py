@@ -141,8 +141,8 @@ class UserServices(BaseServices):
         `generation`, or of a `session` no longer open — each one comparison on the account
         already loaded (and cached) for this request. Tokens from before sessions name
         none and live by the generation alone."""
-        try:
-            user = self.load(User, user_id)
+        try:  # read only: the cached account itself, no copy
+            user = self.view(User, user_id)
         except DomainError:
             return None
         if not user.active:

@@ -379,8 +379,8 @@ class VolunteerServices(BaseServices):
         self, volunteer_id: UUID | str, request_id: str | None = None,
         generation: int | None = None, session: str | None = None,
     ) -> Actor | None:
-        try:
-            volunteer = self.load_volunteer(volunteer_id)
+        try:  # read only: the cached volunteer itself, no copy
+            volunteer = self.view(Volunteer, volunteer_id, "volunteer")
         except DomainError:
             return None
         if not volunteer.active:
