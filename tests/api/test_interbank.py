@@ -5,14 +5,13 @@ the driver posts it, a refused one is voided, each bank's books and the city's c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.background import pending_interbank_transfers
-from tests.api._support import API, assert_error
+from tests.api._support import API, assert_error, shanghai_today
 from tests.api.test_partitions import bank_district, runtime_of
 from tests.helpers import admin_headers
 from timebank.interbank import CityTransfers
@@ -87,7 +86,7 @@ def test_hours_move_between_banks_in_two_databases(city_client: TestClient) -> N
                       headers=sender["headers"]).json()["balance_hours"] == "1.50"
 
     # Each bank's books with the other, and the city's clearing, which balances.
-    today = datetime.now(UTC).date().isoformat()
+    today = shanghai_today().isoformat()  # the clearing's days are Shanghai's
     east_books = client.get(f"{API}/offices/{east.bank_id}/interbank-books",
                             headers=east.admin).json()
     assert east_books["lines"] == [{
