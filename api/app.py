@@ -37,6 +37,7 @@ from api.routers import (
     kiosks,
     offices,
     record_rules,
+    records_export,
     scans,
     service_entries,
     service_records,
@@ -58,6 +59,8 @@ from api.web import (
     my_certificates,
     my_records,
     people_pages,
+    record_admin_pages,
+    record_exports,
     request_pages,
     scan_pages,
     staff_dashboards,
@@ -191,6 +194,7 @@ def create_app(
     api.include_router(complaints.router)
     api.include_router(record_rules.router)
     api.include_router(corrections.router)
+    api.include_router(records_export.router)
     api.include_router(activities.office_router)
     api.include_router(kiosks.staff_router)
     api.include_router(kiosks.kiosk_router)
@@ -205,6 +209,8 @@ def create_app(
                         approval_pages, admin_pages, entity_pages, account_pages):
         app.include_router(page_module.router)
     app.include_router(my_records.router)
+    app.include_router(record_exports.router)
+    app.include_router(record_admin_pages.router)
     app.include_router(request_pages.router)
     app.include_router(staff_records.router)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")

@@ -474,6 +474,13 @@ OPERATIONS: dict[str, Operation] = {
     f"POST {V1}/correction-requests/{{request_id}}/refuse": op(
         "refuseCorrection", "staff", "Refuse a correction, with the reason (不予更正)",
         *COMMAND, "invalid_state"),
+    f"GET {V1}/volunteers/{{volunteer_id}}/records-export.zip": op(
+        "exportVolunteerRecords", "volunteer",
+        "A volunteer's whole record, JSON Lines and CSV in a ZIP (记录导出)", *READ),
+    f"GET {V1}/offices/{{office_id}}/records-export.zip": op(
+        "exportOfficeRecords", "staff",
+        "An office subtree's volunteers' records of a period, JSON Lines and CSV in a ZIP "
+        "(记录导出)", *READ, "invalid_time_range"),
     f"GET {V1}/offices/{{bank_id}}/record-rules": op(
         "getRecordRules", "staff", "Read a bank's rules of records (记录规则)",
         *READ, "office_not_bank"),

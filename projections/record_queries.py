@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from projections.scoping import scope_filter
 from projections.tables import (
@@ -104,6 +104,16 @@ def list_corrections(engine: Engine, scope: ReadScope, today: date, status: str 
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
     return [_correction(r, today) for r in rows]
+
+
+def count_overdue_corrections(engine: Engine, scope: ReadScope, today: date) -> int:
+    """Pending requests past their due date in a scope: what a branch is warned of."""
+    c = correction_requests
+    with engine.connect() as conn:
+        return int(conn.execute(
+            select(func.count()).select_from(c)
+            .where(scope_filter(scope, c.c.office_id, c.c.volunteer_id),
+                   c.c.status == PENDING, c.c.due_on < today)).scalar_one())
 
 
 def correction(engine: Engine, request_id: str, today: date) -> dict[str, Any] | None:

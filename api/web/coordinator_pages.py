@@ -40,7 +40,8 @@ router = APIRouter(include_in_schema=False)
 
 ACTIVITY_FIELDS = ("office_id", "title", "category", "location", "starts_at", "ends_at",
                    "capacity", "approval_policy", "latitude", "longitude", "radius_m",
-                   "geofence_mode")
+                   "geofence_mode", "content", "beneficiary", "minors", "required_training",
+                   "requires_insurance", "insurance_ref")
 
 
 def window_text(starts_at: datetime, ends_at: datetime) -> str:
@@ -127,6 +128,12 @@ def plan_activity(
     longitude: Annotated[str, Form(max_length=20)] = "",
     radius_m: Annotated[str, Form(max_length=10)] = "",
     geofence_mode: Annotated[str, Form(max_length=10)] = "flag",
+    content: Annotated[str, Form(max_length=1000)] = "",
+    beneficiary: Annotated[str, Form(max_length=200)] = "",
+    minors: Annotated[str, Form(max_length=20)] = "closed",
+    required_training: Annotated[str, Form(max_length=100)] = "",
+    requires_insurance: Annotated[str, Form(max_length=5)] = "",
+    insurance_ref: Annotated[str, Form(max_length=100)] = "",
     console_office_id: Annotated[str, Form(max_length=64)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
@@ -134,7 +141,9 @@ def plan_activity(
     actor = staff_posting(request, csrf)
     form = dict(zip(ACTIVITY_FIELDS, (office_id, title, category, location, starts_at,
                                       ends_at, capacity, approval_policy, latitude, longitude,
-                                      radius_m, geofence_mode), strict=True))
+                                      radius_m, geofence_mode, content, beneficiary, minors,
+                                      required_training, requires_insurance, insurance_ref),
+                    strict=True))
     services = page_services(request)
     try:
         activity = services.plan_activity(
@@ -147,6 +156,11 @@ def plan_activity(
             longitude=optional_float(longitude, "longitude"),
             radius_m=optional_int(radius_m, "radius_m"),
             geofence_mode=geofence_mode or None,
+            # What a service entry takes from its activity, and who may attend it.
+            content=content.strip() or None, beneficiary=beneficiary.strip() or None,
+            minors=minors or None, required_training=required_training.strip() or None,
+            requires_insurance=bool(requires_insurance) or None,
+            insurance_ref=insurance_ref.strip() or None,
         )
     except DomainError as exc:
         try:

@@ -55,6 +55,9 @@ def my_records(request: Request, done: str = "", error: str = "",
                   national_no=services.national_number(volunteer), records=records,
                   star=queries.star_level(page_engine(request), str(volunteer.id)),
                   tz=SHANGHAI, done=done,
+                  staff_names=services.usernames(
+                      [r["person_in_charge_id"] for r in records]
+                      + [r["recorder_id"] for r in records]),
                   error=coded_message(request, error, field) if error else None,
                   **extra_sections(request, services, actor, volunteer))
 

@@ -22,9 +22,16 @@ from api.web.i18n import language_of, texts
 from api.web.people_pages import error_page, page_message, redirect_to_login, staff_actor
 from api.web.rendering import render, yuan
 from api.web.sessions import check_csrf, page_engine, page_runner, page_services
-from projections import entity_reports, fund_queries, fund_reports, page_queries, queries
+from projections import (
+    entity_reports,
+    fund_queries,
+    fund_reports,
+    page_queries,
+    queries,
+    record_queries,
+)
 from projections.queries import APPROVAL_BASIS, SERVICE_BASIS
-from timebank.application.authz import ADMINISTRATION, OFFICE_FIGURES
+from timebank.application.authz import ADMINISTRATION, OFFICE_FIGURES, VOLUNTEER_RECORDS, may_read
 from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI, hours_text, utc_now
 from timebank.domain.vocabulary import DONOR_TYPE
@@ -277,6 +284,11 @@ def district_view(
         month_labels(months, lang),
         t["chart_points_by_month"].format(start=start.isoformat(), end=end.isoformat()),
         data_label=t["chart_figures"])
+    # 更正申请逾期: the branch (and the bank) see how many of their offices' are late.
+    overdue = None
+    if may_read(actor, VOLUNTEER_RECORDS):
+        overdue = record_queries.count_overdue_corrections(
+            engine, services.read_scope(actor, VOLUNTEER_RECORDS, office_id), today)
     # A bank's administrator lands here: the bank's settings are one link away, for those
     # the read gate lets administer the bank.
     settings = tree is not None and tree.get("kind") == "bank"
@@ -287,4 +299,5 @@ def district_view(
             settings = False
     return render(request, "district.html", tree=tree, charts=[hours_chart, points_chart],
                   date_from=start.isoformat(), date_to=end.isoformat(), basis=basis,
-                  settings=settings)
+                  settings=settings, overdue_corrections=overdue,
+                  office_id=str(scope.office_id))

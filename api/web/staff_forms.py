@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.web.coordinator_pages import operated_office, window_text
-from api.web.form_values import local_datetime, local_input, refusal_text
+from api.web.form_values import calendar_date, local_datetime, local_input, refusal_text
 from api.web.people_pages import (
     error_page,
     redirect_to_login,
@@ -24,6 +24,7 @@ from api.web.rendering import render
 from api.web.sessions import page_engine, page_runner, page_services
 from projections import queries
 from timebank.application.authz import OPERATIONS
+from timebank.application.volunteers import Guardian
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.offices import Office
@@ -193,21 +194,37 @@ def register_volunteer(
     phone: Annotated[str, Form(max_length=20)] = "",
     id_number: Annotated[str, Form(max_length=18)] = "",
     pin: Annotated[str, Form(max_length=6)] = "",
+    birth_date: Annotated[str, Form(max_length=10)] = "",
+    guardian_name: Annotated[str, Form(max_length=50)] = "",
+    guardian_relation: Annotated[str, Form(max_length=20)] = "",
+    guardian_consented_on: Annotated[str, Form(max_length=10)] = "",
+    guardian_phone: Annotated[str, Form(max_length=20)] = "",
     console_office_id: Annotated[str, Form(max_length=64)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     actor = staff_posting(request, csrf)
     services = page_services(request)
     try:
-        volunteer = services.register_volunteer(actor, name, phone, id_number.strip() or None,
-                                                office_id, pin)
+        # The guardian only when named: an adult's form leaves the fieldset empty.
+        guardian = Guardian(
+            name=guardian_name, relation=guardian_relation,
+            consented_on=calendar_date(guardian_consented_on, "guardian"),
+            phone=guardian_phone.strip()) if guardian_name.strip() else None
+        volunteer = services.register_volunteer(
+            actor, name, phone, id_number.strip() or None, office_id, pin,
+            birth_date=calendar_date(birth_date, "birth_date") if birth_date.strip() else None,
+            guardian=guardian)
     except DomainError as exc:
         try:
             office = operated_office(request, actor, console_office_id or office_id)
         except DomainError as scope_exc:
             return error_page(request, scope_exc)
         # The PIN is never sent back into the page.
-        form = {"office_id": office_id, "name": name, "phone": phone, "id_number": id_number}
+        form = {"office_id": office_id, "name": name, "phone": phone, "id_number": id_number,
+                "birth_date": birth_date, "guardian_name": guardian_name,
+                "guardian_relation": guardian_relation,
+                "guardian_consented_on": guardian_consented_on,
+                "guardian_phone": guardian_phone}
         return _registration_form(request, actor, office,
                                   status=STATUS_BY_CODE.get(exc.code, 400),
                                   form=form, error=refusal_text(request, exc))

@@ -26,7 +26,13 @@ from api.web.rendering import render
 from api.web.sessions import page_engine, page_runner, page_services
 from api.web.staff_forms import find_volunteer
 from projections import queries, record_queries
-from timebank.application.authz import SERVICE_RECORDS, VOLUNTEER_RECORDS, VOLUNTEERS
+from timebank.application.authz import (
+    RECORD_EXPORTS,
+    SERVICE_RECORDS,
+    VOLUNTEER_RECORDS,
+    VOLUNTEERS,
+    may_read,
+)
 from timebank.application.service_records import BeneficiaryGiven
 from timebank.application.volunteers import Guardian
 from timebank.domain.errors import DomainError
@@ -62,8 +68,10 @@ def find_record(request: Request, q: str = "", error: str = "") -> Response:
             return RedirectResponse(f"/staff/volunteers/{volunteer.id}/record", status_code=303)
         except DomainError as exc:
             return render(request, "staff_records_find.html", 404, q=q,
-                          error=refusal_text(request, exc))
-    return render(request, "staff_records_find.html", q="", error=None)
+                          error=refusal_text(request, exc),
+                          may_export=may_read(actor, RECORD_EXPORTS))
+    return render(request, "staff_records_find.html", q="", error=None,
+                  may_export=may_read(actor, RECORD_EXPORTS))
 
 
 @router.get("/staff/volunteers/{volunteer_id}/record", response_class=HTMLResponse)
@@ -93,6 +101,10 @@ def volunteer_record(request: Request, volunteer_id: str, done: str = "", error:
                   trainings=record_queries.trainings_of(engine, str(volunteer.id)),
                   awards=record_queries.awards_of(engine, str(volunteer.id)),
                   complaints=complaints, tz=SHANGHAI, done=done,
+                  staff_names=services.usernames(
+                      [r["person_in_charge_id"] for r in records]
+                      + [r["recorder_id"] for r in records]),
+                  may_export=may_read(actor, RECORD_EXPORTS),
                   error=coded_message(request, error, field) if error else None,
                   today=shanghai_date(utc_now()).isoformat())
 

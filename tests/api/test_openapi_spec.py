@@ -233,7 +233,7 @@ def test_binary_answers_are_typed(spec: dict[str, Any]) -> None:
             expected = {"type": "string"} if media.startswith("text/") else {
                 "type": "string", "format": "binary"}
             assert content["schema"] == expected, key
-    assert seen == {"image/png", "image/svg+xml", "application/pdf", "text/csv",
+    assert seen == {"image/png", "image/svg+xml", "application/pdf", "text/csv", "application/zip",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

@@ -9,7 +9,7 @@ import pkgutil
 from eventsourcing.domain import Aggregate
 
 import timebank.domain
-from timebank.domain import funds, offices, service, vocabulary
+from timebank.domain import ages, funds, offices, service, vocabulary
 from timebank.domain.users import ROLES
 
 
@@ -31,6 +31,7 @@ def test_the_domain_takes_its_sets_from_the_vocabulary() -> None:
     assert vocabulary.OFFICE_KIND.codes == offices.KINDS
     assert vocabulary.APPROVAL_POLICY.codes == service.APPROVAL_POLICIES
     assert vocabulary.GEOFENCE_MODE.codes == service.GEOFENCE_MODES
+    assert vocabulary.MINORS_POLICY.codes == ages.MINORS_POLICIES
     assert set(ROLES) == set(vocabulary.ROLE.codes)
     # One name for one donor type everywhere (it was 集市, 公益集市 and 义卖).
     assert vocabulary.DONOR_TYPE.label("bazaar") == "公益集市"

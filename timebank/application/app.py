@@ -11,6 +11,7 @@ from timebank.application.books import BooksServices
 from timebank.application.certificates import CertificateServices
 from timebank.application.corrections import CorrectionServices
 from timebank.application.entities import EntityServices
+from timebank.application.exports import ExportServices
 from timebank.application.funds import FundServices
 from timebank.application.group_accounts import GroupAccountServices
 from timebank.application.interbank import InterbankServices
@@ -55,6 +56,7 @@ class TimebankApp(
     EntityServices,
     AuditServices,
     RecordServices,
+    ExportServices,
     InterbankServices,
     RequestServices,
     GroupAccountServices,

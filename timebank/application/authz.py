@@ -142,6 +142,9 @@ AUDIT_TRAIL = Readable("audit trail", AUDIT_READERS)
 # A volunteer's record beyond their services: training, awards, complaints, corrections
 # asked for, certificates issued. A volunteer reads their own.
 VOLUNTEER_RECORDS = Readable("volunteers' records", READERS, own=True)
+# An export of volunteers' records carries each person's full data (the national system
+# matches people by ID number): a volunteer takes their own; operators, their subtree's.
+RECORD_EXPORTS = Readable("records exports", OPERATORS, own=True)
 # What the operators' pages list to act on: their offices, activities, pending records,
 # and volunteers looked up to enter hours for.
 OPERATIONS = Readable("operations", OPERATORS)

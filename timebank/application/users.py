@@ -87,6 +87,19 @@ class UserServices(BaseServices):
             return None
         return user if isinstance(user, User) else None
 
+    def usernames(self, user_ids: set[str | None] | list[str | None]) -> dict[str, str]:
+        """Staff accounts' user names by id, to say who was in charge of or recorded an
+        entry (活动负责人, 记录人); ids of no staff account are left out."""
+        found: dict[str, str] = {}
+        for user_id in {i for i in user_ids if i}:
+            try:
+                user = self.repository.get(UUID(str(user_id)))
+            except (AggregateNotFoundError, ValueError):
+                continue
+            if isinstance(user, User):
+                found[str(user_id)] = user.username
+        return found
+
     @retry_on_conflict
     def authenticate_user(self, username: str, password: str,
                           source: str | None = None) -> User:

@@ -184,6 +184,13 @@ GEOFENCE_MODE = _vocabulary(
     ("refuse", "拒绝签到", "Refuse the check-in"),
     ("flag", "标记，由协调员审核", "Flag it for review"),
 )
+MINORS_POLICY = _vocabulary(
+    "minors_policy",
+    ("closed", "不接收未成年人", "No minors"),
+    ("open", "接收未成年人（须有监护人同意）", "Minors with a guardian's consent"),
+    ("group_only", "未成年人仅随团体参加（由协调员代录）",
+     "Minors only in a group, entered by staff"),
+)
 ACTIVITY_STATE = _vocabulary(
     "activity_state",
     ("upcoming", "未开始", "Upcoming"),
@@ -263,6 +270,7 @@ AGGREGATE = _vocabulary(
     ("Complaint", "投诉", "Complaint"),
     ("CorrectionRequest", "更正申请", "Correction request"),
     ("Seal", "公章", "Seal"),
+    ("RecordExport", "记录导出", "Records export"),
     ("InterbankTransfer", "跨行转存", "Interbank transfer"),
     ("InterbankCredit", "跨行入账", "Interbank credit"),
     ("TimeAccount", "时间账户", "Time account"),
@@ -416,8 +424,8 @@ def event_label(stored_type: str, lang: str = "zh") -> str:
 ALL: tuple[Vocabulary, ...] = (
     OFFICE_KIND, ROLE, ACTOR_KIND, SERVICE_CATEGORY, REQUEST_CATEGORY, REQUEST_STATUS,
     REQUEST_POSTER, PAYER, RECORD_STATUS, RECORD_SOURCE, RECORD_FLAG,
-    SCAN_ACTION, APPROVAL_POLICY, GEOFENCE_MODE, ACTIVITY_STATE, PASSBOOK_ENTRY, FUND_KIND,
-    DONOR_TYPE, EXPENSE_KIND, GRANT_STATUS, DONATION_STATUS, AGGREGATE, EVENT,
+    SCAN_ACTION, APPROVAL_POLICY, GEOFENCE_MODE, MINORS_POLICY, ACTIVITY_STATE, PASSBOOK_ENTRY,
+    FUND_KIND, DONOR_TYPE, EXPENSE_KIND, GRANT_STATUS, DONATION_STATUS, AGGREGATE, EVENT,
     IDENTITY_DOCUMENT,
 )
 BY_NAME: dict[str, Vocabulary] = {vocabulary.name: vocabulary for vocabulary in ALL}
