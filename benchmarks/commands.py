@@ -109,11 +109,23 @@ def window() -> tuple[datetime, datetime, datetime, datetime]:
         start + timedelta(minutes=70)
 
 
-def run_ours(url: str, scans: int, redemptions: int, proxy_url: str | None = None
-             ) -> dict[str, Any]:
-    """The project's commands; with `proxy_url`, only a few of each through the proxy."""
+@dataclass
+class Side:
+    """One side of the comparison, set up and warmed: its commands, one call each."""
+
+    scan: Callable[[int, int, str], None]
+    approve: Callable[[UUID], None]
+    redeem: Callable[[int], None] | None
+    steps: list[tuple[int, int, str]]  # the scans still to make, in an order that succeeds
+    records: list[UUID]  # the service records its check-outs closed, to approve
+    volunteers: int
+
+
+@contextmanager
+def ours_side(url: str, scans: int) -> Iterator[Side]:
+    """The project's commands on a schema of their own."""
     with schema_on(url) as schema:
-        runtime = build_runtime(settings_for(proxy_url or url, schema))
+        runtime = build_runtime(settings_for(url, schema))
         try:
             app = runtime.app
             d = District(app)
@@ -149,28 +161,16 @@ def run_ours(url: str, scans: int, redemptions: int, proxy_url: str | None = Non
                            [{"sku": "SOAP", "quantity": 1}],
                            app.idempotency(f"kiosk:{kiosk.id}:redeem", f"r{next(counter)}", {}))
 
-            all_steps = list(steps)
-            warm, measured = all_steps[:2 * len(volunteers)], all_steps[2 * len(volunteers):]
-            for step in warm:  # caches and pools warm, as in a serving process
-                scan(*step)
-            if proxy_url is not None:
-                return _count_trips(proxy_counter(proxy_url), scan, approve, redeem, measured,
-                                    records)
-            scan_timing = timed([lambda s=s: scan(*s) for s in measured[:scans]])
-            approvals = records[len(volunteers):]
-            approve(records[0])
-            approve_timing = timed([lambda r=r: approve(r) for r in approvals])
-            redeem(0)
-            redeem_timing = timed([lambda i=i: redeem(i % len(volunteers))
-                                   for i in range(redemptions)])
-            return {"scan": scan_timing, "approve": approve_timing, "redeem": redeem_timing}
+            yield _warmed(Side(scan, approve, redeem, list(steps), records, len(volunteers)))
         finally:
             runtime.close()
 
 
-def run_plain(url: str, scans: int, proxy_url: str | None = None) -> dict[str, Any]:
+@contextmanager
+def plain_side(url: str, scans: int) -> Iterator[Side]:
+    """The same commands written straight from the library's documentation."""
     with schema_on(url) as schema:
-        app = PlainApp(plain_env(settings_for(proxy_url or url, schema)), SECRET)
+        app = PlainApp(plain_env(settings_for(url, schema)), SECRET)
         try:
             bank, office = app.district()
             staff = app.volunteer(bank)  # the approver's account: one load per request
@@ -193,46 +193,76 @@ def run_plain(url: str, scans: int, proxy_url: str | None = None) -> dict[str, A
                 app.authenticate(staff.id)
                 app.approve(record_id)
 
-            all_steps = list(steps)
-            warm, measured = all_steps[:2 * len(volunteers)], all_steps[2 * len(volunteers):]
-            for step in warm:
-                scan(*step)
-            if proxy_url is not None:
-                return _count_trips(proxy_counter(proxy_url), scan, approve, None, measured,
-                                    records)
-            scan_timing = timed([lambda s=s: scan(*s) for s in measured[:scans]])
-            approvals = records[len(volunteers):]
-            approve(records[0])
-            approve_timing = timed([lambda r=r: approve(r) for r in approvals])
-            return {"scan": scan_timing, "approve": approve_timing}
+            yield _warmed(Side(scan, approve, None, list(steps), records, len(volunteers)))
         finally:
             app.close()
 
 
+def _warmed(side: Side) -> Side:
+    """Each volunteer's first check-in and check-out made: caches and pools warm, as in
+    a serving process."""
+    warm, side.steps = side.steps[:2 * side.volunteers], side.steps[2 * side.volunteers:]
+    for step in warm:
+        side.scan(*step)
+    return side
+
+
+def interleaved(a: list[Callable[[], Any]], b: list[Callable[[], Any]], block: int = 20
+                ) -> tuple[Timing, Timing]:
+    """Both lists run in alternating blocks (A B B A A B …), each block timed on its own
+    and summed per side: whatever else the machine does meanwhile (a shared disk's fsync
+    queue, other processes' CPU) falls on both sides alike, not on whichever ran first."""
+    totals = {"a": [0.0, 0.0], "b": [0.0, 0.0]}
+    blocks = {"a": [a[i:i + block] for i in range(0, len(a), block)],
+              "b": [b[i:i + block] for i in range(0, len(b), block)]}
+    for index in range(max(len(blocks["a"]), len(blocks["b"]))):
+        order = ("a", "b") if index % 2 == 0 else ("b", "a")
+        for side in order:
+            if index < len(blocks[side]):
+                t = timed(blocks[side][index])
+                totals[side][0] += t.wall_s
+                totals[side][1] += t.cpu_s
+    return (Timing(len(a), *totals["a"]), Timing(len(b), *totals["b"]))
+
+
+def run_side_by_side(url: str, scans: int, redemptions: int) -> dict[str, dict[str, Timing]]:
+    """The project's commands and the plain ones, interleaved block by block."""
+    with ours_side(url, scans) as ours, plain_side(url, scans) as plain:
+        ours_scan, plain_scan = interleaved(
+            [lambda s=s: ours.scan(*s) for s in ours.steps[:scans]],
+            [lambda s=s: plain.scan(*s) for s in plain.steps[:scans]])
+        ours_records, plain_records = (side.records[side.volunteers:] for side in (ours, plain))
+        ours.approve(ours.records[0])
+        plain.approve(plain.records[0])
+        ours_approve, plain_approve = interleaved(
+            [lambda r=r: ours.approve(r) for r in ours_records],
+            [lambda r=r: plain.approve(r) for r in plain_records])
+        assert ours.redeem is not None
+        redeem = ours.redeem
+        redeem(0)
+        redeem_timing = timed([lambda i=i: redeem(i % ours.volunteers)
+                               for i in range(redemptions)])
+    return {"ours": {"scan": ours_scan, "approve": ours_approve, "redeem": redeem_timing},
+            "plain": {"scan": plain_scan, "approve": plain_approve}}
+
+
 # -- round trips ---------------------------------------------------------------------------
-_proxies: dict[str, RoundTripProxy] = {}
-
-
-def proxy_counter(proxy_url: str) -> RoundTripProxy:
-    return _proxies[proxy_url]
-
-
-def _count_trips(proxy: RoundTripProxy, scan: Callable[..., None],
-                 approve: Callable[[UUID], None], redeem: Callable[[int], None] | None,
-                 steps: list[tuple[int, int, str]], records: list[UUID]) -> dict[str, Any]:
+def _count_trips(proxy: RoundTripProxy, side: Side) -> dict[str, Any]:
     def trips(job: Callable[[], Any]) -> int:
         with proxy.counting() as box:
             job()
         return box[0]
 
-    check_in = [trips(lambda s=s: scan(*s)) for s in steps[:40] if s[2] == "check_in"]
-    check_out = [trips(lambda s=s: scan(*s)) for s in steps[:60] if s[2] == "check_out"]
-    approve(records[0])
-    approvals = [trips(lambda r=r: approve(r)) for r in records[1:11]]
+    steps = side.steps
+    check_in = [trips(lambda s=s: side.scan(*s)) for s in steps[:40] if s[2] == "check_in"]
+    check_out = [trips(lambda s=s: side.scan(*s)) for s in steps[:60] if s[2] == "check_out"]
+    side.approve(side.records[0])
+    approvals = [trips(lambda r=r: side.approve(r)) for r in side.records[1:11]]
     result = {"check_in": statistics.median(check_in),
               "check_out": statistics.median(check_out),
               "approve": statistics.median(approvals)}
-    if redeem is not None:
+    if side.redeem is not None:
+        redeem = side.redeem
         redeem(0)
         result["redeem"] = statistics.median(trips(lambda i=i: redeem(i)) for i in range(1, 6))
     return result
@@ -240,12 +270,11 @@ def _count_trips(proxy: RoundTripProxy, scan: Callable[..., None],
 
 def round_trips(url: str) -> dict[str, dict[str, Any]]:
     with RoundTripProxy(url) as proxy:
-        _proxies[proxy.url] = proxy
-        try:
-            return {"ours": run_ours(url, 80, 0, proxy_url=proxy.url),
-                    "plain": run_plain(url, 80, proxy_url=proxy.url)}
-        finally:
-            _proxies.pop(proxy.url, None)
+        result = {}
+        for name, side_of in (("ours", ours_side), ("plain", plain_side)):
+            with side_of(proxy.url, 80) as side:
+                result[name] = _count_trips(proxy, side)
+        return result
 
 
 # -- the rate limiter ----------------------------------------------------------------------
@@ -277,10 +306,10 @@ def rate_limiter_cost(keys: int, per_second: int | None, seconds: float = 3.0
 
 # -- the run -------------------------------------------------------------------------------
 def run_commands(url: str, scans: int = 400, redemptions: int = 60) -> dict[str, Any]:
-    print("  in-process commands (project) …", flush=True)
-    ours = run_ours(url, scans, redemptions)
-    print("  in-process commands (plain eventsourcing) …", flush=True)
-    plain = run_plain(url, scans)
+    print("  in-process commands, the project's and plain eventsourcing's interleaved …",
+          flush=True)
+    both = run_side_by_side(url, scans, redemptions)
+    ours, plain = both["ours"], both["plain"]
     print("  round trips …", flush=True)
     trips = round_trips(url)
     print("  rate limiter …", flush=True)
