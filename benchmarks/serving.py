@@ -225,7 +225,10 @@ def drive(wrk: str, url: str, server: Served, kind: str, seed_dir: Path, clients
 
 
 def run_serving(url: str, duration_s: int = 5, clients: int = 16,
-                old_commit: str = OLD_COMMIT) -> tuple[str, list[Measured]]:
+                old_commit: str = OLD_COMMIT, only: set[str] | None = None,
+                kinds: tuple[str, ...] = KINDS) -> tuple[str, list[Measured]]:
+    """`only`: the servers to measure (this, this+worker, floor, the old commit's name),
+    for a quick look at a few of them; the report is written from a run of all four."""
     wrk = ensure_wrk()
     secret = secrets.token_urlsafe(48)  # this run's only: its tokens are worthless after
     started = time.perf_counter()
@@ -240,7 +243,8 @@ def run_serving(url: str, duration_s: int = 5, clients: int = 16,
             # projection worker), and an approval or a check-in cannot be sent twice.
             seed(REPO, url, schemas["this"], secret, work / "seed-this", scale=3)
             print(f"  seeding {old_commit}'s schema with its own code …", flush=True)
-            seed(old_tree, url, schemas["old"], secret, work / "seed-old")
+            if only is None or old_commit in only:
+                seed(old_tree, url, schemas["old"], secret, work / "seed-old")
             timebank = [sys.executable, "-c", "from timebank.cli import main; main()",
                         "serve", "--host", "127.0.0.1", "--port", "{port}"]
             base_env = {**os.environ, "TIMEBANK_DATABASE_URL": url, "TIMEBANK_SECRET_KEY": secret,
@@ -266,10 +270,12 @@ def run_serving(url: str, duration_s: int = 5, clients: int = 16,
             ]
             offsets: dict[tuple[str, str], int] = {}
             for name, command, env, cwd, seed_dir, companion in servers:
+                if only is not None and name not in only:
+                    continue
                 server = Served(name, command, env, cwd, work / f"{name}.log", companion)
                 try:
                     server.wait_ready()
-                    for kind in KINDS:
+                    for kind in kinds:
                         # The floor changes nothing: it may send this tree's requests again.
                         key = (str(seed_dir), kind)
                         measured, offsets[key] = drive(
@@ -360,6 +366,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--old-commit", default=OLD_COMMIT)
+    parser.add_argument("--only", nargs="+", metavar="SERVER",
+                        help=f"measure only these servers (this, {WITH_WORKER}, floor, the "
+                             "old commit): a quick look, not for docs/benchmarks.md")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--with-commands", action="store_true",
                         help="also the in-process commands (benchmarks/commands.py)")
     parser.add_argument("--output", type=Path,
@@ -375,7 +385,8 @@ def main() -> None:
 
         sections.append(commands_report(run_commands(args.postgres_url)))
     sections.insert(0, run_serving(args.postgres_url, args.duration, args.clients,
-                                   args.old_commit)[0])
+                                   args.old_commit, set(args.only) if args.only else None,
+                                   tuple(args.kinds))[0])
     for section in sections:
         print(section)
         if args.output:

@@ -301,6 +301,23 @@ class ProjectionRunner:
                     break
                 decoded: dict[int, Any] = {}
                 targets = [p for p in active if known[p.name] < page[-1].id]
+                idle = _idle(targets, page)
+                if idle:
+                    # Projections that handle none of the page's events: their positions
+                    # move past it together, in one short transaction, not one each.
+                    try:
+                        moved = self._advance_idle(idle, start, page, wait_left_ms())
+                    except OperationalError as exc:  # another runner holds one: it moves them
+                        log.info("projections %s deferred: %s",
+                                 ", ".join(p.name for p in idle), exc)
+                        moved = {}
+                        sqlite = self.engine.dialect.name == "sqlite"
+                        active = [] if sqlite else [p for p in active if p not in idle]
+                    for projection in idle:
+                        if projection.name in moved:
+                            known[projection.name], count = moved[projection.name]
+                            applied += count
+                    targets = [p for p in targets if p in active and p.name not in moved]
                 for projection, outcome in self._offer(targets, start, page, decoded,
                                                        wait_left_ms):
                     if isinstance(outcome, OperationalError):
@@ -330,6 +347,63 @@ class ProjectionRunner:
         if failures:
             raise ProjectionFailed(failures)
         return applied
+
+    def _lock_free_positions(self, conn: Connection, names: list[str]) -> dict[str, int]:
+        """The positions of those of these projections whose locks are free, now locked.
+
+        PostgreSQL: rows another runner holds are skipped, not waited for (that runner
+        moves them, or `_apply_page` waits for them as it always did): one held projection
+        does not hold back the others, and two runners cannot wait on each other. SQLite:
+        a write takes the database's lock, as in `_lock_position`."""
+        table = projection_positions
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(select(table.c.name, table.c.position)
+                                .where(table.c.name.in_(names))
+                                .with_for_update(skip_locked=True))
+        else:
+            rows = conn.execute(update(table).where(table.c.name.in_(names))
+                                .values(position=table.c.position)
+                                .returning(table.c.name, table.c.position))
+        return {name: int(position) for name, position in rows}
+
+    def _advance_idle(self, idle: list[Projection], start: int, page: Sequence[Any],
+                      lock_wait_ms: int | None) -> dict[str, tuple[int, int]]:
+        """Move past the page, in one transaction, the projections that handle none of its
+        events; returns (position now, notifications consumed) of each one it settled.
+
+        Applying the page to such a projection writes nothing but its new position, so
+        this is the same outcome without a transaction per projection. A projection is
+        moved only from a position inside the page (read under its lock); one moved back
+        before the page (a rebuild meanwhile) or held by another runner is left to
+        `_apply_page`, which reads what it misses or waits its turn; one already past the
+        page keeps its position."""
+        end = page[-1].id
+        names = sorted(p.name for p in idle)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # As a batch's commit: a database crash can only lose the move, and the page
+                # is then offered again (it holds nothing for these projections).
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            if lock_wait_ms is None:
+                positions = self._lock_free_positions(conn, names)
+            else:
+                restore = self._bound_lock_wait(conn, max(lock_wait_ms, 1))
+                try:
+                    positions = self._lock_free_positions(conn, names)
+                finally:
+                    restore()
+            movable = sorted(name for name, at in positions.items() if start <= at < end)
+            if movable:
+                conn.execute(update(projection_positions)
+                             .where(projection_positions.c.name.in_(movable))
+                             .values(position=end))
+        settled = {}
+        for name, position in positions.items():
+            if start <= position < end:
+                settled[name] = (end, sum(1 for n in page if n.id > position))
+            elif position >= end:
+                settled[name] = (position, 0)
+        return settled
 
     def _wanted_topics(self, active: list[Projection]) -> list[str]:
         """The topics to read (none: every event)."""
@@ -408,6 +482,17 @@ class ProjectionRunner:
         self._ensure_position_rows()
         rebuild(self, [p for p in self.projections if p.name in chosen], processes)
         self.catch_up()
+
+
+def _idle(targets: list[Projection], page: Sequence[Any]) -> list[Projection]:
+    """The targets that handle none of the page's events (decided by topic alone)."""
+    topics_here = {notification.topic for notification in page}
+    idle = []
+    for projection in targets:
+        topics = projection.topics()
+        if topics is not None and topics.isdisjoint(topics_here):
+            idle.append(projection)
+    return idle
 
 
 def background_follower(runner: ProjectionRunner, interval: float = 0.5) -> PeriodicWorker:

@@ -238,6 +238,72 @@ def test_a_projection_moved_back_since_the_look_reads_its_own_page(
     assert dump(runner) == live
 
 
+def _renamed_office_page(services, runner: ProjectionRunner, runtime) -> int:
+    """busy_district, projected; then an office renamed (events the passbooks projection
+    does not handle), projected too. Returns the head before the rename."""
+    from projections.runner import _idle
+
+    d = busy_district(services)
+    runner.catch_up()
+    before = runner.head()
+    services.rename_office(SYSTEM, d.office.id, "樱花社区储蓄所（二迁）", "再次搬迁")
+    page = runtime.app.recorder.select_notifications(
+        start=before, limit=100, inclusive_of_start=False)
+    assert "passbooks" in {p.name for p in _idle(runner.projections, page)}
+    assert "offices" not in {p.name for p in _idle(runner.projections, page)}
+    return before
+
+
+def test_projections_with_nothing_in_a_page_move_past_it_and_one_moved_back_replays(
+        services, runner: ProjectionRunner, runtime, monkeypatch) -> None:
+    """A page that none of a projection's events are in moves its position without a
+    batch of its own; but a projection reset meanwhile (a rebuild elsewhere) to before
+    the page is not moved past what it has not applied: it replays from its own position."""
+    from sqlalchemy import delete, update
+
+    from projections.tables import projection_positions
+
+    before = _renamed_office_page(services, runner, runtime)
+    runner.catch_up()
+    live = dump(runner)
+    passbooks = next(p for p in runner.projections if p.name == "passbooks")
+    with runtime.engine.begin() as conn:
+        for table in passbooks.tables:
+            conn.execute(delete(table))
+        conn.execute(update(projection_positions)
+                     .where(projection_positions.c.name == "passbooks").values(position=0))
+    # The runner's lock-free look saw every projection just before the rename.
+    stale = {s.name: before for s in runner.status()}
+    monkeypatch.setattr(runner, "_positions", lambda: stale)
+    runner.catch_up()
+    monkeypatch.undo()
+    assert all(s.lag == 0 for s in runner.status())
+    assert dump(runner) == live
+
+
+def test_a_held_projection_with_nothing_in_the_page_holds_back_no_other(
+        services, runner: ProjectionRunner, runtime) -> None:
+    from sqlalchemy import update
+
+    from projections.tables import projection_positions
+
+    _renamed_office_page(services, runner, runtime)
+    with runtime.engine.connect() as holder, holder.begin():
+        holder.execute(update(projection_positions)
+                       .where(projection_positions.c.name == "passbooks")
+                       .values(position=projection_positions.c.position))
+        runner.catch_up_inline()  # returns instead of waiting for the holder
+        lag = {s.name: s.lag for s in runner.status()}
+    assert lag["passbooks"] > 0
+    if runtime.settings.is_postgres:  # row locks: the others went ahead, idle or not
+        assert all(v == 0 for name, v in lag.items() if name != "passbooks")
+    runner.catch_up()
+    assert all(s.lag == 0 for s in runner.status())
+    caught_up = dump(runner)
+    runner.rebuild()
+    assert dump(runner) == caught_up
+
+
 def test_projections_followed_in_parallel_apply_each_event_once(services, runtime) -> None:
     busy_district(services)
     runners = ProjectionRunner(runtime.app, runtime.engine).split(3)
