@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -81,6 +82,14 @@ def all_projections() -> list[Projection]:
         StaffAccountsProjection(),
         AuditProjection(),
     ]
+
+
+class _BatchFailed(Exception):
+    """One projection's batch failed inside a transaction shared with others."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(name)
+        self.name, self.error = name, error
 
 
 class ProjectionFailed(RuntimeError):
@@ -230,15 +239,7 @@ class ProjectionRunner:
                 notifications = [n for n in page if n.id > position]
             if not notifications:
                 return position, 0
-            topics = projection.topics()
-            items = []
-            for notification in notifications:
-                if topics is None or notification.topic in topics:
-                    event = decoded.get(notification.id)
-                    if event is None:  # decoded once, shared by every projection
-                        event = self.app.mapper.to_domain_event(notification)
-                        decoded[notification.id] = event
-                    items.append((event, notification))
+            items = self._items(projection, notifications, decoded)
             if items:
                 projection.apply_batch(conn, items)
             conn.execute(
@@ -247,6 +248,68 @@ class ProjectionRunner:
                 .values(position=notifications[-1].id)
             )
             return notifications[-1].id, len(notifications)
+
+    def _items(self, projection: Projection, notifications: Sequence[Any],
+               decoded: dict[int, Any]) -> list[tuple[Any, Any]]:
+        """(event, notification) of the notifications this projection handles."""
+        topics = projection.topics()
+        items = []
+        for notification in notifications:
+            if topics is None or notification.topic in topics:
+                event = decoded.get(notification.id)
+                if event is None:  # decoded once, shared by every projection
+                    event = self.app.mapper.to_domain_event(notification)
+                    decoded[notification.id] = event
+                items.append((event, notification))
+        return items
+
+    def _apply_together(self, targets: list[Projection], start: int, page: Sequence[Any],
+                        decoded: dict[int, Any]) -> dict[str, tuple[int, int] | Exception]:
+        """PostgreSQL: apply the page to these projections in one transaction; returns the
+        outcome of each one it settled (the others go the ordinary way, `_apply_page`).
+
+        The same outcome as a transaction per projection, for the cost of one: the position
+        rows whose locks are free are locked at once (`SKIP LOCKED`), each projection's
+        batch is applied, and the positions are written with one statement before the one
+        commit. A projection held by another runner, or moved back before the page since
+        the look (a rebuild elsewhere), is not taken: `_apply_page` waits its turn or
+        reads its own page. When one projection's batch fails, the whole transaction is
+        rolled back: that projection's outcome is its error (it stays behind, as it would
+        alone), and the others, none of them stored, go the ordinary way, each in its own
+        transaction."""
+        end = page[-1].id
+        outcomes: dict[str, tuple[int, int] | Exception] = {}
+        try:
+            with self.engine.begin() as conn:
+                # As each batch's commit: a crash loses whole batches with their positions.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                positions = self._lock_free_positions(conn, sorted(p.name for p in targets))
+                moved = []
+                for projection in targets:
+                    position = positions.get(projection.name)
+                    if position is None or position < start:
+                        continue  # held elsewhere, or moved back: the ordinary way
+                    if position >= end:
+                        outcomes[projection.name] = (position, 0)
+                        continue
+                    notifications = [n for n in page if n.id > position]
+                    items = self._items(projection, notifications, decoded)
+                    if items:
+                        try:
+                            projection.apply_batch(conn, items)
+                        except Exception as exc:
+                            raise _BatchFailed(projection.name, exc) from exc
+                    moved.append(projection.name)
+                    outcomes[projection.name] = (end, len(notifications))
+                if moved:
+                    conn.execute(update(projection_positions)
+                                 .where(projection_positions.c.name.in_(moved))
+                                 .values(position=end))
+        except _BatchFailed as failed:  # rolled back whole: only the failing one is settled
+            return {failed.name: failed.error}
+        except OperationalError:  # nothing stored: each goes the ordinary way
+            return {}
+        return outcomes
 
     def catch_up(self, max_batches: int | None = None, lock_wait_ms: int | None = None,
                  stop: threading.Event | None = None, thread_wait_ms: int | None = None) -> int:
@@ -301,25 +364,14 @@ class ProjectionRunner:
                     break
                 decoded: dict[int, Any] = {}
                 targets = [p for p in active if known[p.name] < page[-1].id]
-                idle = _idle(targets, page)
-                if idle:
-                    # Projections that handle none of the page's events: their positions
-                    # move past it together, in one short transaction, not one each.
-                    try:
-                        moved = self._advance_idle(idle, start, page, wait_left_ms())
-                    except OperationalError as exc:  # another runner holds one: it moves them
-                        log.info("projections %s deferred: %s",
-                                 ", ".join(p.name for p in idle), exc)
-                        moved = {}
-                        sqlite = self.engine.dialect.name == "sqlite"
-                        active = [] if sqlite else [p for p in active if p not in idle]
-                    for projection in idle:
-                        if projection.name in moved:
-                            known[projection.name], count = moved[projection.name]
-                            applied += count
-                    targets = [p for p in targets if p in active and p.name not in moved]
-                for projection, outcome in self._offer(targets, start, page, decoded,
-                                                       wait_left_ms):
+                if self.engine.dialect.name == "postgresql" and self.parallel <= 1:
+                    settled = self._apply_together(targets, start, page, decoded)
+                else:
+                    settled = self._settle_idle(targets, start, page, wait_left_ms())
+                rest = [p for p in targets if p.name not in settled]
+                outcomes = chain(((p, settled[p.name]) for p in targets if p.name in settled),
+                                 self._offer(rest, start, page, decoded, wait_left_ms))
+                for projection, outcome in outcomes:
                     if isinstance(outcome, OperationalError):
                         # Another runner holds the batch (a lock wait, SQLite's busy
                         # snapshot): it applies the batch; ours rolled back whole.
@@ -365,6 +417,18 @@ class ProjectionRunner:
                                 .values(position=table.c.position)
                                 .returning(table.c.name, table.c.position))
         return {name: int(position) for name, position in rows}
+
+    def _settle_idle(self, targets: list[Projection], start: int, page: Sequence[Any],
+                     lock_wait_ms: int | None) -> dict[str, tuple[int, int] | Exception]:
+        """The outcomes of moving the idle targets past the page together (those settled;
+        each the lock error when their transaction gave way to another runner)."""
+        idle = _idle(targets, page)
+        if not idle:
+            return {}
+        try:
+            return dict(self._advance_idle(idle, start, page, lock_wait_ms))
+        except OperationalError as exc:  # another runner holds one: it moves them
+            return {p.name: exc for p in idle}
 
     def _advance_idle(self, idle: list[Projection], start: int, page: Sequence[Any],
                       lock_wait_ms: int | None) -> dict[str, tuple[int, int]]:
