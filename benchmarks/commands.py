@@ -7,9 +7,13 @@ Each figure beside its reference, in the same run, on PostgreSQL: the project's 
 (check-in and check-out) and approval against `benchmarks/plain.py` (the same commands
 written straight from the library's documentation, its defaults), each preceded by what
 its bearer token costs (the account's load). Time is wall time per command run one after
-another (no concurrency); CPU is this process's (user + system, every thread). Round trips
-are counted on the wire (`benchmarks/roundtrips.py`) in a separate pass, so the proxy's
-own work is not in the timings.
+another (no concurrency); CPU is this process's (user + system, every thread). The two
+sides run in one process, each on a schema of its own, interleaved in blocks of 20
+commands (A B B A A B …): on a shared machine the wait for each commit (the disk's fsync
+queue, other processes' CPU) changes from minute to minute, and run one side after the
+other, whichever ran in the busier minutes lost. Round trips are counted on the wire
+(`benchmarks/roundtrips.py`) in a separate pass, so the proxy's own work is not in the
+timings.
 
 Not a test: nothing here asserts a timing.
 """
@@ -325,8 +329,11 @@ def report(r: dict[str, Any]) -> str:
         "",
         "Run one after another in one process on PostgreSQL (loopback), each preceded by its "
         "bearer token's cost (the account's load); plain: the same commands written straight "
-        "from the library's documentation with its defaults (`benchmarks/plain.py`). Faster "
-        "= ratio above 1. Round trips counted on the wire in a separate pass (median).",
+        "from the library's documentation with its defaults (`benchmarks/plain.py`). The two "
+        "sides interleaved in blocks of 20 commands (A B B A …), so the shared machine's "
+        "load falls on both alike. Faster = ratio above 1; ms is wall time, the rest of it "
+        "beyond CPU is waiting (for PostgreSQL, its commit's WAL flush, the scheduler). "
+        "Round trips counted on the wire in a separate pass (median).",
         "",
         "| command | project ms (CPU ms) | plain ms (CPU ms) | plain ÷ project time | "
         "round trips project / plain |",

@@ -239,9 +239,10 @@ def run_serving(url: str, duration_s: int = 5, clients: int = 16,
         schemas = {"this": fresh_schema(url), "old": fresh_schema(url)}
         try:
             print("  seeding this tree's schema …", flush=True)
-            # Three times the requests: this tree serves them twice (alone, then beside a
-            # projection worker), and an approval or a check-in cannot be sent twice.
-            seed(REPO, url, schemas["this"], secret, work / "seed-this", scale=3)
+            # Four times the requests: this tree serves them twice (alone, then beside a
+            # projection worker), and an approval or a check-in cannot be sent twice (at
+            # three, approvals at 250/s ran out and came round again as refusals).
+            seed(REPO, url, schemas["this"], secret, work / "seed-this", scale=4)
             print(f"  seeding {old_commit}'s schema with its own code …", flush=True)
             if only is None or old_commit in only:
                 seed(old_tree, url, schemas["old"], secret, work / "seed-old")
