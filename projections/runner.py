@@ -263,6 +263,14 @@ class ProjectionRunner:
                 items.append((event, notification))
         return items
 
+    def _together(self) -> bool:
+        """Whether a page goes to every projection in one transaction: when following the
+        log on PostgreSQL. A rebuild's replay (`only_wanted`: pages of thousands of events,
+        where a transaction's cost is small beside them) and projections applied in
+        parallel threads keep a transaction per projection."""
+        return (self.engine.dialect.name == "postgresql" and self.parallel <= 1
+                and not self.only_wanted)
+
     def _apply_together(self, targets: list[Projection], start: int, page: Sequence[Any],
                         decoded: dict[int, Any]) -> dict[str, tuple[int, int] | Exception]:
         """PostgreSQL: apply the page to these projections in one transaction; returns the
@@ -364,7 +372,7 @@ class ProjectionRunner:
                     break
                 decoded: dict[int, Any] = {}
                 targets = [p for p in active if known[p.name] < page[-1].id]
-                if self.engine.dialect.name == "postgresql" and self.parallel <= 1:
+                if self._together():
                     settled = self._apply_together(targets, start, page, decoded)
                 else:
                     settled = self._settle_idle(targets, start, page, wait_left_ms())
