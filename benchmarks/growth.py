@@ -43,6 +43,7 @@ from benchmarks.run import DEFAULT_URL, drop_schema, forget_cached, fresh_schema
 from projections.runner import ProjectionRunner
 from timebank.application import TimebankApp
 from timebank.domain.actors import SYSTEM, Actor
+from timebank.domain.attendance import Presence, attendance_record_id_for
 from timebank.domain.funds import Fund, Grant
 from timebank.domain.kiosks import CatalogItem, Kiosk, Redemption
 from timebank.domain.offices import Office
@@ -96,6 +97,7 @@ class Seeder:
         self.actor = SYSTEM.record()
         self.serial = 0
         self.offices: list[dict[str, Any]] = []
+        self.presences: dict[uuid.UUID, Presence] = {}
         self.hot: Passbook | None = None
         with self.clock.installed():
             self._district()
@@ -172,9 +174,13 @@ class Seeder:
         self.touch(activity)
         for volunteer, passbook in rng.sample(place["volunteers"], 6):
             minutes = rng.choice((60, 90, 120, 180))
-            record = ServiceRecord.enter_manually(
-                volunteer.id, passbook.id, activity, starts,
-                starts + timedelta(minutes=minutes), "", actor)
+            if rng.random() < 0.5:  # scanned in and out at the activity
+                record = self._scanned(volunteer, passbook, activity, starts, minutes)
+            else:
+                record = ServiceRecord.enter_manually(
+                    volunteer.id, passbook.id, activity, starts,
+                    starts + timedelta(minutes=minutes), "", actor)
+                self.touch(record)
             roll = rng.random()
             if roll < 0.03:
                 record.reject("未到场", actor)
@@ -232,6 +238,26 @@ class Seeder:
             volunteer.move_to(target["office"].id, actor, "搬家")
             target["volunteers"].append((volunteer, passbook))
             self.touch(volunteer)
+
+    def _scanned(self, volunteer: Volunteer, passbook: Passbook, activity: Activity,
+                 starts: datetime, minutes: int) -> ServiceRecord:
+        """A check-in scan and, `minutes` later, the check-out scan: the record and the
+        volunteer's presence, each scan one save, as the scan commands make them."""
+        presence = self.presences.get(volunteer.id)
+        if presence is None:
+            presence = self.presences[volunteer.id] = Presence(volunteer_id=volunteer.id)
+        scanner = Actor(kind="volunteer", id=str(volunteer.id),
+                        office_id=activity.office_id).record()
+        record = ServiceRecord.check_in(
+            record_id=attendance_record_id_for(activity.id, volunteer.id),
+            volunteer_id=volunteer.id, passbook_id=passbook.id, activity=activity,
+            at=starts, flags=[], actor=scanner)
+        presence.open(record.id, activity.id, activity.starts_at, activity.ends_at)
+        self.touch(record, presence)
+        record.check_out(starts + timedelta(minutes=minutes), 240, [], scanner)
+        presence.close(record.id)
+        self.touch(record, presence)
+        return record
 
     def _transfer(self, giver: Passbook, taker: Passbook) -> None:
         points = self.rng.randint(1, 3)
