@@ -1,6 +1,6 @@
 """How the read side grows with the log: 100k, 1M, 10M stored events on PostgreSQL.
 
-    python -m benchmarks.growth --sizes 100000,1000000 [--postgres-url URL]
+    python -m benchmarks.growth --sizes 100000,1000000 [--ten-million] [--postgres-url URL]
 
 The log is grown in one schema, size after size: a district (a bank, branches, savings
 offices, kiosks, foundations) whose volunteers register, serve and are approved, give
@@ -462,7 +462,7 @@ def _not_run(rows: list[dict[str, Any]], target: int = 10_000_000) -> list[str]:
     return ["", f"Not run here: {target:,} events. At this run's rates it would take about "
             f"{minutes((target - last['events']) / seed_rate)} more seeding and "
             f"{minutes(target / rebuild_rate)} for one rebuild; run it with "
-            f"`scripts/bench --growth 100000,1000000,{target}`."]
+            "`python -m benchmarks.growth --ten-million` (or `scripts/bench --ten-million`)."]
 
 
 def run_growth(url: str, sizes: list[int]) -> str:
@@ -493,6 +493,9 @@ def main() -> None:
                         default=os.environ.get("TIMEBANK_BENCH_POSTGRES_URL", DEFAULT_URL))
     parser.add_argument("--sizes", default="100000,1000000",
                         help="comma-separated stored-event counts")
+    parser.add_argument("--ten-million", action="store_true",
+                        help="also grow to 10,000,000 events (optional, run once: about an "
+                             "hour or more here)")
     parser.add_argument("--output", help="also write the markdown section to this file")
     parser.add_argument("--measure", metavar="SCHEMA", help=argparse.SUPPRESS)
     parser.add_argument("--passbook", help=argparse.SUPPRESS)
@@ -501,7 +504,10 @@ def main() -> None:
         passbook = uuid.UUID(args.passbook) if args.passbook else None
         print(json.dumps(measure_here(args.postgres_url, args.measure, passbook)))
         return
-    section = run_growth(args.postgres_url, [int(s) for s in args.sizes.split(",") if s])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.ten_million and 10_000_000 not in sizes:
+        sizes.append(10_000_000)
+    section = run_growth(args.postgres_url, sizes)
     print(section)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:

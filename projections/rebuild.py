@@ -67,6 +67,8 @@ SHADOW_BATCH_SIZE = 20_000
 # A replaying child keeps up to this many rows per table in memory between pages (those
 # it read or wrote), instead of reading them again each page.
 KEEP_ROWS = 100_000
+# Memory for sorting while a shadow table's indexes are built (per connection).
+INDEX_MEMORY = "128MB"
 # SQLite: the name the shadow file is attached under.
 SQLITE_SHADOW = "rebuild"
 # The swap waits this long for readers inside the live tables, then gives way and retries
@@ -116,11 +118,12 @@ class Shadow:
         the live tables, so that indexes a migration made beyond the code's definitions
         (`ix_offices_path_pattern`) survive a rebuild —, durability, planner statistics,
         and a check that the shadow has the live tables' columns and constraints. SQLite
-        copies rows into the live tables, which keep their own."""
+        copies rows into the live tables, which keep their own. The tables are indexed and
+        analysed a few at once (one connection per core), the largest first."""
         if self.dialect != "postgresql":
             return
         names = [t.name for t in self.tables]
-        with self.live.begin() as conn:
+        with self.live.connect() as conn:
             indexes = conn.execute(text(
                 "SELECT t.relname, ci.relname, i.indisunique, pg_get_indexdef(i.indexrelid) "
                 "FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid "
@@ -129,20 +132,37 @@ class Shadow:
                 "WHERE n.nspname = :schema AND t.relname = ANY(:tables) AND NOT EXISTS "
                 "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
                 "ORDER BY 1, 2"), {"schema": self.live_schema, "tables": names}).all()
-            for table, index, unique, definition in indexes:
-                method = definition.split(" USING ", 1)[1]
-                conn.exec_driver_sql(
-                    f"CREATE {'UNIQUE ' if unique else ''}INDEX {self._quote(index)} "
-                    f"ON {self._shadow(table)} USING {method}")
+            sizes = dict(conn.execute(text(
+                "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :schema AND c.relname = ANY(:tables)"),
+                {"schema": self.name, "tables": names}).all())
+        statements: dict[str, list[str]] = {name: [] for name in names}
+        for table, index, unique, definition in indexes:
+            method = definition.split(" USING ", 1)[1]
+            statements[table].append(
+                f"CREATE {'UNIQUE ' if unique else ''}INDEX {self._quote(index)} "
+                f"ON {self._shadow(table)} USING {method}")
+
+        def index_and_analyse(table: str) -> None:
+            # The shadow is this rebuild's alone: each table in its own transaction.
+            with self.live.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
+                for statement in statements[table]:
+                    conn.exec_driver_sql(statement)
+                conn.exec_driver_sql(f"ANALYZE {self._shadow(table)}")
+                conn.exec_driver_sql("RESET maintenance_work_mem")
+
+        largest_first = sorted(names, key=lambda name: sizes.get(name, 0), reverse=True)
+        with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(names)))) as pool:
+            list(pool.map(index_and_analyse, largest_first))  # the first error, if any
+        with self.live.connect() as conn:
             live, shadow = (self._structure(conn, schema, names)
                             for schema in (self.live_schema, self.name))
-            if live != shadow:
-                raise RuntimeError(
-                    "the read-model tables in the database differ from the projections' "
-                    "definitions (run `timebank migrate`); the live tables are unchanged")
-        with self.live.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in self.tables:
-                conn.exec_driver_sql(f"ANALYZE {self._shadow(table.name)}")
+        if live != shadow:
+            raise RuntimeError(
+                "the read-model tables in the database differ from the projections' "
+                "definitions (run `timebank migrate`); the live tables are unchanged")
 
     @staticmethod
     def _structure(conn: Connection, schema: str, tables: list[str]) -> list[tuple[Any, ...]]:
