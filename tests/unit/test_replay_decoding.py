@@ -14,7 +14,7 @@ from eventsourcing.persistence import (
     TranscodingNotRegisteredError,
 )
 
-from projections.replay_decoding import ReplayMapper
+from projections.replay_decoding import ReplayId, ReplayMapper, replay_id
 from tests.memory import memory_app
 from tests.old_log import read_log
 
@@ -37,8 +37,26 @@ def test_the_old_log_decodes_to_the_same_events() -> None:
         expected, got = mapper.to_domain_event(event), replay.to_domain_event(event)
         assert type(got) is type(expected)
         assert got.__dict__ == expected.__dict__
-        assert ({k: type(v) for k, v in got.__dict__.items()}
+        # The same types, but for ids: UUIDs that keep their text.
+        assert ({k: UUID if type(v) is ReplayId else type(v) for k, v in got.__dict__.items()}
                 == {k: type(v) for k, v in expected.__dict__.items()})
+        assert repr(got.__dict__) == repr(expected.__dict__)
+        assert {k: str(v) for k, v in got.__dict__.items()} == {
+            k: str(v) for k, v in expected.__dict__.items()}
+
+
+def test_a_replay_id_is_the_uuid_it_stands_for() -> None:
+    import copy
+    import pickle
+
+    plain = uuid4()
+    kept = replay_id(plain.hex)
+    assert kept == plain and plain == kept and hash(kept) == hash(plain)
+    assert isinstance(kept, UUID) and str(kept) == str(plain) and kept.hex == plain.hex
+    assert repr(kept) == repr(plain)
+    assert {plain: 1}[kept] == 1
+    for copied in (copy.copy(kept), copy.deepcopy(kept), pickle.loads(pickle.dumps(kept))):  # noqa: S301
+        assert copied == plain and str(copied) == str(plain)
 
 
 def test_nested_and_unusual_values_decode_as_the_library_decodes_them() -> None:
