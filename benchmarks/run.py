@@ -354,7 +354,13 @@ def main() -> None:
                         help="server CPU per request beside the floor and 01a9f90 "
                              "(benchmarks/serving.py) and the in-process commands beside "
                              "plain eventsourcing (benchmarks/commands.py)")
+    parser.add_argument("--ten-million", action="store_true",
+                        help="also grow the log to 10,000,000 events in the growth section "
+                             "(optional, run once: seeding and two rebuilds take an hour or "
+                             "more here)")
     args = parser.parse_args()
+    if args.ten_million and args.growth and "10000000" not in args.growth.split(","):
+        args.growth += ",10000000"
     started = time.perf_counter()
     print("command throughput …", flush=True)
     commands = bench_commands(args.postgres_url, args.commands, args.threads)

@@ -76,6 +76,27 @@ class Projection:
     def end_batch(self, conn: Connection) -> None:
         """Called before the batch's position is written, in the same transaction."""
 
+    def batch_committed(self) -> None:
+        """Called once a batch's transaction has committed: rows kept between batches
+        (`keep_rows`) are now the table's."""
+        for value in vars(self).values():
+            if isinstance(value, Rows):
+                value.committed()
+
+    def batch_failed(self) -> None:
+        """Called when a batch's transaction did not commit: kept rows are forgotten."""
+        for value in vars(self).values():
+            if isinstance(value, Rows):
+                value.forget()
+
+    def keep_rows(self, limit: int) -> None:
+        """A replay's own writer (nobody else writes its tables): the rows its batches
+        read and write stay known between batches, up to `limit` rows per table, instead
+        of being read again by the next batch."""
+        for value in vars(self).values():
+            if isinstance(value, Rows):
+                value.keep = limit
+
     def apply(self, conn: Connection, event: AnyEvent, notification: Any = None) -> None:
         method = self._handlers.get(type(event))
         if method is not None:
@@ -104,13 +125,30 @@ class Rows:
     def __init__(self, table: Table, key: str | None = None) -> None:
         self.table = table
         self.key = key or next(iter(table.primary_key.columns)).name
+        # Rows kept between batches, at most (0: none). Only for a table no one else
+        # writes meanwhile (a replay into a shadow), and only once the batch that wrote
+        # them has committed: a batch that failed or rolled back leaves nothing behind.
+        self.keep = 0
+        self._committed = False
+        self.rows: dict[Any, dict[str, Any]] = {}
+        self.absent: set[Any] = set()
         self.reset()
 
     def reset(self) -> None:
-        self.rows: dict[Any, dict[str, Any]] = {}
-        self.absent: set[Any] = set()
+        if not (self.keep and self._committed
+                and len(self.rows) + len(self.absent) <= self.keep):
+            self.rows = {}
+            self.absent = set()
+        self._committed = False
         self.new: dict[Any, None] = {}  # insertion order
         self.changed: set[Any] = set()
+
+    def forget(self) -> None:
+        self._committed = False
+        self.reset()
+
+    def committed(self) -> None:
+        self._committed = bool(self.keep) and not self.new and not self.changed
 
     def load(self, conn: Connection, keys: Iterable[Any], created: Iterable[Any] = ()) -> None:
         """Read the rows of these keys that exist, except those the batch itself creates
@@ -153,7 +191,10 @@ class Rows:
         for start in range(0, len(changed), LOAD_CHUNK):
             conn.execute(delete(self.table).where(column.in_(changed[start:start + LOAD_CHUNK])))
         write_rows(conn, self.table, [self.rows[k] for k in (*self.new, *changed)])
-        self.reset()
+        if self.keep:  # known to be the table's once the transaction commits
+            self.new, self.changed = {}, set()
+        else:
+            self.reset()
 
 
 def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

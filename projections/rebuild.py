@@ -30,6 +30,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -53,6 +54,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
 
 from projections.base import Projection
+from projections.replay_decoding import ReplayMapper
 from projections.tables import projection_positions
 
 if TYPE_CHECKING:
@@ -62,6 +64,11 @@ log = logging.getLogger(__name__)
 
 # Pages of the log per shadow transaction: nobody waits on the shadow's locks.
 SHADOW_BATCH_SIZE = 20_000
+# A replaying child keeps up to this many rows per table in memory between pages (those
+# it read or wrote), instead of reading them again each page.
+KEEP_ROWS = 100_000
+# Memory for sorting while a shadow table's indexes are built (per connection).
+INDEX_MEMORY = "128MB"
 # SQLite: the name the shadow file is attached under.
 SQLITE_SHADOW = "rebuild"
 # The swap waits this long for readers inside the live tables, then gives way and retries
@@ -111,11 +118,12 @@ class Shadow:
         the live tables, so that indexes a migration made beyond the code's definitions
         (`ix_offices_path_pattern`) survive a rebuild —, durability, planner statistics,
         and a check that the shadow has the live tables' columns and constraints. SQLite
-        copies rows into the live tables, which keep their own."""
+        copies rows into the live tables, which keep their own. The tables are indexed and
+        analysed a few at once (one connection per core), the largest first."""
         if self.dialect != "postgresql":
             return
         names = [t.name for t in self.tables]
-        with self.live.begin() as conn:
+        with self.live.connect() as conn:
             indexes = conn.execute(text(
                 "SELECT t.relname, ci.relname, i.indisunique, pg_get_indexdef(i.indexrelid) "
                 "FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid "
@@ -124,20 +132,37 @@ class Shadow:
                 "WHERE n.nspname = :schema AND t.relname = ANY(:tables) AND NOT EXISTS "
                 "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
                 "ORDER BY 1, 2"), {"schema": self.live_schema, "tables": names}).all()
-            for table, index, unique, definition in indexes:
-                method = definition.split(" USING ", 1)[1]
-                conn.exec_driver_sql(
-                    f"CREATE {'UNIQUE ' if unique else ''}INDEX {self._quote(index)} "
-                    f"ON {self._shadow(table)} USING {method}")
+            sizes = dict(conn.execute(text(
+                "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :schema AND c.relname = ANY(:tables)"),
+                {"schema": self.name, "tables": names}).all())
+        statements: dict[str, list[str]] = {name: [] for name in names}
+        for table, index, unique, definition in indexes:
+            method = definition.split(" USING ", 1)[1]
+            statements[table].append(
+                f"CREATE {'UNIQUE ' if unique else ''}INDEX {self._quote(index)} "
+                f"ON {self._shadow(table)} USING {method}")
+
+        def index_and_analyse(table: str) -> None:
+            # The shadow is this rebuild's alone: each table in its own transaction.
+            with self.live.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"SET maintenance_work_mem = '{INDEX_MEMORY}'")
+                for statement in statements[table]:
+                    conn.exec_driver_sql(statement)
+                conn.exec_driver_sql(f"ANALYZE {self._shadow(table)}")
+                conn.exec_driver_sql("RESET maintenance_work_mem")
+
+        largest_first = sorted(names, key=lambda name: sizes.get(name, 0), reverse=True)
+        with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(names)))) as pool:
+            list(pool.map(index_and_analyse, largest_first))  # the first error, if any
+        with self.live.connect() as conn:
             live, shadow = (self._structure(conn, schema, names)
                             for schema in (self.live_schema, self.name))
-            if live != shadow:
-                raise RuntimeError(
-                    "the read-model tables in the database differ from the projections' "
-                    "definitions (run `timebank migrate`); the live tables are unchanged")
-        with self.live.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in self.tables:
-                conn.exec_driver_sql(f"ANALYZE {self._shadow(table.name)}")
+        if live != shadow:
+            raise RuntimeError(
+                "the read-model tables in the database differ from the projections' "
+                "definitions (run `timebank migrate`); the live tables are unchanged")
 
     @staticmethod
     def _structure(conn: Connection, schema: str, tables: list[str]) -> list[tuple[Any, ...]]:
@@ -297,11 +322,15 @@ def exclusive_rebuild(engine: Engine, name: str) -> Iterator[None]:
 # -- the replay --------------------------------------------------------------------------------
 def groups_for(projections: Sequence[Projection], processes: int,
                topic_counts: dict[str, int] | None = None) -> list[list[Projection]]:
-    """Projections in at most `processes` groups of similar cost. Projections that read
-    the same kinds of events stay together, so each event is decoded once per process;
-    the cost of a unit is the events it decodes plus the events each of its projections
-    applies (from `topic_counts`, the log's events by topic; 1 each when unknown)."""
-    units = _units(projections)
+    """Projections in at most `processes` groups whose replays cost about the same. A
+    group's process decodes once each event that any of its projections reads, and each
+    projection applies the events it handles; costs are counted in events (from
+    `topic_counts`, the log's events by topic; 1 each when unknown). The costliest
+    projection first, each goes to the group where the dearest group ends up cheapest —
+    so projections that read the same events share a process when that costs nothing,
+    and are split (each process decoding those events) when one process would be the
+    slowest by far: the work of the projections that read the busiest events (passbook
+    credits, service records) is most of a replay's."""
     counts = topic_counts or {}
     everything = sum(counts.values()) or 1
 
@@ -310,40 +339,24 @@ def groups_for(projections: Sequence[Projection], processes: int,
             return everything
         return sum(counts.get(t, 1) for t in topics) if counts else len(topics)
 
-    def cost(unit: list[Projection]) -> float:
-        topics = [p.topics() for p in unit]
+    def cost(group: list[Projection]) -> float:
+        if not group:
+            return 0.0
+        topics = [p.topics() for p in group]
         union = None if any(t is None for t in topics) else frozenset().union(*topics)
         return events(union) + sum(events(t) for t in topics)
 
-    ordered = sorted(units, key=cost, reverse=True)
-    count = max(1, min(processes, len(ordered)))
+    count = max(1, min(processes, len(projections)))
     groups: list[list[Projection]] = [[] for _ in range(count)]
-    loads = [0.0] * count
-    for unit in ordered:  # the costliest first, onto the lightest group
-        lightest = loads.index(min(loads))
-        groups[lightest] += unit
-        loads[lightest] += cost(unit)
-    return [g for g in groups if g]
-
-
-def _units(projections: Sequence[Projection]) -> list[list[Projection]]:
-    """Projections joined when they read a kind of event in common (one that reads every
-    event, the audit chain, stays alone: it would join everything)."""
-    units: list[tuple[set[str], list[Projection]]] = []
-    alone: list[list[Projection]] = []
-    for projection in projections:
-        topics = projection.topics()
-        if topics is None:
-            alone.append([projection])
-            continue
-        merged_topics, merged = set(topics), [projection]
-        for unit in [u for u in units if u[0] & topics]:
-            units.remove(unit)
-            merged_topics |= unit[0]
-            merged = unit[1] + merged
-        units.append((merged_topics, merged))
+    for projection in sorted(projections, key=lambda p: events(p.topics()), reverse=True):
+        def outcome(i: int, projection: Projection = projection) -> tuple[float, float]:
+            costs = [cost([*g, projection]) if j == i else cost(g)
+                     for j, g in enumerate(groups)]
+            return max(costs), costs[i]
+        best = min(range(count), key=outcome)
+        groups[best].append(projection)
     order = {id(p): i for i, p in enumerate(projections)}
-    return [sorted(u, key=lambda p: order[id(p)]) for _, u in units] + alone
+    return [sorted(g, key=lambda p: order[id(p)]) for g in groups if g]
 
 
 def topic_counts(app: Any, engine: Engine) -> dict[str, int]:
@@ -402,16 +415,25 @@ def replay(runner: ProjectionRunner, shadow: Shadow, processes: int) -> None:
 
 
 class LogReader:
-    """The log as a replaying child reads it: its own connection, rows as plain tuples,
-    only the kinds of events asked for (as the recorder's `select_notifications`)."""
+    """The log as a replaying child reads it: its own connections, rows as plain tuples
+    straight from the driver, only the kinds of events asked for (as the recorder's
+    `select_notifications`), decoded by the faster replay decoder — and the next page read
+    in a thread while this one is applied (the driver waits for the database without the
+    GIL), so that reading the log overlaps with replaying it."""
 
     def __init__(self, engine: Engine, events_table: str, mapper: Any) -> None:
         self.engine = engine
-        self.mapper = mapper
+        self.mapper = ReplayMapper(mapper)
         self.recorder = self
         self.table = sql_table(events_table, column("notification_id"),
                                column("originator_id"), column("originator_version"),
                                column("topic"), column("state"))
+        self._reading = ThreadPoolExecutor(1, thread_name_prefix="rebuild-read-ahead")
+        self._ahead: tuple[tuple[Any, ...], Future[list[Notice]]] | None = None
+
+    def close(self) -> None:
+        self._ahead = None
+        self._reading.shutdown(wait=True, cancel_futures=True)
 
     def max_notification_id(self) -> int | None:
         with self.engine.connect() as conn:
@@ -420,6 +442,18 @@ class LogReader:
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
                              topics: Sequence[str] = (), *, inclusive_of_start: bool = True,
                              ) -> list[Notice]:
+        asked = (start, limit, stop, tuple(topics), inclusive_of_start)
+        ahead, self._ahead = self._ahead, None
+        page = ahead[1].result() if ahead is not None and ahead[0] == asked else None
+        if page is None:
+            page = self._select(*asked)
+        if len(page) == limit:  # more to come, most likely from where this page ends
+            following = (page[-1].id, limit, stop, tuple(topics), False)
+            self._ahead = (following, self._reading.submit(self._select, *following))
+        return page
+
+    def _select(self, start: int | None, limit: int, stop: int | None,
+                topics: tuple[str, ...], inclusive_of_start: bool) -> list[Notice]:
         t = self.table
         query = select(t.c.notification_id, t.c.originator_id, t.c.originator_version,
                        t.c.topic, t.c.state).order_by(t.c.notification_id).limit(limit)
@@ -431,7 +465,15 @@ class LogReader:
         if topics:
             query = query.where(t.c.topic.in_(list(topics)))
         with self.engine.connect() as conn:
-            return list(map(Notice._make, conn.execute(query)))
+            if conn.dialect.name != "postgresql":
+                return list(map(Notice._make, conn.execute(query)))
+            compiled = query.compile(dialect=conn.dialect,
+                                     compile_kwargs={"render_postcompile": True})
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor() as cursor:  # tuples, without a Row object each
+                cursor.execute(str(compiled), compiled.params)
+                return list(map(Notice._make, cursor.fetchall()))
 
 
 class Notice(NamedTuple):
@@ -492,12 +534,17 @@ def _replay_group(settings: Any, events_table: str, mapper: Any, names: list[str
         engine = make_engine(settings)  # never the parent's connections
         try:
             chosen = [p for p in all_projections() if p.name in names]
+            for projection in chosen:  # this process alone writes their shadow tables
+                projection.keep_rows(KEEP_ROWS)
             reader = LogReader(engine, events_table, mapper)
             shadow = Shadow(engine, chosen)
             started, cpu = time.perf_counter(), time.process_time()
-            with _without_cyclic_gc():
-                ProjectionRunner(reader, shadow.engine, chosen, batch_size=SHADOW_BATCH_SIZE,
-                                 only_wanted=True).catch_up()
+            try:
+                with _without_cyclic_gc():
+                    ProjectionRunner(reader, shadow.engine, chosen,
+                                     batch_size=SHADOW_BATCH_SIZE, only_wanted=True).catch_up()
+            finally:
+                reader.close()
             report.send((time.perf_counter() - started, time.process_time() - cpu))
         finally:
             engine.dispose()

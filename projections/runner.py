@@ -215,6 +215,23 @@ class ProjectionRunner:
     ) -> tuple[int, int]:
         """Apply to one projection, in one transaction, the page's events after its
         position (read under its lock); returns (its position now, notifications consumed)."""
+        try:
+            outcome = self._apply_page_in_transaction(projection, start, page, decoded,
+                                                      lock_wait_ms)
+        except BaseException:
+            projection.batch_failed()
+            raise
+        projection.batch_committed()
+        return outcome
+
+    def _apply_page_in_transaction(
+        self,
+        projection: Projection,
+        start: int,
+        page: Sequence[Any],
+        decoded: dict[int, Any],
+        lock_wait_ms: int | None,
+    ) -> tuple[int, int]:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # The batch's commit need not wait for its WAL flush: a database crash can
