@@ -15,7 +15,7 @@ from api.web.coordinator_pages import activity_state, window_text
 from api.web.error_pages import error_page
 from api.web.people_pages import redirect_to_login, staff_actor
 from api.web.rendering import render
-from api.web.sessions import page_actor, page_engine, page_runner, page_services
+from api.web.sessions import gathered, page_actor, page_engine, page_runner, page_services
 from api.web.staff_nav import start_path
 from projections import audit_queries, fund_queries, page_queries
 from timebank.application.authz import (
@@ -34,10 +34,12 @@ QUEUE_PREVIEW = 5
 
 @router.get("/", response_class=HTMLResponse)
 def front_door(request: Request) -> Response:
-    """What this is, the two logins, and what anyone may read (funds' public accounts)."""
-    engine = page_engine(request)
-    catch_up_for_read(page_runner(request))
-    return render(request, "index.html", funds=fund_queries.funds_of_offices(engine, None))
+    """What this is, the two logins, and what anyone may read (funds' public accounts):
+    every bank's funds, whichever partition keeps its books, in the order they opened."""
+    funds = gathered(request, None, lambda p: fund_queries.funds_of_offices(p.engine, None),
+                     public=True)
+    return render(request, "index.html",
+                  funds=sorted(funds, key=lambda f: (f["opened_at"], f["id"])))
 
 
 @router.get("/favicon.ico", include_in_schema=False)

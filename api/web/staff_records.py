@@ -183,9 +183,9 @@ def complaints_page(request: Request, office_id: str = "", status: str = "",
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
         scope = services.read_scope(actor, VOLUNTEER_RECORDS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
@@ -231,9 +231,9 @@ def corrections_page(request: Request, office_id: str = "", overdue: str = "",
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
         scope = services.read_scope(actor, VOLUNTEER_RECORDS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
@@ -284,9 +284,9 @@ def certificate_register_page(request: Request, office_id: str = "", q: str = ""
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
         scope = services.read_scope(actor, VOLUNTEERS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
