@@ -193,3 +193,36 @@ def test_transfers_stay_with_the_owner_and_within_one_bank(services) -> None:
         services.transfer_points(owner, giver.passbook_no, stranger.passbook_no, 5, "", None)
     assert foreign.value.code == "office_mismatch"
     assert services.load_passbook(giver.passbook_no).balance == 20
+
+
+def test_accounts_logged_into_every_day_are_snapshotted_and_reload_exactly(settings) -> None:
+    """Every login is an event on the account, so accounts live as long as passbooks."""
+    from timebank.domain.users import User
+    from timebank.domain.volunteers import Volunteer
+
+    runtime: Runtime = build_runtime(settings.model_copy(update={"passbook_snapshot_interval": 5}))
+    try:
+        app = runtime.app
+        d = District.build(app)
+        volunteer = d.volunteer()
+        user = app.create_user(SYSTEM, "snapshot_clerk", "correct horse battery", "coordinator",
+                               d.office.id)
+        for day in range(12):
+            app.open_session("volunteer", volunteer.id, f"198.51.100.{day}", "phone")
+            app.open_session("user", user.id, "203.0.113.9", "desktop")
+        for account_id in (volunteer.id, user.id):
+            versions = [s.originator_version for s in app.snapshots.get(account_id)]
+            assert versions and all(v % 5 == 0 for v in versions)
+        sessions_before = app.load_volunteer(volunteer.id).sessions
+        forget_cached(app)
+        reloaded = app.repository.get(volunteer.id)
+        assert isinstance(reloaded, Volunteer)
+        assert reloaded.sessions == sessions_before and len(reloaded.sessions) == 10
+        assert reloaded.passbook_no == volunteer.passbook_no
+        staff = app.repository.get(user.id)
+        assert isinstance(staff, User) and staff.role == "coordinator" and staff.active
+        # Still a working account after the reload from a snapshot.
+        assert app.authenticate_volunteer(app.personal_data(reloaded).phone, "738294").id \
+            == volunteer.id
+    finally:
+        runtime.close()

@@ -29,7 +29,8 @@ from timebank.domain.attendance import Presence
 from timebank.domain.funds import Fund
 from timebank.domain.kiosks import CatalogItem
 from timebank.domain.time_accounts import HoursPool, TimeAccount
-from timebank.domain.volunteers import Passbook
+from timebank.domain.users import User
+from timebank.domain.volunteers import Passbook, Volunteer
 from timebank.security.api_keys import ApiKeys
 from timebank.security.keys import derive_key
 from timebank.security.pins import PinHasher
@@ -64,7 +65,7 @@ class TimebankApp(
     name = "timebank"
     snapshotting_intervals: ClassVar = {
         Passbook: 100, CatalogItem: 100, Presence: 100, Fund: 100, TimeAccount: 100,
-        HoursPool: 100,
+        HoursPool: 100, Volunteer: 100, User: 100,
     }
 
     def __init__(
@@ -93,6 +94,9 @@ class TimebankApp(
             Fund: interval,
             TimeAccount: interval,
             HoursPool: interval,
+            # Accounts gain an event at every login (their sessions), so they live long too.
+            Volunteer: interval,
+            User: interval,
         }
         env = dict(store_env) if store_env is not None else settings.event_store_env()
         env.update(
