@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.background import record_daily_checkpoint
 from projections import page_queries
 from tests.api._pages import csrf_of, staff_login, volunteer_login
 from tests.api.test_partitions import bank_district, runtime_of
@@ -124,6 +125,15 @@ def test_the_system_administrators_pages_span_every_partition(city: City) -> Non
     assert front.index("中心区基金会") < front.index("东区基金会") < front.index("西区基金会")
     for fund_id in re.findall(r'href="/transparency/funds/([0-9a-f-]+)"', front):
         assert client.get(f"/transparency/funds/{fund_id}").status_code == 200
+    # Each partition's signed checkpoints are published, reached from its funds' pages.
+    east = city.partitions.banks["east"]
+    record_daily_checkpoint(east.app, client.app.state.runners["east"])
+    published = client.get("/transparency/checkpoints", params={"office_id": city.east.bank_id})
+    assert published.text.count("<code>") == 3  # one checkpoint: hash, signature, key
+    assert "<code>" not in client.get("/transparency/checkpoints").text  # the directory's
+    anchor = client.get("/transparency/checkpoints.jsonl",
+                        params={"office_id": city.east.bank_id}).text
+    assert len(anchor.splitlines()) == 1
 
     staff_login(client, *ADMIN)
     pages = walk(client, "/staff")
@@ -151,6 +161,24 @@ def test_the_system_administrators_pages_span_every_partition(city: City) -> Non
     for path in ("/staff/activities", "/staff/shop"):
         for name in ("中心区社区储蓄所", "东区社区储蓄所", "西区社区储蓄所"):
             assert name in pages[path][1], (path, name)
+    # The queues: the east record awaiting approval, on the day's page and for approval.
+    assert f'value="{city.pending_record}"' in pages["/staff/approvals"][1]
+    assert "为独居老人送餐" in pages["/staff/today"][1]
+    # The audit trail: every partition's newest events, and each partition's own trail.
+    audit_page = pages["/staff/audit"][1]
+    for bank_id in (city.centre.bank_id, city.east.bank_id, city.west.bank_id):
+        assert f"/staff/audit?bank_id={bank_id}" in audit_page
+        assert pages[f"/staff/audit?bank_id={bank_id}"][0] == 200
+    checked = client.get("/staff/audit", params={"check": "1"})
+    assert checked.status_code == 200 and 'class="notice ok"' in checked.text
+    directory_events = client.get("/staff/audit", params={
+        "bank_id": city.centre.bank_id, "check": "1"}).text
+    assert 'class="notice ok"' in directory_events
+    # A volunteer found by passbook or phone, in whichever partition holds them.
+    for q in (city.west_volunteer["passbook_no"], city.west_volunteer["phone"]):
+        found = client.get("/staff/records", params={"q": q}, follow_redirects=False)
+        assert found.headers.get("location") == \
+            f"/staff/volunteers/{city.west_volunteer['id']}/record", (q, found.text[:300])
     # An office of a partition shown from the switcher is read in that partition.
     east_console = client.get("/staff/activities", params={"office_id": city.east.office_id})
     assert east_console.status_code == 200 and "为独居老人送餐" in east_console.text
@@ -222,8 +250,15 @@ def test_the_system_administrators_forms_act_in_the_offices_partition(city: City
     made = post_form(client, shop, {"action": "kiosk", "office_id": east.office_id,
                                     "name": "爱心超市"}, expect=200)
     assert "爱心超市" in made.text
+    key = re.search(r'id="new-key">.*?<code>([^<]+)</code>', made.text, re.S)
+    assert key is not None
     post_form(client, shop, {"action": "item", "office_id": east.office_id, "sku": "RICE",
-                             "name": "大米", "points": "30", "stock": "5"})
+                             "name": "大米", "points": "1", "stock": "5"})
+    # The kiosk simulator, with the east kiosk's key: a redemption in the east bank.
+    redeemed = post_form(client, "/staff/kiosk-simulator", {
+        "api_key": key.group(1), "passbook": city.east_volunteer["passbook_no"],
+        "pin": "738294", "sku": "RICE", "quantity": "1", "key": "sim-1"}, expect=200)
+    assert 'class="notice ok"' in redeemed.text, redeemed.text[-1500:]
     kiosks = client.get(shop).text
     assert "大米" in kiosks and "爱心超市" in kiosks
     kiosk_id = re.search(r'name="kiosk_id" value="([^"]+)"', kiosks)
@@ -249,10 +284,14 @@ def test_the_system_administrators_forms_act_in_the_offices_partition(city: City
         "started_at": "2026-11-01T09:00", "ended_at": "2026-11-01T10:00", "note": "",
         "key": "entry-1", "office_id": east.office_id})
     assert client.get(entered.headers["location"]).status_code == 200
-    approved = post_form(client, "/staff/approvals", {"ids": [city.pending_record],
-                                                     "decision": "approve"})
-    assert "done=1" in approved.headers["location"], approved.headers["location"]
+    # One selection of records in two partitions: each approved where it lives.
+    west_pending = city.west.service_record(city.west_volunteer["id"], 30)
+    approved = post_form(client, "/staff/approvals", {
+        "ids": [city.pending_record, west_pending], "decision": "approve"})
+    assert "done=2" in approved.headers["location"], approved.headers["location"]
     assert east_app.load_service_record(city.pending_record).status == "approved"
+    west_app = partitions.banks["west"].app
+    assert west_app.load_service_record(west_pending).status == "approved"
 
 
 def test_the_volunteer_of_a_partitioned_bank_walks_their_pages(city: City) -> None:
