@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -69,6 +69,7 @@ from api.web import (
     transparency,
 )
 from api.web.error_pages import install_page_errors
+from api.web.sessions import note_form_ids
 from projections.city import CityRollup, background_city_follower
 from projections.runner import ProjectionRunner, background_follower
 from timebank import __version__
@@ -200,18 +201,13 @@ def create_app(
     api.include_router(kiosks.kiosk_router)
     api.include_router(time_bank.router)
     app.include_router(api)
-    app.include_router(scan_pages.router)
     app.include_router(certificates.public_router)
-    app.include_router(transparency.router)
-    app.include_router(people_pages.router)
-    app.include_router(staff_dashboards.router)
-    for page_module in (coordinator_pages, staff_forms, fund_index, my_certificates, front_pages,
-                        approval_pages, admin_pages, entity_pages, account_pages):
-        app.include_router(page_module.router)
-    app.include_router(my_records.router)
-    app.include_router(record_exports.router)
-    app.include_router(record_admin_pages.router)
-    app.include_router(request_pages.router)
-    app.include_router(staff_records.router)
+    # A posted form's ids lead a system administrator's page to the partition holding them.
+    pages = [Depends(note_form_ids)]
+    for page_module in (scan_pages, transparency, people_pages, staff_dashboards,
+                        coordinator_pages, staff_forms, fund_index, my_certificates, front_pages,
+                        approval_pages, admin_pages, entity_pages, account_pages, my_records,
+                        record_exports, record_admin_pages, request_pages, staff_records):
+        app.include_router(page_module.router, dependencies=pages)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     return app

@@ -111,7 +111,7 @@ def funds_of_offices(engine: Engine, office_ids: list[str] | None) -> list[dict[
         rows = conn.execute(query).all()
     return [
         {"id": r.fund_id, "name": r.name, "kind": r.kind, "host_fund_id": r.host_fund_id,
-         "office_id": r.office_id}
+         "office_id": r.office_id, "opened_at": r.opened_at}
         for r in rows
     ]
 

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.login_sessions import login_token
 from api.rate_limits import client_address, guard_login
@@ -32,10 +31,9 @@ from api.web.rendering import render
 from api.web.sessions import (
     check_csrf,
     end_session,
+    gathered,
     page_actor,
-    page_engine,
     page_partition,
-    page_runner,
     page_services,
     session_claims,
     start_session,
@@ -204,10 +202,12 @@ def _staff_page(request: Request, actor: Any, *, status: int = 200, error: str |
         scope = services.read_scope(actor, ADMINISTRATION)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(page_runner(request))
-    engine = page_engine(request)
-    accounts = staff_list(engine, scope)
-    offices = [o for o in page_queries.office_tree(engine, scope) if not o["closed"]]
+    # A system administrator's list spans every partition: the directory's accounts (the
+    # administrators) first, then each bank partition's, by office.
+    accounts = gathered(request, actor, lambda p: staff_list(p.engine, scope))
+    offices = [o for o in gathered(request, actor,
+                                   lambda p: page_queries.office_tree(p.engine, scope))
+               if not o["closed"]]
     grantable = services.manageable_roles(actor)
     return render(request, "staff_accounts.html", status, accounts=accounts, offices=offices,
                   grantable=grantable, me=actor.id, error=error,

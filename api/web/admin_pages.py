@@ -23,15 +23,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
-from api.web.coordinator_pages import operated_office
+from api.web.coordinator_pages import operated_office, switchable_offices
 from api.web.error_pages import error_page
 from api.web.form_values import local_datetime, local_input, optional_int, refusal_text
 from api.web.i18n import language_of
 from api.web.people_pages import redirect_to_login, staff_actor, staff_posting
 from api.web.rendering import render
-from api.web.sessions import page_engine, page_runner, page_services
-from projections import kiosk_queries, page_queries, queries
-from timebank.application.authz import ADMINISTRATION, OPERATIONS
+from api.web.sessions import (
+    gathered,
+    page_engine,
+    page_runner,
+    page_services,
+    use_partition,
+)
+from projections import kiosk_queries, page_queries
+from timebank.application.authz import ADMINISTRATION
 from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI, utc_now
 from timebank.domain.vocabulary import OFFICE_KIND, SERVICE_CATEGORY
@@ -55,8 +61,8 @@ def _admin(request: Request, actor: Any, *, status: int = 200, error: str | None
         scope = services.read_scope(actor, ADMINISTRATION)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(page_runner(request))
-    offices = page_queries.office_tree(page_engine(request), scope)
+    # A system administrator's tree: every partition's banks, the directory's first.
+    offices = gathered(request, actor, lambda p: page_queries.office_tree(p.engine, scope))
     open_offices = [o for o in offices if not o["closed"]]
     return render(request, "admin.html", status, offices=offices, error=error,
                   done=_done(done), form=form or {},
@@ -123,10 +129,12 @@ def _rules(request: Request, actor: Any, bank_id: str, *, status: int = 200,
     services = page_services(request)
     try:
         scope = services.read_scope(actor, ADMINISTRATION)
-        catch_up_for_read(page_runner(request))
-        banks = [o for o in page_queries.office_tree(page_engine(request), scope)
+        banks = [o for o in gathered(request, actor,
+                                     lambda p: page_queries.office_tree(p.engine, scope))
                  if o["kind"] == "bank"]
         chosen = bank_id or (banks[0]["id"] if banks else "")
+        if chosen and not bank_id:  # the first bank listed, wherever it lives
+            services = use_partition(request, chosen).app
         if not chosen:  # a branch admin: the bank above, read only
             office = services.read_office(actor, actor.office_id)
             chosen = str(services.bank_of(office).id)
@@ -197,7 +205,7 @@ def _shop(request: Request, actor: Any, office_id: str, *, status: int = 200,
           new_kiosk: str = "") -> Response:
     try:
         office = operated_office(request, actor, office_id)
-        scope = page_services(request).read_scope(actor, OPERATIONS)
+        switch_offices = switchable_offices(request, actor)
     except DomainError as exc:
         return error_page(request, exc)
     engine = page_engine(request)
@@ -205,7 +213,7 @@ def _shop(request: Request, actor: Any, office_id: str, *, status: int = 200,
     return render(request, "admin_shop.html", status, keep_query={"office_id": str(office.id)},
                   office=office, kiosks=kiosk_queries.office_kiosks(engine, str(office.id)),
                   catalog=kiosk_queries.catalog(engine, str(office.id), only_active=False),
-                  switch_offices=queries.open_savings_offices(engine, scope),
+                  switch_offices=switch_offices,
                   error=error, done=_done(done), new_key=new_key, new_kiosk=new_kiosk)
 
 

@@ -12,19 +12,20 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import catch_up_for_read
 from api.web.error_pages import error_page
 from api.web.people_pages import redirect_to_login, staff_actor, staff_posting
 from api.web.rendering import render
-from api.web.sessions import page_engine, page_runner, page_services
+from api.web.sessions import gathered, page_services, spans_partitions
 from projections import page_queries
 from timebank.application.authz import OPERATIONS
 from timebank.domain.errors import DomainError
 from timebank.domain.values import SHANGHAI, hours_text, points_for
+from timebank.partitions import Partition
 
 router = APIRouter(include_in_schema=False)
 
 MAX_SELECTED = 500
+MAX_LISTED = 200  # a page of records awaiting approval
 
 
 def _day(text: str) -> date | None:
@@ -65,24 +66,32 @@ def approvals(request: Request, office_id: str = "", activity_id: str = "", date
         scope = services.read_scope(actor, OPERATIONS, office_id or None)
     except DomainError as exc:
         return error_page(request, exc)
-    engine = page_engine(request)
-    catch_up_for_read(page_runner(request))
     first, last = _day(date_from), _day(date_to)
-    rows = page_queries.pending_records(
-        engine, scope, activity_id=activity_id or None,
-        starts=_start_of(first) if first else None,
-        ends=_start_of(last + timedelta(days=1)) if last else None)
-    points = PointsAtTodaysRules(services)
-    records = [{**row, "hours": hours_text(row["minutes"]),
-                "points": points(row["office_id"], row["category"], row["minutes"]),
-                "name_masked": services.personal_data(
-                    services.load_volunteer(row["volunteer_id"])).name_masked}
-               for row in rows]
+
+    def records_of(partition: Partition) -> list[dict[str, Any]]:
+        rows = page_queries.pending_records(
+            partition.engine, scope, activity_id=activity_id or None,
+            starts=_start_of(first) if first else None,
+            ends=_start_of(last + timedelta(days=1)) if last else None)
+        app, points = partition.app, PointsAtTodaysRules(partition.app)
+        return [{**row, "hours": hours_text(row["minutes"]),
+                 "points": points(row["office_id"], row["category"], row["minutes"]),
+                 "name_masked": app.personal_data(
+                     app.load_volunteer(row["volunteer_id"])).name_masked}
+                for row in rows]
+
+    # A system administrator's queue spans every partition, oldest service first.
+    records = sorted(gathered(request, actor, records_of),
+                     key=lambda row: (row["started_at"], row["id"]))[:MAX_LISTED]
+    pending_activities = sorted(
+        gathered(request, actor,
+                 lambda p: page_queries.activities_with_pending(p.engine, scope)),
+        key=lambda row: row["starts_at"], reverse=True)
     filters = {"office_id": office_id, "activity_id": activity_id,
                "date_from": first.isoformat() if first else "",
                "date_to": last.isoformat() if last else ""}
     return render(request, "approvals.html", records=records, filters=filters,
-                  activities=page_queries.activities_with_pending(engine, scope),
+                  activities=pending_activities,
                   done=done, rejected=rejected, refused=refused,
                   problem=problem if problem in ("no_selection", "no_reason") else "",
                   tz=SHANGHAI)
@@ -103,8 +112,35 @@ def decide_selected(
     """Approves, or rejects with the reason given, each selected record on its own: one
     that cannot be decided (already decided, out of scope) does not stop the others."""
     actor = staff_posting(request, csrf)
-    services = page_services(request)
     selected = (ids or [])[:MAX_SELECTED]
+    outcome = _decide(request, actor, selected, decision, reason)
+    filters = {"office_id": office_id, "activity_id": activity_id, "date_from": date_from,
+               "date_to": date_to}
+    query = {**{k: v for k, v in filters.items() if v}, **outcome}
+    return RedirectResponse("/staff/approvals?" + urlencode(query), status_code=303)
+
+
+def _decide(request: Request, actor: Any, selected: list[str], decision: str,
+            reason: str) -> dict[str, str | int]:
+    """Each selected record decided in the partition holding it (a system administrator's
+    selection may span several); the counts summed."""
+    if not selected or not spans_partitions(request, actor):
+        return _decide_in(page_services(request), actor, selected, decision, reason)
+    by_partition: dict[str, list[str]] = {}
+    partitions = request.app.state.runtime.partitions
+    for record_id in selected:
+        by_partition.setdefault(partitions.locate(record_id).key, []).append(record_id)
+    outcome: dict[str, str | int] = {}
+    for key, ids in by_partition.items():
+        for name, count in _decide_in(partitions.get(key).app, actor, ids, decision,
+                                      reason).items():
+            outcome[name] = count if isinstance(count, str) else int(
+                outcome.get(name, 0)) + count
+    return outcome
+
+
+def _decide_in(services: Any, actor: Any, selected: list[str], decision: str,
+               reason: str) -> dict[str, str | int]:
     outcome: dict[str, str | int] = {}
     if not selected:
         outcome["problem"] = "no_selection"
@@ -123,7 +159,4 @@ def decide_selected(
         results = services.approve_many(actor, selected)
         approved = sum(1 for result in results if result.get("status") == "approved")
         outcome.update(done=approved, refused=len(results) - approved)
-    filters = {"office_id": office_id, "activity_id": activity_id, "date_from": date_from,
-               "date_to": date_to}
-    query = {**{k: v for k, v in filters.items() if v}, **outcome}
-    return RedirectResponse("/staff/approvals?" + urlencode(query), status_code=303)
+    return outcome

@@ -27,7 +27,13 @@ from api.web.people_pages import (
     staff_posting,
 )
 from api.web.rendering import render
-from api.web.sessions import page_engine, page_runner, page_services
+from api.web.sessions import (
+    gathered,
+    page_engine,
+    page_runner,
+    page_services,
+    use_partition,
+)
 from projections import queries
 from timebank.application.authz import OPERATIONS
 from timebank.domain.actors import Actor
@@ -65,12 +71,22 @@ def operated_office(request: Request, actor: Actor, office_id: str) -> Office:
     services = page_services(request)
     scope = services.read_scope(actor, OPERATIONS, office_id or None)
     if scope.office_id is None:  # everything: an administrator without an office
-        catch_up_for_read(page_runner(request))
-        first = queries.open_savings_offices(page_engine(request), scope)
+        first = switchable_offices(request, actor)
         if not first:
             raise DomainError("not_found", "office not found.")
+        # The page then works in that office's partition.
+        services = use_partition(request, first[0]["id"]).app
         scope = services.read_scope(actor, OPERATIONS, first[0]["id"])
     return services.load_office(scope.office_id)
+
+
+def switchable_offices(request: Request, actor: Actor) -> list[dict[str, str]]:
+    """The open savings offices a staff page may switch to, by name: a system
+    administrator's span every partition."""
+    scope = page_services(request).read_scope(actor, OPERATIONS)
+    return sorted(gathered(request, actor,
+                           lambda p: queries.open_savings_offices(p.engine, scope)),
+                  key=lambda o: (o["name"], o["id"]))
 
 
 def _console(request: Request, actor: Actor, office: Office, *, status: int = 200,
@@ -91,8 +107,7 @@ def _console(request: Request, actor: Actor, office: Office, *, status: int = 20
         request, "coordinator_console.html", status, keep_query={"office_id": str(office.id)},
         office=office, activities=activities,
         totals=rollup["totals"] if rollup else None,
-        switch_offices=queries.open_savings_offices(
-            engine, services.read_scope(actor, OPERATIONS)),
+        switch_offices=switchable_offices(request, actor),
         target_offices=queries.open_savings_offices(engine, scope),
         # The vocabulary's categories, and any other the bank's point rules name.
         categories=SERVICE_CATEGORY.choices(language_of(request),

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import catch_up_for_read
 from api.web.people_pages import error_page, redirect_to_login, staff_actor
 from api.web.rendering import render
-from api.web.sessions import page_engine, page_runner, page_services
+from api.web.sessions import gathered, page_services
 from projections import fund_queries
 from projections.scoping import scoped_office_ids
 from timebank.application.authz import FUNDS
@@ -24,12 +23,11 @@ def fund_list(request: Request) -> Response:
     if actor is None:
         return redirect_to_login(request)
     services = page_services(request)
-    engine = page_engine(request)
     try:
         scope = services.read_scope(actor, FUNDS)
     except DomainError as exc:
         return error_page(request, exc)
-    catch_up_for_read(page_runner(request))
-    office_ids = scoped_office_ids(engine, scope)
-    return render(request, "fund_list.html", funds=fund_queries.funds_of_offices(engine,
-                                                                               office_ids))
+    funds = gathered(request, actor, lambda p: fund_queries.funds_of_offices(
+        p.engine, scoped_office_ids(p.engine, scope)))
+    return render(request, "fund_list.html",
+                  funds=sorted(funds, key=lambda f: (f["opened_at"], f["id"])))

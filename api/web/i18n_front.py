@@ -85,6 +85,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "audit_col_actor": ("操作人", "By"),
     "audit_col_reason": ("原因", "Reason"),
     "audit_older": ("更早的事件", "Older events"),
+    "audit_trail_of": ("{banks}的事件", "Events of {banks}"),
     # -- error pages
     "error_title_400": ("无法完成", "Could not complete"),
     "error_title_401": ("请先登录", "Please log in"),

@@ -25,18 +25,21 @@ from api.web.rendering import back_to_me, render
 from api.web.sessions import (
     check_csrf,
     end_session,
+    gathered,
     page_actor,
     page_engine,
     page_runner,
     page_services,
     session_claims,
     start_session,
+    use_partition,
 )
 from projections import kiosk_queries, page_queries, queries
 from projections.tables import activities
 from timebank.application.authz import OPERATIONS, SERVICE_RECORDS
 from timebank.domain.errors import MESSAGES, DomainError
 from timebank.domain.values import SHANGHAI, utc_now
+from timebank.security.api_keys import ApiKeys
 from timebank.security.cards import card_payload
 
 router = APIRouter(include_in_schema=False)
@@ -361,8 +364,12 @@ def kiosk_simulator(request: Request) -> Response:
     catalog: list[dict[str, Any]] = []
     try:
         scope = services.read_scope(actor, OPERATIONS)
-        offices = queries.open_savings_offices(page_engine(request), scope)
+        # A system administrator's first office may live in any partition.
+        offices = sorted(gathered(request, actor,
+                                  lambda p: queries.open_savings_offices(p.engine, scope)),
+                         key=lambda o: (o["name"], o["id"]))
         if offices:
+            use_partition(request, offices[0]["id"])
             catch_up_for_read(page_runner(request))
             catalog = kiosk_queries.catalog(page_engine(request), offices[0]["id"])
     except DomainError:
@@ -386,7 +393,8 @@ def kiosk_simulator_redeem(
     (the form's hidden key: a double submit answers with the first redemption)."""
     if staff_actor(request) is None:
         return redirect_to_login(request)
-    services = page_services(request)
+    # The kiosk's own path: its key leads to its bank's partition, as in the API.
+    services = use_partition(request, ApiKeys.kiosk_id_of(api_key)).app
     catalog: list[dict[str, Any]] = []
     try:
         check_csrf(request, csrf)

@@ -16,13 +16,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import catch_up_for_read
 from api.errors import STATUS_BY_CODE
 from api.web.error_pages import error_page
 from api.web.form_values import refusal_text
 from api.web.people_pages import redirect_to_login, staff_actor, staff_posting
 from api.web.rendering import render
-from api.web.sessions import page_engine, page_runner, page_services
+from api.web.sessions import gathered, page_services, use_partition
 from projections import page_queries
 from timebank.application.authz import ADMINISTRATION
 from timebank.domain.errors import DomainError
@@ -32,10 +31,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def _offices(request: Request, actor: Any) -> list[dict[str, Any]]:
-    services = page_services(request)
-    scope = services.read_scope(actor, ADMINISTRATION)
-    catch_up_for_read(page_runner(request))
-    return [o for o in page_queries.office_tree(page_engine(request), scope)
+    """The open offices one administers (a system administrator's: every partition's)."""
+    scope = page_services(request).read_scope(actor, ADMINISTRATION)
+    return [o for o in gathered(request, actor,
+                                lambda p: page_queries.office_tree(p.engine, scope))
             if not o["closed"]]
 
 
@@ -46,6 +45,8 @@ def _record_rules(request: Request, actor: Any, bank_id: str, *, status: int = 2
     try:
         banks = [o for o in _offices(request, actor) if o["kind"] == "bank"]
         chosen = bank_id or (banks[0]["id"] if banks else "")
+        if chosen and not bank_id:  # the first bank listed, wherever it lives
+            services = use_partition(request, chosen).app
         if not chosen:  # a branch admin: the bank above, read only
             chosen = str(services.bank_of(services.read_office(actor, actor.office_id)).id)
         bank = services.record_rules(actor, chosen)
@@ -106,6 +107,8 @@ def _issuer(request: Request, actor: Any, office_id: str, *, status: int = 200,
         chosen = office_id or str(actor.office_id or (offices[0]["id"] if offices else ""))
         if not chosen:
             raise DomainError("not_found", "office not found.")
+        if not office_id and not actor.office_id:  # the first office listed, wherever it is
+            services = use_partition(request, chosen).app
         office = services.read_office(actor, chosen)
     except DomainError as exc:
         return error_page(request, exc)

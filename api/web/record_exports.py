@@ -75,8 +75,9 @@ def office_records_export(
         start, end = _day(date_from, "from"), _day(date_to, "to")
         if start and end and end < start:
             raise DomainError("invalid_time_range", field="to")
-        office, scope = services.office_export_scope(
-            actor, operated_office(request, actor, office_id).id)
+        chosen = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
+        office, scope = services.office_export_scope(actor, chosen.id)
     except DomainError as exc:
         return error_page(request, exc)
     catch_up_for_read(page_runner(request))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from fastapi import Request, Response
 
+from api.deps import catch_up_for_read
+from timebank.application.authz import ADMINISTRATION
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
+from timebank.domain.ids import passbook_id_for
+from timebank.domain.values import is_valid_passbook_no
 from timebank.partitions import DIRECTORY, Partition
 from timebank.security.tokens import TokenClaims
 
@@ -19,6 +24,8 @@ if TYPE_CHECKING:
 
     from projections.runner import ProjectionRunner
     from timebank.application import TimebankApp
+
+T = TypeVar("T")
 
 SESSION_COOKIE = "tb_session"
 CSRF_COOKIE = "tb_csrf"
@@ -53,9 +60,12 @@ def page_partition(request: Request) -> Partition:
         found = partitions.directory
     if found is partitions.directory and partitions.banks:
         # A directory session (a system administrator) or none: as in the API, the first id
-        # the page names (its path, then its query) that lives in a bank partition decides.
+        # the page names (its path, then its query, then a staff member's form) that lives
+        # in a bank partition decides.
+        staff = claims is not None and claims.kind == "user"
         named = [*(v for k, v in request.path_params.items() if k.endswith("_id")),
-                 *(v for k, v in request.query_params.items() if k.endswith("_id"))]
+                 *(v for k, v in request.query_params.items() if k.endswith("_id")),
+                 *(getattr(request.state, "form_ids", ()) if staff else ())]
         found = next((p for p in map(partitions.locate, named) if p.key != DIRECTORY),
                      partitions.directory)
     request.state.page_partition = found
@@ -67,6 +77,58 @@ def use_partition(request: Request, aggregate_id: UUID | str | None) -> Partitio
     found = request.app.state.runtime.partitions.locate(aggregate_id)
     request.state.page_partition = found
     return found
+
+
+async def note_form_ids(request: Request) -> None:
+    """Every page route's dependency: the ids a posted form names (its `…_id` fields, the
+    selected `ids`, and the passbook of a passbook number), so that a system
+    administrator's form about an office, a kiosk, a record or a passbook acts in the
+    partition that holds it (`page_partition`). The form is parsed once: the route reads
+    the same parsed form."""
+    if request.method != "POST" or not request.app.state.runtime.partitions.banks:
+        return
+    if "form" not in request.headers.get("content-type", ""):
+        return
+    form = await request.form()
+    request.state.form_ids = [
+        str(passbook_id_for(value.strip())) if key.endswith("passbook") else value
+        for key, value in form.multi_items()
+        if isinstance(value, str) and (
+            key.endswith("_id") or key == "ids"
+            or (key.endswith("passbook") and is_valid_passbook_no(value.strip())))]
+
+
+def spans_partitions(request: Request, actor: Actor | None) -> bool:
+    """Whether a page lists what every partition holds: with bank partitions configured,
+    for a directory session whom the read gate lets administer everything (a system
+    administrator)."""
+    partitions = request.app.state.runtime.partitions
+    if actor is None or actor.kind != "user" or not partitions.banks:
+        return False
+    claims = _session_claims(request)
+    if claims is None or claims.partition is not None:
+        return False
+    try:
+        scope = partitions.directory.app.read_scope(actor, ADMINISTRATION)
+    except DomainError:
+        return False
+    return scope.kind == "everything"
+
+
+def gathered(request: Request, actor: Actor | None,
+             rows_of: Callable[[Partition], list[T]], *, public: bool = False) -> list[T]:
+    """A page's list: its rows from every partition for a system administrator, or for
+    anyone when the list is `public` (the directory's first, then each bank partition's
+    in the order configured), else from the page's partition alone; each partition's read
+    models caught up first."""
+    partitions = request.app.state.runtime.partitions
+    every = public or spans_partitions(request, actor)
+    chosen = partitions.all() if every else [page_partition(request)]
+    rows: list[T] = []
+    for partition in chosen:
+        catch_up_for_read(request.app.state.runners[partition.key])
+        rows.extend(rows_of(partition))
+    return rows
 
 
 def page_services(request: Request) -> TimebankApp:

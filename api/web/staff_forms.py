@@ -169,11 +169,11 @@ def registration_form(request: Request, office_id: str = "", done: str = "") -> 
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
     except DomainError as exc:
         return error_page(request, exc)
+    services = page_services(request)  # the office's partition
     registered = None
     if done:
         try:

@@ -23,7 +23,7 @@ from api.web.people_pages import (
     staff_posting,
 )
 from api.web.rendering import render
-from api.web.sessions import page_engine, page_runner, page_services
+from api.web.sessions import page_engine, page_runner, page_services, spans_partitions
 from api.web.staff_forms import find_volunteer
 from projections import queries, record_queries
 from timebank.application.authz import (
@@ -36,7 +36,8 @@ from timebank.application.authz import (
 from timebank.application.service_records import BeneficiaryGiven
 from timebank.application.volunteers import Guardian
 from timebank.domain.errors import DomainError
-from timebank.domain.values import SHANGHAI, shanghai_date, utc_now
+from timebank.domain.ids import passbook_id_for
+from timebank.domain.values import SHANGHAI, is_valid_passbook_no, shanghai_date, utc_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,6 +63,10 @@ def find_record(request: Request, q: str = "", error: str = "") -> Response:
         return redirect_to_login(request)
     services = page_services(request)
     if q:
+        if spans_partitions(request, actor):  # the partition holding the passbook or phone
+            partitions, value = request.app.state.runtime.partitions, q.strip().replace(" ", "")
+            services = (partitions.locate(passbook_id_for(value))
+                        if is_valid_passbook_no(value) else partitions.for_phone(value)).app
         try:
             volunteer = find_volunteer(services, q)
             services.read_volunteer_records(actor, volunteer.id)
@@ -183,9 +188,9 @@ def complaints_page(request: Request, office_id: str = "", status: str = "",
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
         scope = services.read_scope(actor, VOLUNTEER_RECORDS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
@@ -231,9 +236,9 @@ def corrections_page(request: Request, office_id: str = "", overdue: str = "",
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
         scope = services.read_scope(actor, VOLUNTEER_RECORDS, office.id)
     except DomainError as exc:
         return error_page(request, exc)
@@ -284,9 +289,9 @@ def certificate_register_page(request: Request, office_id: str = "", q: str = ""
     actor = staff_actor(request)
     if actor is None:
         return redirect_to_login(request)
-    services = page_services(request)
     try:
         office = operated_office(request, actor, office_id)
+        services = page_services(request)  # the office's partition
         scope = services.read_scope(actor, VOLUNTEERS, office.id)
     except DomainError as exc:
         return error_page(request, exc)

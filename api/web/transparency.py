@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import catch_up_for_read
 from api.web.error_pages import error_page
 from api.web.rendering import render, yuan
-from api.web.sessions import page_runner, use_partition
+from api.web.sessions import page_partition, page_runner, use_partition
 from projections import audit_queries, entity_reports
 from timebank.domain.checkpoints import Checkpoint
 from timebank.domain.errors import DomainError
@@ -52,18 +52,20 @@ def fund_page(request: Request, fund_id: str, year: int | None = None) -> HTMLRe
 def checkpoints_page(request: Request) -> HTMLResponse:
     """账本校验点公示: every signed checkpoint, newest first, for anyone to keep — a copy
     of the anchor a database writer cannot reach once it has been published."""
-    runtime = request.app.state.runtime
-    catch_up_for_read(request.app.state.runner)
-    checkpoints = audit_queries.exported_checkpoints(runtime.engine, runtime.app)
-    return render(request, "checkpoints.html", checkpoints=list(reversed(checkpoints)))
+    partition = page_partition(request)  # `?office_id=`: the partition holding that office
+    catch_up_for_read(page_runner(request))
+    checkpoints = audit_queries.exported_checkpoints(partition.engine, partition.app)
+    return render(request, "checkpoints.html", checkpoints=list(reversed(checkpoints)),
+                  office_id=request.query_params.get("office_id", "")[:64])
 
 
 @router.get("/transparency/checkpoints.jsonl")
 def checkpoints_file(request: Request) -> Response:
-    """The same, as the anchor file `timebank audit verify --anchor` reads."""
-    runtime = request.app.state.runtime
-    catch_up_for_read(request.app.state.runner)
+    """The same, as the anchor file `timebank audit verify --anchor` reads (a bank
+    partition's with `?office_id=`, for `--partition`)."""
+    partition = page_partition(request)
+    catch_up_for_read(page_runner(request))
     lines = [json.dumps(c, sort_keys=True)
-             for c in audit_queries.exported_checkpoints(runtime.engine, runtime.app)]
+             for c in audit_queries.exported_checkpoints(partition.engine, partition.app)]
     return Response("".join(line + "\n" for line in lines), media_type="application/jsonl",
                     headers={"Content-Disposition": 'attachment; filename="checkpoints.jsonl"'})

@@ -97,7 +97,7 @@ class ServiceRecordServices(TimeAccountServices):
         if person is None and actor.kind == "user":
             person = actor.id
         options["person_in_charge_id"] = (
-            self._person_in_charge(person, office) if person is not None else None)
+            self._person_in_charge(person, office, actor) if person is not None else None)
         activity = Activity.plan(
             office_id=office.id,
             bank_id=office.bank_id,
@@ -121,13 +121,16 @@ class ServiceRecordServices(TimeAccountServices):
         require_scope(actor, office, OPERATORS)
         if changes.get("person_in_charge_id") is not None:
             changes = {**changes, "person_in_charge_id": self._person_in_charge(
-                changes["person_in_charge_id"], office)}
+                changes["person_in_charge_id"], office, actor)}
         activity.edit(changes, actor.record())
         self.save(activity)
         return activity
 
-    def _person_in_charge(self, user_id: UUID | str, office: Office) -> UUID:
-        person = self.actor_for_user(user_id)
+    def _person_in_charge(self, user_id: UUID | str, office: Office, actor: Actor) -> UUID:
+        # The planner themselves as authenticated: a system administrator's account lives
+        # in the directory, not in the partition of the bank they plan for.
+        person = actor if actor.kind == "user" and str(user_id) == actor.id \
+            else self.actor_for_user(user_id)
         if person is None:
             raise DomainError("invalid_input", "No such staff account.",
                               field="person_in_charge_id")
