@@ -27,6 +27,7 @@ from api.web.sessions import page_engine, page_runner, page_services, spans_part
 from api.web.staff_forms import find_volunteer
 from projections import queries, record_queries
 from timebank.application.authz import (
+    ADMINISTRATION,
     RECORD_EXPORTS,
     SERVICE_RECORDS,
     VOLUNTEER_RECORDS,
@@ -307,6 +308,7 @@ def certificate_register_page(request: Request, office_id: str = "", q: str = ""
     return render(request, "staff_certificates.html",
                   keep_query={"office_id": str(office.id)}, office=office, rows=rows, q=query,
                   status_filter=status, tz=SHANGHAI, done=done,
+                  may_edit_issuer=may_read(actor, ADMINISTRATION),
                   error=coded_message(request, error) if error else None)
 
 

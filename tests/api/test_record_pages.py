@@ -213,3 +213,22 @@ def test_the_office_page_counts_star_volunteers(client: TestClient) -> None:
     page = client.get(f"/staff/offices/{d.branch_id}", params={"lang": "zh"}).text
     assert "星级志愿者（现有）" in page
     assert '<span class="star-count">★★ 1</span>' in page
+
+
+def test_the_certificate_register_links_the_issuer_page_only_for_those_who_may_open_it(
+        client: TestClient) -> None:
+    """A coordinator's register once linked the issuer page, which answers them 403."""
+    d = HttpDistrict.build(client)
+    d.user("coord-link", "coordinator", d.office_id, password=PASSWORD)
+    d.user("bank-link", "bank_admin", d.bank_id, password=PASSWORD)
+    staff_login(client, "coord-link", PASSWORD)
+    register = client.get("/staff/certificates", params={"office_id": d.office_id})
+    assert register.status_code == 200 and "证明出具登记" in register.text
+    assert "/staff/admin/issuer" not in register.text
+    assert client.get("/staff/admin/issuer",
+                      params={"office_id": d.office_id}).status_code == 403
+    staff_login(client, "bank-link", PASSWORD)
+    register = client.get("/staff/certificates", params={"office_id": d.office_id})
+    assert f'href="/staff/admin/issuer?office_id={d.office_id}"' in register.text
+    assert client.get("/staff/admin/issuer",
+                      params={"office_id": d.office_id}).status_code == 200
