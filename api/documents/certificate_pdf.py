@@ -24,6 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from timebank.domain.vocabulary import IDENTITY_DOCUMENT, RESIDENT_ID, label
+
 FONT = "CertificateCJK"
 # TrueType (glyf) CJK fonts, most likely first; OpenType CFF fonts (Noto CJK) cannot be
 # embedded by reportlab.
@@ -61,6 +63,14 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(drawable(text)), style)
 
 
+def id_type_printed(id_type: str | None) -> str:
+    """The document's Chinese name: certificates issued before the vocabulary held the printed
+    words themselves ("居民身份证"), which are printed as they were stored."""
+    if id_type is None or id_type in IDENTITY_DOCUMENT.codes:
+        return label(IDENTITY_DOCUMENT.name, id_type or RESIDENT_ID)
+    return id_type
+
+
 def render_certificate(content: dict[str, Any], verify_url: str) -> bytes:
     certificate_font()
     title = ParagraphStyle("title", fontName=FONT, fontSize=22, leading=30, alignment=1)
@@ -78,7 +88,7 @@ def render_certificate(content: dict[str, Any], verify_url: str) -> bytes:
     name = volunteer.get("name") or volunteer.get("name_masked") or ""
     identity = [f"姓名：{name}"]
     if volunteer.get("id_masked"):
-        identity.append(f"证件类型：{volunteer.get('id_type') or '居民身份证'}　"
+        identity.append(f"证件类型：{id_type_printed(volunteer.get('id_type'))}　"
                         f"证件号码：{volunteer['id_masked']}")
     identity.append(f"志愿者编号：{volunteer.get('passbook_no') or '—'}　"
                     f"全国志愿者统一编号：{volunteer.get('national_no') or '未登记'}")

@@ -42,11 +42,11 @@ from timebank.domain.values import (
     shanghai_date,
     utc_now,
 )
+from timebank.domain.vocabulary import RESIDENT_ID
 from timebank.domain.volunteers import Volunteer
 from timebank.security.personal_data import ERASED
 
 SERIAL_ATTEMPTS = 5
-RESIDENT_ID_CARD = "居民身份证"
 
 
 def mask_id_number(id_number: str | None) -> str | None:
@@ -118,7 +118,7 @@ class CertificateServices(BaseServices):
         # certificates too. The hash covers the sealed form.
         identity = self.vault.seal(volunteer.id, {
             "name": opened["name"] or "",
-            "id_type": RESIDENT_ID_CARD if opened["id_number"] else None,
+            "id_type": RESIDENT_ID if opened["id_number"] else None,
             "id_masked": mask_id_number(opened["id_number"]),
             "passbook_no": volunteer.passbook_no,
             "national_no": opened["national_no"],

@@ -17,10 +17,11 @@ from timebank.application.authz import RECORD_EXPORTS, read_scope, require_read
 from timebank.application.base import BaseServices
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
-from timebank.domain.export_format import RESIDENT_ID_CARD, VERSION, sex_from_id
+from timebank.domain.export_format import EXPORT_ID_TYPE, VERSION, sex_from_id
 from timebank.domain.exports import OFFICE_SCOPE, VOLUNTEER_SCOPE, RecordExport
 from timebank.domain.offices import Office
 from timebank.domain.reading import ReadScope
+from timebank.domain.vocabulary import RESIDENT_ID
 from timebank.domain.volunteers import Volunteer
 
 
@@ -74,7 +75,7 @@ class ExportServices(BaseServices):
         return {
             "name": person.name, "sex": sex_from_id(person.id_number),
             "birth_date": person.birth_date,
-            "id_type": RESIDENT_ID_CARD if person.id_number else None,
+            "id_type": EXPORT_ID_TYPE[RESIDENT_ID] if person.id_number else None,
             "id_number": person.id_number, "phone": person.phone,
             "national_no": self.national_number(volunteer), "erased": False,
             "active": volunteer.active, "age_band": volunteer.age_band,

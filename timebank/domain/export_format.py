@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from timebank.domain.vocabulary import RESIDENT_ID
+
 FORMAT = "timebank.volunteer-records"
 VERSION = 1
 
@@ -52,8 +54,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 KINDS = tuple(FIELDS)
 
-# ID types (证件类型), coded as the GB/T 2261-style words a receiving system maps.
-RESIDENT_ID_CARD = "resident_id_card"  # 居民身份证
+# ID types (证件类型) in the export: the format's own words, which a receiving system maps,
+# for the vocabulary's codes (timebank.domain.vocabulary.IDENTITY_DOCUMENT).
+EXPORT_ID_TYPE = {RESIDENT_ID: "resident_id_card"}  # 居民身份证
 
 
 def sex_from_id(id_number: str | None) -> str | None:

@@ -401,9 +401,10 @@ EVENT = _vocabulary(
 )
 
 # What staff looked at before resetting a volunteer's PIN at the office (the event says).
+RESIDENT_ID = "resident_id"  # the ID number a volunteer registers with is this document's
 IDENTITY_DOCUMENT = _vocabulary(
     "identity_document",
-    ("resident_id", "居民身份证", "resident ID card"),
+    (RESIDENT_ID, "居民身份证", "resident ID card"),
     ("household_register", "户口簿", "household register"),
     ("passport", "护照", "passport"),
     ("hk_macao_permit", "港澳居民来往内地通行证", "Mainland travel permit (Hong Kong/Macao)"),
