@@ -66,6 +66,28 @@ class KioskServices(BaseServices):
         self.save(kiosk)
         return kiosk
 
+    @retry_on_conflict
+    def rotate_kiosk_key(
+        self, actor: Actor, kiosk_id: UUID | str, grace: timedelta, reason: str
+    ) -> tuple[Kiosk, str]:
+        """A new key for a kiosk, shown once; the replaced key stays accepted for `grace`.
+
+        Not idempotent on purpose: replaying an answer would mean storing the key in clear.
+        A caller who lost the answer rotates again while the replaced key still works.
+        """
+        kiosk = self.load(Kiosk, kiosk_id, "kiosk")
+        require_scope(actor, self.load_office(kiosk.office_id), OPERATORS)
+        api_key = self.api_keys.new_key(kiosk.id)
+        kiosk.rotate_key(
+            key_hash=self.api_keys.hash(api_key),
+            rotated_at=utc_now(),
+            grace=grace,
+            actor=actor.record(),
+            reason=(reason or "").strip(),
+        )
+        self.save(kiosk)
+        return kiosk, api_key
+
     def authenticate_kiosk(self, api_key: str | None, request_id: str | None = None) -> Actor:
         with unit_of_work():
             return self._authenticate_kiosk(api_key, request_id)
@@ -81,11 +103,7 @@ class KioskServices(BaseServices):
                 kiosk = self.view(Kiosk, kiosk_id, "kiosk")
             except DomainError:
                 kiosk = None
-        if (
-            kiosk is None
-            or kiosk.revoked
-            or not self.api_keys.verify(api_key or "", kiosk.key_hash)
-        ):
+        if kiosk is None or not self._key_accepted(kiosk, api_key or ""):
             raise DomainError("unauthenticated")
         try:
             self.ensure_open_path(self.view_office(kiosk.office_id))
@@ -99,6 +117,11 @@ class KioskServices(BaseServices):
             office_id=kiosk.office_id,
             request_id=request_id,
         )
+
+    def _key_accepted(self, kiosk: Kiosk, api_key: str) -> bool:
+        # Every accepted hash is compared (no early exit), so timing says nothing of which.
+        hashes = kiosk.accepted_key_hashes(utc_now())
+        return any([self.api_keys.verify(api_key, h) for h in hashes])
 
     def _savings_office(self, actor: Actor, office_id: UUID | str) -> Office:
         office = self.load_office(office_id)

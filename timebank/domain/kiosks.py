@@ -7,7 +7,7 @@ its cancellation moves both back. Catalog items live for years, so they are snap
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -20,6 +20,8 @@ MAX_PRICE = 1_000_000
 MAX_STOCK = 1_000_000
 MAX_QUANTITY = 99
 MAX_LINES = 20
+MAX_KEY_GRACE = timedelta(days=7)
+MAX_RETIRED_KEYS = 3
 
 
 def catalog_item_id_for(office_id: UUID, sku: str) -> UUID:
@@ -201,6 +203,8 @@ class Kiosk(Aggregate):
         self.name = name
         self.key_hash = key_hash
         self.revoked = False
+        # Keys replaced by a rotation, still accepted until their time: (hash, valid until).
+        self.retired_keys: list[tuple[str, datetime]] = []
 
     def revoke(self, actor: dict[str, Any], reason: str) -> None:
         if self.revoked:
@@ -214,6 +218,71 @@ class Kiosk(Aggregate):
     @event(KeyRevoked)
     def _revoked(self, actor: dict[str, Any], reason: str) -> None:
         self.revoked = True
+        self.retired_keys = []  # a revocation ends every key, replaced ones included
+
+    def rotate_key(
+        self,
+        key_hash: str,
+        rotated_at: datetime,
+        grace: timedelta,
+        actor: dict[str, Any],
+        reason: str,
+    ) -> None:
+        """Give the kiosk a new key; the one it had stays accepted for `grace` (0: ends now).
+
+        The grace lets a vendor deploy the new key without a gap in service; a key that
+        leaked is rotated with no grace, or the kiosk revoked.
+        """
+        if self.revoked:
+            raise DomainError("invalid_state", "A revoked kiosk's key cannot be rotated.")
+        if not timedelta(0) <= grace <= MAX_KEY_GRACE:
+            raise DomainError(
+                "invalid_input",
+                f"grace_hours: from 0 to {MAX_KEY_GRACE // timedelta(hours=1)}.",
+                field="grace_hours",
+            )
+        self._key_rotated(
+            key_hash=key_hash,
+            rotated_at=rotated_at,
+            replaced_valid_until=rotated_at + grace,
+            actor=actor,
+            reason=reason,
+        )
+
+    class KeyRotated(Aggregate.Event):
+        key_hash: str
+        rotated_at: datetime
+        replaced_valid_until: datetime
+        actor: dict[str, Any]
+        reason: str
+
+    @event(KeyRotated)
+    def _key_rotated(
+        self,
+        key_hash: str,
+        rotated_at: datetime,
+        replaced_valid_until: datetime,
+        actor: dict[str, Any],
+        reason: str,
+    ) -> None:
+        kept = [(h, until) for h, until in self.retired_keys if until > rotated_at]
+        if replaced_valid_until > rotated_at:
+            kept.append((self.key_hash, replaced_valid_until))
+        # Bounded: only the newest replaced keys stay accepted, whatever the grace asked.
+        self.retired_keys = kept[-MAX_RETIRED_KEYS:]
+        self.key_hash = key_hash
+
+    def accepted_key_hashes(self, now: datetime) -> list[str]:
+        """The hashes a request may present at `now`: the current key, then replaced ones."""
+        if self.revoked:
+            return []
+        return [self.key_hash, *(h for h, until in self.retired_keys if until > now)]
+
+    def replaced_keys_valid_until(self, now: datetime) -> datetime | None:
+        """When the last replaced key still accepted at `now` stops working (None: none is)."""
+        if self.revoked:
+            return None
+        return max((until for _, until in self.retired_keys if until > now), default=None)
 
 
 MADE, CANCELLED = "completed", "cancelled"
