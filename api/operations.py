@@ -493,6 +493,10 @@ OPERATIONS: dict[str, Operation] = {
     f"GET {V1}/kiosks/{{kiosk_id}}": op("getKiosk", "staff", "Read a kiosk (兑换终端)", *READ),
     f"POST {V1}/kiosks/{{kiosk_id}}/revoke": op(
         "revokeKiosk", "staff", "Revoke a kiosk's key (停用终端密钥)", *COMMAND, "invalid_state"),
+    f"POST {V1}/kiosks/{{kiosk_id}}/key-rotation": op(
+        "rotateKioskKey", "staff",
+        "Give a kiosk a new key; the replaced one works for a grace period (轮换终端密钥)",
+        *CREATE, "invalid_state"),
     f"GET {V1}/kiosks/{{kiosk_id}}/sales": op(
         "getKioskSales", "staff", "A kiosk's daily redemptions (终端兑换统计)", *READ),
     f"GET {V1}/offices/{{office_id}}/kiosks": op(

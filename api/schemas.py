@@ -482,10 +482,30 @@ class KioskOut(ApiModel):
     name: str
     revoked: bool
     last_used_at: datetime | None = None
+    replaced_keys_valid_until: datetime | None = Field(
+        default=None,
+        description="While a rotation's grace runs: when the last replaced key stops working.",
+    )
 
 
 class KioskRevoke(ApiModel):
     reason: str = Field(default="", max_length=500)
+
+
+class KioskKeyRotation(ApiModel):
+    grace_hours: StrictInt = Field(
+        default=24,
+        description="How long the replaced key keeps working, 0 to 168 hours (0: it ends now).",
+    )
+    reason: str = Field(default="", max_length=500)
+
+
+class KioskKeyRotated(ApiModel):
+    kiosk_id: str
+    api_key: str = Field(description="The new key, shown once; only a keyed hash is stored.")
+    replaced_keys_valid_until: datetime | None = Field(
+        description="When the last replaced key still accepted stops working (null: none is)."
+    )
 
 
 class CatalogItemCreate(ApiModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,6 +25,8 @@ from api.schemas import (
     KioskCreate,
     KioskCreated,
     KioskDailySales,
+    KioskKeyRotated,
+    KioskKeyRotation,
     KioskOut,
     KioskPassbook,
     KioskRevoke,
@@ -40,6 +42,7 @@ from projections import kiosk_queries
 from timebank.application.kiosks import catalog_item_body
 from timebank.domain.errors import DomainError
 from timebank.domain.kiosks import CatalogItem
+from timebank.domain.values import utc_now
 
 staff_router = APIRouter(tags=["kiosks (staff)"])
 kiosk_router = APIRouter(prefix="/kiosk", tags=["kiosk API"])
@@ -72,6 +75,7 @@ def read_kiosk(kiosk_id: str, actor: CurrentActor, services: Services) -> dict[s
         "name": kiosk.name,
         "revoked": kiosk.revoked,
         "last_used_at": services.kiosk_usage.last_used(kiosk.id),
+        "replaced_keys_valid_until": kiosk.replaced_keys_valid_until(utc_now()),
     }
 
 
@@ -81,6 +85,20 @@ def revoke_kiosk(
 ) -> dict[str, Any]:
     services.revoke_kiosk(actor, kiosk_id, body.reason)
     return read_kiosk(kiosk_id, actor, services)
+
+
+@staff_router.post("/kiosks/{kiosk_id}/key-rotation", status_code=201,
+                   response_model=KioskKeyRotated)
+def rotate_kiosk_key(
+    kiosk_id: str, body: KioskKeyRotation, actor: CurrentActor, services: Services
+) -> dict[str, Any]:
+    kiosk, api_key = services.rotate_kiosk_key(
+        actor, kiosk_id, timedelta(hours=body.grace_hours), body.reason)
+    return {
+        "kiosk_id": str(kiosk.id),
+        "api_key": api_key,
+        "replaced_keys_valid_until": kiosk.replaced_keys_valid_until(utc_now()),
+    }
 
 
 @staff_router.get("/kiosks/{kiosk_id}/sales", response_model=list[KioskDailySales])

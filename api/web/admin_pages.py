@@ -14,6 +14,7 @@ form that made it, never in an address.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -202,7 +203,8 @@ async def change_point_rules(request: Request) -> Response:
 # -- the charity shop: kiosks and catalog -------------------------------------------------------
 def _shop(request: Request, actor: Any, office_id: str, *, status: int = 200,
           error: str | None = None, done: str = "", new_key: str = "",
-          new_kiosk: str = "") -> Response:
+          new_kiosk: str = "", rotated: bool = False,
+          replaced_until: datetime | None = None) -> Response:
     try:
         office = operated_office(request, actor, office_id)
         switch_offices = switchable_offices(request, actor)
@@ -214,7 +216,10 @@ def _shop(request: Request, actor: Any, office_id: str, *, status: int = 200,
                   office=office, kiosks=kiosk_queries.office_kiosks(engine, str(office.id)),
                   catalog=kiosk_queries.catalog(engine, str(office.id), only_active=False),
                   switch_offices=switch_offices,
-                  error=error, done=_done(done), new_key=new_key, new_kiosk=new_kiosk)
+                  error=error, done=_done(done), new_key=new_key, new_kiosk=new_kiosk,
+                  rotated=rotated,
+                  replaced_until=(replaced_until.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+                                  if replaced_until else ""))
 
 
 @router.get("/staff/shop", response_class=HTMLResponse)
@@ -238,6 +243,7 @@ def change_shop(
     points: Annotated[str, Form(max_length=10)] = "",
     stock: Annotated[str, Form(max_length=10)] = "",
     restock: Annotated[str, Form(max_length=10)] = "",
+    grace_hours: Annotated[str, Form(max_length=10)] = "24",
 ) -> Response:
     actor = staff_posting(request, csrf)
     services = page_services(request)
@@ -246,6 +252,14 @@ def change_shop(
             kiosk, key = services.register_kiosk(actor, office_id, name)
             # The key is shown once, in this answer, and stored hashed.
             return _shop(request, actor, office_id, new_key=key, new_kiosk=kiosk.name)
+        if action == "rotate":
+            grace = timedelta(hours=optional_int(grace_hours, "grace_hours") or 0)
+            kiosk, key = services.rotate_kiosk_key(actor, kiosk_id, grace, reason.strip())
+            # Like a new kiosk's, the new key is shown once, in this answer; the page says
+            # until when the key it replaced works (with grace it is the newest replaced one).
+            return _shop(request, actor, office_id, new_key=key, new_kiosk=kiosk.name,
+                         replaced_until=kiosk.retired_keys[-1][1] if grace else None,
+                         rotated=True)
         if action == "revoke":
             services.revoke_kiosk(actor, kiosk_id, reason.strip() or "停用")
             done = "kiosk_revoked"

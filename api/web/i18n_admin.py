@@ -68,6 +68,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "shop_no_kiosks": ("还没有兑换终端。", "No kiosk yet."),
     "shop_revoked": ("已停用", "Revoked"),
     "shop_revoke": ("停用终端", "Revoke"),
+    "shop_rotate": ("更换密钥", "Rotate the key"),
+    "shop_grace_hours": ("旧密钥继续有效（小时，0–168；0 为立即失效）",
+                         "Old key keeps working (hours, 0–168; 0: stops now)"),
+    "shop_key_rotated": (
+        "「{name}」的新 API 密钥只显示这一次，请现在抄录并配置到终端；旧密钥 {until}。",
+        "“{name}”'s new API key is shown only this once: copy it into the kiosk now. "
+        "The old key {until}.",
+    ),
+    "shop_old_key_until": ("在 {at} 前仍可使用", "works until {at}"),
+    "shop_old_key_ended": ("已失效", "has stopped working"),
     "shop_kiosk_name": ("新终端名称", "New kiosk's name"),
     "shop_register": ("登记终端并生成密钥", "Register and make its key"),
     "shop_key_once": (

@@ -115,3 +115,38 @@ def test_kiosks_and_catalog_from_the_shop_screen(client: TestClient) -> None:
                                      "kiosk_id": kiosk_id, "reason": "设备丢失"})
     assert client.get(f"{API}/kiosk/catalog", headers={"X-Kiosk-Key": key}).status_code == 401
     assert "已停用" in client.get("/staff/shop").text
+
+
+def test_a_kiosk_key_rotated_from_the_shop_screen(client: TestClient) -> None:
+    d = HttpDistrict.build(client)
+    d.user("rotate-coord", "coordinator", d.office_id, password=PASSWORD)
+    staff_login(client, "rotate-coord", PASSWORD)
+    csrf = csrf_of(client.get("/staff/shop").text)
+    registered = client.post("/staff/shop", data={"csrf": csrf, "action": "kiosk",
+                                                  "office_id": d.office_id, "name": "一号机"})
+    new_key_of = re.compile(r'id="new-key">.*?<code>([^<]+)</code>', re.S)
+    old_key = new_key_of.search(registered.text).group(1)
+    kiosk_id = re.search(r'name="kiosk_id" value="([^"]+)"', registered.text).group(1)
+    rotated = client.post("/staff/shop", data={"csrf": csrf, "action": "rotate",
+                                               "office_id": d.office_id, "kiosk_id": kiosk_id,
+                                               "grace_hours": "2", "reason": "换新终端"})
+    assert rotated.status_code == 200, rotated.text
+    new_key = new_key_of.search(rotated.text).group(1)
+    assert new_key != old_key and "新 API 密钥只显示这一次" in rotated.text
+    assert re.search(r"旧密钥 在 \d{4}-\d\d-\d\d \d\d:\d\d 前仍可使用", rotated.text)
+    for key in (old_key, new_key):
+        assert client.get(f"{API}/kiosk/catalog", headers={"X-Kiosk-Key": key}).status_code == 200
+    assert new_key not in client.get("/staff/shop").text  # shown once, never again
+    leaked = client.post("/staff/shop", data={"csrf": csrf, "action": "rotate",
+                                              "office_id": d.office_id, "kiosk_id": kiosk_id,
+                                              "grace_hours": "0"})
+    assert "旧密钥 已失效" in leaked.text
+    latest = new_key_of.search(leaked.text).group(1)
+    # The key replaced without grace stops at once; the one replaced before keeps its grace.
+    assert client.get(f"{API}/kiosk/catalog", headers={"X-Kiosk-Key": new_key}).status_code == 401
+    assert client.get(f"{API}/kiosk/catalog", headers={"X-Kiosk-Key": old_key}).status_code == 200
+    assert client.get(f"{API}/kiosk/catalog", headers={"X-Kiosk-Key": latest}).status_code == 200
+    refused = client.post("/staff/shop", data={"csrf": csrf, "action": "rotate",
+                                               "office_id": d.office_id, "kiosk_id": kiosk_id,
+                                               "grace_hours": "500"})
+    assert refused.status_code == 422 and "grace_hours" in refused.text

@@ -1,5 +1,5 @@
 """Kiosk keys rotated with a grace period: the domain's bookkeeping and the key check
-as the application makes it, on the in-memory store (HTTP in tests/api/test_kiosk_key_rotation.py)."""
+as the application makes it, on the in-memory store (HTTP: tests/api/test_kiosk_key_rotation.py)."""
 
 from __future__ import annotations
 

@@ -322,6 +322,7 @@ EVENT = _vocabulary(
     ("StockTaken", "出库", "stock taken"),
     ("StockReturned", "退回库存", "stock returned"),
     ("KeyRevoked", "密钥吊销", "key revoked"),
+    ("KeyRotated", "密钥轮换", "key rotated"),
     ("DonationReceived", "收到捐赠", "donation received"),
     ("DonationVoided", "捐赠作废", "donation voided"),
     ("DonorErased", "捐赠人信息删除", "donor erased"),
