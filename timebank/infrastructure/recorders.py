@@ -39,7 +39,9 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schema = Identifier(self.datastore.schema)
-        self._insert_function = SQL("SELECT {schema}.{function}(%s) AS notification_id").format(
+        # %b: the events' array goes in binary; psycopg's text form of a composite array
+        # (escaping every bytea) cost about 80 µs of client CPU per save more.
+        self._insert_function = SQL("SELECT {schema}.{function}(%b) AS notification_id").format(
             schema=schema, function=Identifier(INSERT_FUNCTION))
         # Created with the library's own statements (tables, type, its function), at every
         # start, under the same set-up lock (timebank/infrastructure/database.exclusive_setup).
@@ -80,7 +82,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
         ]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             # autocommit: the statement is its own transaction.
-            curs.execute(self._insert_function, (rows,), prepare=True)
+            curs.execute(self._insert_function, (rows,), prepare=True, binary=True)
             return [row["notification_id"] for row in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
