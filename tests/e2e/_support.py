@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import pytest
+
+from api.web.i18n import TEXT
+from tests.api._pages import codes_shown
 from tests.e2e.world import STAFF_PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+
+
+@dataclass(frozen=True)
+class Display:
+    """A screen width and a language a flow runs in."""
+
+    kind: str  # "phone" or "desktop"
+    width: int
+    lang: str  # "zh" or "en"
+
+    def __str__(self) -> str:
+        return f"{self.kind}-{self.lang}"
+
+    def t(self, zh: str, en: str) -> str:
+        """What the page says in this display's language."""
+        return zh if self.lang == "zh" else en
+
+    def word(self, zh: str) -> str:
+        """A page's fixed word (a button, a label, a notice) in this display's language,
+        looked up by its Chinese in the pages' one table of words — so a flow written
+        against the Chinese page also proves the English page has the word."""
+        if self.lang == "zh":
+            return zh
+        words = {TEXT[self.lang][key] for key, text in TEXT["zh"].items() if text == zh}
+        if len(words) != 1:
+            raise KeyError(f"{len(words)} page words read {zh!r}: say which with t()")
+        return words.pop()
+
+
+PHONE_ZH = Display("phone", 390, "zh")
+DESKTOP_ZH = Display("desktop", 1280, "zh")
+DESKTOP_EN = Display("desktop", 1280, "en")
+DISPLAYS = (PHONE_ZH, DESKTOP_ZH, DESKTOP_EN)
+# A module whose flows run on every display: each display gets its own server and world.
+ON_EVERY_DISPLAY = pytest.mark.parametrize("display", DISPLAYS, indirect=True, scope="module",
+                                           ids=str)
 
 
 def screenshot(page: Any, name: str) -> Path:
@@ -111,3 +152,20 @@ def unreachable_controls(page: Any) -> list[str]:
 
 def cut_numbers(page: Any) -> list[str]:
     return page.evaluate(CUT_NUMBERS)
+
+
+def page_problems(page: Any, display: Display) -> list[str]:
+    """What is wrong with the page as it stands on this display: wider than the screen, text
+    spilling out of its box, controls off screen, numbers cut, the other language's layout,
+    or a known code where its label belongs."""
+    found = []
+    if (too_wide := overflow(page)) is not None:
+        found.append(too_wide)
+    found += [f"overflows: {what}" for what in overflowing_elements(page)]
+    found += [f"off screen: {what}" for what in unreachable_controls(page)]
+    found += [f"number cut: {what}" for what in cut_numbers(page)]
+    if page.get_attribute("html", "lang") != ("zh-CN" if display.lang == "zh" else "en"):
+        found.append(f"<html lang> is not {display.lang}")
+    if codes := codes_shown(page.locator("body").inner_text(), display.lang):
+        found.append(f"codes shown: {codes}")
+    return found

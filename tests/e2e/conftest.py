@@ -24,6 +24,7 @@ from tests.conftest import (
     make_sqlite_settings,
     require_postgres,
 )
+from tests.e2e._support import PHONE_ZH, Display
 from tests.e2e.world import World, build_world
 from tests.live_server import LiveServer
 from timebank.security import passwords
@@ -76,6 +77,14 @@ def fast_password_hashing_for_servers() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="module", params=[PHONE_ZH], ids=str)
+def display(request: pytest.FixtureRequest) -> Display:
+    """The screen and language of a module's flows: Chinese on a phone unless the module
+    asks for every display (`pytestmark = ON_EVERY_DISPLAY`), each then with a server and a
+    world of its own, so a flow's changes on one display leave the next one's untouched."""
+    return request.param
+
+
 @pytest.fixture(scope="module", params=["sqlite"])
 def store(request: pytest.FixtureRequest) -> str:
     """SQLite by default; a module may parametrize this to run on PostgreSQL too."""
@@ -83,7 +92,8 @@ def store(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(store: str, display: Display, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[LiveServer]:
     directory = tmp_path_factory.mktemp("e2e")
     if store == "sqlite":
         with LiveServer(lambda url: make_sqlite_settings(directory, public_base_url=url)) as live:
@@ -108,10 +118,13 @@ def world(server: LiveServer) -> World:
 
 
 @pytest.fixture
-def page(browser: Any, server: LiveServer) -> Iterator[Any]:
-    """A fresh browser context (no cookies) at phone width, and its one page."""
-    context = browser.new_context(base_url=server.url, viewport={"width": 360, "height": 780},
-                                  locale="zh-CN")
+def page(browser: Any, server: LiveServer, display: Display) -> Iterator[Any]:
+    """A fresh browser context at the display's width, its language chosen by the cookie
+    the language switch sets, and its one page."""
+    context = browser.new_context(base_url=server.url,
+                                  viewport={"width": display.width, "height": 800},
+                                  locale="zh-CN" if display.lang == "zh" else "en-GB")
+    context.add_cookies([{"name": "tb_lang", "value": display.lang, "url": server.url}])
     try:
         yield context.new_page()
     finally:

@@ -117,3 +117,14 @@ def test_every_word_a_page_asks_for_is_defined() -> None:
     assert {"my_status_", "flag_"} <= prefixes
     for prefix in sorted(prefixes):
         assert any(re.match(re.escape(prefix), key) for key in i18n.ALL_WORDS), prefix
+
+
+def test_no_template_writes_chinese_punctuation_of_its_own() -> None:
+    """Punctuation between words comes from the words' table (`t.colon`, `t.paren_open`…),
+    so an English page never shows "Approved：2" or "Cash（货币资金）"."""
+    templates = Path(i18n.__file__).parent / "templates"
+    found = [f"{path.name}:{number}: {line.strip()[:80]}"
+             for path in sorted(templates.glob("*.html"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search("[：（），。、；！？]", line)]
+    assert found == []
