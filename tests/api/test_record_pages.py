@@ -74,7 +74,7 @@ def test_each_entry_shows_its_person_in_charge_and_recorder(client: TestClient) 
     page = client.get(f"/staff/volunteers/{volunteer['id']}/record", params={"lang": "zh"})
     assert "活动负责人：coord-plan · 记录人：coord-rec" in page.text
     english = client.get(f"/staff/volunteers/{volunteer['id']}/record", params={"lang": "en"})
-    assert "Person in charge：coord-plan · Recorded by：coord-rec" in english.text
+    assert "Person in charge: coord-plan · Recorded by: coord-rec" in english.text
     volunteer_login(client, phone)
     mine = client.get("/me/records", params={"lang": "zh"})
     assert "活动负责人：coord-plan · 记录人：coord-rec" in mine.text

@@ -1,8 +1,9 @@
 """A treasurer records a donation on the fund dashboard and sees the statement and both
-charts change, then downloads its receipt — on SQLite and on PostgreSQL."""
+charts change, then downloads its receipt — on SQLite and on PostgreSQL, on every display."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,10 +11,19 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e._support import ARTIFACTS, overflow, screenshot, staff_login
+from tests.e2e._support import (
+    ARTIFACTS,
+    ON_EVERY_DISPLAY,
+    Display,
+    page_problems,
+    screenshot,
+    staff_login,
+)
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import TREASURER, World
 from timebank.domain.values import SHANGHAI
+
+pytestmark = ON_EVERY_DISPLAY
 
 
 @pytest.fixture(scope="module",
@@ -33,36 +43,40 @@ def donations_received(server: LiveServer, fund_id: str) -> list[Any]:
 
 
 def test_a_treasurer_records_a_donation_and_sees_the_books_change(
-    page: Any, server: LiveServer, world: World, store: str
+    page: Any, server: LiveServer, world: World, store: str, display: Display
 ) -> None:
     today = datetime.now(SHANGHAI).date()
-    this_month = f"{today.month}月"
+    this_month = display.t(f"{today.month}月", calendar.month_abbr[today.month])
+    enterprise = display.t("企业", "Enterprise")
     staff_login(page, TREASURER, f"/staff/funds/{world.fund_id}")
     expect(page.locator("#balance")).to_have_text("¥20,000.00")
-    assert "企业: 20,000.00" in chart_bars(page, "income-chart")
+    assert f"{enterprise}: 20,000.00" in chart_bars(page, "income-chart")
     assert f"{this_month}: 20,000.00" in chart_bars(page, "flow-chart")
-    screenshot(page, f"fund-1-before-{store}")
+    assert page_problems(page, display) == []
+    screenshot(page, f"fund-1-before-{store}-{display}")
 
     page.select_option("#donor_type", "enterprise")
     page.fill("#donor_name", "爱心企业乙")
     page.fill("#amount", "1234.56")
     page.fill("#purpose", "助学")
     expect(page.locator("#received_on")).to_have_value(today.isoformat())
-    page.get_by_role("button", name="登记并开具收据").click()
+    page.get_by_role("button", name=display.word("登记并开具收据")).click()
 
     notice = page.get_by_role("status")
-    expect(notice).to_contain_text(f"已登记捐赠，收据号 {today.year}-000002")
+    expect(notice).to_contain_text(
+        f"{display.word('已登记捐赠，收据号')} {today.year}-000002")
     expect(page.locator("#balance")).to_have_text("¥21,234.56")
-    expect(page.locator("#statement")).to_contain_text("限定：助学")
-    assert "企业: 21,234.56" in chart_bars(page, "income-chart")
+    expect(page.locator("#statement")).to_contain_text(
+        display.t("限定：助学", "Restricted: 助学"))
+    assert f"{enterprise}: 21,234.56" in chart_bars(page, "income-chart")
     assert f"{this_month}: 21,234.56" in chart_bars(page, "flow-chart")
     expect(page.locator("#donations")).to_contain_text("爱心企业乙")
-    assert overflow(page) is None  # the form and the tables fit the phone
-    screenshot(page, f"fund-2-recorded-{store}")
+    assert page_problems(page, display) == []  # the form and the tables fit the screen
+    screenshot(page, f"fund-2-recorded-{store}-{display}")
 
     with page.expect_download() as download:
-        notice.get_by_role("link", name="收据 PDF").click()
-    receipt = ARTIFACTS / f"receipt-{store}.pdf"
+        notice.get_by_role("link", name=display.word("收据 PDF")).click()
+    receipt = ARTIFACTS / f"receipt-{store}-{display}.pdf"
     download.value.save_as(receipt)
     assert receipt.read_bytes().startswith(b"%PDF")
 
