@@ -1,4 +1,4 @@
-"""Volunteers' records in Chromium at phone width: a volunteer asks for a correction of an
+"""Volunteers' records in Chromium on every display: a volunteer asks for a correction of an
 entry from their record page, and a coordinator evaluates a service from the volunteer's
 record; then checked through the running server's application."""
 
@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e._support import screenshot, staff_login
+from tests.e2e._support import ON_EVERY_DISPLAY, Display, page_problems, screenshot, staff_login
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import PIN, STAFF_PASSWORD
 from timebank.domain.actors import SYSTEM
 from timebank.domain.values import SHANGHAI, utc_now
 
 COORDINATOR = "coord-records-e2e"
+pytestmark = ON_EVERY_DISPLAY
 
 
 def shown_after_reloads(page: Any, selector: str, text: str) -> None:
@@ -64,21 +65,25 @@ def records_world(server: LiveServer) -> RecordsWorld:
 
 
 def test_a_volunteer_asks_for_a_correction(page: Any, server: LiveServer,
-                                           records_world: RecordsWorld) -> None:
+                                           records_world: RecordsWorld,
+                                           display: Display) -> None:
     page.goto("/me")
     page.fill("#phone", records_world.phone)
     page.fill("#pin", PIN)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="查看我的志愿记录、授权与数据下载").click()
-    expect(page.locator("h1")).to_have_text("我的志愿记录")
+    page.get_by_role("button", name=display.word("登录")).click()
+    page.get_by_role("link", name=display.word("查看我的志愿记录、授权与数据下载")).click()
+    expect(page.locator("h1")).to_have_text(display.word("我的志愿记录"))
+    assert page_problems(page, display) == []
     row = page.locator(f"tr[data-record='{records_world.record_id}']")
-    row.get_by_text("申请更正").click()
-    row.get_by_label("正确的时长（小时）").fill("2.5")
-    row.get_by_label("理由").fill("结束后继续整理药品半小时")
-    row.get_by_role("button", name="提交更正申请").click()
-    expect(page.get_by_role("status")).to_have_text("已提交，记录单位将在期限内答复。")
-    shown_after_reloads(page, ".correction", "待处理")
-    screenshot(page, "records-correction-asked")
+    row.get_by_text(display.word("申请更正")).click()
+    row.get_by_label(display.word("正确的时长（小时）")).fill("2.5")
+    row.get_by_label(display.word("理由")).fill("结束后继续整理药品半小时")
+    row.get_by_role("button", name=display.word("提交更正申请")).click()
+    expect(page.get_by_role("status")).to_have_text(
+        display.word("已提交，记录单位将在期限内答复。"))
+    shown_after_reloads(page, ".correction", display.word("待处理"))
+    assert page_problems(page, display) == []
+    screenshot(page, f"records-correction-asked-{display}")
 
     # The request is an event of its own, by the volunteer, for the recording office.
     asked = [n for n in server.services.recorder.select_notifications(start=1, limit=10_000)
@@ -90,36 +95,42 @@ def test_a_volunteer_asks_for_a_correction(page: Any, server: LiveServer,
 
 
 def test_a_coordinator_evaluates_a_service(page: Any, server: LiveServer,
-                                          records_world: RecordsWorld) -> None:
+                                          records_world: RecordsWorld,
+                                          display: Display) -> None:
     staff_login(page, COORDINATOR, f"/staff/volunteers/{records_world.volunteer_id}/record")
     expect(page.locator("h1")).to_contain_text("周晓梅")
     section = page.locator(f"section[data-record='{records_world.record_id}']")
-    section.get_by_label("组织方评价").select_option("4")
-    section.get_by_label("评语（可选）").fill("认真细致")
-    section.get_by_role("button", name="提交评价").click()
-    expect(page.get_by_role("status")).to_have_text("评价已保存。")
+    section.get_by_label(display.word("组织方评价")).select_option("4")
+    section.get_by_label(display.t("评语（可选）", "Comment (optional)")).fill("认真细致")
+    section.get_by_role("button", name=display.word("提交评价")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("评价已保存。"))
     shown_after_reloads(page, f"section[data-record='{records_world.record_id}'] "
                         ".organiser-rating", "4")
-    screenshot(page, "records-evaluated")
+    assert page_problems(page, display) == []
+    screenshot(page, f"records-evaluated-{display}")
 
     record = server.services.load_service_record(records_world.record_id)
     assert record.organiser_rating == 4
 
 
 def test_the_certificate_register_finds_and_revokes(page: Any, server: LiveServer,
-                                                    records_world: RecordsWorld) -> None:
+                                                    records_world: RecordsWorld,
+                                                    display: Display) -> None:
     staff_login(page, COORDINATOR, "/staff/certificates")
-    expect(page.locator("h1")).to_contain_text("证明出具登记")
-    page.get_by_label("证明编号或存折号").fill(records_world.serial[:12])
-    page.get_by_role("button", name="查询").click()
+    expect(page.locator("h1")).to_contain_text(display.word("证明出具登记"))
+    page.get_by_label(display.word("证明编号或存折号")).fill(records_world.serial[:12])
+    page.get_by_role("button", name=display.word("查询")).click()
     entry = page.locator(f"section[data-serial='{records_world.serial}']")
-    expect(entry).to_contain_text("有效")
-    entry.get_by_label("撤销理由").fill("服务日期有误")
-    entry.get_by_role("button", name="撤销").click()
-    expect(page.get_by_role("status")).to_contain_text("证明已撤销")
+    expect(entry).to_contain_text(display.word("有效"))
+    assert page_problems(page, display) == []
+    entry.get_by_label(display.word("撤销理由")).fill("服务日期有误")
+    entry.get_by_role("button", name=display.word("撤销")).click()
+    expect(page.get_by_role("status")).to_contain_text(
+        display.t("证明已撤销", "Revoked: its check now says so"))
     shown_after_reloads(page, f"section[data-serial='{records_world.serial}'] "
-                        ".certificate-status", "已撤销")
-    screenshot(page, "records-certificate-revoked")
+                        ".certificate-status", display.word("已撤销"))
+    assert page_problems(page, display) == []
+    screenshot(page, f"records-certificate-revoked-{display}")
 
     certificate = server.services.load_certificate(records_world.serial)
     assert certificate.revoked == {"reason": "服务日期有误"}
