@@ -1,7 +1,7 @@
-"""Service requests in Chromium at phone width, for each payer: an elder posts a need on her
+"""Service requests in Chromium on every display, for each payer: an elder posts a need on her
 phone, a volunteer of her branch takes it and marks it done, she confirms and rates it; the
 hours then stand in both time accounts (checked through the running server's application),
-and no page is wider than the phone."""
+and no page is wider than the screen."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e._support import overflow, screenshot
+from tests.e2e._support import ON_EVERY_DISPLAY, Display, page_problems, screenshot
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import PIN
 from timebank.domain.actors import SYSTEM
 from timebank.domain.time_accounts import HoursPool, TimeAccount, hours_pool_id_for
 from timebank.domain.time_accounts import time_account_id_for as account_id
 from timebank.domain.values import SHANGHAI, gb11643_check_digit, utc_now
+
+pytestmark = ON_EVERY_DISPLAY
 
 
 @dataclass
@@ -60,61 +62,65 @@ def request_world(server: LiveServer) -> RequestWorld:
                         helper.passbook_no)
 
 
-def login(page: Any, phone: str) -> None:
+def login(page: Any, phone: str, display: Display) -> None:
+    page.goto("/me")  # the server's address, for the language cookie kept across the logout
     page.context.clear_cookies()
+    page.context.add_cookies([{"name": "tb_lang", "value": display.lang, "url": page.url}])
     page.goto("/me")
     page.fill("#phone", phone)
     page.fill("#pin", PIN)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("h1")).to_have_text("我的爱心存折")
+    page.get_by_role("button", name=display.word("登录")).click()
+    expect(page.locator("h1")).to_have_text(display.t("我的爱心存折", "My passbook"))
 
 
-def one_request(page: Any, world: RequestWorld, category: str, rating: str) -> None:
-    login(page, world.elder_phone)
-    page.get_by_role("link", name="服务需求：发布、接单、确认").click()
-    expect(page.locator("h1")).to_have_text("服务需求")
+def one_request(page: Any, world: RequestWorld, category: str, rating: str,
+                display: Display) -> None:
+    login(page, world.elder_phone, display)
+    page.get_by_role("link", name=display.word("服务需求：发布、接单、确认")).click()
+    expect(page.locator("h1")).to_have_text(display.t("服务需求", "Service requests"))
     if page.locator("details#post[open]").count() == 0:
-        page.get_by_text("发布需求", exact=True).click()
-    page.get_by_label("服务类别").select_option(category)
-    page.get_by_label("地点").fill("樱花小区3栋201")
-    page.get_by_label("开始时间").fill("2026-12-20T09:00")
-    page.get_by_label("结束时间").fill("2026-12-20T11:00")
-    page.get_by_role("button", name="发布", exact=True).click()
-    expect(page.get_by_role("status")).to_have_text("需求已发布。")
-    assert overflow(page) is None, overflow(page)
+        page.get_by_text(display.word("发布需求"), exact=True).click()
+    page.get_by_label(display.t("服务类别", "Kind of help")).select_option(category)
+    page.get_by_label(display.word("地点")).fill("樱花小区3栋201")
+    page.get_by_label(display.t("开始时间", "From"), exact=True).fill("2026-12-20T09:00")
+    page.get_by_label(display.t("结束时间", "To"), exact=True).fill("2026-12-20T11:00")
+    page.get_by_role("button", name=display.word("发布"), exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("需求已发布。"))
+    assert page_problems(page, display) == []
 
-    login(page, world.helper_phone)
+    login(page, world.helper_phone, display)
     page.goto("/me/requests")
     page.locator("#open .request, h2#open ~ .request").first.get_by_role(
-        "button", name="接单").click()
-    expect(page.get_by_role("status")).to_have_text("接单成功。")
+        "button", name=display.word("接单")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("接单成功。"))
     mine = page.locator(".request.status-taken").first
-    mine.get_by_label("服务时长（小时）").fill("1.5")
-    mine.get_by_role("button", name="服务完成").click()
-    expect(page.get_by_role("status")).to_have_text("已登记完成，等待确认。")
-    assert overflow(page) is None, overflow(page)
+    mine.get_by_label(display.t("服务时长（小时）", "Hours served")).fill("1.5")
+    mine.get_by_role("button", name=display.word("服务完成")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("已登记完成，等待确认。"))
+    assert page_problems(page, display) == []
 
-    login(page, world.elder_phone)
+    login(page, world.elder_phone, display)
     page.goto("/me/requests")
     done = page.locator(".request.status-done").first
-    done.get_by_label("评分").select_option(rating)
-    done.get_by_role("button", name="确认并评价").click()
-    expect(page.get_by_role("status")).to_have_text("已确认，时间已记入。")
-    screenshot(page, f"request-{category}-confirmed")
+    done.get_by_label(display.word("评分")).select_option(rating)
+    done.get_by_role("button", name=display.word("确认并评价")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("已确认，时间已记入。"))
+    assert page_problems(page, display) == []
+    screenshot(page, f"request-{category}-confirmed-{display}")
 
 
 def balance(server: LiveServer, passbook: str) -> int:
     return server.services.load(TimeAccount, account_id(passbook)).balance
 
 
-def test_each_payer_end_to_end_on_a_phone(page: Any, server: LiveServer,
-                                          request_world: RequestWorld) -> None:
+def test_each_payer_end_to_end(page: Any, server: LiveServer, request_world: RequestWorld,
+                               display: Display) -> None:
     w = request_world
-    one_request(page, w, "meals", "5")  # minted
+    one_request(page, w, "meals", "5", display)  # minted
     assert (balance(server, w.elder_passbook), balance(server, w.helper_passbook)) == (240, 90)
-    one_request(page, w, "cleaning", "4")  # her stored hours: 4 h - 1.5 h
+    one_request(page, w, "cleaning", "4", display)  # her stored hours: 4 h - 1.5 h
     assert (balance(server, w.elder_passbook), balance(server, w.helper_passbook)) == (150, 180)
-    one_request(page, w, "bathing", "5")  # the pool, for an 80+ elder
+    one_request(page, w, "bathing", "5", display)  # the pool, for an 80+ elder
     assert (balance(server, w.elder_passbook), balance(server, w.helper_passbook)) == (150, 270)
     pool = server.services.load(HoursPool, hours_pool_id_for(w.bank_id))
     assert pool.balance == 600 - 90
