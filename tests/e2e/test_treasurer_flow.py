@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from tests.e2e._support import (
     ARTIFACTS,
-    ON_EVERY_DISPLAY,
+    DISPLAYS,
+    PHONE_ZH,
     Display,
     page_problems,
     screenshot,
@@ -23,13 +24,13 @@ from tests.e2e.conftest import LiveServer
 from tests.e2e.world import TREASURER, World
 from timebank.domain.values import SHANGHAI
 
-pytestmark = ON_EVERY_DISPLAY
-
-
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest) -> str:
-    return request.param
+# Every display on SQLite; PostgreSQL once, on a phone in Chinese (the displays are the
+# pages' concern, the store the books'): each pair is a server and a world of its own.
+pytestmark = pytest.mark.parametrize(
+    ("store", "display"),
+    [*(("sqlite", shown) for shown in DISPLAYS),
+     pytest.param("postgres", PHONE_ZH, marks=pytest.mark.postgres)],
+    indirect=True, scope="module", ids=lambda value: str(value))
 
 
 def chart_bars(page: Any, chart: str) -> list[str]:
@@ -85,17 +86,19 @@ def test_a_treasurer_records_a_donation_and_sees_the_books_change(
             recorded.booked_on) == (123456, "enterprise", "助学", today.isoformat())
 
 
-def test_a_refused_amount_is_explained_in_english_and_changes_nothing(
-    page: Any, server: LiveServer, world: World, store: str
+def test_a_refused_amount_is_explained_and_changes_nothing(
+    page: Any, server: LiveServer, world: World, store: str, display: Display
 ) -> None:
     before = len(donations_received(server, world.fund_id))
-    staff_login(page, TREASURER, f"/staff/funds/{world.fund_id}?lang=en")
+    staff_login(page, TREASURER, f"/staff/funds/{world.fund_id}")
     balance = page.locator("#balance").text_content()
     page.fill("#amount", "12.345")
-    page.get_by_role("button", name="Record and issue a receipt").click()
-    expect(page.get_by_role("alert")).to_have_text(
-        "Amount: yuan above 0, at most two decimals, e.g. 12.34.")
+    page.get_by_role("button", name=display.word("登记并开具收据")).click()
+    expect(page.get_by_role("alert")).to_have_text(display.t(
+        "金额请填写大于 0 的元数，最多两位小数，例如 12.34。",
+        "Amount: yuan above 0, at most two decimals, e.g. 12.34."))
     expect(page.locator("#amount")).to_have_value("12.345")
     expect(page.locator("#balance")).to_have_text(balance or "")
-    screenshot(page, f"fund-3-refused-en-{store}")
+    assert page_problems(page, display) == []
+    screenshot(page, f"fund-3-refused-{store}-{display}")
     assert len(donations_received(server, world.fund_id)) == before
