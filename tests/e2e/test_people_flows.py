@@ -4,6 +4,7 @@ a desktop, English on a desktop), then checked through the running server's appl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,9 @@ from playwright.sync_api import expect
 from tests.e2e._support import ON_EVERY_DISPLAY, Display, page_problems, screenshot, staff_login
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import COORDINATOR, PIN, World
+from timebank.domain.actors import SYSTEM
 from timebank.domain.attendance import attendance_record_id_for
+from timebank.domain.values import SHANGHAI, utc_now
 
 pytestmark = ON_EVERY_DISPLAY
 
@@ -89,3 +92,44 @@ def test_a_kiosk_redemption_through_the_simulator(page: Any, server: LiveServer,
 
     assert services.load_passbook(world.shopper.passbook_no).balance == 6
     assert services.load_catalog_item(UUID(world.office_id), world.sku).stock == 8
+
+
+def test_a_coordinator_filters_by_activity_and_date_and_rejects_with_a_reason(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    app = server.services
+    day = (utc_now() - timedelta(days=2)).astimezone(SHANGHAI).replace(
+        hour=14, minute=0, second=0, microsecond=0)
+    cleaning = app.plan_activity(SYSTEM, UUID(world.office_id), "社区环境清洁", "environment",
+                                 day, day + timedelta(hours=2), "中心花园")
+    helper = app.register_volunteer(SYSTEM, "赵敏", "13900009001", None, UUID(world.office_id),
+                                    PIN)
+    record = app.enter_service_record(SYSTEM, helper.id, cleaning.id, day,
+                                      day + timedelta(minutes=90), "代录")
+    staff_login(page, COORDINATOR, "/staff/approvals")
+    page.get_by_label(display.t("活动", "Activity"), exact=True).select_option(str(cleaning.id))
+    page.get_by_role("button", name=display.word("筛选")).click()
+    expect(page.locator("input[name=ids]")).to_have_count(1)
+    expect(page.locator("#pending")).to_contain_text("赵*")
+    expect(page.locator("#pending")).to_contain_text(display.t("环境保护", "Environment"))
+    assert page_problems(page, display) == []
+    screenshot(page, f"approvals-3-filtered-{display}")
+
+    # A period that ends before the service shows nothing to approve.
+    page.fill("#date_to", (day.date() - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name=display.word("筛选")).click()
+    expect(page.get_by_text(display.word("没有待审核的记录。"))).to_be_visible()
+    page.fill("#date_to", day.date().isoformat())
+    page.get_by_role("button", name=display.word("筛选")).click()
+
+    page.locator("input[name=ids]").check()
+    page.get_by_label(display.word("驳回原因（志愿者可以看到）")).fill("当天未到岗")
+    page.get_by_role("button", name=display.t("驳回所选记录", "Reject selected")).click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"{display.word('已驳回')}{display.t('：', ': ')}1")
+    assert page_problems(page, display) == []
+    screenshot(page, f"approvals-4-rejected-{display}")
+
+    rejected = app.load_service_record(record.id)
+    assert rejected.status == "rejected"
+    assert app.load_passbook(helper.passbook_no).balance == 0
