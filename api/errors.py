@@ -23,6 +23,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "outside_take_area": 403,
     "not_time_bank_service": 422,
     "care_age_not_reached": 409,
+    "care_not_offered": 422,
     "not_priority_elder": 409,
     "unauthenticated": 401,
     "invalid_credentials": 401,

@@ -573,7 +573,8 @@ OPERATIONS: dict[str, Operation] = {
         "Post a need: the elder, family, or staff for them (需求发布/代办)",
         *CREATE, "conflict", "volunteer_inactive", "office_closed", "office_mismatch",
         "not_time_bank_service", "care_age_not_reached", "not_priority_elder",
-        "insufficient_hours", "invalid_time_range", idempotency_required=True),
+        "insufficient_hours", "invalid_time_range", "care_not_offered", "same_bank",
+        idempotency_required=True),
     f"GET {V1}/service-requests": op(
         "listServiceRequests", "volunteer",
         "Service requests: one's own, open ones in one's area, or an office's (需求列表)",

@@ -1021,7 +1021,17 @@ class InterbankTransferOut(ApiModel):
     deadline: datetime
     decided_at: datetime | None = None
     reason: str | None = Field(
-        default=None, description="Why the receiving bank refused (voided transfers).")
+        default=None, description="Why the receiving bank refused (voided transfers); "
+                                  "`care_not_served` when care ended without a service.")
+    purpose: Literal["transfer", "care"] = Field(
+        default="transfer", description="Hours given to a passbook of the other bank, or "
+                                        "care withdrawn there (the hours of its window held "
+                                        "until the service ends).")
+    request_id: str | None = Field(
+        default=None, description="For care: the service request opened in the other bank.")
+    returned_hours: str = Field(
+        default="0.00", description="Of a posted care hold, what the service did not use "
+                                    "(returned to the passbook).")
 
 
 class InterbankBooksLine(ApiModel):

@@ -33,6 +33,21 @@ class ServiceRequestCreate(ApiModel):
     notes: str = Field(default="", max_length=500)
     starts_at: datetime
     ends_at: datetime = Field(description="At most 12 hours after starts_at.")
+    beneficiary_bank_id: str | None = Field(
+        default=None, max_length=36,
+        description="The family member's bank when it is another bank of the city (通存通兑): "
+                    "care there paid from the caller's hours here. The window's hours are "
+                    "held here (an inter-bank transfer, purpose `care`) and the request is "
+                    "opened in that bank; when it ends, what the service used is posted and "
+                    "the rest returns. Omitted: the caller's own bank.")
+
+
+class PaidFrom(ApiModel):
+    bank_id: str = Field(description="The bank whose time account pays.")
+    passbook: str = Field(description="The paying passbook in that bank.")
+    transfer_id: str = Field(description="The inter-bank transfer that holds the hours there "
+                                         "(`GET /interbank-transfers/{transfer_id}` in that "
+                                         "bank).")
 
 
 class ServiceRequestOut(ApiModel):
@@ -57,6 +72,9 @@ class ServiceRequestOut(ApiModel):
     served_hours: str
     paid_hours: str
     rating: int | None = None
+    paid_from: PaidFrom | None = Field(
+        default=None, description="Care paid from a time account in another bank of the "
+                                  "city; null when paid within this bank.")
     posted_at: datetime
     updated_at: datetime
 

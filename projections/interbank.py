@@ -4,7 +4,8 @@ and each bank's books with every other bank, per Shanghai day of the credit.
 A bank's row with a counterparty counts what it sent (posted transfers, from its own log)
 and what it received (accepted credits, from its own log). Both books date a transfer by
 the moment the receiving bank credited it, so a clearing report over any period finds the
-same figure on both sides once every transfer is settled.
+same figure on both sides once every transfer is settled. Care withdrawn in another bank
+counts what its service used, when the request ended there (the rest of the hold returned).
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from sqlalchemy import Connection
 
 from projections.base import AnyEvent, Projection, Rows, add_to_rows, handles
 from projections.tables import interbank_ledger, interbank_transfers
-from timebank.domain.interbank import PENDING, POSTED, VOIDED, InterbankCredit, InterbankTransfer
+from timebank.domain.interbank import (
+    CARE,
+    PENDING,
+    POSTED,
+    VOIDED,
+    InterbankCredit,
+    InterbankTransfer,
+)
 from timebank.domain.values import shanghai_date
 
 
@@ -61,17 +69,20 @@ class InterbankProjection(Projection):
             "deadline": event.deadline,
             "decided_at": None,
             "reason": None,
+            "purpose": event.purpose,
+            "returned_minutes": 0,
         })
 
     @handles(InterbankTransfer.Posted)
     def posted(self, conn: Connection, event: InterbankTransfer.Posted) -> None:
         row = self._transfers.change(conn, str(event.originator_id), status=POSTED,
-                                     decided_at=event.credited_at)
+                                     decided_at=event.credited_at,
+                                     returned_minutes=event.returned_minutes)
         if row is None:
             raise LookupError(f"transfer {event.originator_id} was never requested")
         day = shanghai_date(event.credited_at)
         totals = self._ledger[(row["from_bank_id"], row["to_bank_id"], day)]
-        totals["sent_minutes"] += row["minutes"]
+        totals["sent_minutes"] += row["minutes"] - event.returned_minutes
         totals["sent_count"] += 1
 
     @handles(InterbankTransfer.Voided)
@@ -81,9 +92,18 @@ class InterbankProjection(Projection):
 
     @handles(InterbankCredit.Decided)
     def decided(self, conn: Connection, event: InterbankCredit.Decided) -> None:
-        if not event.accepted:
-            return
+        if not event.accepted or event.purpose == CARE:
+            return  # accepted care is received when its request ends (care_settled)
         day = shanghai_date(event.timestamp)
         totals = self._ledger[(str(event.to_bank_id), str(event.from_bank_id), day)]
         totals["received_minutes"] += event.minutes
+        totals["received_count"] += 1
+
+    @handles(InterbankCredit.CareSettled)
+    def care_settled(self, conn: Connection, event: InterbankCredit.CareSettled) -> None:
+        if not event.paid_minutes:
+            return  # ended without a service: the other bank voids its hold
+        day = shanghai_date(event.settled_at)
+        totals = self._ledger[(str(event.to_bank_id), str(event.from_bank_id), day)]
+        totals["received_minutes"] += event.paid_minutes
         totals["received_count"] += 1

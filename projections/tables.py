@@ -618,6 +618,9 @@ interbank_transfers = Table(
     Column("deadline", UtcDateTime(), nullable=False),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("reason", String(30), nullable=True),
+    # transfer, or care withdrawn in the receiving bank (its hold stays pending meanwhile)
+    Column("purpose", String(10), nullable=False, server_default="transfer"),
+    Column("returned_minutes", BigInteger, nullable=False, server_default="0"),
     Index("ix_interbank_transfers_status", "status", "requested_at"),
     Index("ix_interbank_transfers_from", "from_passbook_no", "requested_at"),
 )

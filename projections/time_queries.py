@@ -19,7 +19,7 @@ from projections.tables import (
     time_accounts,
     time_entries,
 )
-from timebank.domain.interbank import PENDING
+from timebank.domain.interbank import CARE, PENDING
 from timebank.domain.values import hours_text
 
 
@@ -64,12 +64,15 @@ def pool_view(engine: Engine, bank_id: str) -> dict[str, Any]:
 
 
 def pending_transfer_ids(engine: Engine, limit: int = 1000) -> list[str]:
-    """The sending bank's transfers still waiting for a decision, oldest first."""
+    """The sending bank's transfers still waiting for a decision, oldest first; plain
+    transfers before care holds (which wait for their service, days perhaps), so a long
+    list of care never keeps a transfer waiting."""
     with engine.connect() as conn:
         return list(conn.execute(
             select(interbank_transfers.c.transfer_id)
             .where(interbank_transfers.c.status == PENDING)
-            .order_by(interbank_transfers.c.requested_at).limit(limit)).scalars())
+            .order_by((interbank_transfers.c.purpose == CARE).asc(),
+                      interbank_transfers.c.requested_at).limit(limit)).scalars())
 
 
 def _in_period(first: date | None, last: date | None) -> Any:

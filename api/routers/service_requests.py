@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import (
     CurrentActor,
     IdempotencyKey,
     ReadModels,
+    RequestPartition,
     Services,
     idempotency_for,
 )
@@ -33,6 +34,7 @@ from api.schemas_requests import (
 )
 from projections import request_queries
 from timebank.domain.time_accounts import minutes_of_hours
+from timebank.interbank import CityTransfers
 
 router = APIRouter(tags=["service requests"])
 
@@ -43,13 +45,22 @@ def minutes_or_none(hours: str) -> int:
 
 
 @router.post("/service-requests", status_code=201, response_model=ServiceRequestOut)
-def post_request(body: ServiceRequestCreate, actor: CurrentActor, services: Services,
-                 idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+def post_request(request: Request, body: ServiceRequestCreate, actor: CurrentActor,
+                 partition: RequestPartition, idempotency_key: IdempotencyKey = None
+                 ) -> dict[str, Any]:
     """需求发布: the elder, a family member (relation; where the beneficiary pays, from the
     caller's own hours), or staff of the beneficiary's office (代办). Hours the beneficiary
-    pays are held at once for the whole window."""
+    pays are held at once for the whole window. With `beneficiary_bank_id` naming another
+    bank of the city, a family member pays from their hours here for care given there."""
+    services = partition.app
     idem = idempotency_for(services, idempotency_key, actor, "service-request",
                            body.model_dump(mode="json"))
+    if body.beneficiary_bank_id and not services.in_own_bank(actor, body.beneficiary_bank_id):
+        city: CityTransfers = request.app.state.city_transfers
+        return city.post_care(partition, actor, body.beneficiary_bank_id,
+                              body.beneficiary_passbook or "", body.category,
+                              body.relation or "", body.place, body.notes, body.starts_at,
+                              body.ends_at, idem)
     return services.post_request(actor, body.beneficiary_passbook, body.category, body.place,
                                  body.notes, body.starts_at, body.ends_at,
                                  body.relation or "", idem)

@@ -5,6 +5,7 @@ the driver posts it, a refused one is voided, each bank's books and the city's c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from api.app import create_app
 from api.background import pending_interbank_transfers
 from tests.api._support import API, assert_error, shanghai_today
 from tests.api.test_partitions import bank_district, runtime_of
-from tests.helpers import admin_headers
+from tests.helpers import admin_headers, next_phone
 from timebank.interbank import CityTransfers
 from timebank.settings import Settings
 
@@ -24,10 +25,10 @@ def city_client(partitioned_settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def drive(client: TestClient) -> None:
+def drive(client: TestClient, still_pending: int = 0) -> None:
     partitions = runtime_of(client).partitions
     report = CityTransfers(partitions).drive(pending_interbank_transfers(partitions))
-    assert not report.failed and not report.still_pending
+    assert not report.failed and report.still_pending == still_pending
 
 
 def test_hours_move_between_banks_in_two_databases(city_client: TestClient) -> None:
@@ -129,3 +130,110 @@ def test_hours_move_between_banks_in_two_databases(city_client: TestClient) -> N
         "hours": "1.00", "relation": "child"},
         headers={**receiver["headers"], "Idempotency-Key": "gift-1"})
     assert_error(gift, 404, "not_found")  # the east passbook does not exist in the west bank
+
+
+def test_care_for_a_parent_in_another_bank_paid_from_hours_here(
+    city_client: TestClient,
+) -> None:
+    """A daughter whose hours are stored in the east bank posts care for her mother, who
+    lives in the west bank's district: the window is held in the east, the west opens the
+    request; a west volunteer serves 1.5 h of the 2 h, the mother confirms, the driver posts
+    1.5 h and returns 0.5 h, and both banks' books and the clearing show 1.5 h."""
+    client = city_client
+    admin = admin_headers(client)
+    east, daughter = bank_district(client, admin, "east", "东区")
+    west, helper = bank_district(client, admin, "west", "西区")
+    for d, payers in ((east, {"elderly_care": "minted"}),
+                      (west, {"elderly_care": "minted", "cleaning": "beneficiary",
+                              "meals": "minted"})):
+        rules = client.put(f"{API}/offices/{d.bank_id}/time-bank-rules", headers=d.admin,
+                           json={"payers": payers})
+        assert rules.status_code == 200, rules.text
+    east.earn(daughter["id"], 240)  # 4 h stored in the east
+    mother_phone = next_phone()
+    mother = client.post(f"{API}/volunteers", headers=west.admin, json={
+        "name": "王奶奶", "phone": mother_phone, "office_id": west.office_id, "pin": "738294",
+        "id_number": "310104194803051234"})
+    assert mother.status_code == 201, mother.text
+    mother_headers = west.volunteer_headers(mother_phone)
+
+    starts = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
+    need = {"beneficiary_passbook": mother.json()["passbook_no"], "relation": "parent",
+            "category": "cleaning", "place": "松林小区5栋102", "notes": "腿脚不便",
+            "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat(),
+            "beneficiary_bank_id": west.bank_id}
+    key = {"Idempotency-Key": "care-mother-1"}
+    posted = client.post(f"{API}/service-requests", json=need,
+                         headers={**daughter["headers"], **key})
+    assert posted.status_code == 201, posted.text
+    body = posted.json()
+    assert (body["status"], body["payer"], body["held_hours"], body["bank_id"]) == (
+        "posted", "beneficiary", "2.00", west.bank_id)
+    assert body["paid_from"]["bank_id"] == east.bank_id
+    assert body["paid_from"]["passbook"] == daughter["passbook_no"]
+    again = client.post(f"{API}/service-requests", json=need,
+                        headers={**daughter["headers"], **key})
+    assert again.status_code == 201 and again.json() == body
+    transfer_id = body["paid_from"]["transfer_id"]
+    hold = client.get(f"{API}/interbank-transfers/{transfer_id}", headers=daughter["headers"])
+    assert hold.status_code == 200, hold.text
+    assert (hold.json()["status"], hold.json()["purpose"], hold.json()["request_id"],
+            hold.json()["hours"]) == ("pending", "care", body["request_id"], "2.00")
+    held = client.get(f"{API}/volunteers/{daughter['id']}/time-account",
+                      headers=daughter["headers"]).json()
+    assert (held["balance_hours"], held["reserved_hours"]) == ("2.00", "2.00")
+
+    # The west bank has the request: its volunteer takes it, serves 1.5 h; the mother confirms.
+    rid = body["request_id"]
+    seen = client.get(f"{API}/service-requests/{rid}", headers=mother_headers)
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["place"] == "松林小区5栋102"
+    assert seen.json()["paid_from"] == body["paid_from"]
+    drive(client, still_pending=1)  # nothing to settle while the service is open
+    assert client.get(f"{API}/interbank-transfers/{transfer_id}",
+                      headers=daughter["headers"]).json()["status"] == "pending"
+    taken = client.post(f"{API}/service-requests/{rid}/take", headers=helper["headers"])
+    assert taken.status_code == 200, taken.text
+    done = client.post(f"{API}/service-requests/{rid}/done", headers=helper["headers"],
+                       json={"hours": "1.50", "note": "打扫完毕"})
+    assert done.status_code == 200, done.text
+    confirmed = client.post(f"{API}/service-requests/{rid}/confirm", json={
+        "rating": 5, "comment": "很细心"}, headers={**mother_headers,
+                                                 "Idempotency-Key": "confirm-1"})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["paid_hours"] == "1.50"
+    drive(client)
+    settled = client.get(f"{API}/interbank-transfers/{transfer_id}",
+                         headers=daughter["headers"]).json()
+    assert (settled["status"], settled["returned_hours"]) == ("posted", "0.50")
+    after = client.get(f"{API}/volunteers/{daughter['id']}/time-account",
+                       headers=daughter["headers"]).json()
+    assert (after["balance_hours"], after["reserved_hours"]) == ("2.50", "0.00")
+    earned = client.get(f"{API}/volunteers/{helper['id']}/time-account",
+                        headers=helper["headers"]).json()
+    assert earned["balance_hours"] == "1.50"
+
+    east_books = client.get(f"{API}/offices/{east.bank_id}/interbank-books",
+                            headers=east.admin).json()
+    assert [(line["sent_hours"], line["received_hours"]) for line in east_books["lines"]] == [
+        ("1.50", "0.00")]
+    west_books = client.get(f"{API}/offices/{west.bank_id}/interbank-books",
+                            headers=west.admin).json()
+    assert [(line["received_hours"], line["owes_hours"]) for line in west_books["lines"]] == [
+        ("1.50", "-1.50")]
+    today = shanghai_today().isoformat()
+    report = client.get(f"{API}/interbank/clearing", params={"from": today, "to": today},
+                        headers=admin).json()
+    assert report["balanced"] and report["pending_transfers"] == 0
+    assert [pair["net_hours"] for pair in report["pairs"]] == ["1.50"]
+
+    # The west bank does not pay cleaning... for meals: refused before anything is held.
+    assert_error(client.post(f"{API}/service-requests", json={**need, "category": "meals"},
+                             headers={**daughter["headers"], "Idempotency-Key": "care-2"}),
+                 422, "care_not_offered")
+    assert_error(client.post(f"{API}/service-requests", json={
+        **need, "beneficiary_passbook": daughter["passbook_no"]},
+        headers={**daughter["headers"], "Idempotency-Key": "care-3"}), 404, "not_found")
+    unchanged = client.get(f"{API}/volunteers/{daughter['id']}/time-account",
+                           headers=daughter["headers"]).json()
+    assert (unchanged["balance_hours"], unchanged["reserved_hours"]) == ("2.50", "0.00")

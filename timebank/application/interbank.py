@@ -4,6 +4,7 @@ this application's own store; `timebank.interbank` drives the steps across store
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,6 +20,7 @@ from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for
 from timebank.domain.interbank import (
     BANK_CLOSED,
+    CARE,
     DEADLINE_PASSED,
     NO_SUCH_PASSBOOK,
     NOT_A_BANK,
@@ -26,10 +28,12 @@ from timebank.domain.interbank import (
     RECIPIENT_INACTIVE,
     InterbankCredit,
     InterbankTransfer,
+    care_request_id_for,
     interbank_credit_id_for,
 )
 from timebank.domain.offices import BANK
-from timebank.domain.time_accounts import INTERBANK_IN, check_minutes
+from timebank.domain.service_requests import CATEGORIES, check_window
+from timebank.domain.time_accounts import INTERBANK_IN, RELATIONS, check_minutes
 from timebank.domain.values import hours_text, is_valid_passbook_no, utc_now
 from timebank.domain.volunteers import Passbook, Volunteer
 
@@ -52,7 +56,17 @@ def transfer_out(transfer: InterbankTransfer) -> dict[str, Any]:
         "deadline": transfer.deadline,
         "decided_at": transfer.decided_at,
         "reason": transfer.reason or None,
+        "purpose": transfer.purpose,
+        "request_id": str(care_request_id_for(transfer.id)) if transfer.purpose == CARE
+        else None,
+        "returned_hours": hours_text(transfer.returned_minutes),
     }
+
+
+def _owner_only(actor: Actor, owner: Volunteer) -> None:
+    # Like 转赠, only the owner moves their hours; staff cannot do it for them.
+    if actor.kind != "system" and not (actor.kind == "volunteer" and actor.id == str(owner.id)):
+        raise DomainError("forbidden", "Only the passbook's owner can transfer its hours.")
 
 
 class InterbankServices(GiftServices):
@@ -82,9 +96,7 @@ class InterbankServices(GiftServices):
                 raise DomainError("not_found", f"Passbook {number!r} not found.")
         passbook = self.load(Passbook, passbook_id_for(from_passbook), "passbook")
         owner = self.load(Volunteer, passbook.volunteer_id, "volunteer")
-        # Like 转赠, only the owner moves their hours; staff cannot do it for them.
-        if actor.kind != "system" and not (actor.kind == "volunteer" and actor.id == str(owner.id)):
-            raise DomainError("forbidden", "Only the passbook's owner can transfer its hours.")
+        _owner_only(actor, owner)
         if not owner.active:
             raise DomainError("volunteer_inactive")
         if UUID(str(to_bank_id)) == owner.bank_id:
@@ -104,6 +116,84 @@ class InterbankServices(GiftServices):
                 "deadline": body["deadline"].isoformat()}
         self.save_with(transfer, account, idem=idem, status=202, body=body)
         return body
+
+    @retry_on_conflict
+    def request_care_hold(
+        self,
+        actor: Actor,
+        to_bank_id: UUID,
+        beneficiary_passbook: str,
+        category: str,
+        relation: str,
+        place: str,
+        notes: str | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        idem: Idempotency | None,
+        answer: Callable[[InterbankTransfer], dict[str, Any]],
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Care for a family member whose passbook is in another bank, paid from the caller's
+        stored hours here: the whole window is reserved, and the transfer (purpose care)
+        carries the need to that bank, in one save. `answer` makes the reply kept for
+        retries (the request as it will be opened there)."""
+        if (replayed := self.replay(idem)) is not None:
+            return replayed
+        if actor.kind != "volunteer":
+            raise DomainError("forbidden", "Care paid from another bank's hours is posted by "
+                              "the family member who pays.")
+        window = check_window(starts_at, ends_at)
+        if category not in CATEGORIES:
+            raise DomainError("invalid_input", f"category is one of {', '.join(CATEGORIES)}.",
+                              field="category")
+        if relation not in RELATIONS:
+            raise DomainError("invalid_input", f"relation is one of {', '.join(RELATIONS)}.",
+                              field="relation")
+        place = (place or "").strip()
+        if not 1 <= len(place) <= 200:
+            raise DomainError("invalid_input", "place must be 1 to 200 characters.",
+                              field="place")
+        notes = (notes or "").strip() or None
+        if notes is not None and len(notes) > 500:
+            raise DomainError("invalid_input", "notes is at most 500 characters.",
+                              field="notes")
+        if not is_valid_passbook_no(beneficiary_passbook):
+            raise DomainError("not_found", f"Passbook {beneficiary_passbook!r} not found.")
+        owner = self.load(Volunteer, actor.id, "volunteer")
+        _owner_only(actor, owner)
+        if not owner.active:
+            raise DomainError("volunteer_inactive")
+        if UUID(str(to_bank_id)) == owner.bank_id:
+            raise DomainError("same_bank")
+        account = self.time_account_for(owner, actor)
+        transfer_id = uuid4()
+        now = now or utc_now()
+        sealed = self.vault.seal(owner.id, {"place": place, "notes": notes})
+        care = {"category": category, "relation": relation,
+                "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(),
+                "place_sealed": sealed["place"], "notes_sealed": sealed["notes"],
+                "poster_id": str(owner.id)}
+        transfer = InterbankTransfer(
+            id=transfer_id, from_bank_id=owner.bank_id, from_account_id=account.id,
+            from_passbook_no=owner.passbook_no, to_bank_id=UUID(str(to_bank_id)),
+            to_passbook_no=beneficiary_passbook, minutes=window, note="",
+            deadline=now + timedelta(hours=self.settings.interbank_deadline_hours),
+            actor=actor.record(), purpose=CARE, care=care)
+        account.reserve(str(transfer_id), window, actor.record())
+        body = answer(transfer)
+        self.save_with(transfer, account, idem=idem, status=201, body=body)
+        return body
+
+    def care_details(self, transfer: InterbankTransfer) -> dict[str, Any]:
+        """The need a care transfer carries, opened for the bank that will serve it (the
+        place and notes are sealed here under the payer's key)."""
+        care = transfer.care or {}
+        opened = self.vault.open(UUID(care["poster_id"]), {
+            "place": care.get("place_sealed"), "notes": care.get("notes_sealed")})
+        return {"category": care["category"], "relation": care["relation"],
+                "starts_at": datetime.fromisoformat(care["starts_at"]),
+                "ends_at": datetime.fromisoformat(care["ends_at"]),
+                "place": opened["place"] or "", "notes": opened["notes"]}
 
     def load_interbank_transfer(self, transfer_id: UUID | str) -> InterbankTransfer:
         return self.load(InterbankTransfer, transfer_id, "transfer")
@@ -127,6 +217,8 @@ class InterbankServices(GiftServices):
                                 now: datetime | None = None) -> InterbankCredit:
         """The one decision on this transfer here: the existing one, or a new one saved with
         the recipient's credit. A second caller (a restarted driver) gets the first's."""
+        if transfer.purpose == CARE:
+            raise ValueError("care is decided by opening its request (open_care_request)")
         credit_id = interbank_credit_id_for(transfer.id)
         for _attempt in range(DECIDE_ATTEMPTS):
             try:
@@ -187,16 +279,21 @@ class InterbankServices(GiftServices):
     # -- step 3, in the sending bank again -----------------------------------------------------
     @retry_on_conflict
     def settle_interbank_transfer(self, transfer_id: UUID | str, accepted: bool,
-                                  reason: str, decided_at: datetime) -> InterbankTransfer:
-        """Follow the receiving bank's decision: post or void, once."""
+                                  reason: str, decided_at: datetime,
+                                  credited_minutes: int | None = None) -> InterbankTransfer:
+        """Follow the receiving bank's decision: post (`credited_minutes` of a care hold,
+        the rest returning) or void, once."""
         transfer = self.load_interbank_transfer(transfer_id)
         if transfer.status != PENDING:
             return transfer  # settled before (a restarted driver): nothing to do
         account = self.load_time_account(transfer.from_account_id)
         actor = SYSTEM.record()
         if accepted:
-            transfer.post(decided_at, actor)
-            account.post_reservation(str(transfer.id), str(transfer.to_bank_id), actor)
+            transfer.post(decided_at, actor, credited_minutes)
+            account.post_reservation(str(transfer.id), str(transfer.to_bank_id), actor,
+                                     minutes=transfer.minutes - transfer.returned_minutes)
+            if transfer.returned_minutes:
+                account.release_reservation(str(transfer.id), "care_unused", actor)
         else:
             transfer.void(reason, decided_at, actor)
             account.release_reservation(str(transfer.id), reason, actor)

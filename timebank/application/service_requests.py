@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from timebank.application.authz import (
     COMPLAINT_DECIDERS,
@@ -27,10 +29,23 @@ from timebank.application.authz import (
 from timebank.application.idempotency import Idempotency
 from timebank.application.retry import retry_on_conflict
 from timebank.application.time_accounts import GiftServices
-from timebank.domain.actors import Actor
+from timebank.domain.actors import SYSTEM, Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for
-from timebank.domain.offices import BRANCH, SAVINGS_OFFICE, Office
+from timebank.domain.interbank import (
+    BANK_CLOSED,
+    CARE,
+    CARE_NOT_OFFERED,
+    DEADLINE_PASSED,
+    NO_SUCH_PASSBOOK,
+    NOT_A_BANK,
+    RECIPIENT_INACTIVE,
+    InterbankCredit,
+    InterbankTransfer,
+    care_request_id_for,
+    interbank_credit_id_for,
+)
+from timebank.domain.offices import BANK, BRANCH, SAVINGS_OFFICE, Office
 from timebank.domain.reading import ReadScope
 from timebank.domain.service_requests import (
     FAMILY,
@@ -56,6 +71,11 @@ from timebank.domain.values import hours_text, is_valid_passbook_no, shanghai_da
 from timebank.domain.volunteers import Passbook, Volunteer
 
 SETTLED = "settled"  # why a request's hold is released at confirmation
+# How many times opening care paid from another bank is tried again after a concurrent save.
+OPEN_ATTEMPTS = 5
+# Why the bank refuses to open care paid from another bank, by the error it would answer.
+CARE_REFUSALS = {"not_found": NO_SUCH_PASSBOOK, "volunteer_inactive": RECIPIENT_INACTIVE,
+                 "office_closed": BANK_CLOSED}
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,12 @@ class RequestServices(GiftServices):
         self.save_with(pool, account, idem=idem, status=201, body=body)
         return body
 
+    def _require_care_age(self, beneficiary: Volunteer, rules: TimeBankRules) -> None:
+        age = self.personal_data(beneficiary).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
+        if age is None or age < rules.care_from_age:
+            raise DomainError("care_age_not_reached",
+                              f"The bank's rules: from {rules.care_from_age}.")
+
     def _require_priority(self, elder: Volunteer, rules: TimeBankRules) -> int:
         """The elder's age, if they are of care age and a priority elder under the rules."""
         age = self.personal_data(elder).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
@@ -199,7 +225,8 @@ class RequestServices(GiftServices):
                                       f"{', '.join(RELATIONS)}.", field="relation")
                 if beneficiary.bank_id != poster.bank_id:
                     raise DomainError("office_mismatch", "The beneficiary's bank is another: "
-                                      "post the need there.")
+                                      "name it (beneficiary_bank_id) to pay from your "
+                                      "hours here.")
         else:
             if not beneficiary_passbook:
                 raise DomainError("invalid_input", "Staff name the beneficiary's passbook.",
@@ -219,10 +246,7 @@ class RequestServices(GiftServices):
         if payer == POOL:
             self._require_priority(beneficiary, rules)
         elif payer == BENEFICIARY:
-            age = self.personal_data(beneficiary).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
-            if age is None or age < rules.care_from_age:
-                raise DomainError("care_age_not_reached",
-                                  f"The bank's rules: from {rules.care_from_age}.")
+            self._require_care_age(beneficiary, rules)
             paying = self.time_account_for(poster if posted_by == FAMILY and poster
                                            else beneficiary, actor)
             paying.reserve(hold_ref(request_id), window, actor.record())
@@ -239,6 +263,112 @@ class RequestServices(GiftServices):
         self.save_with(request, *([paying] if paying else []), idem=idem, status=201,
                        body=body)
         return body
+
+    # -- care paid from another bank of the city (通存通兑) -----------------------------------
+    def check_care_beneficiary(self, bank_id: UUID, beneficiary_passbook: str,
+                               category: str) -> Volunteer:
+        """Reading only: may this passbook of this bank receive `category` paid from hours
+        stored in another bank? Its owner is active, in an open office, of the bank's care
+        age, and the bank lets the beneficiary's hours pay for that category."""
+        beneficiary = self.volunteer_of_passbook(beneficiary_passbook)
+        if beneficiary.bank_id != UUID(str(bank_id)):
+            raise DomainError("not_found", f"Passbook {beneficiary_passbook!r} not found.")
+        if not beneficiary.active:
+            raise DomainError("volunteer_inactive")
+        office = self.load_office(beneficiary.office_id)
+        self.ensure_open_path(office)
+        rules = self.time_rules_of(office)
+        payer = rules.payer_for(category)
+        if payer is None:
+            raise DomainError("not_time_bank_service", field="category")
+        if payer != BENEFICIARY:
+            raise DomainError("care_not_offered", field="category")
+        self._require_care_age(beneficiary, rules)
+        return beneficiary
+
+    def in_own_bank(self, actor: Actor, bank_id: UUID | str) -> bool:
+        """Whether `bank_id` is the calling volunteer's own bank (staff: always, so that
+        their 代办 is checked as ever)."""
+        if actor.kind != "volunteer":
+            return True
+        return str(self.load(Volunteer, actor.id, "volunteer").bank_id) == str(bank_id)
+
+    def care_credit(self, transfer_id: UUID | str) -> InterbankCredit | None:
+        """This bank's decision on a care transfer, if it made one."""
+        try:
+            credit = self.repository.get(interbank_credit_id_for(transfer_id))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(credit, InterbankCredit)
+        return credit
+
+    def open_care_request(self, transfer: InterbankTransfer, details: dict[str, Any],
+                          now: datetime | None = None) -> InterbankCredit:
+        """The one decision on a care transfer here: the request opened (saved with the
+        accepted decision) or refused. A second caller (a restarted driver) gets the first's:
+        the decision's id is derived from the transfer's, so the store refuses a second."""
+        for _attempt in range(OPEN_ATTEMPTS):
+            if (existing := self.care_credit(transfer.id)) is not None:
+                return existing
+            refusal, beneficiary = self._care_refusal(transfer, details, now or utc_now())
+            opened = [] if beneficiary is None else [
+                self._remote_request(transfer, details, beneficiary)]
+            credit = InterbankCredit.decide(
+                transfer.id, transfer.from_bank_id, transfer.from_passbook_no,
+                transfer.to_bank_id, transfer.to_passbook_no, transfer.minutes, None,
+                refusal, SYSTEM.record(), purpose=CARE)
+            try:
+                self.save(credit, *opened)
+                return credit
+            except (RecordConflictError, IntegrityError):
+                continue  # decided concurrently: look again
+        raise DomainError("conflict")
+
+    def _care_refusal(self, transfer: InterbankTransfer, details: dict[str, Any],
+                      now: datetime) -> tuple[str, Volunteer | None]:
+        try:
+            bank = self.load_office(transfer.to_bank_id)
+        except DomainError:
+            return NOT_A_BANK, None
+        if bank.kind != BANK:
+            return NOT_A_BANK, None
+        if bank.closed:
+            return BANK_CLOSED, None
+        if now > transfer.deadline:
+            return DEADLINE_PASSED, None
+        try:
+            beneficiary = self.check_care_beneficiary(bank.id, transfer.to_passbook_no,
+                                                      details["category"])
+        except DomainError as exc:
+            return CARE_REFUSALS.get(exc.code, CARE_NOT_OFFERED), None
+        return "", beneficiary
+
+    def _remote_request(self, transfer: InterbankTransfer, details: dict[str, Any],
+                        beneficiary: Volunteer) -> ServiceRequest:
+        sealed = self.vault.seal(beneficiary.id, {"place": details["place"],
+                                                  "notes": details["notes"]})
+        return ServiceRequest.post(
+            id=care_request_id_for(transfer.id), bank_id=beneficiary.bank_id,
+            office_id=beneficiary.office_id, beneficiary_id=beneficiary.id, posted_by=FAMILY,
+            relation=details["relation"], category=details["category"],
+            place_sealed=sealed["place"], notes_sealed=sealed["notes"],
+            starts_at=details["starts_at"], ends_at=details["ends_at"], payer=BENEFICIARY,
+            payer_account_id=None, held_minutes=transfer.minutes,
+            actor=transfer.requested_by, remote_payer={
+                "bank_id": str(transfer.from_bank_id),
+                "passbook_no": transfer.from_passbook_no,
+                "transfer_id": str(transfer.id)})
+
+    def _settle_remote(self, request: ServiceRequest, minutes: int,
+                       actor: Actor) -> InterbankCredit:
+        """The request paid from another bank ended: its decision here records what was
+        paid (0: nothing), which that bank's hold then follows."""
+        assert request.remote_payer is not None
+        credit = self.load(InterbankCredit,
+                           interbank_credit_id_for(request.remote_payer["transfer_id"]),
+                           "inter-bank credit")
+        credit.settle_care(minutes, request.status, utc_now(), actor.record())
+        return credit
 
     # -- taking ----------------------------------------------------------------------------
     @retry_on_conflict
@@ -365,6 +495,8 @@ class RequestServices(GiftServices):
     # -- the hours --------------------------------------------------------------------------
     def _release_hold(self, request: ServiceRequest, reason: str,
                       actor: Actor) -> list[Aggregate]:
+        if request.remote_payer is not None:
+            return [self._settle_remote(request, 0, actor)]
         if request.payer_account_id is None:
             return []
         account = self.load_time_account(request.payer_account_id)
@@ -373,8 +505,18 @@ class RequestServices(GiftServices):
 
     def _settle(self, request: ServiceRequest, minutes: int, actor: Actor) -> list[Aggregate]:
         """What the request's confirmation (or resolution) moves: the payer pays `minutes`,
-        the volunteer stores them (the storage cap applies); a hold returns whole first."""
-        touched: list[Aggregate] = self._release_hold(request, SETTLED, actor)
+        the volunteer stores them (the storage cap applies); a hold returns whole first.
+        Care paid from another bank records what was paid; that bank's hold follows."""
+        if request.remote_payer is not None:
+            touched: list[Aggregate] = [self._settle_remote(request, minutes, actor)]
+            if minutes:
+                volunteer = self.load(Volunteer, request.volunteer_id, "volunteer")
+                rules = self.time_rules_of(self.load_office(request.office_id))
+                touched.extend(self.store_capped(self.time_account_for(volunteer, actor),
+                                                 minutes, SERVICE, str(request.id), rules,
+                                                 actor))
+            return touched
+        touched = self._release_hold(request, SETTLED, actor)
         if minutes == 0:
             return touched
         volunteer = self.load(Volunteer, request.volunteer_id, "volunteer")
@@ -452,6 +594,10 @@ class RequestServices(GiftServices):
             "served_hours": hours_text(request.minutes),
             "paid_hours": hours_text(request.paid_minutes),
             "rating": request.rating,
+            "paid_from": {"bank_id": request.remote_payer["bank_id"],
+                          "passbook": request.remote_payer["passbook_no"],
+                          "transfer_id": request.remote_payer["transfer_id"]}
+            if request.remote_payer else None,
             "posted_at": request.created_on,
             "updated_at": request.modified_on,
         }

@@ -205,6 +205,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "本行未将该类别列为时间银行服务。"),
     "care_age_not_reached": ("Care paid in stored hours starts at the age the bank sets.",
                              "未达到本行规定的时间兑换年龄。"),
+    "care_not_offered": ("In the beneficiary's bank, this care is not paid from stored hours.",
+                         "受助人所在银行的该类服务不使用存储时间支付。"),
     "not_priority_elder": ("The public pool pays only for elders who meet the bank's rule.",
                            "受助人不符合本行公益时间池的资助条件。"),
     "second_approver_required": (

@@ -18,6 +18,12 @@ and start again at any point: each step is decided by the aggregates, never twic
 is voided only on B's recorded refusal, so the hours can never be both returned in A and
 credited in B; B refuses any transfer whose deadline has passed, so none waits for ever once
 B can be reached.
+
+Care withdrawn in another bank (purpose `care`) goes through the same steps with the service
+between them: in A the hours of the whole time window are reserved with the need's details;
+B's decision opens the service request there (accepted) or refuses it, and the decision stays
+open until the request ends in B — confirmed, with the minutes paid, or ended without a
+service (`care_settled`). A then posts what was paid and returns the rest, or voids it all.
 """
 
 from __future__ import annotations
@@ -40,12 +46,24 @@ RECIPIENT_INACTIVE = "recipient_inactive"
 DEADLINE_PASSED = "deadline_passed"
 BANK_CLOSED = "bank_closed"
 NOT_A_BANK = "not_a_bank"
-REFUSALS = (NO_SUCH_PASSBOOK, RECIPIENT_INACTIVE, DEADLINE_PASSED, BANK_CLOSED, NOT_A_BANK)
+CARE_NOT_OFFERED = "care_not_offered"  # B's rules do not let the beneficiary's hours pay
+CARE_NOT_SERVED = "care_not_served"  # the care request ended in B without a service
+REFUSALS = (NO_SUCH_PASSBOOK, RECIPIENT_INACTIVE, DEADLINE_PASSED, BANK_CLOSED, NOT_A_BANK,
+            CARE_NOT_OFFERED, CARE_NOT_SERVED)
+
+# What a transfer is for: hours given to a passbook of B, or care withdrawn in B.
+TRANSFER, CARE = "transfer", "care"
+PURPOSES = (TRANSFER, CARE)
 
 
 def interbank_credit_id_for(transfer_id: UUID | str) -> UUID:
     """The receiving bank's decision on a transfer: one per transfer, by its id."""
     return uuid5(NAMESPACE, f"interbank-credit:{transfer_id}")
+
+
+def care_request_id_for(transfer_id: UUID | str) -> UUID:
+    """The service request that care paid from another bank opens: one per transfer."""
+    return uuid5(NAMESPACE, f"interbank-care:{transfer_id}")
 
 
 class InterbankTransfer(Aggregate):
@@ -61,6 +79,17 @@ class InterbankTransfer(Aggregate):
         note: str
         deadline: datetime
         actor: dict[str, Any]
+        purpose: str = TRANSFER
+        # For care: the need as posted (category, relation, window, the place and notes
+        # sealed under the payer's key in A), which B's request is opened with.
+        care: dict[str, Any] | None = None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 moved hours between passbooks only.
+            state.update(purpose=TRANSFER, care=None)
 
     @event(Requested)
     def __init__(
@@ -75,6 +104,8 @@ class InterbankTransfer(Aggregate):
         note: str,
         deadline: datetime,
         actor: dict[str, Any],
+        purpose: str = TRANSFER,
+        care: dict[str, Any] | None = None,
     ) -> None:
         self.from_bank_id = from_bank_id
         self.from_account_id = from_account_id
@@ -84,23 +115,47 @@ class InterbankTransfer(Aggregate):
         self.minutes = minutes
         self.note = note
         self.deadline = deadline
+        self.purpose = purpose
+        self.care = care
+        self.requested_by = actor
         self.status = PENDING
         self.decided_at: datetime | None = None
         self.reason = ""
+        self.returned_minutes = 0
 
-    def post(self, credited_at: datetime, actor: dict[str, Any]) -> None:
+    @property
+    def posted_minutes(self) -> int:
+        """What left A for B: all of a posted transfer, what care used of its hold."""
+        return self.minutes - self.returned_minutes if self.status == POSTED else 0
+
+    def post(self, credited_at: datetime, actor: dict[str, Any],
+             credited_minutes: int | None = None) -> None:
+        """B credited `credited_minutes` (all of it unless care used less of its hold)."""
         if self.status != PENDING:
             raise DomainError("invalid_state")
-        self._posted(credited_at=credited_at, actor=actor)
+        credited = self.minutes if credited_minutes is None else credited_minutes
+        if not 0 < credited <= self.minutes:
+            raise ValueError(credited)
+        self._posted(credited_at=credited_at, actor=actor,
+                     returned_minutes=self.minutes - credited)
 
     class Posted(Aggregate.Event):
         credited_at: datetime  # when the receiving bank credited: both books date it so
         actor: dict[str, Any]
+        returned_minutes: int = 0  # of a care hold, what the service did not use
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(returned_minutes=0)  # version 1 always posted the whole amount
 
     @event(Posted)
-    def _posted(self, credited_at: datetime, actor: dict[str, Any]) -> None:
+    def _posted(self, credited_at: datetime, actor: dict[str, Any],
+                returned_minutes: int = 0) -> None:
         self.status = POSTED
         self.decided_at = credited_at
+        self.returned_minutes = returned_minutes
 
     def void(self, reason: str, refused_at: datetime, actor: dict[str, Any]) -> None:
         if self.status != PENDING:
@@ -135,6 +190,15 @@ class InterbankCredit(Aggregate):
         accepted: bool
         reason: str  # one of REFUSALS when refused, "" when accepted
         actor: dict[str, Any]
+        # For care, accepted means the service request was opened in B (with the id
+        # `care_request_id_for(transfer_id)`); what it paid is settled when it ends.
+        purpose: str = TRANSFER
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(purpose=TRANSFER)
 
     @event(Decided)
     def __init__(
@@ -150,6 +214,7 @@ class InterbankCredit(Aggregate):
         accepted: bool,
         reason: str,
         actor: dict[str, Any],
+        purpose: str = TRANSFER,
     ) -> None:
         self.transfer_id = transfer_id
         self.from_bank_id = from_bank_id
@@ -160,20 +225,57 @@ class InterbankCredit(Aggregate):
         self.minutes = minutes
         self.accepted = accepted
         self.reason = reason
+        self.purpose = purpose
+        self.care_settled_at: datetime | None = None
+        self.paid_minutes = 0
 
     @classmethod
     def decide(cls, transfer_id: UUID, from_bank_id: UUID, from_passbook_no: str,
                to_bank_id: UUID, to_passbook_no: str, minutes: int,
                to_account_id: UUID | None, refusal: str,
-               actor: dict[str, Any]) -> InterbankCredit:
+               actor: dict[str, Any], purpose: str = TRANSFER) -> InterbankCredit:
         if refusal and refusal not in REFUSALS:
             raise ValueError(refusal)
+        if purpose not in PURPOSES:
+            raise ValueError(purpose)
         return cls(id=interbank_credit_id_for(transfer_id), transfer_id=transfer_id,
                    from_bank_id=from_bank_id, from_passbook_no=from_passbook_no,
                    to_bank_id=to_bank_id, to_passbook_no=to_passbook_no,
                    to_account_id=None if refusal else to_account_id, minutes=minutes,
-                   accepted=not refusal, reason=refusal, actor=actor)
+                   accepted=not refusal, reason=refusal, actor=actor, purpose=purpose)
 
     @property
     def decided_at(self) -> datetime:
         return self.created_on
+
+    # -- care: the request opened in B has ended ----------------------------------------------
+    @property
+    def care_open(self) -> bool:
+        """Care accepted in B whose request has not ended yet: A waits."""
+        return self.purpose == CARE and self.accepted and self.care_settled_at is None
+
+    def settle_care(self, paid_minutes: int, outcome: str, settled_at: datetime,
+                    actor: dict[str, Any]) -> None:
+        """The care request ended: `paid_minutes` (0 when no service was given) were
+        credited to the volunteer in B, in the same save, and A owes them to B."""
+        if not self.care_open:
+            raise DomainError("invalid_state")
+        if not 0 <= paid_minutes <= self.minutes:
+            raise ValueError(paid_minutes)
+        self._care_settled(paid_minutes=paid_minutes, outcome=outcome, settled_at=settled_at,
+                           from_bank_id=self.from_bank_id, to_bank_id=self.to_bank_id,
+                           actor=actor)
+
+    class CareSettled(Aggregate.Event):
+        from_bank_id: UUID  # the bank that owes what was paid (its books' counterparty)
+        to_bank_id: UUID
+        paid_minutes: int
+        outcome: str  # the request's final status: confirmed, dismissed, cancelled, no_show
+        settled_at: datetime  # both books date what was paid so
+        actor: dict[str, Any]
+
+    @event(CareSettled)
+    def _care_settled(self, from_bank_id: UUID, to_bank_id: UUID, paid_minutes: int,
+                      outcome: str, settled_at: datetime, actor: dict[str, Any]) -> None:
+        self.paid_minutes = paid_minutes
+        self.care_settled_at = settled_at

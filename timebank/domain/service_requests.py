@@ -83,13 +83,22 @@ class ServiceRequest(Aggregate):
         payer_account_id: UUID | None  # the time account that pays (payer "beneficiary")
         held_minutes: int  # held in that account at posting (the whole window), or 0
         actor: dict[str, Any]
+        # Care paid from a time account in another bank of the city (通存通兑): that bank,
+        # passbook and inter-bank transfer, which holds the window's hours there.
+        remote_payer: dict[str, str] | None = None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(remote_payer=None)  # version 1 was paid within the bank only
 
     @event(Published)
     def __init__(self, id: UUID, bank_id: UUID, office_id: UUID, beneficiary_id: UUID,
                  posted_by: str, relation: str, category: str, place_sealed: str | None,
                  notes_sealed: str | None, starts_at: datetime, ends_at: datetime,
                  payer: str, payer_account_id: UUID | None, held_minutes: int,
-                 actor: dict[str, Any]) -> None:
+                 actor: dict[str, Any], remote_payer: dict[str, str] | None = None) -> None:
         self.bank_id = bank_id
         self.office_id = office_id
         self.beneficiary_id = beneficiary_id
@@ -104,6 +113,7 @@ class ServiceRequest(Aggregate):
         self.payer = payer
         self.payer_account_id = payer_account_id
         self.held_minutes = held_minutes
+        self.remote_payer = remote_payer
         self.status = POSTED
         self.volunteer_id: UUID | None = None
         self.dispatched = False
@@ -116,7 +126,8 @@ class ServiceRequest(Aggregate):
              posted_by: str, relation: str, category: str, place_sealed: str | None,
              notes_sealed: str | None, starts_at: datetime, ends_at: datetime, payer: str,
              payer_account_id: UUID | None, held_minutes: int,
-             actor: dict[str, Any]) -> ServiceRequest:
+             actor: dict[str, Any], remote_payer: dict[str, str] | None = None
+             ) -> ServiceRequest:
         if category not in CATEGORIES:
             raise DomainError("invalid_input", f"category is one of {', '.join(CATEGORIES)}.",
                               field="category")
@@ -125,13 +136,15 @@ class ServiceRequest(Aggregate):
         window = check_window(starts_at, ends_at)
         if held_minutes not in (0, window):
             raise ValueError("a request holds its whole window or nothing")
+        if remote_payer is not None and (payer_account_id is not None or not held_minutes):
+            raise ValueError("care paid from another bank is held there, whole")
         return cls(id=id, bank_id=bank_id, office_id=office_id,
                    beneficiary_id=beneficiary_id, posted_by=posted_by,
                    relation=relation if posted_by == FAMILY else "", category=category,
                    place_sealed=place_sealed, notes_sealed=notes_sealed,
                    starts_at=require_aware(starts_at), ends_at=require_aware(ends_at),
                    payer=payer, payer_account_id=payer_account_id,
-                   held_minutes=held_minutes, actor=actor)
+                   held_minutes=held_minutes, actor=actor, remote_payer=remote_payer)
 
     @property
     def window_minutes(self) -> int:

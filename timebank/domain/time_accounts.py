@@ -238,12 +238,17 @@ class TimeAccount(Aggregate):
         self.balance -= minutes
         self.reserved[transfer_id] = minutes
 
-    def post_reservation(self, transfer_id: str, to_bank_id: str,
-                         actor: dict[str, Any]) -> None:
-        """The other bank credited the hours: the reservation leaves the account for good."""
+    def post_reservation(self, transfer_id: str, to_bank_id: str, actor: dict[str, Any],
+                         minutes: int | None = None) -> None:
+        """The other bank credited the hours: the reservation (or `minutes` of it, what care
+        used) leaves the account for good; the rest stays held until released."""
         if transfer_id not in self.reserved:
             raise DomainError("invalid_state")
-        self._reservation_posted(transfer_id=transfer_id, minutes=self.reserved[transfer_id],
+        held = self.reserved[transfer_id]
+        posted = held if minutes is None else minutes
+        if not 0 < posted <= held:
+            raise ValueError(posted)
+        self._reservation_posted(transfer_id=transfer_id, minutes=posted,
                                  to_bank_id=to_bank_id, actor=actor)
 
     class ReservationPosted(Aggregate.Event):
@@ -255,11 +260,19 @@ class TimeAccount(Aggregate):
     @event(ReservationPosted)
     def _reservation_posted(self, transfer_id: str, minutes: int, to_bank_id: str,
                             actor: dict[str, Any]) -> None:
-        del self.reserved[transfer_id]
+        self._unhold(transfer_id, minutes)
+
+    def _unhold(self, transfer_id: str, minutes: int) -> None:
+        left = self.reserved[transfer_id] - minutes
+        if left:
+            self.reserved[transfer_id] = left
+        else:
+            del self.reserved[transfer_id]
 
     def release_reservation(self, transfer_id: str, reason: str,
                             actor: dict[str, Any]) -> None:
-        """The other bank refused (or the deadline passed there): the hours come back."""
+        """The other bank refused (or the deadline passed there), or care used less than
+        its hold: what is still held comes back."""
         if transfer_id not in self.reserved:
             raise DomainError("invalid_state")
         self._reservation_released(transfer_id=transfer_id,
@@ -275,7 +288,8 @@ class TimeAccount(Aggregate):
     @event(ReservationReleased)
     def _reservation_released(self, transfer_id: str, minutes: int, reason: str,
                               actor: dict[str, Any]) -> None:
-        self.balance += self.reserved.pop(transfer_id)
+        self.balance += minutes
+        self._unhold(transfer_id, minutes)
 
 
 class HoursPool(Aggregate):

@@ -372,6 +372,7 @@ EVENT = _vocabulary(
     ("PoolCredited", "时间池入账", "pool credited"),
     ("PoolDebited", "时间池扣减", "pool debited"),
     ("Posted", "过账", "posted"),
+    ("CareSettled", "照护结算", "care settled"),
     ("ReservationPosted", "预留过账", "reservation posted"),
     ("ReservationReleased", "预留释放", "reservation released"),
     ("TimeBankRulesChanged", "时间银行规则变更", "time bank rules changed"),
