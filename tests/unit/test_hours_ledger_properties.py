@@ -1,7 +1,8 @@
 """Property-based: random services (under a storage cap), gifts, donations, pool funding,
 corrections, pool grants to elders, service requests paid each way (minted, the
-beneficiary's hours, the pool) and inter-bank transfers whose steps interleave with
-everything else keep the hours ledger sound.
+beneficiary's hours, the pool), care for an elder of the other bank paid from hours stored
+here, and inter-bank transfers whose steps interleave with everything else keep the hours
+ledger sound.
 
 After every step: hours are conserved — what was minted (service hours stored, net of
 corrections) plus what the banks funded their pools with equals the accounts' balances plus
@@ -9,7 +10,8 @@ the pools plus the hours reserved by transfers the receiving bank has not credit
 the hours service requests hold until they are confirmed, cancelled or a no-show; no
 account or pool is below zero; and every inter-bank transfer is either pending (nothing
 credited, hours reserved), posted in both banks (reserved hours gone, credited once) or
-voided in both (refused, hours back, credited nowhere). The application runs on the
+voided in both (refused, hours back, credited nowhere); care from the other bank posts
+exactly what its service paid there. The application runs on the
 in-memory store; two banks share it, as two banks opened in one partition do.
 """
 
@@ -28,16 +30,19 @@ from tests.memory import memory_app
 from timebank.domain.actors import SYSTEM
 from timebank.domain.errors import DomainError
 from timebank.domain.interbank import (
+    CARE,
     PENDING,
     POSTED,
     VOIDED,
     InterbankCredit,
     InterbankTransfer,
+    care_request_id_for,
     interbank_credit_id_for,
 )
 from timebank.domain.service_requests import OPEN_STATES, ServiceRequest, hold_ref
 from timebank.domain.time_accounts import (
     INTERBANK_IN,
+    SERVICE,
     HoursPool,
     TimeAccount,
     hours_pool_id_for,
@@ -85,6 +90,7 @@ class HoursLedger(RuleBasedStateMachine):
         self.records: list[tuple[Any, int]] = []  # (service record, minutes) approved
         self.transfers: list[str] = []
         self.requests: list[tuple[int, str]] = []  # (bank, request id)
+        self.care: list[tuple[int, str, str]] = []  # (serving bank, request, transfer)
 
     def actor(self, volunteer: Any) -> Any:
         return self.app.actor_for_volunteer(str(volunteer.id), None)
@@ -160,13 +166,34 @@ class HoursLedger(RuleBasedStateMachine):
     def receiving_bank_decides(self, pick: int) -> None:
         """Step 2 alone: a driver that dies before step 3 leaves exactly this."""
         transfer = self.app.load_interbank_transfer(self.transfers[pick % len(self.transfers)])
-        if transfer.status == PENDING:
+        if transfer.status == PENDING and transfer.purpose == CARE:
+            self.app.open_care_request(transfer, self.app.care_details(transfer))
+        elif transfer.status == PENDING:
             self.app.decide_interbank_credit(transfer)
 
     @precondition(lambda self: self.transfers)
     @rule(pick=st.integers(0, 10_000))
     def driver_advances(self, pick: int) -> None:
         self.city.advance(self.home, self.transfers[pick % len(self.transfers)])
+
+    @rule(bank=st.integers(0, 1), who=st.integers(1, PEOPLE - 1), minutes=MINUTES)
+    def post_care_in_the_other_bank(self, bank: int, who: int, minutes: int) -> None:
+        """A volunteer pays from their hours here for care of the other bank's elder."""
+        payer, elder = self.people[bank][who], self.people[1 - bank][0]
+        account = self.account(payer)
+        if account is not None and account.balance:
+            minutes = min(minutes, account.balance)  # mostly a window the payer can afford
+        try:
+            posted = self.city.post_care(
+                self.home, self.actor(payer), str(self.banks[1 - bank].bank.id),
+                elder.passbook_no, "cleaning", "parent", "家中", None, START,
+                START + timedelta(minutes=minutes), None)
+        except DomainError as exc:
+            assert exc.code == "insufficient_hours"
+            return
+        self.transfers.append(posted["paid_from"]["transfer_id"])
+        self.requests.append((1 - bank, posted["request_id"]))
+        self.care.append((1 - bank, posted["request_id"], posted["paid_from"]["transfer_id"]))
 
     @rule(bank=st.integers(0, 1), minutes=MINUTES)
     def pool_grants_the_elder(self, bank: int, minutes: int) -> None:
@@ -226,6 +253,20 @@ class HoursLedger(RuleBasedStateMachine):
     def request_runs_its_course(self, pick: int, who: int, minutes: int, end: str) -> None:
         """A request taken, done and ended in one go (the steps above interleave alone)."""
         bank, request_id = self.requests[pick % len(self.requests)]
+        self._run_course(bank, request_id, who, minutes, end)
+
+    @precondition(lambda self: self.care)
+    @rule(pick=st.integers(0, 10_000), who=st.integers(1, PEOPLE - 1), minutes=MINUTES,
+          end=st.sampled_from(("confirm", "no_show", "resolve", "dismiss")))
+    def care_runs_its_course_and_the_driver_settles(self, pick: int, who: int, minutes: int,
+                                                   end: str) -> None:
+        bank, request_id, transfer_id = self.care[pick % len(self.care)]
+        if self.app.exists(care_request_id_for(transfer_id)):
+            self._run_course(bank, request_id, who, minutes, end)
+        self.city.advance(self.home, transfer_id)
+
+    def _run_course(self, bank: int, request_id: str, who: int, minutes: int,
+                    end: str) -> None:
         request = self.app.load(ServiceRequest, request_id)
         if request.status != "posted":
             return
@@ -268,10 +309,14 @@ class HoursLedger(RuleBasedStateMachine):
         in_flight = 0
         for transfer_id in self.transfers:
             transfer = self.app.load_interbank_transfer(transfer_id)
-            credited = self.app.exists(interbank_credit_id_for(transfer_id)) and self.app.load(
-                InterbankCredit, interbank_credit_id_for(transfer_id)).accepted
-            if transfer.status == PENDING and not credited:
-                in_flight += transfer.minutes
+            decision = (self.app.load(InterbankCredit, interbank_credit_id_for(transfer_id))
+                        if self.app.exists(interbank_credit_id_for(transfer_id)) else None)
+            # What the receiving bank has credited already: all of a transfer it accepted,
+            # what care's service paid once its request ended.
+            credited = 0 if decision is None or not decision.accepted else (
+                decision.paid_minutes if transfer.purpose == CARE else transfer.minutes)
+            if transfer.status == PENDING:
+                in_flight += transfer.minutes - credited
         pools = 0
         for d in self.banks:
             pool_id = hours_pool_id_for(d.bank.id)
@@ -296,30 +341,43 @@ class HoursLedger(RuleBasedStateMachine):
     def every_transfer_is_posted_in_both_banks_or_voided_in_both(self) -> None:
         if not self.transfers:
             return
-        credits = Counter()
+        credits: Counter[str] = Counter()
+        served: Counter[str] = Counter()
         for notification in self.app.recorder.select_notifications(start=1, limit=100_000):
             event = self.app.mapper.to_domain_event(notification)
             if isinstance(event, TimeAccount.HoursCredited) and event.kind == INTERBANK_IN:
                 credits[event.ref] += 1
+            elif isinstance(event, TimeAccount.HoursCredited) and event.kind == SERVICE:
+                served[event.ref] += event.minutes
         for transfer_id in self.transfers:
             transfer = self.app.load_interbank_transfer(transfer_id)
             sender = self.app.load(TimeAccount, transfer.from_account_id)
             decided = self.app.exists(interbank_credit_id_for(transfer_id))
             decision = (self.app.load(InterbankCredit, interbank_credit_id_for(transfer_id))
                         if decided else None)
-            assert credits[transfer_id] == (1 if decision and decision.accepted else 0)
+            care = transfer.purpose == CARE
+            paid = decision.paid_minutes if decision is not None else 0
+            if care:
+                # Care credits no transfer: the volunteer who served stores what was paid.
+                assert credits[transfer_id] == 0
+                request_ref = str(care_request_id_for(transfer_id))
+                assert served[request_ref] == paid
+            else:
+                assert credits[transfer_id] == (1 if decision and decision.accepted else 0)
             if transfer.status == PENDING:
                 assert sender.reserved[transfer_id] == transfer.minutes
             elif transfer.status == POSTED:
                 assert decision is not None and decision.accepted
                 assert transfer_id not in sender.reserved
+                if care:
+                    assert not decision.care_open and transfer.posted_minutes == paid > 0
             else:
                 assert transfer.status == VOIDED
-                assert decision is not None and not decision.accepted
-                assert transfer_id not in sender.reserved
+                assert decision is not None and transfer_id not in sender.reserved
+                assert not decision.accepted or (not decision.care_open and paid == 0)
             assert isinstance(transfer, InterbankTransfer)
 
 
-HoursLedger.TestCase.settings = settings(max_examples=25, stateful_step_count=30,
+HoursLedger.TestCase.settings = settings(max_examples=50, stateful_step_count=30,
                                          deadline=None)
 TestHoursLedger = HoursLedger.TestCase
