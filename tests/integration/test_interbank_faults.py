@@ -1,9 +1,11 @@
 """通存通兑 under faults: two banks in two separate PostgreSQL servers (clusters made for this
 test with Debian's pg_createcluster on free loopback ports, dropped at the end), 20
 inter-bank transfers driven by `timebank interbank run` while it is killed with SIGKILL three
-times and one database server is stopped and started again. Afterwards every transfer is
-posted in both banks or voided in both, each step happened exactly once, no hour was made
-or lost, and the clearing report balances.
+times and one database server is stopped and started again; beside them, three holds for
+care withdrawn in the other bank, whose requests end there (confirmed, cancelled, resolved)
+while the driver runs. Afterwards every transfer is posted in both banks or voided in both,
+each step happened exactly once, no hour was made or lost, and the clearing report
+balances.
 
 initdb refuses to run as root (which CI is); pg_createcluster runs it as the postgres user.
 """
@@ -20,6 +22,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +31,26 @@ import pytest
 from projections import time_queries
 from projections.runner import ProjectionRunner
 from tests.conftest import IN_CI, make_postgres_settings
-from tests.helpers import District
+from tests.helpers import District, next_phone
 from tests.integration.test_crash_safety import environment, free_port
 from timebank.domain.actors import SYSTEM
 from timebank.domain.interbank import (
+    CARE_NOT_SERVED,
     PENDING,
     POSTED,
     VOIDED,
     InterbankCredit,
     InterbankTransfer,
+    care_request_id_for,
     interbank_credit_id_for,
 )
-from timebank.domain.time_accounts import INTERBANK_IN, TimeAccount, time_account_id_for
+from timebank.domain.time_accounts import (
+    INTERBANK_IN,
+    SERVICE,
+    TimeAccount,
+    time_account_id_for,
+)
+from timebank.domain.values import gb11643_check_digit
 from timebank.interbank import CityTransfers
 from timebank.partitions import Partition
 from timebank.runtime import Runtime, build_runtime
@@ -49,6 +60,7 @@ pytestmark = pytest.mark.postgres
 
 VERSION_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
 TRANSFERS = 20
+CARE_START = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -137,6 +149,21 @@ def wait_for(condition: Callable[[], bool], seconds: float, log: Path) -> None:
         time.sleep(0.05)
 
 
+def end_care(app: Any, helper: Any, elder: Any, cares: list[dict[str, Any]]) -> None:
+    """The west bank's side of the three care requests, while the driver is down or at work:
+    served 1.5 h and confirmed; cancelled; served 1.5 h, disputed and resolved at 1 h."""
+    helper_actor = app.actor_for_volunteer(str(helper.id), None)
+    elder_actor = app.actor_for_volunteer(str(elder.id), None)
+    confirmed, cancelled, resolved = (care["request_id"] for care in cares)
+    for request_id in (confirmed, resolved):
+        app.take_request(helper_actor, request_id)
+        app.mark_request_done(helper_actor, request_id, 90, "")
+    app.confirm_request(elder_actor, confirmed, 5, "", None)
+    app.cancel_request(elder_actor, cancelled, "住院了")
+    app.dispute_request(elder_actor, resolved, "只做了一小时")
+    app.resolve_request(SYSTEM, resolved, 60, "核实为一小时", None)
+
+
 def test_transfers_complete_exactly_once_through_kills_and_a_server_restart(
     clusters: tuple[Cluster, Cluster], pg_schema: str, tmp_path: Path
 ) -> None:
@@ -154,7 +181,8 @@ def test_transfers_complete_exactly_once_through_kills_and_a_server_restart(
         for key in ("east", "west"):
             app = rt.partitions.banks[key].app
             bank = rt.partitions.open_bank(SYSTEM, f"{key}区", key)
-            app.change_time_bank_rules(SYSTEM, bank.id, {"payers": {"elderly_care": "minted"}})
+            app.change_time_bank_rules(SYSTEM, bank.id, {
+                "payers": {"elderly_care": "minted", "cleaning": "beneficiary"}})
             d = District(app)
             d.bank = bank
             d.branch = app.open_office(SYSTEM, "街道分行", "branch", bank.id)
@@ -164,7 +192,23 @@ def test_transfers_complete_exactly_once_through_kills_and_a_server_restart(
                 d.earn(person, 600)
                 minted += 600
             banks[key] = bank
+            if key == "west":
+                body = "31010419480305123"
+                elder = app.register_volunteer(SYSTEM, "王奶奶", next_phone(),
+                                               body + gb11643_check_digit(body),
+                                               d.office.id, "738294")
         city = CityTransfers(rt.partitions)
+        east, west = rt.partitions.banks["east"], rt.partitions.banks["west"]
+
+        # Care for the west bank's elder paid from an east volunteer's hours: each hold is
+        # made in the east and opened in the west at once.
+        payer = people["east"][0]
+        payer_actor = east.app.actor_for_volunteer(str(payer.id), None)
+        cares = [city.post_care(east, payer_actor, str(banks["west"].id), elder.passbook_no,
+                                "cleaning", "parent", "松林小区5栋102", None,
+                                CARE_START + timedelta(days=n),
+                                CARE_START + timedelta(days=n, hours=2), None)
+                 for n in range(3)]
 
         def request(count: int) -> list[tuple[Partition, str]]:
             made = []
@@ -202,6 +246,8 @@ def test_transfers_complete_exactly_once_through_kills_and_a_server_restart(
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             kills += 1
+            if round_no == 0:
+                end_care(west.app, people["west"][0], elder, cares)
         assert kills == 3
         final = driver(settings, log, "--once")
         drivers.append(final)
@@ -221,6 +267,23 @@ def test_transfers_complete_exactly_once_through_kills_and_a_server_restart(
         credits_in = Counter(
             event.ref for domain_events in decoded.values() for event in domain_events
             if isinstance(event, TimeAccount.HoursCredited) and event.kind == INTERBANK_IN)
+        served = Counter()
+        for event in decoded["west"]:
+            if isinstance(event, TimeAccount.HoursCredited) and event.kind == SERVICE:
+                served[event.ref] += event.minutes
+        care_ids = [care["paid_from"]["transfer_id"] for care in cares]
+        care_ends = []
+        for transfer_id in care_ids:
+            transfer = east.app.load_interbank_transfer(transfer_id)
+            assert settled[transfer_id] == 1 and credits_in[transfer_id] == 0
+            assert served[str(care_request_id_for(transfer_id))] == transfer.posted_minutes
+            assert transfer_id not in east.app.load(TimeAccount,
+                                                    transfer.from_account_id).reserved
+            care_ends.append((transfer.status, transfer.posted_minutes,
+                              transfer.returned_minutes, transfer.reason))
+        # Confirmed at 1.5 h of 2, cancelled, resolved at 1 h of the 1.5 h marked done.
+        assert care_ends == [(POSTED, 90, 30, ""), (VOIDED, 0, 0, CARE_NOT_SERVED),
+                             (POSTED, 60, 60, "")]
         outcome: Counter[str] = Counter()
         for home, transfer_id in sent:
             transfer = home.app.load_interbank_transfer(transfer_id)
@@ -243,7 +306,7 @@ def test_transfers_complete_exactly_once_through_kills_and_a_server_restart(
                 account = app.load(TimeAccount, time_account_id_for(person.passbook_no))
                 assert account.balance >= 0 and not account.reserved
                 held += account.balance
-        assert held == minted
+        assert held == minted  # care moved 2.5 h from the east payer to the west helper
 
         # Both banks' books agree: the clearing report balances.
         books = []
