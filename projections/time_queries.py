@@ -16,10 +16,12 @@ from projections.tables import (
     hours_pools,
     interbank_ledger,
     interbank_transfers,
+    offices,
     time_accounts,
     time_entries,
 )
-from timebank.domain.interbank import CARE, PENDING
+from timebank.domain.interbank import CARE, PENDING, POSTED, VOIDED
+from timebank.domain.offices import BANK
 from timebank.domain.values import hours_text
 
 
@@ -153,3 +155,30 @@ def clearing_report(books: list[dict[tuple[str, str], dict[str, int]]],
         })
     return {"from": first, "to": last, "balanced": all(p["balanced"] for p in out),
             "pairs": out}
+
+
+def care_holds_of(engine: Engine, passbook_no: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Care a passbook of this bank pays for in other banks (通存通兑), newest first: the
+    hold, and once the service ended there, what was paid and what came back."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(interbank_transfers)
+            .where(interbank_transfers.c.from_passbook_no == passbook_no,
+                   interbank_transfers.c.purpose == CARE)
+            .order_by(interbank_transfers.c.requested_at.desc()).limit(limit)).mappings()
+        return [{**row, "held_hours": hours_text(row["minutes"]),
+                 "paid_hours": hours_text(row["minutes"] - row["returned_minutes"]
+                                          if row["status"] == POSTED else 0),
+                 "returned_hours": hours_text(row["minutes"] if row["status"] == VOIDED
+                                              else row["returned_minutes"])}
+                for row in rows]
+
+
+def open_banks(engine: Engine) -> list[dict[str, str]]:
+    """The open banks this store knows (their names are public), by name."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(offices.c.office_id, offices.c.name)
+            .where(offices.c.kind == BANK, offices.c.closed.is_(False))
+            .order_by(offices.c.name)).mappings()
+        return [{"bank_id": row["office_id"], "name": row["name"]} for row in rows]

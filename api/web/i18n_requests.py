@@ -18,6 +18,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "request_for_passbook_staff": ("老人的存折号（代办）",
                                    "The elder's passbook no. (on their behalf)"),
     "request_relation": ("您与对方的关系", "Your relation to them"),
+    "request_beneficiary_bank": ("家人所在的银行", "Their bank"),
+    "request_this_bank": ("本行", "This bank"),
+    "request_other_bank_hint": (
+        "家人在其他区的时间银行时，选择该行：照护在那里提供，时间从您在本行的账户支付（通存通兑）。",
+        "If your family member is with another district's time bank, choose it: the care is "
+        "given there and paid from your hours here."),
+    "care_elsewhere_heading": ("我在其他银行支付的照护", "Care I pay for in other banks"),
+    "care_elsewhere_pending": ("服务进行中，时间已冻结", "Service open, hours held"),
+    "care_elsewhere_posted": ("已结算", "Settled"),
+    "care_elsewhere_voided": ("未服务，时间已退回", "Not served, hours returned"),
+    "care_elsewhere_held": ("冻结", "Held"),
+    "care_elsewhere_paid": ("支付", "Paid"),
+    "care_elsewhere_returned": ("退回", "Returned"),
     "request_payer_hint": (
         "谁支付时间由本行规则决定：公益服务由银行记入；互助服务从受助人（为家人发布时从您）的时间账户"
         "支付，发布时先冻结整个时段，多余部分确认后退回；公益时间池为符合条件的老人支付。",

@@ -24,15 +24,17 @@ from api.web.sessions import (
     gathered,
     page_actor,
     page_engine,
+    page_partition,
     page_runner,
     page_services,
 )
-from projections import request_queries
+from projections import request_queries, time_queries
 from timebank.application.idempotency import Idempotency
 from timebank.domain.actors import Actor
 from timebank.domain.errors import DomainError
 from timebank.domain.time_accounts import RELATIONS, minutes_of_hours
 from timebank.domain.values import SHANGHAI
+from timebank.domain.volunteers import Volunteer
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,10 +78,24 @@ def my_requests(request: Request, done: str = "", error: str = "",
     context = _page_context(request, services, actor, "mine")
     open_rows = request_queries.list_requests(context["engine"], context["scope"], "open",
                                               status="posted", limit=50)
+    me = services.load(Volunteer, actor.id, "volunteer")
+    banks = _other_banks(request, actor, str(me.bank_id))
+    names = {bank["bank_id"]: bank["name"] for bank in banks}
+    care = [{**row, "bank_name": names.get(row["to_bank_id"], "—")}
+            for row in time_queries.care_holds_of(context["engine"], me.passbook_no)]
     return render(request, "requests.html", mine=context["rows"], open_rows=open_rows,
                   me=actor.id, relations=RELATIONS, tz=SHANGHAI, staff=False,
-                  form_key=str(uuid.uuid4()), done=done,
+                  form_key=str(uuid.uuid4()), done=done, other_banks=banks,
+                  care_elsewhere=care,
                   error=coded_message(request, error, field) if error else None)
+
+
+def _other_banks(request: Request, actor: Actor, own_bank_id: str) -> list[dict[str, str]]:
+    """The city's other open banks, from every partition's read models (names are public):
+    where a family member's care can be paid from the caller's hours here."""
+    found = gathered(request, actor, lambda p: time_queries.open_banks(p.engine), public=True)
+    unique = {bank["bank_id"]: bank for bank in found if bank["bank_id"] != own_bank_id}
+    return sorted(unique.values(), key=lambda bank: bank["name"])
 
 
 @router.post("/me/requests")
@@ -94,6 +110,7 @@ def post_my_request(
     relation: Annotated[str, Form(max_length=20)] = "",
     form_key: Annotated[str, Form(max_length=100)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
+    beneficiary_bank_id: Annotated[str, Form(max_length=36)] = "",
 ) -> Response:
     actor = page_actor(request)
     if actor is None:
@@ -104,11 +121,20 @@ def post_my_request(
         check_csrf(request, csrf)
         payload = {"category": category, "place": place, "notes": notes,
                    "starts_at": starts_at, "ends_at": ends_at,
-                   "beneficiary_passbook": beneficiary_passbook, "relation": relation}
-        services.post_request(
-            actor, beneficiary_passbook.strip() or None, category, place, notes,
-            local_datetime(starts_at, "starts_at"), local_datetime(ends_at, "ends_at"),
-            relation, _idem(services, actor, "service-request-page", form_key, payload))
+                   "beneficiary_passbook": beneficiary_passbook, "relation": relation,
+                   "beneficiary_bank_id": beneficiary_bank_id}
+        idem = _idem(services, actor, "service-request-page", form_key, payload)
+        starts, ends = (local_datetime(starts_at, "starts_at"),
+                        local_datetime(ends_at, "ends_at"))
+        bank_id = beneficiary_bank_id.strip()
+        if bank_id and not services.in_own_bank(actor, bank_id):
+            # 通存通兑: care given in the family member's bank, paid from the hours here.
+            request.app.state.city_transfers.post_care(
+                page_partition(request), actor, bank_id, beneficiary_passbook.strip(),
+                category, relation, place, notes, starts, ends, idem)
+        else:
+            services.post_request(actor, beneficiary_passbook.strip() or None, category,
+                                  place, notes, starts, ends, relation, idem)
     except DomainError as exc:
         return _back(request, path, {"error": exc.code,
                                      "field": str(exc.context.get("field", ""))})

@@ -4,6 +4,7 @@ the driver posts it, a refused one is voided, each bank's books and the city's c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.background import pending_interbank_transfers
+from tests.api._pages import csrf_of, visible_text, volunteer_login
 from tests.api._support import API, assert_error, shanghai_today
 from tests.api.test_partitions import bank_district, runtime_of
 from tests.helpers import admin_headers, next_phone
@@ -237,3 +239,71 @@ def test_care_for_a_parent_in_another_bank_paid_from_hours_here(
     unchanged = client.get(f"{API}/volunteers/{daughter['id']}/time-account",
                            headers=daughter["headers"]).json()
     assert (unchanged["balance_hours"], unchanged["reserved_hours"]) == ("2.50", "0.00")
+
+
+def test_the_family_page_posts_care_in_another_bank_and_shows_the_hold(
+    city_client: TestClient,
+) -> None:
+    """On /me/requests a daughter of the east bank chooses her mother's bank (the west) and
+    posts care there; the page then shows what is held here, and once the west bank's
+    volunteer served and the mother confirmed, what was paid and what came back."""
+    client = city_client
+    admin = admin_headers(client)
+    east, daughter = bank_district(client, admin, "east", "东区")
+    west, helper = bank_district(client, admin, "west", "西区")
+    for d, payers in ((east, {"elderly_care": "minted"}),
+                      (west, {"elderly_care": "minted", "cleaning": "beneficiary",
+                              "meals": "minted"})):
+        assert client.put(f"{API}/offices/{d.bank_id}/time-bank-rules", headers=d.admin,
+                          json={"payers": payers}).status_code == 200
+    east.earn(daughter["id"], 240)
+    mother_phone = next_phone()
+    mother = client.post(f"{API}/volunteers", headers=west.admin, json={
+        "name": "王奶奶", "phone": mother_phone, "office_id": west.office_id, "pin": "738294",
+        "id_number": "310104194803051234"}).json()
+
+    volunteer_login(client, daughter["phone"])
+    page = client.get("/me/requests")
+    assert page.status_code == 200
+    banks = re.search(r'<select id="beneficiary_bank_id".*?</select>', page.text, re.S)
+    assert banks and f'value="{west.bank_id}">西区' in banks.group(0)
+    assert east.bank_id not in banks.group(0)  # her own bank is "本行", not a choice
+    posted = client.post("/me/requests", data={
+        "csrf": csrf_of(page.text), "form_key": "care-page-1", "category": "cleaning",
+        "place": "松林小区5栋102", "notes": "", "starts_at": "2026-12-20T09:00",
+        "ends_at": "2026-12-20T11:00", "beneficiary_passbook": mother["passbook_no"],
+        "relation": "parent", "beneficiary_bank_id": west.bank_id}, follow_redirects=True)
+    assert "需求已发布" in posted.text, visible_text(posted.text)
+    text = visible_text(posted.text)
+    assert "我在其他银行支付的照护" in text and "服务进行中，时间已冻结" in text
+    assert "冻结 2.00 小时" in text
+
+    mother_headers = west.volunteer_headers(mother_phone)
+    (line,) = client.get(f"{API}/service-requests", headers=mother_headers,
+                         params={"view": "mine"}).json()
+    rid = line["request_id"]
+    assert client.post(f"{API}/service-requests/{rid}/take",
+                       headers=helper["headers"]).status_code == 200
+    assert client.post(f"{API}/service-requests/{rid}/done", headers=helper["headers"],
+                       json={"hours": "1.00", "note": ""}).status_code == 200
+    assert client.post(f"{API}/service-requests/{rid}/confirm", json={"rating": 4},
+                       headers={**mother_headers, "Idempotency-Key": "c1"}).status_code == 200
+    drive(client)
+    volunteer_login(client, daughter["phone"])
+    after = visible_text(client.get("/me/requests?lang=en").text)
+    assert "Care I pay for in other banks" in after
+    assert "Settled" in after and "Paid 1.00 h · Returned 1.00 h" in after
+
+    # A bank that does not pay this care from stored hours: words (in the language she
+    # chose), nothing held.
+    page = client.get("/me/requests")
+    refused = client.post("/me/requests", data={
+        "csrf": csrf_of(page.text), "form_key": "care-page-2", "category": "meals",
+        "place": "松林小区5栋102", "starts_at": "2026-12-21T09:00",
+        "ends_at": "2026-12-21T10:00", "beneficiary_passbook": mother["passbook_no"],
+        "relation": "parent", "beneficiary_bank_id": west.bank_id}, follow_redirects=True)
+    assert "this care is not paid from stored hours" in visible_text(refused.text), \
+        visible_text(refused.text)
+    account = client.get(f"{API}/volunteers/{daughter['id']}/time-account",
+                         headers=daughter["headers"]).json()
+    assert (account["balance_hours"], account["reserved_hours"]) == ("3.00", "0.00")
