@@ -182,6 +182,10 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": str(self.pool_max_overflow),
             "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            # The library's 5 s ended, now and then, a session creating the event store's
+            # tables on a loaded machine (the test suite on two cores); a session idle in a
+            # transaction longer than this is still ended and its locks released.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "15",
         }
         if self.database_schema:
             env["POSTGRES_SCHEMA"] = self.database_schema
