@@ -13,6 +13,7 @@ read model only says where to look, the aggregates decide.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,8 +59,12 @@ class DriveReport:
 
 
 class CityTransfers:
-    def __init__(self, partitions: Partitions) -> None:
+    def __init__(self, partitions: Partitions, care_recheck_seconds: float = 30.0) -> None:
         self.partitions = partitions
+        # Care stays pending while its service is open in the other bank (days, perhaps):
+        # a driver that found it open looks again only after this long, not at every pass.
+        self.care_recheck_seconds = care_recheck_seconds
+        self._open_care: dict[str, float] = {}  # transfer id -> when it was found open
 
     def _open_bank(self, bank_id: str | UUID, field_name: str) -> tuple[Partition, Office]:
         """Another bank of the city, open (reading only)."""
@@ -152,6 +157,7 @@ class CityTransfers:
         """One pass over every partition's pending transfers. A failure (a database down)
         is logged and left for the next pass; the others go on."""
         report = DriveReport()
+        listed: set[str] = set()
         for home in self.partitions.all():
             try:
                 transfer_ids = list(pending(home))
@@ -159,7 +165,13 @@ class CityTransfers:
                 log.exception("inter-bank: cannot list pending transfers of %s", home.key)
                 report.failed.append(home.key)
                 continue
+            listed.update(str(transfer_id) for transfer_id in transfer_ids)
             for transfer_id in transfer_ids:
+                found_open = self._open_care.get(str(transfer_id))
+                if found_open is not None and \
+                        time.monotonic() - found_open < self.care_recheck_seconds:
+                    report.still_pending += 1
+                    continue
                 try:
                     status = self.advance(home, transfer_id)
                 except Exception:
@@ -167,12 +179,19 @@ class CityTransfers:
                                   transfer_id)
                     report.failed.append(str(transfer_id))
                     continue
+                if status == PENDING:  # only care is left pending by a step that worked
+                    self._open_care[str(transfer_id)] = time.monotonic()
+                else:
+                    self._open_care.pop(str(transfer_id), None)
                 if status == PENDING:
                     report.still_pending += 1
                 elif status == "posted":
                     report.posted += 1
                 else:
                     report.voided += 1
+        if not report.failed:  # settled by another driver meanwhile: forget them
+            for transfer_id in set(self._open_care) - listed:
+                del self._open_care[transfer_id]
         return report
 
 

@@ -258,3 +258,28 @@ def test_events_of_the_previous_version_load_with_their_old_meaning() -> None:
     sender = app.load(TimeAccount, time_account_id_for(stored["sender_passbook"]))
     # 300 stored, 60 sent (posted), 60 held by the family's request.
     assert (sender.balance, sender.reserved_total) == (180, 60)
+
+
+def test_a_driver_looks_at_open_care_again_only_after_a_while(family: Family) -> None:
+    app = family.app
+    posted = family.post(minutes=60)
+    transfer_id = posted["paid_from"]["transfer_id"]
+
+    def pending(_partition: Partition) -> list[str]:
+        return [transfer_id] if app.load_interbank_transfer(transfer_id).status == PENDING \
+            else []
+
+    patient = CityTransfers(family.city.partitions, care_recheck_seconds=3600)
+    assert patient.drive(pending).still_pending == 1  # open in the west: it waits
+    family.serve(posted["request_id"], 60)
+    app.confirm_request(as_volunteer(app, family.mother), posted["request_id"], 5, "", None)
+    # Found open a moment ago: this driver does not load it again yet …
+    assert patient.drive(pending).still_pending == 1
+    assert app.load_interbank_transfer(transfer_id).status == PENDING
+    # … one that looks at every pass settles it at once.
+    eager = CityTransfers(family.city.partitions, care_recheck_seconds=0)
+    report = eager.drive(pending)
+    assert (report.posted, report.still_pending) == (1, 0)
+    assert balance(app, family.daughter) == 240 and balance(app, family.helper) == 60
+    assert patient.drive(pending).idle  # nothing pending any more, and it forgets it
+    assert patient._open_care == {}
