@@ -341,3 +341,22 @@ def test_a_group_earns_hours_that_can_only_be_donated(app: TimebankApp, d: Distr
     with pytest.raises(DomainError) as out_of_scope:
         app.donate_group_hours(other_staff, group.id, 10, "", None)
     assert out_of_scope.value.code == "forbidden"
+
+
+def test_answers_kept_for_retries_hold_the_place_sealed(app: TimebankApp, d: District) -> None:
+    """An Idempotency-Key keeps the first answer in the event log; the place and notes in it
+    are sealed under the beneficiary's key like the request's own, and a retry opens them."""
+    grandma, helper = elder(d), d.volunteer()
+    first = post(app, as_volunteer(app, grandma), "meals", idem="kept-1")
+    serve(app, helper, first["request_id"], 60)
+    confirmed = app.confirm_request(as_volunteer(app, grandma), first["request_id"], 5, "",
+                                    key("kept-2"))
+    place = "樱花小区3栋201"
+    forms = (place.encode(), place.encode("unicode_escape"),
+             place.encode("ascii", "backslashreplace"))
+    for stored in app.recorder.select_notifications(start=1, limit=10_000):
+        assert not any(form in stored.state for form in forms), stored.topic
+    assert post(app, as_volunteer(app, grandma), "meals", idem="kept-1") == first
+    again = app.confirm_request(as_volunteer(app, grandma), first["request_id"], 5, "",
+                                key("kept-2"))
+    assert again == confirmed and again["place"] == place

@@ -34,6 +34,10 @@ def _stripe(locks: list[threading.Lock], aggregate_id: object) -> threading.Lock
     return locks[hash(str(aggregate_id)) % len(locks)]
 
 
+# Where a kept answer says which of its fields are sealed, and under whose key.
+SEALED_ANSWER = "_sealed"
+
+
 class BaseServices(Application[UUID]):
     settings: Settings
     vault: Vault
@@ -160,7 +164,24 @@ class BaseServices(Application[UUID]):
             return None
         assert isinstance(record, IdempotencyRecord)
         _status, body = record.replay(idem.fingerprint)
-        return body
+        return self._opened_answer(body)
+
+    def sealed_answer(self, body: dict[str, Any], subject_id: UUID,
+                      fields: tuple[str, ...] = ("place", "notes")) -> dict[str, Any]:
+        """An answer kept for retries (an idempotency record, in the event log) with its
+        personal `fields` sealed under the person's key, as the aggregates keep them: the log
+        never holds them in clear, and erasing the person erases them here too."""
+        sealed = self.vault.seal(subject_id, {name: body.get(name) for name in fields})
+        return {**body, **sealed, SEALED_ANSWER: {"subject_id": str(subject_id),
+                                                  "fields": list(fields)}}
+
+    def _opened_answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        kept = body.get(SEALED_ANSWER)
+        if not isinstance(kept, dict):
+            return body
+        opened = self.vault.open(UUID(kept["subject_id"]),
+                                 {name: body.get(name) for name in kept["fields"]})
+        return {**{k: v for k, v in body.items() if k != SEALED_ANSWER}, **opened}
 
     def save_with(
         self,

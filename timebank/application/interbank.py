@@ -181,7 +181,8 @@ class InterbankServices(GiftServices):
             actor=actor.record(), purpose=CARE, care=care)
         account.reserve(str(transfer_id), window, actor.record())
         body = answer(transfer)
-        self.save_with(transfer, account, idem=idem, status=201, body=body)
+        self.save_with(transfer, account, idem=idem, status=201,
+                       body=self.sealed_answer(body, owner.id))
         return body
 
     def care_details(self, transfer: InterbankTransfer) -> dict[str, Any]:

@@ -261,7 +261,7 @@ class RequestServices(GiftServices):
             held_minutes=window if paying else 0, actor=actor.record())
         body = self.request_out(request, actor)
         self.save_with(request, *([paying] if paying else []), idem=idem, status=201,
-                       body=body)
+                       body=self.sealed_answer(body, beneficiary.id))
         return body
 
     # -- care paid from another bank of the city (通存通兑) -----------------------------------
@@ -444,7 +444,8 @@ class RequestServices(GiftServices):
         request.confirm(rating, comment, on_behalf, actor.record())
         touched = self._settle(request, request.paid_minutes, actor)
         body = self.request_out(request, actor)
-        self.save_with(request, *touched, idem=idem, status=200, body=body)
+        self.save_with(request, *touched, idem=idem, status=200,
+                       body=self.sealed_answer(body, request.beneficiary_id))
         return body
 
     @retry_on_conflict
@@ -468,7 +469,8 @@ class RequestServices(GiftServices):
         request.resolve(minutes, reason, actor.record())
         touched = self._settle(request, request.paid_minutes, actor)
         body = self.request_out(request, actor)
-        self.save_with(request, *touched, idem=idem, status=200, body=body)
+        self.save_with(request, *touched, idem=idem, status=200,
+                       body=self.sealed_answer(body, request.beneficiary_id))
         return body
 
     # -- ending without a service ----------------------------------------------------------
