@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import fastapi_offline
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
@@ -46,26 +46,38 @@ def _strict(response: HTMLResponse, *, workers: bool = False) -> HTMLResponse:
     return response
 
 
+REDIRECT_URL = "/docs/oauth2-redirect"
+
+
 def install_docs(app: FastAPI, openapi_url: str = "/openapi.json") -> None:
-    """For an app made with docs_url=None and redoc_url=None."""
+    """For an app made with docs_url=None and redoc_url=None. The pages are plain functions
+    that read the app from the request: a closure over `app` would be kept, with the app and
+    everything it holds, by FastAPI's caches of endpoint callables for as long as the process
+    lives (every app a test suite makes)."""
+    app.state.docs_openapi_url = openapi_url
     app.mount(ASSETS_URL, StaticFiles(directory=str(ASSETS)), name="offline-docs")
-    redirect_url = "/docs/oauth2-redirect"
+    app.add_api_route("/docs", swagger_ui, methods=["GET"], include_in_schema=False)
+    app.add_api_route(REDIRECT_URL, swagger_ui_redirect, methods=["GET"],
+                      include_in_schema=False)
+    app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
 
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        return _strict(get_swagger_ui_html(
-            openapi_url=openapi_url, title=f"{app.title} — API",
-            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=FAVICON_URL, oauth2_redirect_url=redirect_url))
 
-    @app.get(redirect_url, include_in_schema=False)
-    def swagger_ui_redirect() -> HTMLResponse:
-        return _strict(get_swagger_ui_oauth2_redirect_html())
+def swagger_ui(request: Request) -> HTMLResponse:
+    app = request.app
+    return _strict(get_swagger_ui_html(
+        openapi_url=app.state.docs_openapi_url, title=f"{app.title} — API",
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=FAVICON_URL, oauth2_redirect_url=REDIRECT_URL))
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return _strict(get_redoc_html(
-            openapi_url=openapi_url, title=f"{app.title} — API",
-            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js", redoc_favicon_url=FAVICON_URL,
-            with_google_fonts=False), workers=True)
+
+def swagger_ui_redirect() -> HTMLResponse:
+    return _strict(get_swagger_ui_oauth2_redirect_html())
+
+
+def redoc(request: Request) -> HTMLResponse:
+    app = request.app
+    return _strict(get_redoc_html(
+        openapi_url=app.state.docs_openapi_url, title=f"{app.title} — API",
+        redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js", redoc_favicon_url=FAVICON_URL,
+        with_google_fonts=False), workers=True)
