@@ -107,14 +107,18 @@ def overflowing_elements(page: Any) -> list[str]:
     return page.evaluate(OVERFLOWING)
 
 
-# Links, buttons and fields of the page that lie (partly) outside the screen's width: on a
-# phone they would need a sideways scroll of a table to be found, or could not be reached.
+# Links, buttons, fields and the summaries that open folded parts of the page that lie (partly)
+# outside the screen's width: on a phone they would need a sideways scroll of a table to be
+# found, or could not be reached.
 UNREACHABLE = """() => {
   const found = [];
   const width = window.innerWidth;
-  const controls = 'main a, main button, main input, main select, main textarea';
+  const controls = 'main a, main button, main input, main select, main textarea, main summary';
   for (const el of document.querySelectorAll(controls)) {
-    if (el.type === 'hidden' || el.closest('details:not([open])')) continue;
+    if (el.type === 'hidden') continue;
+    // Inside a closed <details> a control is not shown; its <summary> is, and opens it.
+    const closed = el.closest('details:not([open])');
+    if (closed && !(el.tagName === 'SUMMARY' && el.parentElement === closed)) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
     if (box.left < -1 || box.right > width + 1) {
