@@ -1,0 +1,168 @@
+"""Pages a community worker uses, in Chromium on one display (Chinese on a phone, 390 px): an
+administrator opens, renames and closes an office from the offices screen; a bank
+administrator creates a staff account, moves it to another role and office, and disables
+it. Each change is read back from the page's list and through the running server's
+application."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from playwright.sync_api import expect
+
+from tests.e2e._support import Display, page_problems, screenshot, staff_login
+from tests.e2e.conftest import LiveServer
+from tests.e2e.world import ADMINISTRATOR, BANK_ADMIN, World
+
+
+def office_ids(page: Any) -> dict[str, str]:
+    """The offices screen's tree: each office's name -> its id (from its link)."""
+    found = {}
+    for link in page.locator("#offices li > a").all():
+        found[link.inner_text()] = link.get_attribute("href").rsplit("/", 1)[1]
+    return found
+
+
+def test_an_administrator_opens_renames_and_closes_an_office(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    staff_login(page, ADMINISTRATOR, "/staff/admin")
+    expect(page.locator("h1")).to_have_text(display.t("机构与人员", "Offices and staff"))
+    offices = page.locator("#offices")
+    expect(offices).to_contain_text("东湖街道分行")
+    branch_id = office_ids(page)["东湖街道分行"]
+    # Under the branch, a savings office: the picker says which kind the new one will be.
+    parent = page.locator("#parent_id option", has_text="东湖街道分行")
+    savings_office = display.t("社区储蓄所", "Community savings office")
+    expect(parent).to_have_text(f"东湖街道分行 → {savings_office}")
+    page.select_option("#parent_id", branch_id)
+    page.fill("#office_name", "桃园社区储蓄所")
+    page.get_by_role("button", name=display.word("设立"), exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("机构已设立。"))
+    opened = offices.locator("li", has_text="桃园社区储蓄所")
+    expect(opened).to_contain_text(savings_office)
+    # In the tree under its branch: after the branch, at the branch's depth + 1.
+    names = list(office_ids(page))
+    assert names.index("东湖街道分行") < names.index("桃园社区储蓄所")
+    depth = {name: int(cls.split("depth-")[1])
+             for name, cls in zip(names, offices.locator("> li").evaluate_all(
+                 "items => items.map(li => li.className)"), strict=True)}
+    assert depth["桃园社区储蓄所"] == depth["东湖街道分行"] + 1
+    assert page_problems(page, display) == []
+    screenshot(page, f"offices-1-opened-{display}")
+    office_id = office_ids(page)["桃园社区储蓄所"]
+    office = services.load_office(UUID(office_id))
+    assert (office.kind, str(office.parent_id), office.name) == (
+        "savings_office", branch_id, "桃园社区储蓄所")
+
+    opened.get_by_text(display.word("改名或撤销")).click()
+    opened.get_by_label(display.word("新名称")).fill("桃源社区储蓄所")
+    opened.get_by_label(display.word("原因"), exact=True).fill("更正错字")
+    opened.get_by_role("button", name=display.word("改名"), exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("机构已改名。"))
+    expect(offices).to_contain_text("桃源社区储蓄所")
+    expect(offices).not_to_contain_text("桃园社区储蓄所")
+    assert office_ids(page)["桃源社区储蓄所"] == office_id  # the same office, renamed
+    expect(page.locator("#staff_office")).to_contain_text("桃源社区储蓄所")
+    assert page_problems(page, display) == []
+    screenshot(page, f"offices-2-renamed-{display}")
+    assert services.load_office(UUID(office_id)).name == "桃源社区储蓄所"
+
+    renamed = offices.locator("li", has_text="桃源社区储蓄所")
+    renamed.get_by_text(display.word("改名或撤销")).click()
+    renamed.get_by_label(display.word("撤销原因")).fill("并入樱花社区储蓄所")
+    renamed.get_by_role("button", name=display.word("撤销机构")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("机构已撤销。"))
+    closed = offices.locator("li", has_text="桃源社区储蓄所")
+    expect(closed).to_contain_text(savings_office + display.t("（已撤销）", " (closed)"))
+    expect(closed.get_by_text(display.word("改名或撤销"))).to_have_count(0)  # nothing to do
+    # A closed office is offered to nobody: no staff account can be put there.
+    expect(page.locator("#staff_office")).not_to_contain_text("桃源社区储蓄所")
+    # The offices around it are untouched.
+    expect(offices.locator("li", has_text="樱花社区储蓄所")).not_to_contain_text(
+        display.t("已撤销", "closed"))
+    assert page_problems(page, display) == []
+    screenshot(page, f"offices-3-closed-{display}")
+    assert services.load_office(UUID(office_id)).closed
+
+
+def test_a_bank_administrator_creates_moves_and_disables_a_staff_account(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    staff_login(page, BANK_ADMIN, "/staff/admin")
+    new_staff = page.locator("#new-staff")
+    new_staff.get_by_label(display.word("用户名")).fill("zhou-e2e")
+    new_staff.get_by_label(display.word("初始密码（至少 8 位）")).fill("first-pass-2026")
+    new_staff.get_by_label(display.word("角色")).select_option("coordinator")
+    # The account may go to the bank, its branch or its savings office (closed ones aside).
+    office = new_staff.get_by_label(display.word("所属机构"))
+    expect(office.locator("option")).to_have_text([
+        display.t("示范区公益银行（区级总行）", "示范区公益银行 (District bank)"),
+        display.t("东湖街道分行（街道分行）", "东湖街道分行 (Sub-district branch)"),
+        display.t("樱花社区储蓄所（社区储蓄所）", "樱花社区储蓄所 (Community savings office)")])
+    office.select_option(world.office_id)
+    new_staff.get_by_role("button", name=display.word("创建账户")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("工作人员账户已创建。"))
+    assert page_problems(page, display) == []
+
+    page.locator("nav.staff-nav").get_by_role("link", name=display.word("人员账户")).click()
+    expect(page.locator("h1")).to_have_text(display.word("人员账户"))
+    row = page.locator("tr.staff-account[data-username='zhou-e2e']")
+    cells = row.locator("td")
+    expect(cells.nth(1)).to_have_text(display.t("协调员", "Coordinator"))
+    expect(cells.nth(2)).to_have_text("樱花社区储蓄所")
+    expect(cells.nth(3)).to_have_text(display.t("启用", "Enabled"))
+    # The bank administrator's own account is listed, marked, and offers no actions.
+    own = page.locator(f"tr.staff-account[data-username='{BANK_ADMIN}']")
+    expect(own).to_contain_text(display.word("（本人）"))
+    expect(own.locator("details")).to_have_count(0)
+    assert page_problems(page, display) == []
+    screenshot(page, f"staff-1-created-{display}")
+
+    # Moved up to the branch, as its administrator.
+    row.get_by_text(display.word("操作"), exact=True).click()
+    form = row.locator("form", has=page.get_by_role(
+        "button", name=display.word("变更角色")))
+    form.get_by_label(display.word("角色")).select_option("branch_admin")
+    form.get_by_label(display.word("所属机构")).select_option(label="东湖街道分行")
+    form.get_by_label(display.word("原因")).fill("调任东湖街道分行")
+    assert page_problems(page, display) == []  # the open actions reachable on the phone
+    screenshot(page, f"staff-2-actions-open-{display}")
+    form.get_by_role("button", name=display.word("变更角色")).click()
+    expect(page.get_by_role("status")).to_have_text(display.word("角色已变更。"))
+    expect(cells.nth(1)).to_have_text(display.t("分行管理员", "Branch administrator"))
+    expect(cells.nth(2)).to_have_text("东湖街道分行")
+    expect(cells.nth(3)).to_have_text(display.t("启用", "Enabled"))
+    assert page_problems(page, display) == []
+    user = services.find_user("zhou-e2e")
+    branch = services.load_office(user.office_id)
+    assert (user.role, branch.name, user.active) == ("branch_admin", "东湖街道分行", True)
+
+    row.get_by_text(display.word("操作"), exact=True).click()
+    form = row.locator("form", has=page.get_by_role("button", name=display.word("停用")))
+    form.get_by_label(display.word("原因")).fill("离职")
+    form.get_by_role("button", name=display.word("停用")).click()
+    expect(page.get_by_role("status")).to_have_text(
+        display.word("账户已停用，其登录已全部失效。"))
+    expect(cells.nth(3)).to_have_text(display.t("已停用", "Disabled"))
+    expect(cells.nth(1)).to_have_text(display.t("分行管理员", "Branch administrator"))
+    # A disabled account offers only to be enabled again.
+    row.get_by_text(display.word("操作"), exact=True).click()
+    expect(row.get_by_role("button")).to_have_text([display.t("启用", "Enable")])
+    assert page_problems(page, display) == []
+    screenshot(page, f"staff-3-disabled-{display}")
+    assert not services.find_user("zhou-e2e").active
+
+    # The account no longer logs in: the login page refuses it.
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "tb_lang", "value": display.lang, "url": server.url}])
+    page.goto("/staff/login")
+    page.fill("#username", "zhou-e2e")
+    page.fill("#password", "first-pass-2026")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert "/staff/login" in page.url
+
