@@ -1,7 +1,8 @@
 """Pages a community worker uses, in Chromium on one display (Chinese on a phone, 390 px): an
 administrator opens, renames and closes an office from the offices screen; a bank
 administrator creates a staff account, moves it to another role and office, and disables
-it. Each change is read back from the page's list and through the running server's
+it; and the kiosk simulator counts down the tries left after wrong PINs and then says when
+the lock ends. Each change is read back from the page and through the running server's
 application."""
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from playwright.sync_api import expect
 
 from tests.e2e._support import Display, page_problems, screenshot, staff_login
 from tests.e2e.conftest import LiveServer
-from tests.e2e.world import ADMINISTRATOR, BANK_ADMIN, World
+from tests.e2e.world import ADMINISTRATOR, BANK_ADMIN, COORDINATOR, PIN, World
+from timebank.domain.values import SHANGHAI
+from timebank.domain.volunteers import PIN_ATTEMPTS_BEFORE_LOCK
 
 
 def office_ids(page: Any) -> dict[str, str]:
@@ -165,4 +168,53 @@ def test_a_bank_administrator_creates_moves_and_disables_a_staff_account(
     page.click("button[type=submit]")
     expect(page.get_by_role("alert")).to_be_visible()
     assert "/staff/login" in page.url
+
+
+def test_the_kiosk_simulator_counts_down_the_tries_then_says_when_the_lock_ends(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    shopper = world.shopper
+    staff_login(page, COORDINATOR, "/staff/kiosk-simulator")
+    expect(page.locator("#catalog")).to_contain_text("大米 5 公斤")
+
+    def redeem(pin: str) -> Any:
+        page.fill("#api_key", world.kiosk_key)
+        page.fill("#passbook", shopper.passbook_no)
+        page.fill("#pin", pin)
+        page.fill("#sku", world.sku)
+        page.fill("#quantity", "1")
+        with page.expect_navigation():  # the answer is a new page, even when it reads the same
+            page.get_by_role("button", name=display.t("兑换", "Redeem"), exact=True).click()
+        return page.locator(".notice.error[role=status]")
+
+    for left in range(PIN_ATTEMPTS_BEFORE_LOCK - 1, 0, -1):
+        notice = redeem("000000")
+        expect(notice).to_have_text(display.t(
+            f"密码错误，还可再试 {left} 次；再错 {left} 次存折将锁定 15 分钟。",
+            f"{left} more {'try' if left == 1 else 'tries'} before the passbook locks for "
+            "15 minutes."))
+        if left == PIN_ATTEMPTS_BEFORE_LOCK - 1:
+            assert page_problems(page, display) == []
+            screenshot(page, f"kiosk-lock-1-tries-left-{display}")
+    assert services.load_passbook(shopper.passbook_no).wrong_pins == PIN_ATTEMPTS_BEFORE_LOCK - 1
+
+    notice = redeem("000000")  # the last try: the passbook locks
+    locked_until = services.load_passbook(shopper.passbook_no).locked_until
+    assert locked_until is not None
+    until = locked_until.astimezone(SHANGHAI).strftime("%H:%M")
+    expect(notice).to_contain_text(until)
+    expect(notice).to_have_text(display.t(
+        f"密码连续输错 {PIN_ATTEMPTS_BEFORE_LOCK} 次，存折已锁定，北京时间 {until} 后可再试。",
+        f"The passbook is locked until {until} Beijing time ({locked_until.isoformat()}); "
+        "try again then."))
+    assert page_problems(page, display) == []
+    screenshot(page, f"kiosk-lock-2-locked-{display}")
+
+    # Even the right PIN is refused until then, with the same time; nothing was spent.
+    notice = redeem(PIN)
+    expect(notice).to_contain_text(display.t(f"北京时间 {until} 后可再试", until))
+    assert page_problems(page, display) == []
+    assert services.load_passbook(shopper.passbook_no).balance == 30
+    assert services.load_catalog_item(UUID(world.office_id), world.sku).stock == 10
 
