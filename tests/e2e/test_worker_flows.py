@@ -1,9 +1,9 @@
 """Pages a community worker uses, in Chromium on one display (Chinese on a phone, 390 px): an
 administrator opens, renames and closes an office from the offices screen; a bank
 administrator creates a staff account, moves it to another role and office, and disables
-it; and the kiosk simulator counts down the tries left after wrong PINs and then says when
-the lock ends. Each change is read back from the page and through the running server's
-application."""
+it; the kiosk simulator counts down the tries left after wrong PINs and then says when the
+lock ends; a volunteer's 转赠 names the recipient before anything is sent, then sends. Each
+change is read back from the page and through the running server's application."""
 
 from __future__ import annotations
 
@@ -218,3 +218,50 @@ def test_the_kiosk_simulator_counts_down_the_tries_then_says_when_the_lock_ends(
     assert services.load_passbook(shopper.passbook_no).balance == 30
     assert services.load_catalog_item(UUID(world.office_id), world.sku).stock == 10
 
+
+def test_a_volunteer_sees_whom_the_points_go_to_before_giving_them(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    giver, recipient = world.browser_user, world.helpers[0]  # 陈丽华 gives to 王秀英
+    before = services.load_passbook(giver.passbook_no).balance
+    page.goto("/me")
+    page.fill("#phone", giver.phone)
+    page.fill("#pin", PIN)
+    page.get_by_role("button", name=display.word("登录")).click()
+    expect(page.locator("h1")).to_have_text(display.word("我的爱心存折"))
+    balance = page.locator("main dl").first.locator("dd").nth(1)
+    expect(balance).to_have_text(str(before))
+
+    page.fill("#to", recipient.passbook_no)
+    page.fill("#points", "5")
+    page.fill("#note", "谢谢您照顾我妈妈")
+    page.get_by_role("button", name=display.word("下一步：核对对方")).click()
+    expect(page.locator("h1")).to_have_text(display.t("确认转赠", "Confirm the gift"))
+    gift = page.locator("#gift")
+    expect(gift.locator("dd")).to_have_text(["王*英", recipient.passbook_no, "5",
+                                             "谢谢您照顾我妈妈"])
+    expect(gift).not_to_contain_text("王秀英")  # masked: enough to check, not to identify
+    assert page_problems(page, display) == []
+    screenshot(page, f"give-1-confirm-{display}")
+    # Nothing is sent until it is confirmed.
+    assert services.load_passbook(giver.passbook_no).balance == before
+    assert services.load_passbook(recipient.passbook_no).balance == 0
+
+    page.get_by_role("button", name=display.t("确认转赠", "Give the points")).click()
+    expect(page.locator("h1")).to_have_text(display.word("我的爱心存折"))
+    tail = recipient.passbook_no[-4:]
+    expect(page.get_by_role("status")).to_have_text(display.t(
+        f"已转赠 5 积分给 王*英（存折尾号 {tail}），余额 {before - 5}",
+        f"Gave 5 points to 王*英 (passbook …{tail}); balance {before - 5}"))
+    expect(balance).to_have_text(str(before - 5))
+    # The history's newest line: the gift, naming the other passbook masked.
+    newest = page.locator("#passbook-history tbody tr").first.locator("td")
+    expect(newest.nth(2)).to_have_text(display.t(f"王*英（存折尾号 {tail}）",
+                                                 f"王*英 (passbook …{tail})"))
+    expect(newest.nth(3)).to_have_text("-5")
+    expect(newest.nth(4)).to_have_text(str(before - 5))
+    assert page_problems(page, display) == []
+    screenshot(page, f"give-2-given-{display}")
+    assert services.load_passbook(giver.passbook_no).balance == before - 5
+    assert services.load_passbook(recipient.passbook_no).balance == 5
