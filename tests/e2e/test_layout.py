@@ -93,6 +93,7 @@ def pages_of(world: World, audience: str) -> dict[str, tuple[str, dict[str, str]
             "administrator-start": ("/staff/admin", {"zh": "新设机构", "en": "Open an office"}),
             "admin-rules": (f"/staff/admin/rules?bank_id={world.bank_id}",
                             {"zh": "每小时积分", "en": "Points per hour"}),
+            "admin-accounts": ("/staff/accounts", {"zh": "coord-e2e", "en": "coord-e2e"}),
         }
     if audience == "auditor":
         return {
@@ -106,6 +107,7 @@ def pages_of(world: World, audience: str) -> dict[str, tuple[str, dict[str, str]
         "audit": ("/staff/audit", {"zh": "账本校验", "en": "Checking the ledger"}),
         "admin": ("/staff/admin", {"zh": "新建工作人员账户", "en": "New staff account"}),
         "rules": ("/staff/admin/rules", {"zh": "每小时积分", "en": "Points per hour"}),
+        "accounts": ("/staff/accounts", {"zh": "treasurer-e2e", "en": "treasurer-e2e"}),
         "not-found": ("/staff/no-such-page", {"zh": "找不到页面", "en": "Page not found"}),
     }
 
