@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -134,6 +135,26 @@ def test_hours_move_between_banks_in_two_databases(city_client: TestClient) -> N
     assert_error(gift, 404, "not_found")  # the east passbook does not exist in the west bank
 
 
+def care_family(client: TestClient, admin: dict[str, str]) -> tuple[Any, ...]:
+    """The east bank stores the daughter's 4 hours; the west bank (cleaning paid from the
+    beneficiary's hours, meals minted) serves her mother of 78 and has a volunteer."""
+    east, daughter = bank_district(client, admin, "east", "东区")
+    west, helper = bank_district(client, admin, "west", "西区")
+    for d, payers in ((east, {"elderly_care": "minted"}),
+                      (west, {"elderly_care": "minted", "cleaning": "beneficiary",
+                              "meals": "minted"})):
+        rules = client.put(f"{API}/offices/{d.bank_id}/time-bank-rules", headers=d.admin,
+                           json={"payers": payers})
+        assert rules.status_code == 200, rules.text
+    east.earn(daughter["id"], 240)
+    mother_phone = next_phone()
+    mother = client.post(f"{API}/volunteers", headers=west.admin, json={
+        "name": "王奶奶", "phone": mother_phone, "office_id": west.office_id, "pin": "738294",
+        "id_number": "310104194803051234"})
+    assert mother.status_code == 201, mother.text
+    return east, daughter, west, helper, mother.json(), west.volunteer_headers(mother_phone)
+
+
 def test_care_for_a_parent_in_another_bank_paid_from_hours_here(
     city_client: TestClient,
 ) -> None:
@@ -143,24 +164,10 @@ def test_care_for_a_parent_in_another_bank_paid_from_hours_here(
     1.5 h and returns 0.5 h, and both banks' books and the clearing show 1.5 h."""
     client = city_client
     admin = admin_headers(client)
-    east, daughter = bank_district(client, admin, "east", "东区")
-    west, helper = bank_district(client, admin, "west", "西区")
-    for d, payers in ((east, {"elderly_care": "minted"}),
-                      (west, {"elderly_care": "minted", "cleaning": "beneficiary",
-                              "meals": "minted"})):
-        rules = client.put(f"{API}/offices/{d.bank_id}/time-bank-rules", headers=d.admin,
-                           json={"payers": payers})
-        assert rules.status_code == 200, rules.text
-    east.earn(daughter["id"], 240)  # 4 h stored in the east
-    mother_phone = next_phone()
-    mother = client.post(f"{API}/volunteers", headers=west.admin, json={
-        "name": "王奶奶", "phone": mother_phone, "office_id": west.office_id, "pin": "738294",
-        "id_number": "310104194803051234"})
-    assert mother.status_code == 201, mother.text
-    mother_headers = west.volunteer_headers(mother_phone)
+    east, daughter, west, helper, mother, mother_headers = care_family(client, admin)
 
     starts = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
-    need = {"beneficiary_passbook": mother.json()["passbook_no"], "relation": "parent",
+    need = {"beneficiary_passbook": mother["passbook_no"], "relation": "parent",
             "category": "cleaning", "place": "松林小区5栋102", "notes": "腿脚不便",
             "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat(),
             "beneficiary_bank_id": west.bank_id}
@@ -249,18 +256,7 @@ def test_the_family_page_posts_care_in_another_bank_and_shows_the_hold(
     volunteer served and the mother confirmed, what was paid and what came back."""
     client = city_client
     admin = admin_headers(client)
-    east, daughter = bank_district(client, admin, "east", "东区")
-    west, helper = bank_district(client, admin, "west", "西区")
-    for d, payers in ((east, {"elderly_care": "minted"}),
-                      (west, {"elderly_care": "minted", "cleaning": "beneficiary",
-                              "meals": "minted"})):
-        assert client.put(f"{API}/offices/{d.bank_id}/time-bank-rules", headers=d.admin,
-                          json={"payers": payers}).status_code == 200
-    east.earn(daughter["id"], 240)
-    mother_phone = next_phone()
-    mother = client.post(f"{API}/volunteers", headers=west.admin, json={
-        "name": "王奶奶", "phone": mother_phone, "office_id": west.office_id, "pin": "738294",
-        "id_number": "310104194803051234"}).json()
+    east, daughter, west, helper, mother, mother_headers = care_family(client, admin)
 
     volunteer_login(client, daughter["phone"])
     page = client.get("/me/requests")
@@ -278,7 +274,6 @@ def test_the_family_page_posts_care_in_another_bank_and_shows_the_hold(
     assert "我在其他银行支付的照护" in text and "服务进行中，时间已冻结" in text
     assert "冻结 2.00 小时" in text
 
-    mother_headers = west.volunteer_headers(mother_phone)
     (line,) = client.get(f"{API}/service-requests", headers=mother_headers,
                          params={"view": "mine"}).json()
     rid = line["request_id"]

@@ -31,9 +31,9 @@ from timebank.domain.interbank import (
     care_request_id_for,
     interbank_credit_id_for,
 )
-from timebank.domain.offices import BANK
+from timebank.domain.offices import BANK, Office
 from timebank.domain.service_requests import CATEGORIES, check_window
-from timebank.domain.time_accounts import INTERBANK_IN, RELATIONS, check_minutes
+from timebank.domain.time_accounts import INTERBANK_IN, RELATIONS, TimeAccount, check_minutes
 from timebank.domain.values import hours_text, is_valid_passbook_no, utc_now
 from timebank.domain.volunteers import Passbook, Volunteer
 
@@ -96,12 +96,7 @@ class InterbankServices(GiftServices):
                 raise DomainError("not_found", f"Passbook {number!r} not found.")
         passbook = self.load(Passbook, passbook_id_for(from_passbook), "passbook")
         owner = self.load(Volunteer, passbook.volunteer_id, "volunteer")
-        _owner_only(actor, owner)
-        if not owner.active:
-            raise DomainError("volunteer_inactive")
-        if UUID(str(to_bank_id)) == owner.bank_id:
-            raise DomainError("same_bank")
-        account = self.time_account_for(owner, actor)
+        account = self._paying_account(actor, owner, to_bank_id)
         transfer_id = uuid4()
         now = now or utc_now()
         transfer = InterbankTransfer(
@@ -160,12 +155,7 @@ class InterbankServices(GiftServices):
         if not is_valid_passbook_no(beneficiary_passbook):
             raise DomainError("not_found", f"Passbook {beneficiary_passbook!r} not found.")
         owner = self.load(Volunteer, actor.id, "volunteer")
-        _owner_only(actor, owner)
-        if not owner.active:
-            raise DomainError("volunteer_inactive")
-        if UUID(str(to_bank_id)) == owner.bank_id:
-            raise DomainError("same_bank")
-        account = self.time_account_for(owner, actor)
+        account = self._paying_account(actor, owner, to_bank_id)
         transfer_id = uuid4()
         now = now or utc_now()
         sealed = self.vault.seal(owner.id, {"place": place, "notes": notes})
@@ -195,6 +185,16 @@ class InterbankServices(GiftServices):
                 "starts_at": datetime.fromisoformat(care["starts_at"]),
                 "ends_at": datetime.fromisoformat(care["ends_at"]),
                 "place": opened["place"] or "", "notes": opened["notes"]}
+
+    def _paying_account(self, actor: Actor, owner: Volunteer, to_bank_id: UUID | str
+                        ) -> TimeAccount:
+        """The owner's time account, which pays into another bank: theirs to move, active."""
+        _owner_only(actor, owner)
+        if not owner.active:
+            raise DomainError("volunteer_inactive")
+        if UUID(str(to_bank_id)) == owner.bank_id:
+            raise DomainError("same_bank")
+        return self.time_account_for(owner, actor)
 
     def load_interbank_transfer(self, transfer_id: UUID | str) -> InterbankTransfer:
         return self.load(InterbankTransfer, transfer_id, "transfer")
@@ -253,7 +253,10 @@ class InterbankServices(GiftServices):
                        counterparty=f"{transfer.from_bank_id}:{transfer.from_passbook_no}")
         return decision(account.id, ""), [account]
 
-    def _refusal(self, transfer: InterbankTransfer, now: datetime) -> tuple[str, Any]:
+    def receiving_bank_refusal(self, transfer: InterbankTransfer, now: datetime
+                               ) -> tuple[str, Office | None]:
+        """Why this bank refuses any transfer to it (not a bank, closed, too late), or ""
+        with the bank."""
         try:
             bank = self.load_office(transfer.to_bank_id)
         except DomainError:
@@ -264,6 +267,12 @@ class InterbankServices(GiftServices):
             return BANK_CLOSED, None
         if now > transfer.deadline:
             return DEADLINE_PASSED, None
+        return "", bank
+
+    def _refusal(self, transfer: InterbankTransfer, now: datetime) -> tuple[str, Any]:
+        refusal, bank = self.receiving_bank_refusal(transfer, now)
+        if bank is None:
+            return refusal, None
         if not is_valid_passbook_no(transfer.to_passbook_no):
             return NO_SUCH_PASSBOOK, None
         try:

@@ -36,16 +36,14 @@ from timebank.domain.interbank import (
     BANK_CLOSED,
     CARE,
     CARE_NOT_OFFERED,
-    DEADLINE_PASSED,
     NO_SUCH_PASSBOOK,
-    NOT_A_BANK,
     RECIPIENT_INACTIVE,
     InterbankCredit,
     InterbankTransfer,
     care_request_id_for,
     interbank_credit_id_for,
 )
-from timebank.domain.offices import BANK, BRANCH, SAVINGS_OFFICE, Office
+from timebank.domain.offices import BRANCH, SAVINGS_OFFICE, Office
 from timebank.domain.reading import ReadScope
 from timebank.domain.service_requests import (
     FAMILY,
@@ -177,6 +175,20 @@ class RequestServices(GiftServices):
         self.save_with(pool, account, idem=idem, status=201, body=body)
         return body
 
+    def _payer_for(self, beneficiary: Volunteer, category: str
+                   ) -> tuple[TimeBankRules, str]:
+        """Who pays for `category` given to this active beneficiary of an open office, by
+        the bank's rules in force (`not_time_bank_service` if the bank counts it not)."""
+        if not beneficiary.active:
+            raise DomainError("volunteer_inactive")
+        office = self.load_office(beneficiary.office_id)
+        self.ensure_open_path(office)
+        rules = self.time_rules_of(office)
+        payer = rules.payer_for(category)
+        if payer is None:
+            raise DomainError("not_time_bank_service", field="category")
+        return rules, payer
+
     def _require_care_age(self, beneficiary: Volunteer, rules: TimeBankRules) -> None:
         age = self.personal_data(beneficiary).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
         if age is None or age < rules.care_from_age:
@@ -233,14 +245,7 @@ class RequestServices(GiftServices):
                                   field="beneficiary_passbook")
             beneficiary, posted_by = self.volunteer_of_passbook(beneficiary_passbook), STAFF
             require_scope(actor, self.load_office(beneficiary.office_id), OPERATORS)
-        if not beneficiary.active:
-            raise DomainError("volunteer_inactive")
-        office = self.load_office(beneficiary.office_id)
-        self.ensure_open_path(office)
-        rules = self.time_rules_of(office)
-        payer = rules.payer_for(category)
-        if payer is None:
-            raise DomainError("not_time_bank_service", field="category")
+        rules, payer = self._payer_for(beneficiary, category)
         request_id = uuid4()
         paying: TimeAccount | None = None
         if payer == POOL:
@@ -273,14 +278,7 @@ class RequestServices(GiftServices):
         beneficiary = self.volunteer_of_passbook(beneficiary_passbook)
         if beneficiary.bank_id != UUID(str(bank_id)):
             raise DomainError("not_found", f"Passbook {beneficiary_passbook!r} not found.")
-        if not beneficiary.active:
-            raise DomainError("volunteer_inactive")
-        office = self.load_office(beneficiary.office_id)
-        self.ensure_open_path(office)
-        rules = self.time_rules_of(office)
-        payer = rules.payer_for(category)
-        if payer is None:
-            raise DomainError("not_time_bank_service", field="category")
+        rules, payer = self._payer_for(beneficiary, category)
         if payer != BENEFICIARY:
             raise DomainError("care_not_offered", field="category")
         self._require_care_age(beneficiary, rules)
@@ -326,16 +324,9 @@ class RequestServices(GiftServices):
 
     def _care_refusal(self, transfer: InterbankTransfer, details: dict[str, Any],
                       now: datetime) -> tuple[str, Volunteer | None]:
-        try:
-            bank = self.load_office(transfer.to_bank_id)
-        except DomainError:
-            return NOT_A_BANK, None
-        if bank.kind != BANK:
-            return NOT_A_BANK, None
-        if bank.closed:
-            return BANK_CLOSED, None
-        if now > transfer.deadline:
-            return DEADLINE_PASSED, None
+        refusal, bank = self.receiving_bank_refusal(transfer, now)  # type: ignore[attr-defined]
+        if bank is None:
+            return refusal, None
         try:
             beneficiary = self.check_care_beneficiary(bank.id, transfer.to_passbook_no,
                                                       details["category"])
