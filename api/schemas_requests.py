@@ -87,6 +87,9 @@ class ServiceRequestLine(ApiModel):
     posted_by: Poster
     category: RequestCategory
     payer: Payer
+    paid_from_bank_id: str | None = Field(
+        default=None, description="Care paid from a time account in this other bank of the "
+                                  "city (通存通兑); null when paid within this bank.")
     starts_at: datetime
     ends_at: datetime
     volunteer_id: str | None = None

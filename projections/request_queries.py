@@ -56,6 +56,7 @@ def row_out(row: dict[str, Any]) -> dict[str, Any]:
         "posted_by": row["posted_by"],
         "category": row["category"],
         "payer": row["payer"],
+        "paid_from_bank_id": row["paid_from_bank_id"],
         "starts_at": row["starts_at"],
         "ends_at": row["ends_at"],
         "volunteer_id": row["volunteer_id"],

@@ -61,6 +61,7 @@ class ServiceRequestsProjection(Projection):
             "dispatched": False,
             "category": event.category,
             "payer": event.payer,
+            "paid_from_bank_id": (event.remote_payer or {}).get("bank_id"),
             "status": POSTED,
             "starts_at": event.starts_at,
             "ends_at": event.ends_at,

@@ -652,6 +652,8 @@ service_requests = Table(
     Column("dispatched", Boolean, nullable=False),
     Column("category", String(30), nullable=False),
     Column("payer", String(15), nullable=False),
+    # Care paid from a time account in another bank of the city: that bank (else null).
+    Column("paid_from_bank_id", String(UUID_LEN), nullable=True),
     Column("status", String(15), nullable=False),
     Column("starts_at", UtcDateTime(), nullable=False),
     Column("ends_at", UtcDateTime(), nullable=False),

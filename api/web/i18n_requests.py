@@ -24,6 +24,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "家人在其他区的时间银行时，选择该行：照护在那里提供，时间从您在本行的账户支付（通存通兑）。",
         "If your family member is with another district's time bank, choose it: the care is "
         "given there and paid from your hours here."),
+    "request_paid_elsewhere": ("家人在其他银行用存储时间支付",
+                               "Paid from a family member's hours in another bank"),
     "care_elsewhere_heading": ("我在其他银行支付的照护", "Care I pay for in other banks"),
     "care_elsewhere_pending": ("服务进行中，时间已冻结", "Service open, hours held"),
     "care_elsewhere_posted": ("已结算", "Settled"),

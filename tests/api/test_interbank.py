@@ -152,7 +152,8 @@ def care_family(client: TestClient, admin: dict[str, str]) -> tuple[Any, ...]:
         "name": "王奶奶", "phone": mother_phone, "office_id": west.office_id, "pin": "738294",
         "id_number": "310104194803051234"})
     assert mother.status_code == 201, mother.text
-    return east, daughter, west, helper, mother.json(), west.volunteer_headers(mother_phone)
+    return (east, daughter, west, helper, {**mother.json(), "phone": mother_phone},
+            west.volunteer_headers(mother_phone))
 
 
 def test_care_for_a_parent_in_another_bank_paid_from_hours_here(
@@ -277,6 +278,10 @@ def test_the_family_page_posts_care_in_another_bank_and_shows_the_hold(
     (line,) = client.get(f"{API}/service-requests", headers=mother_headers,
                          params={"view": "mine"}).json()
     rid = line["request_id"]
+    assert line["paid_from_bank_id"] == east.bank_id
+    # The west bank's pages say who pays: her daughter, from another bank.
+    volunteer_login(client, mother["phone"])
+    assert "家人在其他银行用存储时间支付" in visible_text(client.get("/me/requests").text)
     assert client.post(f"{API}/service-requests/{rid}/take",
                        headers=helper["headers"]).status_code == 200
     assert client.post(f"{API}/service-requests/{rid}/done", headers=helper["headers"],
