@@ -63,6 +63,15 @@ def test_hours_entered_by_hand_lie_inside_the_window_plus_grace() -> None:
             GRACE)
 
 
+def test_a_refused_entry_names_the_time_that_lies_outside_the_window() -> None:
+    a = activity()
+    for started, ended, field in ((START - GRACE - timedelta(minutes=1), END, "started_at"),
+                                  (START, END + GRACE + timedelta(minutes=1), "ended_at")):
+        with pytest.raises(DomainError) as exc:
+            a.check_service_times(started, ended, GRACE)
+        assert (exc.value.code, exc.value.context["field"]) == ("outside_window", field)
+
+
 def test_distance_is_the_great_circle_distance() -> None:
     # 0.001° of latitude is 6,371,000 m × π/180 × 0.001 = 111.19 m, whatever the longitude.
     assert distance_m(*CENTRE, *NORTH_111_M) == pytest.approx(111.19, abs=0.01)

@@ -24,6 +24,7 @@ from timebank.domain.service import (
     OUTSIDE_AREA,
     PENDING,
 )
+from timebank.domain.values import utc_now
 
 START = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
 END = START + timedelta(hours=2)
@@ -170,6 +171,29 @@ def test_manual_entries_keep_to_the_window_and_corrections_to_the_length(
     assert too_long.value.code == "invalid_hours"
     corrected = world.app.correct_service_record(SYSTEM, record.id, "2.50", "签退时间有误")
     assert corrected["hours"] == "2.50"
+
+
+def test_a_manual_entry_ending_in_the_future_names_that_problem_in_both_languages(
+    world: Attendance,
+) -> None:
+    """代录 while the activity is still running: an end still to come is refused as that,
+    in English without the code's contrary 'end must be after the start', and even when the
+    end also lies past the activity's window (not as the start being outside it)."""
+    now = utc_now()
+    running = world.app.plan_activity(SYSTEM, world.d.office.id, "助老", "elderly_care",
+                                      now - timedelta(hours=1), now + timedelta(hours=2),
+                                      "活动室")
+    for ended in (running.ends_at, running.ends_at + GRACE + timedelta(hours=1)):
+        with pytest.raises(DomainError) as future:
+            world.app.enter_service_record(SYSTEM, world.volunteer.id, running.id,
+                                           running.starts_at, ended, "")
+        assert (future.value.code, future.value.context["field"]) == (
+            "invalid_time_range", "ended_at")
+        assert future.value.message == (
+            "Service cannot end in the future: while the activity is still running, enter "
+            "now or an earlier end time.")
+        assert future.value.message_zh == (
+            "服务结束时间不能晚于现在：活动还在进行时，请填写现在或更早的结束时间。")
 
 
 def test_a_grace_setting_moves_every_rule_at_once() -> None:

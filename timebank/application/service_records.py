@@ -199,14 +199,18 @@ class ServiceRecordServices(TimeAccountServices):
             raise DomainError("office_mismatch")
         started_at = require_aware(started_at, "started_at")
         ended_at = require_aware(ended_at, "ended_at")
-        activity.check_service_times(started_at, ended_at, self.scan_grace)
-        activity.check_attendee(self.attendee(volunteer, shanghai_date(started_at)),
-                                by_scan=False)
+        # An end still to come first: while the activity runs, that is the problem to name,
+        # even when the end also lies past the activity's window.
         if ended_at > utc_now() + FUTURE_SKEW:
             raise DomainError(
                 "invalid_time_range", "Service cannot end in the future.", field="ended_at",
+                en="Service cannot end in the future: while the activity is still running, "
+                   "enter now or an earlier end time.",
                 zh="服务结束时间不能晚于现在：活动还在进行时，请填写现在或更早的结束时间。",
             )
+        activity.check_service_times(started_at, ended_at, self.scan_grace)
+        activity.check_attendee(self.attendee(volunteer, shanghai_date(started_at)),
+                                by_scan=False)
         # One record per volunteer and activity, whether scanned or entered: a retried or
         # repeated entry cannot pay the same attendance twice (the store refuses a second
         # record of that id; no need to ask first).

@@ -234,6 +234,10 @@ class DomainError(Exception):
 
     @property
     def message(self) -> str:
+        """The English message; a refusal that names its precise problem in place of the
+        code's (`en=`, beside its `zh=`) says only that."""
+        if precise := self.context.get("en"):
+            return str(precise)
         base = MESSAGES[self.code][0]
         return f"{base} {self.detail}" if self.detail else base
 

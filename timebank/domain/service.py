@@ -334,8 +334,11 @@ class Activity(Aggregate):
     def check_service_times(self, started_at: datetime, ended_at: datetime,
                             grace: timedelta) -> None:
         """Service entered by hand (代录) lies inside the window plus grace."""
-        if started_at < self.scans_open_at(grace) or ended_at > self.scans_close_at(grace):
-            raise DomainError("outside_window", field="started_at")
+        opens, closes = self.scans_open_at(grace), self.scans_close_at(grace)
+        if started_at < opens or ended_at > closes:
+            # Named the time to correct: the start, unless only the end lies outside.
+            field = "started_at" if not opens <= started_at <= closes else "ended_at"
+            raise DomainError("outside_window", field=field)
 
     def check_attendee(self, attendee: Attendee, by_scan: bool) -> None:
         """Who may attend: a minor needs a guardian's consent on record and an activity
