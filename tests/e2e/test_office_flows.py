@@ -1,0 +1,96 @@
+"""Office work in Chromium on one display (Chinese on a phone, 390 px): a coordinator's 代录
+on the console while an activity is still running, refused with the real problem and then
+shown at once; the door's live code page, whose check-in and check-out codes (decoded from
+the page's own QR images) a volunteer opens in turn; and the rollup, counting hours in the
+month of the service or, on the approval basis, in the month of the approval. Each change is
+read back from the page and through the running server's application."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e._support import Display, page_problems, screenshot, staff_login
+from tests.e2e.conftest import LiveServer
+from tests.e2e.world import COORDINATOR, PIN, World
+from timebank.domain.actors import SYSTEM
+from timebank.domain.attendance import attendance_record_id_for
+from timebank.domain.values import SHANGHAI, utc_now
+
+
+def beijing_minute(text: str) -> datetime:
+    """A `datetime-local` field's value, which the pages read as Beijing time."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def field_text(instant: datetime) -> str:
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_coordinator_enters_hours_while_the_activity_is_still_running(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    volunteer = services.register_volunteer(SYSTEM, "赵大勇", "13800000001", None,
+                                            world.office_id, PIN)
+    activity = services.load_activity(world.activity_id)
+    staff_login(page, COORDINATOR, "/staff/activities")
+    running = page.locator("#activities tbody tr", has_text="为独居老人送餐")
+    expect(running).to_contain_text(display.t("进行中", "Running"))
+    running.get_by_role("link", name=display.word("代录")).click()
+    expect(page.locator("h1")).to_have_text(display.word("代录服务时长"))
+    expect(page.locator("#activity_id option:checked")).to_contain_text("为独居老人送餐")
+    # The times offered: from the activity's start to now, not to its planned end, which
+    # has not come yet.
+    started = beijing_minute(page.input_value("#started_at"))
+    ended = beijing_minute(page.input_value("#ended_at"))
+    now = utc_now()
+    assert started == activity.starts_at.replace(second=0, microsecond=0)
+    assert now - timedelta(minutes=2) <= ended <= now
+    assert page_problems(page, display) == []
+    screenshot(page, f"entry-1-defaults-{display}")
+
+    # Ending it at the planned end, still to come, is refused, saying why and what to do;
+    # so is an end past the window too: the end is the problem, not the start.
+    page.fill("#volunteer", volunteer.passbook_no)
+    page.fill("#note", "送餐到 3 号楼")
+    for planned_end in (activity.ends_at, activity.ends_at + timedelta(hours=1)):
+        page.fill("#ended_at", field_text(planned_end))
+        with page.expect_navigation():  # the answer is a new page, even when it reads the same
+            page.get_by_role("button", name=display.word("确认代录")).click()
+        expect(page.get_by_role("alert")).to_have_text(display.t(
+            "服务结束时间不能晚于现在：活动还在进行时，请填写现在或更早的结束时间。"
+            "（服务结束时间）",
+            "Service cannot end in the future: while the activity is still running, enter "
+            "now or an earlier end time. (Service ended)"))
+        expect(page.locator("#ended_at")).to_have_value(field_text(planned_end))
+    # What was typed is kept, to correct rather than retype.
+    expect(page.locator("#volunteer")).to_have_value(volunteer.passbook_no)
+    expect(page.locator("#note")).to_have_value("送餐到 3 号楼")
+    assert page_problems(page, display) == []
+    screenshot(page, f"entry-2-refused-{display}")
+    record_id = attendance_record_id_for(activity.id, volunteer.id)
+    assert not services.exists(record_id)
+
+    # Ended an hour after the start: entered, and shown on the page that answers.
+    page.fill("#started_at", field_text(started))
+    page.fill("#ended_at", field_text(started + timedelta(hours=1)))
+    page.get_by_role("button", name=display.word("确认代录")).click()
+    expect(page.get_by_role("status")).to_have_text(display.t(
+        "已代录：赵*勇 · 1.00 小时 · 待审核", "Entered: 赵*勇 · 1.00 h · Awaiting approval"))
+    assert page_problems(page, display) == []
+    screenshot(page, f"entry-3-entered-{display}")
+    # ... and, at once, in the approval queue.
+    page.locator("nav.staff-nav").get_by_role(
+        "link", name=display.t("审核", "Approvals"), exact=True).click()
+    queued = page.locator("#pending tbody tr", has_text="赵*勇").locator("td")
+    expect(queued.nth(2)).to_have_text("为独居老人送餐")
+    expect(queued.nth(5)).to_have_text("1.00")
+    expect(queued.nth(6)).to_have_text("15")  # 1 h × 10 points × 1.5 for elderly care
+    expect(queued.nth(7)).to_contain_text("送餐到 3 号楼")
+    assert page_problems(page, display) == []
+    record = services.load_service_record(record_id)
+    assert (record.status, record.source, record.minutes) == ("pending", "manual", 60)
+    assert (record.started_at, record.ended_at) == (started, started + timedelta(hours=1))
