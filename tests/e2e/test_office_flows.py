@@ -7,9 +7,14 @@ read back from the page and through the running server's application."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from uuid import UUID
 
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e._support import Display, page_problems, screenshot, staff_login
@@ -94,3 +99,85 @@ def test_a_coordinator_enters_hours_while_the_activity_is_still_running(
     record = services.load_service_record(record_id)
     assert (record.status, record.source, record.minutes) == ("pending", "manual", 60)
     assert (record.started_at, record.ended_at) == (started, started + timedelta(hours=1))
+
+
+def decoded_code(page: Any) -> str:
+    """The page's QR code as a phone's camera reads it: the image as drawn, decoded."""
+    drawn = page.locator("[data-scan-url] svg").screenshot()
+    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn)))
+    return found.text
+
+
+def test_the_live_code_page_offers_check_in_and_check_out_codes(
+    page: Any, browser: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    volunteer = services.register_volunteer(SYSTEM, "孙海燕", "13800000002", None,
+                                            world.office_id, PIN)
+    staff_login(page, COORDINATOR, "/staff/activities")
+    running = page.locator("#activities tbody tr", has_text="为独居老人送餐")
+    running.get_by_role("link", name=display.word("现场签到码")).click()
+    expect(page.locator("h1")).to_have_text(display.t("签到 · 为独居老人送餐",
+                                                      "Check in · 为独居老人送餐"))
+    codes = page.locator("nav.switch-code")
+    expect(codes.get_by_role("link")).to_have_text([display.word("签到码"),
+                                                    display.word("签退码")])
+    expect(codes.locator("[aria-current=page]")).to_have_text(display.word("签到码"))
+    check_in = decoded_code(page)
+    assert check_in == page.get_attribute("[data-scan-url]", "data-scan-url")
+    assert check_in.startswith(f"{server.url}/scan?t=")  # the port being served
+    assert page_problems(page, display) == []
+    screenshot(page, f"live-1-check-in-code-{display}")
+
+    codes.get_by_role("link", name=display.word("签退码")).click()
+    expect(page.locator("h1")).to_have_text(display.t("签退 · 为独居老人送餐",
+                                                      "Check out · 为独居老人送餐"))
+    expect(codes.locator("[aria-current=page]")).to_have_text(display.word("签退码"))
+    check_out = decoded_code(page)
+    assert check_out.startswith(f"{server.url}/scan?t=")
+    assert parse_qs(urlsplit(check_out).query)["t"] != parse_qs(urlsplit(check_in).query)["t"]
+    assert page_problems(page, display) == []
+    screenshot(page, f"live-2-check-out-code-{display}")
+
+    # The volunteer's own phone: opens the check-in code, logs in, checks in ...
+    phone = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 800},
+                                locale="zh-CN" if display.lang == "zh" else "en-GB")
+    phone.add_cookies([{"name": "tb_lang", "value": display.lang, "url": server.url}])
+    record_id = attendance_record_id_for(UUID(world.activity_id), volunteer.id)
+    try:
+        scan = phone.new_page()
+        scan.goto(check_in)
+        expect(scan.locator("h1")).to_have_text(display.t("签到 · 为独居老人送餐",
+                                                          "Check in · 为独居老人送餐"))
+        scan.fill("#phone", "13800000002")
+        scan.fill("#pin", PIN)
+        scan.get_by_role("button", name=display.word("登录")).click()
+        scan.get_by_role("button", name=display.word("确认签到")).click()
+        expect(scan.get_by_role("status")).to_have_text(display.word("签到成功"))
+        assert page_problems(scan, display) == []
+        screenshot(scan, f"live-3-checked-in-{display}")
+        assert services.load_service_record(record_id).status == "checked_in"
+        # ... then the check-out code, and checks out (still logged in on that phone).
+        scan.goto(check_out)
+        expect(scan.locator("h1")).to_have_text(display.t("您将要签退",
+                                                          "You are about to check out"))
+        scan.get_by_role("button", name=display.word("确认签退")).click()
+        expect(scan.get_by_role("status")).to_have_text(display.word("签退成功"))
+        expect(scan.locator("dl")).to_contain_text(display.t("待审核", "Awaiting approval"))
+        assert page_problems(scan, display) == []
+        screenshot(scan, f"live-4-checked-out-{display}")
+    finally:
+        phone.close()
+    record = services.load_service_record(record_id)
+    assert (record.status, record.source) == ("pending", "scan")
+    assert record.started_at <= record.ended_at <= utc_now()
+
+    # The door's page, at its next refresh: one check-in, and who came and left.
+    page.reload()
+    expect(page.locator("#checked-in")).to_have_text("1")
+    expect(page.locator("#arrivals li", has_text="孙*燕")).to_have_text(
+        f"{record.started_at.astimezone(SHANGHAI):%H:%M} · 孙*燕 · "
+        + display.t("已签退", "checked out"))
+    expect(page.locator("#arrivals")).not_to_contain_text("孙海燕")  # it faces the door
+    assert page_problems(page, display) == []
+    screenshot(page, f"live-5-arrivals-{display}")
