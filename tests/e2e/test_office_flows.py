@@ -8,7 +8,7 @@ read back from the page and through the running server's application."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e._support import Display, page_problems, screenshot, staff_login
 from tests.e2e.conftest import LiveServer
-from tests.e2e.world import COORDINATOR, PIN, World
+from tests.e2e.world import BANK_ADMIN, COORDINATOR, PIN, World
 from timebank.domain.actors import SYSTEM
 from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.values import SHANGHAI, utc_now
@@ -181,3 +181,66 @@ def test_the_live_code_page_offers_check_in_and_check_out_codes(
     expect(page.locator("#arrivals")).not_to_contain_text("孙海燕")  # it faces the door
     assert page_problems(page, display) == []
     screenshot(page, f"live-5-arrivals-{display}")
+
+
+def test_the_rollup_counts_hours_in_the_month_of_the_service_or_of_the_approval(
+    page: Any, server: LiveServer, world: World, display: Display
+) -> None:
+    services = server.services
+    branch_id = services.load_office(UUID(world.office_id)).parent_id
+    office = services.open_office(SYSTEM, "梅园社区储蓄所", "savings_office", branch_id)
+    volunteer = services.register_volunteer(SYSTEM, "周晓梅", "13800000003", None,
+                                            office.id, PIN)
+    today = utc_now().astimezone(SHANGHAI).date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    served_on = datetime(last_month.year, last_month.month, 15, 9, tzinfo=SHANGHAI)
+    activity = services.plan_activity(SYSTEM, office.id, "公园捡拾垃圾", "environment",
+                                      served_on, served_on + timedelta(hours=3), "梅园公园")
+    record = services.enter_service_record(SYSTEM, volunteer.id, activity.id, served_on,
+                                           served_on + timedelta(hours=2), "代录")
+    services.approve_service_record(SYSTEM, record.id)  # today: 2 h × 10 points
+    end_of_last_month = this_month - timedelta(days=1)
+
+    staff_login(page, BANK_ADMIN, f"/staff/offices/{world.bank_id}")
+    expect(page.locator("#basis option:checked")).to_have_text(
+        display.t("服务日期（服务当天所在月份）", "the day served"))  # the default
+    cells = page.locator("#rollup tr", has_text="梅园社区储蓄所").locator("td")
+
+    def period(first: date, last: date, basis: str | None = None) -> tuple[str, str]:
+        """The period and basis chosen on the page; its hours and points earned."""
+        page.fill("#from", first.isoformat())
+        page.fill("#to", last.isoformat())
+        if basis is not None:
+            page.select_option("#basis", basis)
+        page.get_by_role("button", name=display.t("查看", "View")).click()
+        page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("from")
+                          == [first.isoformat()])
+        assert page_problems(page, display) == []
+        return cells.nth(2).inner_text(), cells.nth(3).inner_text()
+
+    # Last month, by the day of the service (the default): the hours done then.
+    assert period(last_month, end_of_last_month) == ("2.00", "20")
+    assert parse_qs(urlsplit(page.url).query)["basis"] == ["service"]
+    screenshot(page, f"rollup-1-last-month-by-service-{display}")
+    # This month: nothing was done in it.
+    assert period(this_month, today) == ("0.00", "0")
+    # By the day of the approval: the same hours belong to this month, none to the last.
+    assert period(this_month, today, "approval") == ("2.00", "20")
+    assert parse_qs(urlsplit(page.url).query)["basis"] == ["approval"]
+    expect(page.locator("#basis option:checked")).to_have_text(
+        display.t("审核日期（积分入账当天）", "the day approved"))
+    screenshot(page, f"rollup-2-this-month-by-approval-{display}")
+    assert period(last_month, end_of_last_month) == ("0.00", "0")  # the basis is kept
+    # The same, opened from its address.
+    page.goto(f"/staff/offices/{world.bank_id}?from={last_month}&to={end_of_last_month}"
+              "&basis=approval")
+    expect(cells.nth(2)).to_have_text("0.00")
+    page.goto(f"/staff/offices/{world.bank_id}?from={last_month}&to={end_of_last_month}")
+    expect(cells.nth(2)).to_have_text("2.00")
+    expect(cells.nth(3)).to_have_text("20")
+
+    approved = services.load_service_record(record.id)
+    assert approved.status == "approved" and approved.points == 20
+    assert approved.started_at.astimezone(SHANGHAI).date() < this_month
+    assert services.load_passbook(volunteer.passbook_no).balance == 20
