@@ -87,7 +87,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "staff_login": ("工作人员登录", "Staff login"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
-    "live_code": ("现场签到码", "Live check-in code"),
+    "live_code": ("现场签到/签退码", "Live check-in/out codes"),
     "live_hint": (
         "二维码每 30 秒自动更换，请现场扫码。",
         "The code changes every 30 seconds: scan it here.",

@@ -351,7 +351,7 @@ def _latest_arrivals(request: Request, actor: Any, activity: Any) -> list[dict[s
     return [{"name": services.personal_data(services.load_volunteer(row["volunteer_id"]))
              .name_masked,
              "at": row["started_at"].astimezone(SHANGHAI).strftime("%H:%M"),
-             "status": row["status"]} for row in rows]
+             "status": row["status"], "source": row["source"]} for row in rows]
 
 
 @router.get("/staff/kiosk-simulator", response_class=HTMLResponse)

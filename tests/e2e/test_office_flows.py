@@ -114,9 +114,16 @@ def test_the_live_code_page_offers_check_in_and_check_out_codes(
     services = server.services
     volunteer = services.register_volunteer(SYSTEM, "孙海燕", "13800000002", None,
                                             world.office_id, PIN)
+    # Someone without a phone came too, and the coordinator entered their first half hour.
+    activity = services.load_activity(world.activity_id)
+    entered = services.register_volunteer(SYSTEM, "钱志明", "13800000004", None,
+                                          world.office_id, PIN)
+    services.enter_service_record(SYSTEM, entered.id, activity.id, activity.starts_at,
+                                  activity.starts_at + timedelta(minutes=30), "代录")
     staff_login(page, COORDINATOR, "/staff/activities")
     running = page.locator("#activities tbody tr", has_text="为独居老人送餐")
-    running.get_by_role("link", name=display.word("现场签到码")).click()
+    assert page_problems(page, display) == []  # the console, its actions reachable
+    running.get_by_role("link", name=display.word("现场签到/签退码")).click()
     expect(page.locator("h1")).to_have_text(display.t("签到 · 为独居老人送餐",
                                                       "Check in · 为独居老人送餐"))
     codes = page.locator("nav.switch-code")
@@ -179,6 +186,10 @@ def test_the_live_code_page_offers_check_in_and_check_out_codes(
         f"{record.started_at.astimezone(SHANGHAI):%H:%M} · 孙*燕 · "
         + display.t("已签退", "checked out"))
     expect(page.locator("#arrivals")).not_to_contain_text("孙海燕")  # it faces the door
+    # The entry by hand is said to be one, not a check-out.
+    expect(page.locator("#arrivals li", has_text="钱*明")).to_have_text(
+        f"{activity.starts_at.astimezone(SHANGHAI):%H:%M} · 钱*明 · "
+        + display.t("代录", "Entered by staff"))
     assert page_problems(page, display) == []
     screenshot(page, f"live-5-arrivals-{display}")
 
