@@ -17,12 +17,20 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e._support import Display, page_problems, screenshot, staff_login
+from tests.e2e._support import (
+    ON_EVERY_DISPLAY,
+    Display,
+    page_problems,
+    screenshot,
+    staff_login,
+)
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import BANK_ADMIN, COORDINATOR, PIN, World
 from timebank.domain.actors import SYSTEM
 from timebank.domain.attendance import attendance_record_id_for
 from timebank.domain.values import SHANGHAI, utc_now
+
+pytestmark = ON_EVERY_DISPLAY
 
 
 def beijing_minute(text: str) -> datetime:

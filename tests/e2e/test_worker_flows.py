@@ -12,11 +12,19 @@ from uuid import UUID
 
 from playwright.sync_api import expect
 
-from tests.e2e._support import Display, page_problems, screenshot, staff_login
+from tests.e2e._support import (
+    ON_EVERY_DISPLAY,
+    Display,
+    page_problems,
+    screenshot,
+    staff_login,
+)
 from tests.e2e.conftest import LiveServer
 from tests.e2e.world import ADMINISTRATOR, BANK_ADMIN, COORDINATOR, PIN, World
 from timebank.domain.values import SHANGHAI
 from timebank.domain.volunteers import PIN_ATTEMPTS_BEFORE_LOCK
+
+pytestmark = ON_EVERY_DISPLAY
 
 
 def office_ids(page: Any) -> dict[str, str]:
@@ -192,8 +200,8 @@ def test_the_kiosk_simulator_counts_down_the_tries_then_says_when_the_lock_ends(
         notice = redeem("000000")
         expect(notice).to_have_text(display.t(
             f"密码错误，还可再试 {left} 次；再错 {left} 次存折将锁定 15 分钟。",
-            f"{left} more {'try' if left == 1 else 'tries'} before the passbook locks for "
-            "15 minutes."))
+            f"Wrong PIN. {left} more {'try' if left == 1 else 'tries'} before the passbook "
+            "locks for 15 minutes."))
         if left == PIN_ATTEMPTS_BEFORE_LOCK - 1:
             assert page_problems(page, display) == []
             screenshot(page, f"kiosk-lock-1-tries-left-{display}")
@@ -206,7 +214,8 @@ def test_the_kiosk_simulator_counts_down_the_tries_then_says_when_the_lock_ends(
     expect(notice).to_contain_text(until)
     expect(notice).to_have_text(display.t(
         f"密码连续输错 {PIN_ATTEMPTS_BEFORE_LOCK} 次，存折已锁定，北京时间 {until} 后可再试。",
-        f"The passbook is locked until {until} Beijing time ({locked_until.isoformat()}); "
+        f"Wrong PIN. The passbook is locked until {until} Beijing time "
+        f"({locked_until.isoformat()}); "
         "try again then."))
     assert page_problems(page, display) == []
     screenshot(page, f"kiosk-lock-2-locked-{display}")
