@@ -138,7 +138,7 @@ class CityTransfers:
 
     def _advance_care(self, home: Partition, receiver: Partition,
                       transfer: InterbankTransfer) -> str:
-        credit = receiver.app.care_credit(transfer.id)
+        credit = receiver.app.interbank_credit(transfer.id)
         if credit is None:
             credit = receiver.app.open_care_request(transfer, home.app.care_details(transfer))
         if credit.care_open:

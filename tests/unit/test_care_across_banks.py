@@ -204,7 +204,7 @@ def test_a_second_opening_answers_the_first_decision(family: Family) -> None:
     app = family.app
     posted = family.post(minutes=60)
     transfer = app.load_interbank_transfer(posted["paid_from"]["transfer_id"])
-    first = app.care_credit(transfer.id)
+    first = app.interbank_credit(transfer.id)
     assert first is not None and first.accepted  # opened when it was posted
     # Asked again later (a restarted driver, past the deadline even): the same decision.
     again = app.open_care_request(transfer, app.care_details(transfer),
@@ -225,7 +225,7 @@ def test_past_its_deadline_the_other_bank_refuses_to_open(family: Family) -> Non
         "cleaning", "parent", "松林小区5栋102", None, START, START + timedelta(minutes=60),
         None, lambda t: care_request_preview(t, beneficiary, "松林小区5栋102", None))
     transfer_id = body["paid_from"]["transfer_id"]
-    assert app.care_credit(transfer_id) is None  # held, not opened yet
+    assert app.interbank_credit(transfer_id) is None  # held, not opened yet
     transfer = app.load_interbank_transfer(transfer_id)
     decided = app.open_care_request(transfer, app.care_details(transfer),
                                     now=utc_now() + timedelta(days=30))

@@ -214,20 +214,23 @@ class InterbankServices(GiftServices):
         return transfer
 
     # -- step 2, in the receiving bank -------------------------------------------------------
+    def interbank_credit(self, transfer_id: UUID | str) -> InterbankCredit | None:
+        """This bank's one decision on a transfer (or a care hold), if it made one."""
+        try:
+            credit = self.repository.get(interbank_credit_id_for(transfer_id))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(credit, InterbankCredit)
+        return credit
+
     def decide_interbank_credit(self, transfer: InterbankTransfer,
                                 now: datetime | None = None) -> InterbankCredit:
         """The one decision on this transfer here: the existing one, or a new one saved with
         the recipient's credit. A second caller (a restarted driver) gets the first's."""
         if transfer.purpose == CARE:
             raise ValueError("care is decided by opening its request (open_care_request)")
-        credit_id = interbank_credit_id_for(transfer.id)
         for _attempt in range(DECIDE_ATTEMPTS):
-            try:
-                existing = self.repository.get(credit_id)
-            except AggregateNotFoundError:
-                pass
-            else:
-                assert isinstance(existing, InterbankCredit)
+            if (existing := self.interbank_credit(transfer.id)) is not None:
                 return existing
             credit, touched = self._decide(transfer, now or utc_now())
             try:

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, RecordConflictError
 
@@ -189,18 +188,17 @@ class RequestServices(GiftServices):
             raise DomainError("not_time_bank_service", field="category")
         return rules, payer
 
-    def _require_care_age(self, beneficiary: Volunteer, rules: TimeBankRules) -> None:
+    def _require_care_age(self, beneficiary: Volunteer, rules: TimeBankRules) -> int:
+        """The beneficiary's age, if it is the bank's care age or more."""
         age = self.personal_data(beneficiary).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
         if age is None or age < rules.care_from_age:
             raise DomainError("care_age_not_reached",
                               f"The bank's rules: from {rules.care_from_age}.")
+        return age
 
     def _require_priority(self, elder: Volunteer, rules: TimeBankRules) -> int:
         """The elder's age, if they are of care age and a priority elder under the rules."""
-        age = self.personal_data(elder).age_on(shanghai_date(utc_now()))  # type: ignore[attr-defined]
-        if age is None or age < rules.care_from_age:
-            raise DomainError("care_age_not_reached",
-                              f"The bank's rules: from {rules.care_from_age}.")
+        age = self._require_care_age(elder, rules)
         status = elder.elder_status or {}
         if not rules.is_priority(age, status.get("living_alone", False),
                                  status.get("minimum_income", False),
@@ -291,22 +289,13 @@ class RequestServices(GiftServices):
             return True
         return str(self.load(Volunteer, actor.id, "volunteer").bank_id) == str(bank_id)
 
-    def care_credit(self, transfer_id: UUID | str) -> InterbankCredit | None:
-        """This bank's decision on a care transfer, if it made one."""
-        try:
-            credit = self.repository.get(interbank_credit_id_for(transfer_id))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(credit, InterbankCredit)
-        return credit
-
     def open_care_request(self, transfer: InterbankTransfer, details: dict[str, Any],
                           now: datetime | None = None) -> InterbankCredit:
         """The one decision on a care transfer here: the request opened (saved with the
         accepted decision) or refused. A second caller (a restarted driver) gets the first's:
         the decision's id is derived from the transfer's, so the store refuses a second."""
         for _attempt in range(OPEN_ATTEMPTS):
-            if (existing := self.care_credit(transfer.id)) is not None:
+            if (existing := self.interbank_credit(transfer.id)) is not None:  # type: ignore[attr-defined]
                 return existing
             refusal, beneficiary = self._care_refusal(transfer, details, now or utc_now())
             opened = [] if beneficiary is None else [
