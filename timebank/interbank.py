@@ -90,6 +90,18 @@ class CityTransfers:
         return home.app.request_interbank_transfer(actor, from_passbook, bank.id, to_passbook,
                                                    minutes, note, idem)
 
+    def post_need(self, home: Partition, actor: Actor, beneficiary_bank_id: str | None,
+                  beneficiary_passbook: str | None, category: str, relation: str, place: str,
+                  notes: str | None, starts_at: datetime, ends_at: datetime,
+                  idem: Idempotency | None) -> dict[str, Any]:
+        """需求发布, wherever the beneficiary is: in the caller's own bank as ever, or care in
+        another bank of the city paid from the caller's hours here (`post_care`)."""
+        if beneficiary_bank_id and not home.app.in_own_bank(actor, beneficiary_bank_id):
+            return self.post_care(home, actor, beneficiary_bank_id, beneficiary_passbook or "",
+                                  category, relation, place, notes, starts_at, ends_at, idem)
+        return home.app.post_request(actor, beneficiary_passbook or None, category, place,
+                                     notes or "", starts_at, ends_at, relation, idem)
+
     def post_care(self, home: Partition, actor: Actor, beneficiary_bank_id: str,
                   beneficiary_passbook: str, category: str, relation: str, place: str,
                   notes: str | None, starts_at: datetime, ends_at: datetime,

@@ -52,18 +52,12 @@ def post_request(request: Request, body: ServiceRequestCreate, actor: CurrentAct
     caller's own hours), or staff of the beneficiary's office (代办). Hours the beneficiary
     pays are held at once for the whole window. With `beneficiary_bank_id` naming another
     bank of the city, a family member pays from their hours here for care given there."""
-    services = partition.app
-    idem = idempotency_for(services, idempotency_key, actor, "service-request",
+    idem = idempotency_for(partition.app, idempotency_key, actor, "service-request",
                            body.model_dump(mode="json"))
-    if body.beneficiary_bank_id and not services.in_own_bank(actor, body.beneficiary_bank_id):
-        city: CityTransfers = request.app.state.city_transfers
-        return city.post_care(partition, actor, body.beneficiary_bank_id,
-                              body.beneficiary_passbook or "", body.category,
-                              body.relation or "", body.place, body.notes, body.starts_at,
-                              body.ends_at, idem)
-    return services.post_request(actor, body.beneficiary_passbook, body.category, body.place,
-                                 body.notes, body.starts_at, body.ends_at,
-                                 body.relation or "", idem)
+    city: CityTransfers = request.app.state.city_transfers
+    return city.post_need(partition, actor, body.beneficiary_bank_id, body.beneficiary_passbook,
+                          body.category, body.relation or "", body.place, body.notes,
+                          body.starts_at, body.ends_at, idem)
 
 
 @router.get("/service-requests", response_model=list[ServiceRequestLine])

@@ -126,15 +126,10 @@ def post_my_request(
         idem = _idem(services, actor, "service-request-page", form_key, payload)
         starts, ends = (local_datetime(starts_at, "starts_at"),
                         local_datetime(ends_at, "ends_at"))
-        bank_id = beneficiary_bank_id.strip()
-        if bank_id and not services.in_own_bank(actor, bank_id):
-            # 通存通兑: care given in the family member's bank, paid from the hours here.
-            request.app.state.city_transfers.post_care(
-                page_partition(request), actor, bank_id, beneficiary_passbook.strip(),
-                category, relation, place, notes, starts, ends, idem)
-        else:
-            services.post_request(actor, beneficiary_passbook.strip() or None, category,
-                                  place, notes, starts, ends, relation, idem)
+        # In the caller's bank, or (通存通兑) care in a family member's other bank.
+        request.app.state.city_transfers.post_need(
+            page_partition(request), actor, beneficiary_bank_id.strip(),
+            beneficiary_passbook.strip(), category, relation, place, notes, starts, ends, idem)
     except DomainError as exc:
         return _back(request, path, {"error": exc.code,
                                      "field": str(exc.context.get("field", ""))})
