@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -26,6 +27,7 @@ from timebank.settings import Settings
 
 PG_URL = os.environ.get("TIMEBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BROWSER_TESTS = "tests/e2e/"
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
 _pg_state: dict[str, str | None] = {}
@@ -168,6 +170,23 @@ def partitioned_settings(
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{east_schema}" CASCADE')
             conn.execute(f'DROP DATABASE IF EXISTS "{west_db}" WITH (FORCE)')
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `-n` (xdist's `load` distribution), the browser tests all go to one worker and
+    every other test is dealt out one by one as before: each browser module's servers and
+    worlds are then built once, not once per worker that draws one of its tests, and the
+    time they add up to is what one process spends on them. (`--dist loadgroup` would say
+    this with a mark, but pytest 9.2 broke it: pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+
+    return BrowserTestsTogether(config, log)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -53,10 +53,11 @@ ON_EVERY_DISPLAY = pytest.mark.parametrize("display", DISPLAYS, indirect=True, s
 
 
 def screenshot(page: Any, name: str) -> Path:
-    """The whole page as test-artifacts/e2e/<name>.png, for people to look at."""
+    """The whole page as test-artifacts/e2e/<name>.jpg, for people to look at (JPEG: a
+    third of a PNG's time to take, and these are for eyes, not for comparing pixels)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    path = ARTIFACTS / f"{name}.jpg"
+    page.screenshot(path=str(path), full_page=True, type="jpeg", quality=80)
     return path
 
 

@@ -117,16 +117,44 @@ def world(server: LiveServer) -> World:
     return build_world(server.services)
 
 
-@pytest.fixture
-def page(browser: Any, server: LiveServer, display: Display) -> Iterator[Any]:
-    """A fresh browser context at the display's width, its language chosen by the cookie
-    the language switch sets, and its one page."""
-    context = browser.new_context(base_url=server.url,
-                                  viewport={"width": display.width, "height": 800},
-                                  locale="zh-CN" if display.lang == "zh" else "en-GB")
-    context.add_cookies([{"name": "tb_lang", "value": display.lang, "url": server.url}])
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+class Tabs:
+    """One browser tab per screen width and language, kept for a module's tests on one
+    server. A tab's first page load starts a renderer process and costs several later loads;
+    each test still starts logged out (cookies cleared), in the language its cookie asks."""
 
+    def __init__(self, browser: Any, server: LiveServer) -> None:
+        self._browser, self._server = browser, server
+        self._open: dict[tuple[int, str, str], Any] = {}
+
+    def get(self, width: int, lang: str, holder: str = "") -> Any:
+        """The tab at that width and language; `holder` names another person's device, a
+        browser of its own beside the first (a volunteer's phone beside the door's screen)."""
+        tab = self._open.get((width, lang, holder))
+        if tab is None:
+            context = self._browser.new_context(
+                base_url=self._server.url, viewport={"width": width, "height": 800},
+                locale="zh-CN" if lang == "zh" else "en-GB")
+            tab = self._open[(width, lang, holder)] = context.new_page()
+        tab.context.clear_cookies()
+        tab.context.add_cookies([{"name": "tb_lang", "value": lang, "url": self._server.url}])
+        return tab
+
+    def close(self) -> None:
+        for tab in self._open.values():
+            tab.context.close()
+
+
+@pytest.fixture(scope="module")
+def tabs(browser: Any, server: LiveServer) -> Iterator[Tabs]:
+    opened = Tabs(browser, server)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def page(tabs: Tabs, display: Display) -> Any:
+    """A browser tab at the display's width, logged out, its language chosen by the cookie
+    the language switch sets."""
+    return tabs.get(display.width, display.lang)

@@ -5,7 +5,6 @@ belongs, and every error page in the site's layout."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from tests.e2e._support import (
     staff_login,
     unreachable_controls,
 )
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import Tabs
 from tests.e2e.world import (
     ADMINISTRATOR,
     AUDITOR,
@@ -113,17 +112,10 @@ def pages_of(world: World, audience: str) -> dict[str, tuple[str, dict[str, str]
 
 
 @pytest.fixture(params=SCREENS, ids=lambda p: f"{p[0]}-{p[1]}")
-def screen(request: pytest.FixtureRequest, browser: Any, server: LiveServer
-           ) -> Iterator[tuple[Any, str, str]]:
-    """A page of a fresh context at that width, with the language chosen by its cookie."""
+def screen(request: pytest.FixtureRequest, tabs: Tabs) -> tuple[Any, str, str]:
+    """A tab at that width, logged out, with the language chosen by its cookie."""
     width, lang = request.param
-    context = browser.new_context(base_url=server.url,
-                                  viewport={"width": WIDTHS[width], "height": 800})
-    context.add_cookies([{"name": "tb_lang", "value": lang, "url": server.url}])
-    try:
-        yield context.new_page(), width, lang
-    finally:
-        context.close()
+    return tabs.get(WIDTHS[width], lang), width, lang
 
 
 def problems_on(page: Any, name: str, path: str | None, words: dict[str, str], width: str,
