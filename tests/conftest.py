@@ -173,18 +173,32 @@ def partitioned_settings(
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """With `-n` (xdist's `load` distribution), the browser tests all go to one worker and
-    every other test is dealt out one by one as before: each browser module's servers and
-    worlds are then built once, not once per worker that draws one of its tests, and the
-    time they add up to is what one process spends on them. (`--dist loadgroup` would say
-    this with a mark, but pytest 9.2 broke it: pytest-xdist issue 1386.)"""
+    """With `-n` (xdist's `load` distribution), every browser test goes to one worker, in
+    its first batch; every other test is dealt out as `load` deals it. Each browser module's
+    servers and worlds are then built once, not once per worker that draws one of its
+    tests, and the time they add up to is what one process spends on them. (`--dist
+    loadgroup` would say this with a mark, but pytest 9.2 broke it — pytest-xdist issue
+    1386 — and scope-based schedulers key tests by node id, which the schemathesis fuzz
+    tests share: they would run once instead of 187 times.)"""
     if config.getvalue("dist") != "load":
         return None
-    from xdist.scheduler import LoadScopeScheduling
+    from xdist.scheduler import LoadScheduling
 
-    class BrowserTestsTogether(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else nodeid
+    class BrowserTestsTogether(LoadScheduling):
+        _browser_node: Any = None
+
+        def _send_tests(self, node: Any, num: int) -> None:
+            # Overrides xdist's private batch sender, the one place tests leave the queue.
+            assert self.collection is not None
+            if self._browser_node is None and (browser := [
+                    i for i in self.pending if self.collection[i].startswith(BROWSER_TESTS)]):
+                self._browser_node = node
+                self.pending[:] = [i for i in self.pending
+                                   if not self.collection[i].startswith(BROWSER_TESTS)]
+                self.node2pending[node].extend(browser)
+                node.send_runtest_some(browser)
+                return
+            super()._send_tests(node, num)
 
     return BrowserTestsTogether(config, log)
 
