@@ -153,6 +153,10 @@ def create_app(
         # as soon as a route reads: a declared length at once, a chunked body once it
         # passes the ceiling — never read whole. API and pages alike.
         max_body_size=settings.max_body_bytes,
+        # The service exports its own metrics and request log (api/observability.py) and
+        # configures no OpenTelemetry provider; FastAPI's native telemetry, left on, looks
+        # the global providers up in the environment on every request to find that out.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     install_page_errors(app)
