@@ -27,7 +27,6 @@ from timebank.settings import Settings
 
 PG_URL = os.environ.get("TIMEBANK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-BROWSER_TESTS = "tests/e2e/"
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
 _pg_state: dict[str, str | None] = {}
@@ -182,23 +181,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     tests share: they would run once instead of 187 times.)"""
     if config.getvalue("dist") != "load":
         return None
-    from xdist.scheduler import LoadScheduling
-
-    class BrowserTestsTogether(LoadScheduling):
-        _browser_node: Any = None
-
-        def _send_tests(self, node: Any, num: int) -> None:
-            # Overrides xdist's private batch sender, the one place tests leave the queue.
-            assert self.collection is not None
-            if self._browser_node is None and (browser := [
-                    i for i in self.pending if self.collection[i].startswith(BROWSER_TESTS)]):
-                self._browser_node = node
-                self.pending[:] = [i for i in self.pending
-                                   if not self.collection[i].startswith(BROWSER_TESTS)]
-                self.node2pending[node].extend(browser)
-                node.send_runtest_some(browser)
-                return
-            super()._send_tests(node, num)
+    from tests.xdist_scheduling import BrowserTestsTogether
 
     return BrowserTestsTogether(config, log)
 
