@@ -8,7 +8,7 @@ from typing import Any
 
 from xdist.scheduler import LoadScheduling
 
-BROWSER_TESTS = "tests/e2e/"
+from tests.browser_timing import PREFIX as BROWSER_TESTS
 
 
 class BrowserTestsTogether(LoadScheduling):
