@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from api.background import interbank_driver, periodic_work
 from api.body_limit import ContractShaped413
+from api.command_threads import CommandThreads
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.fast_lane import ScanFastLane
@@ -129,6 +130,8 @@ def create_app(
         app.state.runner = runners[DIRECTORY]
         app.state.city = city
         app.state.city_transfers = CityTransfers(runtime.partitions)
+        app.state.command_threads = CommandThreads(settings.command_threads
+                                                   or settings.pool_size)
         app.state.rate_limiter = RateLimiter(settings.rate_limit_storage,
                                              settings.rate_limit_namespace)
         for partition in runtime.partitions.all():
@@ -140,6 +143,7 @@ def create_app(
         finally:
             for worker in workers:
                 worker.stop()
+            app.state.command_threads.close()
             runtime.close()
 
     app = TimebankAPI(

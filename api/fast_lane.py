@@ -7,9 +7,9 @@ through the response model — cost more server CPU than the scan command itself
 (docs/benchmarks.md). This pure-ASGI lane does for that one path what the declared route in
 `api/routers/scans.py` does, with the same pieces: the bearer token's check, the body
 through the same request model (`ScanRequest`, validated from Python objects as FastAPI
-validates a body), the partition the token names, one hop to the thread pool for the
-account's check and the command, the answer through `ScanResult`, and a `DomainError`
-answered by the application's own handler.
+validates a body), the partition the token names, one hop to the command threads
+(api/command_threads.py) for the account's check and the command, the answer through
+`ScanResult`, and a `DomainError` answered by the application's own handler.
 
 Only the ordinary case takes the lane. A request without a JSON body or a bearer token, a
 body that does not parse or validate, or a token that does not verify is handed to FastAPI
@@ -26,11 +26,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.command_threads import run_command
 from api.deps import request_partition
 from api.routers import scans
 from api.schemas import ScanRequest, ScanResult
@@ -69,8 +69,8 @@ class ScanFastLane:
         request = Request(scope, replay)
         try:
             partition = await request_partition(request)
-            result = await run_in_threadpool(scans.scan_for, request, claims, partition.app,
-                                             scan)
+            result = await run_command(request, scans.scan_for, request, claims,
+                                       partition.app, scan)
             response: Response = Response(
                 ScanResult.model_validate(result).model_dump_json(by_alias=True),
                 media_type="application/json")

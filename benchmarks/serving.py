@@ -1,9 +1,10 @@
 """Server CPU per HTTP scan, approval and redemption: this tree beside the floor and 01a9f90.
 
-    python -m benchmarks.serving [--duration 5] [--clients 16] [--old-commit 01a9f90]
+    python -m benchmarks.serving [--duration 4] [--rounds 3] [--clients 16]
+                                 [--old-commit 01a9f90]
 
-Four servers, one after another, on PostgreSQL on loopback, each driven by wrk with the
-same kind of requests (`benchmarks/http_seed.py` writes them):
+Four servers, all up at once, on PostgreSQL on loopback, each driven by wrk in turn with
+the same kind of requests (`benchmarks/http_seed.py` writes them):
 - this tree, `timebank serve` (1 worker, its defaults: projections followed in-process);
 - this tree as deployed on PostgreSQL: `serve` with TIMEBANK_FOLLOW_PROJECTIONS=false and
   a `timebank projections run` worker beside it (its CPU measured apart);
@@ -14,9 +15,12 @@ same kind of requests (`benchmarks/http_seed.py` writes them):
   by its own code in a schema of its own.
 Each figure is the CPU time of the server's processes (user + system, read from /proc)
 divided by the requests answered, and beside it the CPU time of the PostgreSQL backends
-serving that server's connections (found by `application_name`). A warm-up run before each
-measured one fills caches and pools. CPU per request moves least with the machine's other
-load, which is why it is the figure compared; requests/s is shown as it was.
+serving that server's connections (found by `application_name`). A warm-up run for each
+kind fills caches and pools; then the servers take turns for a few rounds (a new order each
+round), because this machine's speed drifts by tens of percent over minutes: one server
+measured after another compared two moments as much as two servers. CPU per request moves
+least with the machine's other load, which is why it is the figure compared; requests/s is
+shown as it was.
 
 Not a test: nothing here asserts a timing.
 """
@@ -36,7 +40,7 @@ import tarfile
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +91,8 @@ class Measured:
     # Requests of the measured run sent a second time because the seed's ran out: answered
     # from their records (an idempotent replay, an approval refused), so not comparable.
     repeated: int = 0
+    # The slices a combined measurement sums (one per round), for their spread.
+    rounds: list[Measured] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -198,109 +204,153 @@ class Served:
         return tree_cpu_seconds(self.companion.pid) or 0.0
 
 
-def drive(wrk: str, url: str, server: Served, kind: str, seed_dir: Path, clients: int,
-          duration_s: int, offset: int) -> tuple[Measured, int]:
+# After each slice the servers' CPU is read once their projections have caught up with it
+# (the in-process follower and the worker wake every 0.5 s): their work belongs to it.
+SETTLE_S = 1.5
+WARM_UP_S = 2
+
+
+def measure_slice(wrk: str, url: str, server: Served, kind: str, seed_dir: Path, clients: int,
+                  seconds: int, offset: int) -> tuple[Measured, int]:
+    """Drive one server with `seconds` of one kind of request; its CPU per request."""
     script = seed_dir / "requests.lua"
-    script.write_text(REQUESTS_LUA + DONE_LUA)
+    if not script.exists():
+        script.write_text(REQUESTS_LUA + DONE_LUA)
     requests = str(seed_dir / f"{kind}.txt")
     available = len(Path(requests).read_text(encoding="utf-8").splitlines())
-
-    def run(seconds: int) -> tuple[object, float, float | None, float | None]:
-        cpu = tree_cpu_seconds(server.process.pid) or 0.0
-        worker = server.worker_cpu_seconds()
-        db = backend_cpu_seconds(url, server.application)
-        done = subprocess.run(  # noqa: S603
-            [wrk, "-t", "1", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
-             "-s", str(script), f"{server.base}/", "--", str(offset), requests],
-            capture_output=True, text=True, check=True, timeout=seconds + 120)
-        result = _parse_wrk(done.stdout)
-        db_after = backend_cpu_seconds(url, server.application)
-        worker_after = server.worker_cpu_seconds()
-        return (result, (tree_cpu_seconds(server.process.pid) or 0.0) - cpu,
-                None if db is None or db_after is None else db_after - db,
-                None if worker is None or worker_after is None else worker_after - worker)
-
-    warm, _, _, _ = run(2)
-    offset += warm.sent  # type: ignore[attr-defined]
-    result, cpu, db, worker = run(duration_s)
+    cpu = tree_cpu_seconds(server.process.pid) or 0.0
+    worker = server.worker_cpu_seconds()
+    db = backend_cpu_seconds(url, server.application)
+    done = subprocess.run(  # noqa: S603
+        [wrk, "-t", "1", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
+         "-s", str(script), f"{server.base}/", "--", str(offset), requests],
+        capture_output=True, text=True, check=True, timeout=seconds + 120)
+    time.sleep(SETTLE_S)
+    result = _parse_wrk(done.stdout)
+    db_after = backend_cpu_seconds(url, server.application)
+    worker_after = server.worker_cpu_seconds()
+    cpu_after = tree_cpu_seconds(server.process.pid) or 0.0
     offset += result.sent  # type: ignore[attr-defined]
     # The floor changes nothing, so what it is sent again it does again: not a repeat.
-    repeated = 0 if server.name == "floor" else max(  # type: ignore[attr-defined]
+    repeated = 0 if server.name == "floor" else max(
         0, min(result.sent, offset - available))  # type: ignore[attr-defined]
-    return Measured(server.name, kind, result.requests, result.non_2xx + result.socket_errors,  # type: ignore[attr-defined]
-                    result.seconds, cpu, db, worker, repeated), offset  # type: ignore[attr-defined]
+    return Measured(server.name, kind, result.requests,  # type: ignore[attr-defined]
+                    result.non_2xx + result.socket_errors,  # type: ignore[attr-defined]
+                    result.seconds, cpu_after - cpu,  # type: ignore[attr-defined]
+                    None if db is None or db_after is None else db_after - db,
+                    None if worker is None or worker_after is None else worker_after - worker,
+                    repeated), offset
 
 
-def run_serving(url: str, duration_s: int = 5, clients: int = 16,
+def combined(slices: list[Measured]) -> Measured:
+    """The rounds of one server and kind as one measurement (their sums)."""
+    first = slices[0]
+
+    def total(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else sum(v or 0.0 for v in values)
+
+    return Measured(first.server, first.kind, sum(m.answered for m in slices),
+                    sum(m.non_2xx for m in slices), sum(m.seconds for m in slices),
+                    sum(m.server_cpu_s for m in slices),
+                    total([m.db_cpu_s for m in slices]),
+                    total([m.worker_cpu_s for m in slices]),
+                    sum(m.repeated for m in slices), rounds=slices)
+
+
+def run_serving(url: str, duration_s: int = 4, clients: int = 16,
                 old_commit: str = OLD_COMMIT, only: set[str] | None = None,
-                kinds: tuple[str, ...] = KINDS) -> tuple[str, list[Measured]]:
+                kinds: tuple[str, ...] = KINDS, rounds: int = 3) -> tuple[str, list[Measured]]:
     """`only`: the servers to measure (this, this+worker, floor, the old commit's name),
-    for a quick look at a few of them; the report is written from a run of all four."""
+    for a quick look at a few of them; the report is written from a run of all four.
+
+    Every server is started first and stays up; then, for each kind of request, each is
+    warmed up and driven `rounds` times for `duration_s`, taking turns (in a new order each
+    round). The machine's speed drifts by tens of percent over minutes here; taking turns
+    puts every server in the same moments, so the drift does not decide a ratio."""
     wrk = ensure_wrk()
     secret = secrets.token_urlsafe(48)  # this run's only: its tokens are worthless after
     started = time.perf_counter()
-    rows: list[Measured] = []
-    with tempfile.TemporaryDirectory(prefix="timebank-serving-") as tmp:
+    measured: dict[tuple[str, str], list[Measured]] = {}
+    wanted = (lambda name: True) if only is None else (lambda name: name in only)
+    with tempfile.TemporaryDirectory(prefix="timebank-serving-") as tmp, \
+            contextlib.ExitStack() as running:
         work = Path(tmp)
         old_tree = checkout(old_commit, work / "old")
-        schemas = {"this": fresh_schema(url), "old": fresh_schema(url)}
-        try:
-            print("  seeding this tree's schema …", flush=True)
-            # Four times the requests: this tree serves them twice (alone, then beside a
-            # projection worker), and an approval or a check-in cannot be sent twice (at
-            # three, approvals at 250/s ran out and came round again as refusals).
-            seed(REPO, url, schemas["this"], secret, work / "seed-this", scale=4)
+        names = ["this", WITH_WORKER, "floor", old_commit]
+        schemas = {name: fresh_schema(url) for name in ("this", WITH_WORKER, "old")}
+        running.callback(lambda: [drop_schema(url, schema) for schema in schemas.values()])
+        # This tree's two servers each get a schema of their own (an approval or a check-in
+        # cannot be sent twice): enough requests for the warm-up and every round (at about
+        # 350 approvals/s a scale of 4).
+        scale = max(4, -(-(WARM_UP_S + rounds * duration_s) * 4 // 15))
+        for name in ("this", WITH_WORKER):
+            if wanted(name) or (name == "this" and wanted("floor")):
+                print(f"  seeding a schema for {name} …", flush=True)
+                seed(REPO, url, schemas[name], secret, work / f"seed-{name}", scale=scale)
+        if wanted(old_commit):
             print(f"  seeding {old_commit}'s schema with its own code …", flush=True)
-            if only is None or old_commit in only:
-                seed(old_tree, url, schemas["old"], secret, work / "seed-old", scale=2)
-            timebank = [sys.executable, "-c", "from timebank.cli import main; main()",
-                        "serve", "--host", "127.0.0.1", "--port", "{port}"]
-            base_env = {**os.environ, "TIMEBANK_DATABASE_URL": url, "TIMEBANK_SECRET_KEY": secret,
-                        "TIMEBANK_SCANS_PER_MINUTE": "1000000"}
-            this_env = {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas["this"],
-                        "TIMEBANK_VAR_DIR": str(work / "var-this"), "PYTHONPATH": str(REPO)}
-            worker = [sys.executable, "-c", "from timebank.cli import main; main()",
-                      "projections", "run"]
-            servers: list[tuple[str, list[str], dict[str, str], Path, Path,
-                                list[str] | None]] = [
-                ("this", timebank, this_env, REPO, work / "seed-this", None),
-                # As deployed on PostgreSQL: the API leaves the projections to a worker.
-                (WITH_WORKER, timebank, {**this_env, "TIMEBANK_FOLLOW_PROJECTIONS": "false"},
-                 REPO, work / "seed-this", worker),
-                ("floor", [sys.executable, "-m", "benchmarks.floor", "--port", "{port}",
-                           "--url", url, "--schema", schemas["this"], "--secret", secret,
-                           "--seed", str(work / "seed-this")],
-                 {**base_env, "PYTHONPATH": str(REPO)}, REPO, work / "seed-this", None),
-                (old_commit, timebank, {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas["old"],
-                                        "TIMEBANK_VAR_DIR": str(work / "var-old"),
-                                        "PYTHONPATH": str(old_tree)}, old_tree,
-                 work / "seed-old", None),
-            ]
-            offsets: dict[tuple[str, str], int] = {}
-            for name, command, env, cwd, seed_dir, companion in servers:
-                if only is not None and name not in only:
-                    continue
+            seed(old_tree, url, schemas["old"], secret, work / "seed-old", scale=2)
+        timebank = [sys.executable, "-c", "from timebank.cli import main; main()",
+                    "serve", "--host", "127.0.0.1", "--port", "{port}"]
+        base_env = {**os.environ, "TIMEBANK_DATABASE_URL": url, "TIMEBANK_SECRET_KEY": secret,
+                    "TIMEBANK_SCANS_PER_MINUTE": "1000000"}
+
+        def this_env(name: str) -> dict[str, str]:
+            return {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas[name],
+                    "TIMEBANK_VAR_DIR": str(work / f"var-{name}"), "PYTHONPATH": str(REPO)}
+
+        worker = [sys.executable, "-c", "from timebank.cli import main; main()",
+                  "projections", "run"]
+        plans: list[tuple[str, list[str], dict[str, str], Path, Path, list[str] | None]] = [
+            ("this", timebank, this_env("this"), REPO, work / "seed-this", None),
+            # As deployed on PostgreSQL: the API leaves the projections to a worker.
+            (WITH_WORKER, timebank, {**this_env(WITH_WORKER),
+                                     "TIMEBANK_FOLLOW_PROJECTIONS": "false"},
+             REPO, work / f"seed-{WITH_WORKER}", worker),
+            ("floor", [sys.executable, "-m", "benchmarks.floor", "--port", "{port}",
+                       "--url", url, "--schema", schemas["this"], "--secret", secret,
+                       "--seed", str(work / "seed-this")],
+             {**base_env, "PYTHONPATH": str(REPO)}, REPO, work / "seed-this", None),
+            (old_commit, timebank, {**base_env, "TIMEBANK_DATABASE_SCHEMA": schemas["old"],
+                                    "TIMEBANK_VAR_DIR": str(work / "var-old"),
+                                    "PYTHONPATH": str(old_tree)}, old_tree,
+             work / "seed-old", None),
+        ]
+        servers: dict[str, tuple[Served, Path]] = {}
+        for name, command, env, cwd, seed_dir, companion in plans:
+            if wanted(name):
                 server = Served(name, command, env, cwd, work / f"{name}.log", companion)
-                try:
-                    server.wait_ready()
-                    for kind in kinds:
-                        # The floor changes nothing: it may send this tree's requests again.
-                        key = (str(seed_dir), kind)
-                        measured, offsets[key] = drive(
-                            wrk, url, server, kind, seed_dir, clients, duration_s,
-                            0 if name == "floor" else offsets.get(key, 0))
-                        rows.append(measured)
-                        print(f"  {name} {kind}: {measured.rate:.0f}/s, server CPU "
-                              f"{measured.cpu_ms:.2f} ms, database CPU "
-                              f"{measured.db_ms if measured.db_ms is not None else '?'} ms, "
-                              f"worker CPU {measured.worker_ms if measured.worker_ms is not None else '-'}"
-                              f" ms, non-2xx {measured.non_2xx}", flush=True)
-                finally:
-                    server.stop()
-        finally:
-            for schema in schemas.values():
-                drop_schema(url, schema)
-    return report(rows, duration_s, clients, old_commit, time.perf_counter() - started), rows
+                running.callback(server.stop)
+                servers[name] = (server, seed_dir)
+        for server, _ in servers.values():
+            server.wait_ready()
+        offsets: dict[tuple[str, str, str], int] = {}
+
+        def drive(name: str, kind: str, seconds: int) -> Measured:
+            server, seed_dir = servers[name]
+            key = (name, str(seed_dir), kind)
+            result, offsets[key] = measure_slice(wrk, url, server, kind, seed_dir, clients,
+                                                 seconds, offsets.get(key, 0))
+            return result
+
+        for kind in kinds:
+            order = [name for name in names if name in servers]
+            for name in order:
+                drive(name, kind, WARM_UP_S)  # fills caches and pools; not counted
+            for turn in range(rounds):
+                shift = turn % len(order)
+                for name in order[shift:] + order[:shift]:
+                    measured.setdefault((name, kind), []).append(drive(name, kind, duration_s))
+            for name in order:
+                row = combined(measured[(name, kind)])
+                print(f"  {name} {kind}: {row.rate:.0f}/s, server CPU {row.cpu_ms:.2f} ms "
+                      f"(rounds: {', '.join(f'{m.cpu_ms:.2f}' for m in row.rounds)}), "
+                      f"database CPU {'?' if row.db_ms is None else f'{row.db_ms:.2f}'} ms, "
+                      f"worker CPU {'-' if row.worker_ms is None else f'{row.worker_ms:.2f}'} "
+                      f"ms, non-2xx {row.non_2xx}", flush=True)
+    rows = [combined(slices) for slices in measured.values()]
+    return (report(rows, duration_s, clients, old_commit, time.perf_counter() - started,
+                   rounds), rows)
 
 
 def load_note() -> str:
@@ -311,16 +361,21 @@ def load_note() -> str:
 
 
 def report(rows: list[Measured], duration_s: int, clients: int, old_commit: str,
-           took: float) -> str:
+           took: float, rounds: int = 1) -> str:
     by = {(r.server, r.kind): r for r in rows}
     lines = [
         "## Server CPU per request over HTTP, beside the floor and " + old_commit,
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m benchmarks.serving` "
-        f"({took:.0f} s in all; {load_note()}); wrk, 1 thread, {clients} connections, "
-        f"{duration_s} s per kind after a 2 s warm-up; 1 server process each, PostgreSQL on "
-        "loopback. Server CPU: user + system of the server's processes per request answered; "
-        "database CPU: the PostgreSQL backends of that server's connections. The floor makes "
+        f"({took:.0f} s in all; {load_note()}); wrk, 1 thread, {clients} connections; 1 "
+        "server process each, PostgreSQL on loopback. Every server is up at once; for each "
+        f"kind of request each is warmed up ({WARM_UP_S} s), then driven {rounds} times "
+        f"{duration_s} s, the servers taking turns in a new order each round, so that the "
+        "machine's drift in speed falls on all of them alike. Server CPU: user + system of the "
+        "server's processes per request answered, read once its projections have caught up "
+        f"({SETTLE_S} s after each slice); database CPU: the PostgreSQL backends of that "
+        "server's connections. A ratio is that of the sums over the rounds; beside it, in "
+        "brackets, the lowest and highest ratio of one round. The floor makes "
         "the same checks, reads and locked writes and nothing else (`benchmarks/floor.py`); "
         f"{old_commit} is served from a `git archive` of that commit, seeded by its own code "
         "(it follows the projections in the serving process). This tree is served twice: "
@@ -349,8 +404,18 @@ def report(rows: list[Measured], duration_s: int, clients: int, old_commit: str,
             return "—"
         return f"{r.cpu_ms:.2f} + {r.worker_ms or 0:.2f} = {r.total_ms:.2f}"
 
-    def ratio(a: float | None, b: Measured | None) -> str:
-        return "—" if a is None or b is None else f"{a / b.cpu_ms:.2f}×"
+    def ratio(a: Measured | None, b: Measured | None, whole: bool = False) -> str:
+        if a is None or b is None:
+            return "—"
+
+        def of(x: Measured, y: Measured) -> float:
+            return (x.total_ms if whole else x.cpu_ms) / y.cpu_ms
+
+        text = f"{of(a, b):.2f}×"
+        each = [of(x, y) for x, y in zip(a.rounds, b.rounds, strict=False)]
+        if len(each) > 1:
+            text += f" ({min(each):.2f}–{max(each):.2f})"
+        return text
 
     for kind, label in zip(KINDS, ("scan", "approval", "redemption (PIN check included)"),
                            strict=True):
@@ -362,8 +427,8 @@ def report(rows: list[Measured], duration_s: int, clients: int, old_commit: str,
                          + (f" ({r.repeated} sent again)" if r.repeated else "") for r in every)
         lines.append(
             f"| {label} | {cell(this)} | {split(worker)} | {cell(floor)} | {cell(old)} "
-            f"| {ratio(this and this.cpu_ms, floor)} | {ratio(worker and worker.cpu_ms, floor)} "
-            f"| {ratio(this and this.cpu_ms, old)} | {ratio(worker and worker.total_ms, old)} "
+            f"| {ratio(this, floor)} | {ratio(worker, floor)} "
+            f"| {ratio(this, old)} | {ratio(worker, old, whole=True)} "
             f"| {rate} | {bad} |")
     lines.append("")
     return "\n".join(lines)
@@ -374,7 +439,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres-url",
                         default=os.environ.get("TIMEBANK_BENCH_POSTGRES_URL", DEFAULT_URL))
-    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=4, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--old-commit", default=OLD_COMMIT)
     parser.add_argument("--only", nargs="+", metavar="SERVER",
@@ -397,7 +463,7 @@ def main() -> None:
         sections.append(commands_report(run_commands(args.postgres_url)))
     sections.insert(0, run_serving(args.postgres_url, args.duration, args.clients,
                                    args.old_commit, set(args.only) if args.only else None,
-                                   tuple(args.kinds))[0])
+                                   tuple(args.kinds), args.rounds)[0])
     for section in sections:
         print(section)
         if args.output:

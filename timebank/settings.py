@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     pool_size: int = 5
     pool_max_overflow: int = 10
+    # Threads the scan, approval and redemption commands run in (api/command_threads.py);
+    # 0: as many as the store's pool holds connections (`pool_size`).
+    command_threads: int = Field(default=0, ge=0)
     # Scanning: how long after (and before) an activity's window its codes work.
     scan_grace_minutes: int = 30
     live_qr_period_seconds: int = 30

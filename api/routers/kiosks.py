@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
+from api.command_threads import run_command
 from api.deps import (
     CurrentActor,
     CurrentKiosk,
@@ -213,7 +213,7 @@ async def redeem(
             kiosk, body.passbook_no, body.pin, [line.model_dump() for line in body.items], idem
         )
 
-    return await run_in_threadpool(work)
+    return await run_command(request, work)
 
 
 @kiosk_router.post(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
+from api.command_threads import run_command
 from api.deps import BearerClaims, Services, actor_of
 from api.schemas import ScanRequest, ScanResult
 from timebank.application.app import TimebankApp
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/scans", tags=["activities"])
 async def scan(
     body: ScanRequest, request: Request, claims: BearerClaims, services: Services
 ) -> dict[str, Any]:
-    return await run_in_threadpool(scan_for, request, claims, services, body)
+    return await run_command(request, scan_for, request, claims, services, body)
 
 
 def scan_for(request: Request, claims: TokenClaims, services: TimebankApp,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
+from api.command_threads import run_command
 from api.deps import (
     BearerClaims,
     CurrentActor,
@@ -119,7 +119,7 @@ async def approve(
         )
         return services.approve_service_record(actor, record_id, idem)
 
-    return await run_in_threadpool(work)
+    return await run_command(request, work)
 
 
 @router.post("/{record_id}/reject", response_model=ServiceRecordDecision)

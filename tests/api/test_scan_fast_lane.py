@@ -36,15 +36,15 @@ def plain_client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def lane_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each hop to the thread pool that the lane itself made."""
+    """Each hop to the command threads that the lane itself made."""
     hops: list[str] = []
-    real = api.fast_lane.run_in_threadpool
+    real = api.fast_lane.run_command
 
-    async def counted(work: Any, *args: Any) -> Any:
+    async def counted(request: Any, work: Any, *args: Any) -> Any:
         hops.append(work.__name__)
-        return await real(work, *args)
+        return await real(request, work, *args)
 
-    monkeypatch.setattr(api.fast_lane, "run_in_threadpool", counted)
+    monkeypatch.setattr(api.fast_lane, "run_command", counted)
     return hops
 
 
