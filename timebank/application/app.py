@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import BaseAggregate
+
 from timebank.application.accounts import AccountServices
 from timebank.application.audit import AuditServices
 from timebank.application.books import BooksServices
@@ -112,6 +115,26 @@ class TimebankApp(
         super().__init__(env=env)
         # Set by the serving process to count stored events (metrics); a no-op otherwise.
         self.on_events_stored: Callable[[int], None] = lambda _count: None
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        """The library's `save` (eventsourcing 9.5, pinned), collecting an aggregate's events
+        without the library's two Protocol checks per object (`DomainEventProtocol`, then
+        `CollectEventsProtocol`): on Python 3.11 each walks the protocol's classes, about
+        18 µs an aggregate in all, where the check of the library's aggregate class below
+        costs nothing. Events and other objects go the library's way."""
+        processing_event: ProcessingEvent[Any] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, as its save
+        return recordings
 
     def _record(self, processing_event: Any) -> list[Any]:
         recordings = super()._record(processing_event)

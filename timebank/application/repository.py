@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import chain
 from typing import Any
 from uuid import UUID
@@ -84,10 +86,33 @@ def unit_of_work() -> Iterator[UnitOfWork]:
         _current.reset(token)
 
 
+# Values that never change in place: a copy may share them. `deepcopy` rebuilds a UUID or a
+# datetime through `__reduce_ex__` (it knows only the builtin scalars as immutable), which
+# was about two thirds of copying an aggregate (a service record: 48 µs, 14 µs sharing them).
+_IMMUTABLE = frozenset({UUID, datetime, date, time, timedelta, Decimal, str, bytes, int,
+                        float, bool, type(None)})
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def _share_immutables(values: Iterable[Any], memo: dict[int, Any], depth: int = 2) -> None:
+    """Tell deepcopy (through its memo) that these values, and those in the lists, tuples,
+    dicts and sets among them (`depth` levels down), are their own copies."""
+    for value in values:
+        kind = type(value)
+        if kind in _IMMUTABLE:
+            memo[id(value)] = value
+        elif depth and kind in _CONTAINERS:
+            _share_immutables(value, memo, depth - 1)
+            if kind is dict:
+                _share_immutables(value.values(), memo, depth - 1)
+
+
 def _copy(aggregate: Any) -> Any:
     # The library's deepcopy, looked up where the library's repository finds it, so that
     # whatever watches the library's copies (a test of the cache under threads) sees these.
-    return library.deepcopy(aggregate)
+    memo: dict[int, Any] = {}
+    _share_immutables(getattr(aggregate, "__dict__", {}).values(), memo)
+    return library.deepcopy(aggregate, memo)
 
 
 class CachingRepository(Repository[UUID]):
