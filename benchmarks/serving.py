@@ -15,8 +15,9 @@ the same kind of requests (`benchmarks/http_seed.py` writes them):
   by its own code in a schema of its own.
 Each figure is the CPU time of the server's processes (user + system, read from /proc)
 divided by the requests answered, and beside it the CPU time of the PostgreSQL backends
-serving that server's connections (found by `application_name`). A warm-up run for each
-kind fills caches and pools; then the servers take turns for a few rounds (a new order each
+serving that server's connections (found by `application_name`). A warm-up for each kind
+(until one request per seeded volunteer was answered) fills caches and pools, as in a server
+that has been running; then the servers take turns for a few rounds (a new order each
 round), because this machine's speed drifts by tens of percent over minutes: one server
 measured after another compared two moments as much as two servers. CPU per request moves
 least with the machine's other load, which is why it is the figure compared; requests/s is
@@ -286,8 +287,8 @@ def run_serving(url: str, duration_s: int = 4, clients: int = 16,
         schemas = {name: fresh_schema(url) for name in ("this", WITH_WORKER, "old")}
         running.callback(lambda: [drop_schema(url, schema) for schema in schemas.values()])
         # This tree's two servers each get a schema of their own (an approval or a check-in
-        # cannot be sent twice): enough requests for the warm-up and every round (at about
-        # 350 approvals/s a scale of 4).
+        # cannot be sent twice): enough requests for the warm-up (a pass over the volunteers)
+        # and every round (at about 350 approvals/s a scale of 5).
         scale = max(5, -(-(WARM_UP_S + rounds * duration_s) * 5 // 15))
         volunteers = {"this": VOLUNTEERS_PER_SCALE * scale,
                       WITH_WORKER: VOLUNTEERS_PER_SCALE * scale,
