@@ -5,13 +5,32 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from typing import TypeVar
 
 import pytest
 
 from api.command_threads import CommandThreads
 
 request_id: ContextVar[str] = ContextVar("request_id", default="none")
+
+T = TypeVar("T")
+
+
+def run_loop(main: Callable[[], Awaitable[T]]) -> T:
+    """Run an event loop of the test's own in a thread of its own.
+
+    The browser tests' sync Playwright keeps a loop running in the main thread of the pytest
+    worker that ran them, where asyncio.run() refuses to start a second one.
+    """
+
+    async def wrapped() -> T:
+        return await main()
+
+    with ThreadPoolExecutor(1) as runner:
+        return runner.submit(asyncio.run, wrapped()).result()
 
 
 def test_commands_run_in_the_named_threads_with_the_callers_context() -> None:
@@ -25,7 +44,7 @@ def test_commands_run_in_the_named_threads_with_the_callers_context() -> None:
         return await threads.run(work, "!")
 
     try:
-        name, seen = asyncio.run(call())
+        name, seen = run_loop(call)
     finally:
         threads.close()
     assert name.startswith("timebank-command")
@@ -50,7 +69,7 @@ def test_no_more_commands_run_at_once_than_there_are_threads() -> None:
         await asyncio.gather(*(threads.run(work) for _ in range(12)))
 
     try:
-        asyncio.run(many())
+        run_loop(many)
     finally:
         threads.close()
     assert peak == 3
@@ -75,7 +94,7 @@ def test_an_error_reaches_the_caller_and_close_waits_for_work_under_way() -> Non
         await asyncio.sleep(0.01)
         waiting.cancel()
 
-    asyncio.run(call())
+    run_loop(call)
     threads.close()
     assert finished == ["slow"]
 
