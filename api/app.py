@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from api.background import interbank_driver, periodic_work
 from api.body_limit import ContractShaped413
+from api.collector import tune_for_serving
 from api.command_threads import CommandThreads
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
@@ -98,6 +99,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tune_for_serving()
         runtime: Runtime = build_runtime(settings, migrate=migrate)
         # One runner per partition, each following its own log into its own database.
         runners = {p.key: ProjectionRunner(p.app, p.engine) for p in runtime.partitions.all()}

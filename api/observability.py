@@ -6,7 +6,6 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-import uuid
 
 import orjson
 from fastapi import FastAPI, Request, Response
@@ -23,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
+from api.request_ids import new_request_id
 
 request_log = logging.getLogger("timebank.requests")
 
@@ -82,7 +82,7 @@ class Observe:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
         path: str = scope["path"]

@@ -135,3 +135,23 @@ def test_no_secrets_or_databases_in_the_repository() -> None:
         if name.endswith((".py", ".md", ".toml", ".ini", ".cfg", ".yml", ".yaml", ".txt")):
             text = (root / name).read_text(encoding="utf-8", errors="replace")
             assert "-----BEGIN" not in text or name.endswith("test_observability.py"), name
+
+
+def test_answers_carry_a_request_id_of_their_own_unless_one_was_sent(
+        client: TestClient) -> None:
+    first, second = (client.get(f"{API}/health") for _ in range(2))
+    ids = {first.headers["X-Request-ID"], second.headers["X-Request-ID"]}
+    assert len(ids) == 2
+    assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in ids)
+    echoed = client.get(f"{API}/health", headers={"X-Request-ID": "trace-me-2"})
+    assert echoed.headers["X-Request-ID"] == "trace-me-2"
+
+
+def test_the_serving_process_collects_garbage_less_often(client: TestClient) -> None:
+    import gc
+
+    from api.collector import SERVING_THRESHOLDS
+
+    # The client fixture has started the application (its lifespan tunes the collector).
+    assert gc.get_threshold() == SERVING_THRESHOLDS
+    assert SERVING_THRESHOLDS[0] > 700  # Python's default young threshold
