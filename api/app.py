@@ -16,6 +16,7 @@ from api.background import interbank_driver, periodic_work
 from api.body_limit import ContractShaped413
 from api.collector import tune_for_serving
 from api.command_threads import CommandThreads
+from api.cpu_pinning import pin_this_process
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.fast_lane import ScanFastLane
@@ -92,13 +93,24 @@ class TimebankAPI(FastAPI):
         return ContractShaped413(super().build_middleware_stack(), self.max_body_size or 0)
 
 
+def create_served_app() -> FastAPI:
+    """The factory `timebank serve` gives uvicorn (run again in each worker process)."""
+    settings = Settings()
+    return create_app(settings, pin_cpu=settings.pin_cpu)
+
+
 def create_app(
-    settings: Settings | None = None, *, follow_projections: bool = True, migrate: bool = True
+    settings: Settings | None = None, *, follow_projections: bool = True, migrate: bool = True,
+    pin_cpu: bool = False,
 ) -> FastAPI:
+    """The application; `pin_cpu`: hold this process to one core when it starts serving
+    (api/cpu_pinning.py), which only a process of its own wants (not a test's)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if pin_cpu:  # first: the threads started below inherit the core
+            pin_this_process(settings.var_dir / "run")
         tune_for_serving()
         runtime: Runtime = build_runtime(settings, migrate=migrate)
         # One runner per partition, each following its own log into its own database.

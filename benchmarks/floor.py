@@ -34,6 +34,7 @@ from uuid import UUID, uuid4
 
 from psycopg_pool import AsyncConnectionPool
 
+from api.cpu_pinning import pin_this_process
 from timebank.domain.attendance import presence_id_for
 from timebank.domain.errors import DomainError
 from timebank.domain.ids import passbook_id_for
@@ -220,6 +221,9 @@ def main() -> None:
     parser.add_argument("--secret", required=True)
     parser.add_argument("--seed", type=Path, required=True)
     args = parser.parse_args()
+    # On one core, as `timebank serve` runs its processes (api/cpu_pinning.py): the same
+    # placement for both, whatever it is worth to each.
+    pin_this_process(args.seed / "floor-run")
     uvicorn.run(Floor(args.url, args.schema, args.secret, args.seed), host="127.0.0.1",
                 port=args.port, log_level="warning", access_log=False,
                 http="api.serving:NoDelayHTTPProtocol", lifespan="on")

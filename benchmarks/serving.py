@@ -9,7 +9,8 @@ the same kind of requests (`benchmarks/http_seed.py` writes them):
 - this tree as deployed on PostgreSQL: `serve` with TIMEBANK_FOLLOW_PROJECTIONS=false and
   a `timebank projections run` worker beside it (its CPU measured apart);
 - the floor (`benchmarks/floor.py`): the same token, QR and PIN checks, the same reads in
-  as few round trips, the same locked write, and nothing else;
+  as few round trips, the same locked write, and nothing else; on one core, as `serve`
+  runs this tree (api/cpu_pinning.py);
 - the commit `--old-commit` (issue 18's "today's main"), checked out with `git archive`
   into a temporary folder and served from there with this environment's packages, seeded
   by its own code in a schema of its own.
@@ -383,7 +384,8 @@ def report(rows: list[Measured], duration_s: int, clients: int, old_commit: str,
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m benchmarks.serving` "
         f"({took:.0f} s in all; {load_note()}); wrk, 1 thread, {clients} connections; 1 "
-        "server process each, PostgreSQL on loopback. Every server is up at once; for each "
+        "server process each (this tree's and the floor's each on one core, as `timebank "
+        "serve` runs; 01a9f90 as the OS places it), PostgreSQL on loopback. Every server is up at once; for each "
         "kind of request each is warmed up (until it has answered one request per seeded "
         f"volunteer, at most {WARM_UP_S + WARM_UP_MAX_S} s: their aggregates are then "
         f"cached, as in a server that has been running), then driven {rounds} times "

@@ -144,7 +144,7 @@ def serve(
     typer.echo(f"timebank serving on http://{host}:{port}  (pages: {public}/ , API docs: "
                f"{public}/docs; QR codes and links use {public})")
     uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        "api.app:create_served_app", factory=True, host=host, port=port, workers=workers,
         log_level="info",
         # uvicorn leaves Nagle's algorithm on with --workers N: +40 ms per keep-alive answer.
         http=NO_DELAY_HTTP,

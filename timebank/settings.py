@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Threads the scan, approval and redemption commands run in (api/command_threads.py);
     # 0: as many as the store's pool holds connections (`pool_size`).
     command_threads: int = Field(default=0, ge=0)
+    # Each API process `timebank serve` starts runs on one CPU core of its own (Linux, more
+    # than one core): its threads share one GIL, and spread over cores every hand-over of
+    # the GIL woke a thread on another core (api/cpu_pinning.py). False: the OS places them.
+    pin_cpu: bool = True
     # Scanning: how long after (and before) an activity's window its codes work.
     scan_grace_minutes: int = 30
     live_qr_period_seconds: int = 30
