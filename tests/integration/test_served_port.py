@@ -18,6 +18,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from api.cpu_pinning import allowed_cpus
 from timebank.settings import DEFAULT_BASE_URL, Settings, served_url
 
 TIMEBANK = Path(sys.executable).with_name("timebank")
@@ -89,6 +90,10 @@ def test_a_served_port_s_qr_code_opens_the_scan_page_on_that_port(tmp_path: Path
             assert decoded.text.startswith(f"{base}/scan?t=")
             scan_page = http.get(decoded.text)
             assert scan_page.status_code == 200 and "港口清洁" in scan_page.text
+            # `serve` holds its process to one core (api/cpu_pinning.py): the first slot's.
+            cores = allowed_cpus()
+            if len(cores) > 1:
+                assert os.sched_getaffinity(server.pid) == {cores[0]}
     finally:
         server.terminate()
         server.wait(timeout=30)
