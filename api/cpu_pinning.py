@@ -19,7 +19,6 @@ spread over the cores instead of piling onto the first.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 from pathlib import Path
@@ -37,6 +36,8 @@ def allowed_cpus() -> list[int]:
 
 def claim_slot(slot_dir: Path, slots: int) -> int:
     """The first slot no other living process holds (the last one if all are held)."""
+    import fcntl  # POSIX only, as the pinning itself (none elsewhere: `allowed_cpus` is empty)
+
     global _held
     slot_dir.mkdir(parents=True, exist_ok=True)
     for slot in range(slots):
